@@ -1,0 +1,87 @@
+"""Subventions: grant program management for Quebec's fight against sexual exploitation."""
+
+from __future__ import annotations
+
+import os
+from importlib import import_module
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from config import ROOT
+
+BLUEPRINTS = (
+    "grants.core.views",
+    "grants.accounts.views",
+    "grants.home.views",
+    "grants.organizations.views",
+    "grants.programs.views",
+    "grants.reference.views",
+    "grants.notifications.views",
+    "grants.audit.views",
+)
+
+
+def create_app(config_object: str | type | None = None) -> Flask:
+    """Build the web application: configuration, extensions, blueprints; nothing else."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_object or os.environ.get("GRANTS_CONFIG", "config.Config"))
+    os.makedirs(app.config["INSTANCE_PATH"], exist_ok=True)
+
+    from grants.core import permissions, security, templating
+    from grants.core.db import db
+    from grants.core.extensions import babel, csrf, login_manager, migrate
+    from grants.core.i18n import select_locale
+    from grants.notifications.operations import dispatch_after_commit, forget_after_rollback
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _import_models()
+
+    from grants.accounts.operations import load_user
+
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+    for module_name in BLUEPRINTS:
+        app.register_blueprint(import_module(module_name).blueprint)
+
+    app.before_request(permissions.enforce_sign_in)
+    app.after_request(security.add_security_headers)
+    templating.init_app(app)
+
+    if not event.contains(Session, "after_commit", dispatch_after_commit):
+        event.listen(Session, "after_commit", dispatch_after_commit)
+        event.listen(Session, "after_soft_rollback", forget_after_rollback)
+
+    from grants.cli import register_commands
+
+    register_commands(app)
+
+    from workers.celery_app import make_celery
+
+    make_celery(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every model module so SQLAlchemy and Alembic see the whole schema."""
+    for name in (
+        "grants.reference.models",
+        "grants.organizations.models",
+        "grants.accounts.models",
+        "grants.programs.models",
+        "grants.notifications.models",
+        "grants.core.audit",
+    ):
+        import_module(name)

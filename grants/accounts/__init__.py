@@ -1,0 +1,1 @@
+"""Accounts: users, sign-in, password reset, invitations, organization memberships, staff roles."""

@@ -1,0 +1,271 @@
+"""Every state change of accounts: sign-in with lockout, tokens, password reset, invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from flask import current_app, url_for
+
+from grants.accounts.models import Membership, StaffAssignment, User, UserToken
+from grants.accounts.passwords import hash_password, needs_rehash, verify_password
+from grants.core.audit import record
+from grants.core.db import db, utcnow
+from grants.core.roles import MemberRole, StaffRole
+from grants.notifications.operations import queue_email
+
+
+class TokenPurpose(StrEnum):
+    RESET = "reset"
+    INVITATION = "invitation"
+
+
+class SignInOutcome(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"
+    LOCKED = "locked"
+
+
+@dataclass
+class SignInResult:
+    outcome: SignInOutcome
+    user: User | None = None
+    locked_until: datetime | None = None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def find_user(email: str) -> User | None:
+    return db.session.execute(
+        db.select(User).filter_by(email=normalize_email(email))
+    ).scalar_one_or_none()
+
+
+def create_user(
+    email: str,
+    *,
+    full_name: str = "",
+    password: str | None = None,
+    language: str = "fr",
+    actor: User | None = None,
+) -> User:
+    user = User(
+        email=normalize_email(email),
+        full_name=full_name.strip(),
+        password_hash=hash_password(password) if password else None,
+        preferred_language=language,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user.created", user, actor=actor, changes={"email": user.email})
+    return user
+
+
+def grant_staff_role(
+    user: User, role: StaffRole, *, program_id: int | None = None, actor: User | None = None
+) -> StaffAssignment:
+    assignment = db.session.execute(
+        db.select(StaffAssignment).filter_by(user_id=user.id, role=role, program_id=program_id)
+    ).scalar_one_or_none()
+    if assignment is None:
+        assignment = StaffAssignment(user=user, role=role, program_id=program_id)
+        db.session.add(assignment)
+        db.session.flush()
+        record(
+            "user.staff_role_granted", user, actor=actor,
+            changes={"role": role.value, "program_id": program_id},
+        )
+    return assignment
+
+
+def add_membership(
+    user: User, organization_id: int, role: MemberRole, *, actor: User | None = None
+) -> Membership:
+    membership = db.session.execute(
+        db.select(Membership).filter_by(user_id=user.id, organization_id=organization_id)
+    ).scalar_one_or_none()
+    if membership is None:
+        membership = Membership(user=user, organization_id=organization_id, role=role)
+        db.session.add(membership)
+        db.session.flush()
+        record(
+            "membership.created", membership, actor=actor,
+            changes={"user": user.email, "role": role.value},
+        )
+    elif membership.role != role:
+        record(
+            "membership.role_changed", membership, actor=actor,
+            changes={"role": [membership.role, role.value]},
+        )
+        membership.role = role
+    return membership
+
+
+# -- sign-in and lockout --------------------------------------------------------------------------
+def sign_in(email: str, password: str) -> SignInResult:
+    """Check a password; the fifth failure in a row locks the account for a while.
+
+    The answer for an unknown address is the same as for a wrong password.
+    """
+    user = find_user(email)
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        return SignInResult(SignInOutcome.LOCKED, user, user.locked_until)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        if user is not None:
+            _register_failure(user, now)
+            if user.locked_until is not None and user.locked_until > now:
+                return SignInResult(SignInOutcome.LOCKED, user, user.locked_until)
+        return SignInResult(SignInOutcome.INVALID)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    record("user.signed_in", user, actor=user)
+    return SignInResult(SignInOutcome.OK, user)
+
+
+def _register_failure(user: User, now: datetime) -> None:
+    config = current_app.config
+    if user.locked_until is not None and user.locked_until <= now:
+        user.failed_logins = 0  # the previous lock has run out: a fresh count
+        user.locked_until = None
+    user.failed_logins += 1
+    if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+        record(
+            "user.locked", user,
+            changes={"failed_logins": user.failed_logins, "locked_until": user.locked_until},
+        )
+
+
+# -- one-time tokens ------------------------------------------------------------------------------
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    user: User, purpose: TokenPurpose, lifetime: timedelta, *, organization_id: int | None = None
+) -> str:
+    """Create a token, keep only its hash, and return the clear value for the emailed link."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserToken(
+            user=user,
+            purpose=purpose,
+            token_hash=_digest(token),
+            organization_id=organization_id,
+            expires_at=utcnow() + lifetime,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def find_token(token: str, purpose: TokenPurpose) -> UserToken | None:
+    """A usable token: right purpose, not used, not expired."""
+    found = db.session.execute(
+        db.select(UserToken).filter_by(token_hash=_digest(token), purpose=purpose)
+    ).scalar_one_or_none()
+    if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        return None
+    return found
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the address is known; say nothing either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    token = issue_token(user, TokenPurpose.RESET, timedelta(hours=hours))
+    queue_email(
+        user.email,
+        "password_reset",
+        language=user.preferred_language,
+        recipient_id=user.id,
+        user=user,
+        link=_external("accounts.reset_password", token=token),
+        hours=hours,
+    )
+    record("user.password_reset_requested", user)
+
+
+def set_password_with_token(token: str, purpose: TokenPurpose, password: str) -> User | None:
+    """Use a token once to set a password; also ends any lockout. None if the token is not valid."""
+    found = find_token(token, purpose)
+    if found is None:
+        return None
+    found.used_at = utcnow()
+    user = found.user
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    # Any other outstanding reset link stops working too.
+    for other in db.session.scalars(
+        db.select(UserToken).filter_by(user_id=user.id, purpose=TokenPurpose.RESET, used_at=None)
+    ):
+        other.used_at = found.used_at
+    record(
+        "user.password_set", user, actor=user,
+        changes={"via": purpose.value},
+    )
+    return user
+
+
+def invite_member(
+    organization_id: int,
+    organization_name: str,
+    email: str,
+    role: MemberRole,
+    *,
+    full_name: str = "",
+    language: str = "fr",
+    actor: User,
+) -> Membership:
+    """Add a member to an organization and email them a link to choose their password."""
+    user = find_user(email) or create_user(email, full_name=full_name, language=language, actor=actor)
+    membership = add_membership(user, organization_id, role, actor=actor)
+    days = current_app.config["INVITATION_DAYS"]
+    if user.password_hash is None:
+        token = issue_token(
+            user, TokenPurpose.INVITATION, timedelta(days=days), organization_id=organization_id
+        )
+        link = _external("accounts.accept_invitation", token=token)
+    else:
+        link = _external("accounts.login")
+    queue_email(
+        user.email,
+        "invitation",
+        language=user.preferred_language,
+        recipient_id=user.id,
+        organization_id=organization_id,
+        user=user,
+        inviter=actor,
+        organization_name=organization_name,
+        role=role,
+        link=link,
+        days=days,
+        has_password=user.password_hash is not None,
+    )
+    record(
+        "membership.invited", membership, actor=actor,
+        changes={"email": user.email, "role": role.value},
+    )
+    return membership
+
+
+def _external(endpoint: str, **values: str) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)

@@ -1,0 +1,1 @@
+"""Pages that read the audit trail (the trail itself lives in grants.core.audit)."""

@@ -1,0 +1,1 @@
+"""Shared foundations: database, translations, formatting, audit trail, permissions, security."""

@@ -1,0 +1,121 @@
+"""The append-only audit trail: who did what to which object, when, and what changed.
+
+Every state change of the product calls `record()` inside the same transaction as the change,
+so the entry and the change land together or not at all. Entries are never updated or deleted:
+the ORM refuses it here, and PostgreSQL refuses it with a trigger (see the first migration).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from grants.core.db import UTCDateTime, db, utcnow
+from grants.fiscal import FiscalYear
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_object", "object_type", "object_id"),
+        Index("ix_audit_entries_organization", "organization_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(255), default="system")
+    action: Mapped[str] = mapped_column(String(80))
+    object_type: Mapped[str] = mapped_column(String(80))
+    object_id: Mapped[str] = mapped_column(String(80))
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.action} {self.object_type}:{self.object_id}>"
+
+
+def _plain(value: Any) -> Any:
+    """Make a value JSON-safe without losing what it means (Decimal as text, dates as ISO)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, FiscalYear):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """`{field: [old, new]}` for the fields whose value changed."""
+    return {
+        key: [_plain(before.get(key)), _plain(after.get(key))]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    actor: Any = None,
+    changes: dict[str, Any] | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    organization_id: int | None = None,
+) -> AuditEntry:
+    """Write one entry in the current transaction (flushed, not committed).
+
+    `obj` names the object (its class name and primary key) unless `object_type` and
+    `object_id` are given; `actor` is the user who acted (None for the system).
+    """
+    if obj is not None:
+        if obj in db.session:
+            db.session.flush([obj])
+        object_type = object_type or type(obj).__name__
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+        if organization_id is None:
+            organization_id = getattr(obj, "organization_id", None)
+    entry = AuditEntry(
+        action=action,
+        object_type=object_type or "",
+        object_id=str(object_id) if object_id is not None else "",
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None) or "system",
+        organization_id=organization_id,
+        changes=_plain(changes or {}),
+        ip_address=_client_ip(),
+    )
+    db.session.add(entry)
+    db.session.flush([entry])
+    return entry
+
+
+def _client_ip() -> str | None:
+    from flask import has_request_context, request
+
+    if has_request_context():
+        return request.remote_addr
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry):
+            raise PermissionError("the audit trail is append-only")

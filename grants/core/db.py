@@ -1,0 +1,91 @@
+"""The database handle, the declarative base and the column types every capability shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, Integer, MetaData, Numeric, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from grants.fiscal import FiscalYear
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+Money = Numeric(14, 2, asdecimal=True)
+"""Every amount of money: NUMERIC(14, 2), read back as Decimal."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use grants.core.db.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class FiscalYearType(TypeDecorator[FiscalYear]):
+    """A fiscal year stored as the calendar year it starts in (2026 for 2026-2027)."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: FiscalYear | int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, FiscalYear):
+            return value.start_year
+        return FiscalYear(int(value)).start_year
+
+    def process_result_value(self, value: int | None, dialect: Any) -> FiscalYear | None:
+        return None if value is None else FiscalYear(int(value))
+
+
+def to_money(value: Any) -> Decimal:
+    """Read a user or file amount as a Decimal rounded half-up to the cent."""
+    from decimal import ROUND_HALF_UP
+
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite (the embedded default) gets foreign keys, WAL and a busy timeout for web + worker."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

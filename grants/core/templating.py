@@ -1,0 +1,31 @@
+"""What every page template can use: formatting filters, the language, the user's roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+from grants.core import permissions
+from grants.core.formatting import JINJA_FILTERS
+from grants.core.i18n import current_language
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters.update(JINJA_FILTERS)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.context_processor(_context)
+
+
+def _context() -> dict[str, Any]:
+    language = current_language()
+    return {
+        "current_language": language,
+        "other_language": "en" if language == "fr" else "fr",
+        "is_staff": permissions.is_staff(current_user),
+        "is_admin": permissions.is_admin(current_user),
+        "can_supervise_funding": permissions.can_supervise_funding(current_user),
+    }

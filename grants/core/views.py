@@ -1,0 +1,99 @@
+"""Cross-cutting pages: health check, language switch, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from grants.core.db import db
+from grants.core.i18n import SESSION_KEY
+from grants.core.permissions import public
+
+blueprint = Blueprint("core", __name__)
+
+
+@blueprint.get("/healthz")
+@public
+def healthz() -> tuple[dict[str, Any], int]:
+    """Answer 200 when the database and the Celery broker both answer, 503 otherwise."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - any failure is reported, not raised
+        checks["database"] = f"error: {type(error).__name__}"
+    finally:
+        db.session.rollback()
+    try:
+        celery = current_app.extensions["celery"]
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=3)
+        checks["broker"] = "ok"
+    except Exception as error:  # noqa: BLE001
+        checks["broker"] = f"error: {type(error).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return {"status": "ok" if healthy else "error", "checks": checks}, 200 if healthy else 503
+
+
+@blueprint.post("/language")
+@public
+def switch_language() -> Any:
+    """Switch between French and English; remembered in the session and, signed in, the profile."""
+    language = request.form.get("language", "fr")
+    if language not in current_app.config["LANGUAGES"]:
+        language = "fr"
+    session[SESSION_KEY] = language
+    if current_user.is_authenticated:
+        current_user.preferred_language = language
+        db.session.commit()
+    target = request.form.get("next") or url_for("home.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("home.index")
+    return redirect(target)
+
+
+@blueprint.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Any:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return {"error": error.name, "status": error.code}, error.code
+    titles = {
+        400: _("Requête invalide"),
+        403: _("Accès refusé"),
+        404: _("Page introuvable"),
+        405: _("Méthode non permise"),
+        413: _("Fichier trop volumineux"),
+    }
+    if isinstance(error, CSRFError):
+        return (
+            render_template(
+                "errors/error.html",
+                code=400,
+                title=_("Formulaire expiré"),
+                message=_(
+                    "Ce formulaire a expiré ou n'a pas été reconnu. Revenez à la page précédente, "
+                    "rechargez-la et envoyez-le de nouveau."
+                ),
+            ),
+            400,
+        )
+    messages = {
+        400: _("La requête n'a pas pu être traitée. Revenez à la page précédente et réessayez."),
+        403: _("Votre rôle ne donne pas accès à cette page."),
+        404: _("Cette page n'existe pas ou vous n'y avez pas accès."),
+        413: _("Le fichier envoyé dépasse la taille permise."),
+    }
+    return (
+        render_template(
+            "errors/error.html",
+            code=error.code,
+            title=titles.get(error.code or 500, _("Erreur")),
+            message=messages.get(error.code or 500, _("Une erreur est survenue.")),
+        ),
+        error.code,
+    )

@@ -1,0 +1,139 @@
+"""Demo organizations, accounts and envelopes, so every role has something to look at.
+
+The regional tables' names come from the plan; the community organizations are invented and
+say so. Every demo account shares one password, printed by `make run`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from grants.accounts.models import User
+from grants.accounts.operations import add_membership, create_user, find_user, grant_staff_role
+from grants.core.db import db
+from grants.core.roles import MemberRole, StaffRole
+from grants.core.seeding import read_csv
+from grants.fiscal import FiscalYear
+from grants.organizations.models import Organization, OrganizationKind
+from grants.organizations.operations import create_organization
+from grants.programs.models import Program
+from grants.programs.operations import set_envelope
+
+DATA = Path(__file__).parent / "data"
+DEMO_PASSWORD = "Demo-Subventions-2026"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin@demo.example.org", "Alex Administrateur", "system administrator"),
+    DemoAccount("agente.msi@demo.example.org", "Camille Agente (MSI)", "program officer: PQLC, TNCES, TRCES"),
+    DemoAccount("agente.scf@demo.example.org", "Dominique Agent (SCF)", "program officer: HEBERGEMENT, GUERISON-AUTOCHTONE"),
+    DemoAccount("cellule@demo.example.org", "Sacha Cellule", "coordination cell (measure 13)"),
+    DemoAccount("direction@cqctp.example.org", "Direction CQCTP", "account admin, fiduciary of the TNCES"),
+    DemoAccount("direction@passerelle.example.org", "Direction Maison Passerelle", "account admin, community organization"),
+)
+
+COMMUNITY_ORGANIZATIONS = (
+    {
+        "legal_name": "Coalition québécoise contre la traite des personnes",
+        "aliases": ["CQCTP"],
+        "kind": OrganizationKind.TABLE_FIDUCIARY,
+        "city": "Montréal",
+        "region_code": "06",
+        "regions_served": [f"{n:02d}" for n in range(1, 18)],
+    },
+    {
+        "legal_name": "Maison Passerelle (organisme fictif de démonstration)",
+        "aliases": ["Maison Passerelle"],
+        "neq": "1170000001",
+        "kind": OrganizationKind.COMMUNITY,
+        "address": "100, rue de la Démonstration",
+        "city": "Laval",
+        "postal_code": "H7N 1A1",
+        "region_code": "13",
+        "regions_served": ["13", "15"],
+    },
+    {
+        "legal_name": "Cercle de guérison Uapikun (organisme fictif de démonstration)",
+        "aliases": ["Cercle Uapikun"],
+        "neq": "1170000002",
+        "kind": OrganizationKind.INDIGENOUS,
+        "city": "Sept-Îles",
+        "region_code": "09",
+        "nations_served": ["innus", "naskapis"],
+        "communities_served": "Uashat mak Mani-utenam\nKawawachikamach",
+    },
+    {
+        "legal_name": "Refuge Horizon Nord (organisme fictif de démonstration)",
+        "neq": "1170000003",
+        "kind": OrganizationKind.COMMUNITY,
+        "city": "Kuujjuaq",
+        "region_code": "10",
+        "nations_served": ["inuit"],
+        "communities_served": "Kuujjuaq",
+    },
+)
+
+DEMO_ENVELOPES = {  # demo figures built on the public ones in CONVENTIONS.md
+    "TNCES": Decimal("175000.00"),
+    "TRCES": Decimal("1085596.00"),  # eight tables at 125 000 $ and one at 85 596 $
+    "PQLC": Decimal("2265440.00"),  # twenty organizations at 113 272 $
+    "HEBERGEMENT": Decimal("1500000.00"),
+    "GUERISON-AUTOCHTONE": Decimal("600000.00"),
+}
+
+
+def demo_loaded() -> bool:
+    return find_user(DEMO_ACCOUNTS[0].email) is not None
+
+
+def database_is_empty() -> bool:
+    return db.session.execute(db.select(User.id).limit(1)).first() is None
+
+
+def seed_demo() -> list[DemoAccount]:
+    """Create the demo data set; does nothing when it is already there."""
+    if demo_loaded():
+        return list(DEMO_ACCOUNTS)
+    organizations: dict[str, Organization] = {}
+    for data in COMMUNITY_ORGANIZATIONS:
+        organization = create_organization(dict(data))
+        organizations[data["aliases"][0] if data.get("aliases") else data["legal_name"]] = organization
+    for row in read_csv(DATA / "regional_tables.csv"):
+        create_organization(
+            {
+                "legal_name": row["name"],
+                "kind": OrganizationKind.CONCERTATION_TABLE,
+                "city": row["city"],
+                "region_code": row["region_code"],
+                "regions_served": [row["region_code"]],
+            }
+        )
+    programs = {p.code: p for p in db.session.scalars(db.select(Program))}
+
+    def user(account: DemoAccount) -> User:
+        return create_user(account.email, full_name=account.name, password=DEMO_PASSWORD)
+
+    admin, officer_msi, officer_scf, cell, cqctp, passerelle = (user(a) for a in DEMO_ACCOUNTS)
+    grant_staff_role(admin, StaffRole.SYSTEM_ADMIN)
+    for code in ("PQLC", "TNCES", "TRCES"):
+        grant_staff_role(officer_msi, StaffRole.PROGRAM_OFFICER, program_id=programs[code].id)
+    for code in ("HEBERGEMENT", "GUERISON-AUTOCHTONE"):
+        grant_staff_role(officer_scf, StaffRole.PROGRAM_OFFICER, program_id=programs[code].id)
+    grant_staff_role(cell, StaffRole.COORDINATION_CELL)
+    add_membership(cqctp, organizations["CQCTP"].id, MemberRole.ACCOUNT_ADMIN)
+    add_membership(passerelle, organizations["Maison Passerelle"].id, MemberRole.ACCOUNT_ADMIN)
+
+    year = FiscalYear(2026)
+    for code, amount in DEMO_ENVELOPES.items():
+        set_envelope(programs[code], year, amount, actor=admin)
+    db.session.flush()
+    return list(DEMO_ACCOUNTS)

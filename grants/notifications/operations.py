@@ -1,0 +1,173 @@
+"""Queue an email with the change that causes it; deliver it later, exactly once, retrying on failure.
+
+`queue_email` renders the message in the recipient's language and writes it to the outbox in
+the caller's transaction; after commit the delivery task is handed to Celery. If the broker is
+down at that moment nothing is lost: the periodic sweep hands over every queued message whose
+time has come. `deliver` claims a message atomically, sends it, and stamps it sent; an SMTP
+failure puts it back in the queue with a growing delay.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from enum import StrEnum
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import or_, update
+
+from grants.core.db import db, utcnow
+from grants.core.i18n import locale_for_language
+from grants.notifications.models import EmailStatus, OutboundEmail
+
+log = logging.getLogger(__name__)
+SUBJECT_SEPARATOR = "\n---\n"
+STALE_CLAIM = timedelta(minutes=10)
+# Messages whose body holds a personal link: the body is wiped once delivered.
+SECRET_TEMPLATES = frozenset({"password_reset", "invitation"})
+
+
+def queue_email(
+    to_address: str,
+    template: str,
+    *,
+    language: str = "fr",
+    recipient_id: int | None = None,
+    organization_id: int | None = None,
+    **context: Any,
+) -> OutboundEmail:
+    """Render `templates/email/<template>.txt` in `language` and add it to the outbox.
+
+    The template's first line is the subject, then a `---` line, then the body.
+    """
+    with force_locale(locale_for_language(language)):
+        rendered = render_template(f"email/{template}.txt", language=language, **context)
+    subject, _, body = rendered.partition(SUBJECT_SEPARATOR)
+    message = OutboundEmail(
+        to_address=to_address,
+        recipient_id=recipient_id,
+        organization_id=organization_id,
+        language=language,
+        template=template,
+        subject=subject.strip(),
+        body_text=body.strip() + "\n",
+    )
+    db.session.add(message)
+    db.session.flush([message])
+    pending = db.session.info.setdefault("emails_to_dispatch", [])
+    pending.append(message.id)
+    return message
+
+
+def dispatch_after_commit(session: Any) -> None:
+    """After a commit, hand the new messages to Celery; a broker outage only delays them."""
+    message_ids = session.info.pop("emails_to_dispatch", [])
+    if not message_ids:
+        return
+    from workers.tasks import deliver_email
+
+    for message_id in message_ids:
+        try:
+            deliver_email.delay(message_id)
+        except Exception as error:  # noqa: BLE001 - any broker failure: the sweep will retry
+            log.warning("broker unavailable, email %s stays queued: %s", message_id, error)
+
+
+def forget_after_rollback(session: Any, previous_transaction: Any = None) -> None:
+    session.info.pop("emails_to_dispatch", None)
+
+
+def claim(message_id: int) -> OutboundEmail | None:
+    """Take a queued message for sending; None if another worker has it or it was sent."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.id == message_id,
+            or_(
+                OutboundEmail.status == EmailStatus.QUEUED,
+                (OutboundEmail.status == EmailStatus.SENDING)
+                & (OutboundEmail.claimed_at < now - STALE_CLAIM),
+            ),
+        )
+        .values(status=EmailStatus.SENDING, claimed_at=now, attempts=OutboundEmail.attempts + 1)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    return db.session.get(OutboundEmail, message_id)
+
+
+def send_smtp(message: OutboundEmail) -> None:
+    """Hand one message to the SMTP server named by MAIL_SERVER / MAIL_PORT."""
+    config = current_app.config
+    email = EmailMessage()
+    email["Subject"] = message.subject
+    email["From"] = config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.to_address
+    email["Message-ID"] = make_msgid(idstring=f"grants-{message.id}")
+    email["Content-Language"] = "fr-CA" if message.language == "fr" else "en-CA"
+    email.set_content(message.body_text)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(email)
+
+
+class Delivery(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # sent already, or another worker holds it
+    FAILED = "failed"  # back in the queue; try again later
+
+
+def deliver(message_id: int) -> tuple[Delivery, int]:
+    """Send one message; answer what happened and, on failure, the seconds before the next try."""
+    message = claim(message_id)
+    if message is None:
+        return Delivery.SKIPPED, 0
+    try:
+        send_smtp(message)
+    except (OSError, smtplib.SMTPException) as error:
+        delay = min(current_app.config["MAIL_RETRY_DELAY"] * 2 ** (message.attempts - 1), 3600)
+        message.status = EmailStatus.QUEUED
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        db.session.commit()
+        log.warning("email %s not delivered (attempt %s): %s", message_id, message.attempts, error)
+        return Delivery.FAILED, delay
+    message.status = EmailStatus.SENT
+    message.sent_at = utcnow()
+    message.last_error = None
+    if message.template in SECRET_TEMPLATES:
+        message.body_text = "[personal link removed after delivery]\n"
+    db.session.commit()
+    return Delivery.SENT, 0
+
+
+def due_messages(limit: int = 500) -> list[int]:
+    """Messages the broker may have lost: queued and due, or claimed by a worker that died."""
+    now = utcnow()
+    grace = timedelta(seconds=current_app.config["MAIL_SWEEP_AFTER"])
+    queued_due = (
+        (OutboundEmail.status == EmailStatus.QUEUED)
+        & (OutboundEmail.next_attempt_at <= now)
+        & ((OutboundEmail.attempts > 0) | (OutboundEmail.created_at <= now - grace))
+    )
+    stale_claim = (OutboundEmail.status == EmailStatus.SENDING) & (
+        OutboundEmail.claimed_at < now - STALE_CLAIM
+    )
+    return list(
+        db.session.scalars(
+            db.select(OutboundEmail.id)
+            .where(or_(queued_due, stale_claim))
+            .order_by(OutboundEmail.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,1 @@
+"""Organizations: community organizations, concertation tables, fiduciaries, Indigenous bodies."""

@@ -1,0 +1,119 @@
+"""An organization's identity: legal name, aliases, NEQ, address, region, nations served."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.core.db import UTCDateTime, db, utcnow
+from grants.reference.models import Nation, Region
+
+
+class OrganizationKind(StrEnum):
+    COMMUNITY = "community"
+    CONCERTATION_TABLE = "concertation_table"
+    TABLE_FIDUCIARY = "table_fiduciary"
+    INDIGENOUS = "indigenous"
+    BAND_COUNCIL = "band_council"
+    RESEARCH = "research"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(KIND_LABELS[self])
+
+
+KIND_LABELS = {
+    OrganizationKind.COMMUNITY: _l("Organisme communautaire"),
+    OrganizationKind.CONCERTATION_TABLE: _l("Table de concertation"),
+    OrganizationKind.TABLE_FIDUCIARY: _l("Fiduciaire d'une table de concertation"),
+    OrganizationKind.INDIGENOUS: _l("Organisme autochtone"),
+    OrganizationKind.BAND_COUNCIL: _l("Conseil de bande"),
+    OrganizationKind.RESEARCH: _l("Organisme de recherche"),
+    OrganizationKind.OTHER: _l("Autre"),
+}
+
+organization_regions_served = Table(
+    "organization_regions_served",
+    db.metadata,
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", ForeignKey("regions.code"), primary_key=True),
+)
+
+organization_nations_served = Table(
+    "organization_nations_served",
+    db.metadata,
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    Column("nation_code", ForeignKey("nations.code"), primary_key=True),
+)
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(255), index=True)
+    neq: Mapped[str | None] = mapped_column(String(10), unique=True)
+    kind: Mapped[OrganizationKind] = mapped_column(
+        String(40), default=OrganizationKind.COMMUNITY
+    )
+    address: Mapped[str] = mapped_column(String(255), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    postal_code: Mapped[str] = mapped_column(String(7), default="")
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    communities_served: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    region: Mapped[Region | None] = relationship()
+    regions_served: Mapped[list[Region]] = relationship(
+        secondary=organization_regions_served, order_by=Region.code
+    )
+    nations_served: Mapped[list[Nation]] = relationship(
+        secondary=organization_nations_served, order_by=Nation.code
+    )
+    aliases: Mapped[list[OrganizationAlias]] = relationship(
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        order_by="OrganizationAlias.name",
+    )
+
+    @property
+    def organization_id(self) -> int:
+        """An organization belongs to itself: lets the audit trail and permissions treat it alike."""
+        return self.id
+
+    @property
+    def kind_label(self) -> str:
+        return OrganizationKind(self.kind).label
+
+    @property
+    def alias_names(self) -> list[str]:
+        return [alias.name for alias in self.aliases]
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.id} {self.legal_name!r}>"
+
+
+class OrganizationAlias(db.Model):
+    """Another name the organization is known by (acronym, former name, operating name)."""
+
+    __tablename__ = "organization_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+
+    organization: Mapped[Organization] = relationship(back_populates="aliases")

@@ -1,0 +1,1 @@
+"""Funding programs and their envelopes per fiscal year."""

@@ -1,0 +1,95 @@
+"""A funding program (PQLC, TNCES, TRCES, calls for projects) and its envelope per fiscal year."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.core.db import FiscalYearType, Money, db
+from grants.core.i18n_fields import Bilingual
+from grants.fiscal import FiscalYear, Proration
+from grants.reference.models import Measure, Ministry
+
+
+class ProgramKind(StrEnum):
+    MISSION_FUNDING = "mission_funding"
+    CONCERTATION_TABLE = "concertation_table"
+    CALL_FOR_PROJECTS = "call_for_projects"
+
+    @property
+    def label(self) -> str:
+        return str(PROGRAM_KIND_LABELS[self])
+
+
+PROGRAM_KIND_LABELS = {
+    ProgramKind.MISSION_FUNDING: _l("Financement à la mission"),
+    ProgramKind.CONCERTATION_TABLE: _l("Table de concertation"),
+    ProgramKind.CALL_FOR_PROJECTS: _l("Appel de projets"),
+}
+
+
+class Program(Bilingual, db.Model):
+    """A program's identity and its rules (defaults from CONVENTIONS.md, editable per program)."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_fr: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255))
+    description_fr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[ProgramKind] = mapped_column(String(30))
+    ministry_code: Mapped[str] = mapped_column(ForeignKey("ministries.code"))
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="SET NULL"))
+    indexed: Mapped[bool] = mapped_column(default=False)
+    years_max: Mapped[int] = mapped_column(default=1)
+    annual_max: Mapped[Decimal | None] = mapped_column(Money)
+    reports_per_year: Mapped[int] = mapped_column(default=2)
+    proration: Mapped[Proration] = mapped_column(String(10), default=Proration.MONTHS)
+    source: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    ministry: Mapped[Ministry] = relationship()
+    measure: Mapped[Measure | None] = relationship()
+    envelopes: Mapped[list[ProgramEnvelope]] = relationship(
+        back_populates="program",
+        order_by="ProgramEnvelope.fiscal_year",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return ProgramKind(self.kind).label
+
+    @property
+    def description(self) -> str:
+        return self._in_language("description")
+
+    def envelope_for(self, year: FiscalYear) -> ProgramEnvelope | None:
+        return next((e for e in self.envelopes if e.fiscal_year == year), None)
+
+
+class ProgramEnvelope(db.Model):
+    """The amount a program may commit in one fiscal year."""
+
+    __tablename__ = "program_envelopes"
+    __table_args__ = (UniqueConstraint("program_id", "fiscal_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    program: Mapped[Program] = relationship(back_populates="envelopes")
+
+    @property
+    def organization_id(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""Reference data: action plans, axes, measures, CSESM recommendations, regions, nations, ministries."""

@@ -1,0 +1,1 @@
+"""Celery: the app, its beat schedule and thin tasks that call grants operations."""
