@@ -100,7 +100,7 @@ class TestConfig(Config):
 
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/grants_test"
+        "TEST_DATABASE_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/grants_test"
     )
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     CELERY_BROKER_URL = REDIS_URL

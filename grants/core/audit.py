@@ -86,7 +86,7 @@ def record(
     """
     if obj is not None:
         if obj in db.session:
-            db.session.flush([obj])
+            db.session.flush()
         object_type = object_type or type(obj).__name__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
         if organization_id is None:
@@ -102,7 +102,7 @@ def record(
         ip_address=_client_ip(),
     )
     db.session.add(entry)
-    db.session.flush([entry])
+    db.session.flush()
     return entry
 
 

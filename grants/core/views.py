@@ -70,6 +70,7 @@ def http_error(error: HTTPException) -> Any:
         413: _("Fichier trop volumineux"),
     }
     if isinstance(error, CSRFError):
+        current_app.logger.warning("CSRF refused: %s", error.description)
         return (
             render_template(
                 "errors/error.html",

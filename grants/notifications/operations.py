@@ -58,7 +58,7 @@ def queue_email(
         body_text=body.strip() + "\n",
     )
     db.session.add(message)
-    db.session.flush([message])
+    db.session.flush()
     pending = db.session.info.setdefault("emails_to_dispatch", [])
     pending.append(message.id)
     return message

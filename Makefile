@@ -1,0 +1,36 @@
+# Subventions — two commands: `make run` and `make test` (see README.md).
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-test services lint translations translations-update bench clean
+
+run: install
+	$(BIN)/python scripts/run_all.py
+
+test: install-test services
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install:
+	bash scripts/bootstrap.sh run
+
+install-test:
+	bash scripts/bootstrap.sh test
+
+services:
+	bash scripts/services.sh
+
+lint:
+	$(BIN)/ruff check .
+
+translations:
+	$(BIN)/pybabel compile -d grants/translations --use-fuzzy -f -q
+
+translations-update:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o grants/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i grants/translations/messages.pot -d grants/translations --no-fuzzy-matching --omit-header
+
+bench: install-test services
+	$(BIN)/python bench/requests.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,201 @@
+"""The test harness, on real parts: PostgreSQL, Redis, a Celery worker process, an SMTP server on
+loopback (aiosmtpd), the app served over HTTP, and headless Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# The configuration is read at import: set it before the application is imported anywhere.
+SMTP_PORT = _free_port()
+os.environ["GRANTS_CONFIG"] = "config.TestConfig"
+os.environ["MAIL_PORT"] = str(SMTP_PORT)
+os.environ.setdefault("GRANTS_INSTANCE_PATH", "/tmp/grants-test-instance")
+ROOT = Path(__file__).resolve().parent.parent
+
+import contextvars  # noqa: E402
+
+from flask.globals import _cv_app  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import make_url, text  # noqa: E402
+
+from config import TestConfig  # noqa: E402
+from grants import create_app  # noqa: E402
+from grants.core.db import db  # noqa: E402
+from tests.smtp import SMTPServer  # noqa: E402
+
+# Tables that reference data lives in: kept between tests. Everything else is emptied.
+REFERENCE_TABLES = {
+    "alembic_version", "regions", "nations", "ministries", "action_plans", "plan_axes",
+    "measures", "recommendations", "measure_recommendations", "programs",
+}
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context (its own `g` and database session), as it does in
+    production, even though the test itself holds an app context open."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        def run() -> Any:
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (parsed.database,),
+        )
+        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
+        connection.execute(f'CREATE DATABASE "{parsed.database}" ENCODING \'UTF8\' TEMPLATE template0')
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Any]:
+    _recreate_database(TestConfig.SQLALCHEMY_DATABASE_URI)
+    import redis
+
+    redis.Redis.from_url(TestConfig.REDIS_URL).flushdb()
+    application = create_app("config.TestConfig")
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        from grants.cli import load_reference
+
+        upgrade()
+        load_reference()
+        db.session.commit()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app: Any) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+        with db.engine.begin() as connection:
+            connection.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def sign_in(client: Any) -> Callable[..., Any]:
+    """Sign a user in through the real sign-in form (CSRF token included)."""
+    from tests.helpers import csrf_token
+    from tests.factories import PASSWORD
+
+    def do(user: Any, password: str = PASSWORD, target: Any = None) -> Any:
+        target = target or client
+        token = csrf_token(target, "/compte/connexion")
+        response = target.post(
+            "/compte/connexion",
+            data={"email": user.email, "password": password, "csrf_token": token},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return target
+
+    return do
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer("127.0.0.1", SMTP_PORT)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: SMTPServer) -> SMTPServer:
+    if not smtp_server.running:
+        smtp_server.start()
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app: Any, smtp_server: SMTPServer) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on the test Redis and the test database."""
+    env = dict(os.environ)
+    log = open(Path(os.environ["GRANTS_INSTANCE_PATH"]) / "worker.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery", "worker",
+         "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    celery = app.extensions["celery"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the Celery worker did not start; see worker.log")
+        if celery.control.ping(timeout=0.5):
+            break
+    else:
+        process.terminate()
+        raise RuntimeError("the Celery worker did not answer within 60 s")
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Any) -> Iterator[str]:
+    """The application served over HTTP on loopback, in a thread of this process."""
+    from werkzeug.serving import make_server
+
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    app.config["BASE_URL"] = url
+    yield url
+    server.shutdown()
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 20, interval: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

@@ -1,0 +1,62 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives and can be stopped."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+import time
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+class SMTPServer:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.collector = _Collector()
+        self.controller: Controller | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.controller is not None
+
+    def start(self) -> None:
+        self.controller = Controller(self.collector, hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def clear(self) -> None:
+        with self.collector.lock:
+            self.collector.messages.clear()
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.collector.lock:
+            return list(self.collector.messages)
+
+    def wait_for(self, to: str, timeout: float = 20) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.messages:
+                if to in str(message["To"]):
+                    return message
+            time.sleep(0.1)
+        raise AssertionError(f"no email to {to} within {timeout} s")
