@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from flask import current_app, url_for
+from flask import current_app
 
 from grants.accounts.models import Membership, StaffAssignment, User, UserToken
 from grants.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -267,5 +267,6 @@ def invite_member(
 
 
 def _external(endpoint: str, **values: str) -> str:
+    """An absolute link for an email, built on BASE_URL (never on the request's Host header)."""
     base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)
