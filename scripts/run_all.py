@@ -36,8 +36,17 @@ def main() -> int:
         env.setdefault("MAIL_PORT", "8025")
         start(
             "mail",
-            [str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{env['MAIL_PORT']}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(instance / "mail.mbox")],
+            [
+                str(BIN / "python"),
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{env['MAIL_PORT']}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(instance / "mail.mbox"),
+            ],
         )
 
     setup = subprocess.run([str(BIN / "grants"), "bootstrap"], cwd=ROOT, env=env, check=False)
@@ -45,14 +54,51 @@ def main() -> int:
         stop(processes)
         return setup.returncode
 
-    start("web", [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"{HOST}:{PORT}",
-                  "--access-logfile", "-", "grants:create_app()"])
-    start("worker", [str(BIN / "celery"), "-A", "workers.celery_app:celery", "worker",
-                     "--loglevel", "INFO", "--concurrency", "2"])
-    start("beat", [str(BIN / "celery"), "-A", "workers.celery_app:celery", "beat", "--loglevel", "INFO",
-                   "--schedule", str(instance / "celerybeat-schedule")])
+    start(
+        "web",
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--access-logfile",
+            "-",
+            "grants:create_app()",
+        ],
+    )
+    start(
+        "worker",
+        [
+            str(BIN / "celery"),
+            "-A",
+            "workers.celery_app:celery",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+        ],
+    )
+    start(
+        "beat",
+        [
+            str(BIN / "celery"),
+            "-A",
+            "workers.celery_app:celery",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(instance / "celerybeat-schedule"),
+        ],
+    )
 
-    database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (instance/)"
+    database = (
+        "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (instance/)"
+    )
     broker = "Redis" if env.get("REDIS_URL") else "embedded (SQLite, instance/)"
     print(
         f"\n  Subventions is running at http://{HOST}:{PORT}/\n"
@@ -70,7 +116,9 @@ def main() -> int:
         while True:
             for name, process in processes:
                 if process.poll() is not None:
-                    print(f"{name} stopped (exit {process.returncode}); stopping the rest", flush=True)
+                    print(
+                        f"{name} stopped (exit {process.returncode}); stopping the rest", flush=True
+                    )
                     return stop(processes) or 1
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -42,8 +42,16 @@ from tests.smtp import SMTPServer  # noqa: E402
 
 # Tables that reference data lives in: kept between tests. Everything else is emptied.
 REFERENCE_TABLES = {
-    "alembic_version", "regions", "nations", "ministries", "action_plans", "plan_axes",
-    "measures", "recommendations", "measure_recommendations", "programs",
+    "alembic_version",
+    "regions",
+    "nations",
+    "ministries",
+    "action_plans",
+    "plan_axes",
+    "measures",
+    "recommendations",
+    "measure_recommendations",
+    "programs",
 }
 
 
@@ -73,7 +81,9 @@ def _recreate_database(url: str) -> None:
             (parsed.database,),
         )
         connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
-        connection.execute(f'CREATE DATABASE "{parsed.database}" ENCODING \'UTF8\' TEMPLATE template0')
+        connection.execute(
+            f"CREATE DATABASE \"{parsed.database}\" ENCODING 'UTF8' TEMPLATE template0"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -114,8 +124,8 @@ def client(app: Any) -> Any:
 @pytest.fixture
 def sign_in(client: Any) -> Callable[..., Any]:
     """Sign a user in through the real sign-in form (CSRF token included)."""
-    from tests.helpers import csrf_token
     from tests.factories import PASSWORD
+    from tests.helpers import csrf_token
 
     def do(user: Any, password: str = PASSWORD, target: Any = None) -> Any:
         target = target or client
@@ -152,10 +162,27 @@ def celery_worker(app: Any, smtp_server: SMTPServer) -> Iterator[subprocess.Pope
     env = dict(os.environ)
     log = open(Path(os.environ["GRANTS_INSTANCE_PATH"]) / "worker.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery", "worker",
-         "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO", "--without-gossip",
-         "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app:celery",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     celery = app.extensions["celery"]
     deadline = time.monotonic() + 60

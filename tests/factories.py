@@ -60,8 +60,11 @@ class StaffAssignmentFactory(_Base):
     program_id = None
 
 
-def member(role: MemberRole = MemberRole.ACCOUNT_ADMIN, organization: Organization | None = None,
-           **user_fields: object) -> User:
+def member(
+    role: MemberRole = MemberRole.ACCOUNT_ADMIN,
+    organization: Organization | None = None,
+    **user_fields: object,
+) -> User:
     """A user who belongs to an organization (a new one unless given)."""
     user = UserFactory(**user_fields)
     MembershipFactory(user=user, organization=organization or OrganizationFactory(), role=role)

@@ -14,7 +14,9 @@ from tests.helpers import csrf_token
 
 def _post_login(client, email, password):
     token = csrf_token(client, "/compte/connexion")
-    return client.post("/compte/connexion", data={"email": email, "password": password, "csrf_token": token})
+    return client.post(
+        "/compte/connexion", data={"email": email, "password": password, "csrf_token": token}
+    )
 
 
 def test_sign_in_and_out(client):
@@ -67,7 +69,9 @@ def test_reset_page_never_tells_whether_an_address_exists(client):
     answers = []
     for email in (user.email, "nobody@example.org"):
         token = csrf_token(client, "/compte/mot-de-passe-oublie")
-        response = client.post("/compte/mot-de-passe-oublie", data={"email": email, "csrf_token": token})
+        response = client.post(
+            "/compte/mot-de-passe-oublie", data={"email": email, "csrf_token": token}
+        )
         answers.append(response.get_data(as_text=True).replace(email, "EMAIL"))
     assert answers[0] == answers[1]
     assert db.session.query(OutboundEmail).count() == 1  # only the real account gets an email
@@ -78,15 +82,21 @@ def test_reset_token_is_single_use_and_expires(client):
     token = issue_token(user, TokenPurpose.RESET, timedelta(hours=2))
     expired = issue_token(user, TokenPurpose.RESET, timedelta(seconds=-1))
     db.session.commit()
-    assert db.session.query(UserToken).filter(UserToken.token_hash == token).count() == 0  # only a hash is kept
+    assert (
+        db.session.query(UserToken).filter(UserToken.token_hash == token).count() == 0
+    )  # only a hash is kept
     assert client.get(f"/compte/reinitialiser/{expired}").status_code == 410
     url = f"/compte/reinitialiser/{token}"
     form_token = csrf_token(client, url)
-    short = client.post(url, data={"password": "short", "confirm": "short", "csrf_token": form_token})
+    short = client.post(
+        url, data={"password": "short", "confirm": "short", "csrf_token": form_token}
+    )
     assert short.status_code == 200
     assert "au moins 12 caractères" in short.get_data(as_text=True)
     new_password = "a brand new passphrase"
-    done = client.post(url, data={"password": new_password, "confirm": new_password, "csrf_token": form_token})
+    done = client.post(
+        url, data={"password": new_password, "confirm": new_password, "csrf_token": form_token}
+    )
     assert done.status_code == 302
     assert client.get(url).status_code == 410  # used once, never again
     assert _post_login(client, user.email, new_password).status_code == 302
@@ -97,27 +107,47 @@ def test_invitation_by_account_admin(client, sign_in):
     admin = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
     sign_in(admin)
     url = f"/organismes/{organization.id}/membres/inviter"
-    bad = client.post(url, data={"email": "pas-une-adresse", "role": "contributor", "language": "en",
-                                 "csrf_token": csrf_token(client, url)})
+    bad = client.post(
+        url,
+        data={
+            "email": "pas-une-adresse",
+            "role": "contributor",
+            "language": "en",
+            "csrf_token": csrf_token(client, url),
+        },
+    )
     assert bad.status_code == 422
     assert "Entrez une adresse courriel valide" in bad.get_data(as_text=True)
-    response = client.post(url, data={"email": "new.member@example.org", "full_name": "New Member",
-                                      "role": "contributor", "language": "en",
-                                      "csrf_token": csrf_token(client, url)})
+    response = client.post(
+        url,
+        data={
+            "email": "new.member@example.org",
+            "full_name": "New Member",
+            "role": "contributor",
+            "language": "en",
+            "csrf_token": csrf_token(client, url),
+        },
+    )
     assert response.status_code == 302
-    invited = db.session.execute(db.select(User).filter_by(email="new.member@example.org")).scalar_one()
+    invited = db.session.execute(
+        db.select(User).filter_by(email="new.member@example.org")
+    ).scalar_one()
     assert invited.member_role(organization.id) is MemberRole.CONTRIBUTOR
     assert invited.password_hash is None
-    email = db.session.execute(db.select(OutboundEmail).filter_by(to_address=invited.email)).scalar_one()
+    email = db.session.execute(
+        db.select(OutboundEmail).filter_by(to_address=invited.email)
+    ).scalar_one()
     assert email.language == "en"
     assert email.subject.startswith("Subventions")
     link = next(line for line in email.body_text.splitlines() if "/compte/invitation/" in line)
     path = link.strip().split("127.0.0.1", 1)[1]
-    path = path[path.index("/"):]
+    path = path[path.index("/") :]
     client.post("/compte/deconnexion", data={"csrf_token": csrf_token(client, "/")})
     password = "my first passphrase"
-    accepted = client.post(path, data={"password": password, "confirm": password,
-                                       "csrf_token": csrf_token(client, path)})
+    accepted = client.post(
+        path,
+        data={"password": password, "confirm": password, "csrf_token": csrf_token(client, path)},
+    )
     assert accepted.status_code == 302
     assert _post_login(client, invited.email, password).status_code == 302
     assert client.get(f"/organismes/{organization.id}").status_code == 200
@@ -125,17 +155,42 @@ def test_invitation_by_account_admin(client, sign_in):
 
 def test_users_create_command(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "agent@example.org", "--name", "Agent Test",
-                                 "--password", "long enough password", "--staff-role", "program_officer",
-                                 "--program", "TNCES"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "agent@example.org",
+            "--name",
+            "Agent Test",
+            "--password",
+            "long enough password",
+            "--staff-role",
+            "program_officer",
+            "--program",
+            "TNCES",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.execute(db.select(User).filter_by(email="agent@example.org")).scalar_one()
     assert StaffRole.PROGRAM_OFFICER in user.staff_roles()
-    again = runner.invoke(args=["users", "create", "agent@example.org", "--password", "long enough password"])
+    again = runner.invoke(
+        args=["users", "create", "agent@example.org", "--password", "long enough password"]
+    )
     assert again.exit_code != 0
     assert "already exists" in again.output
-    missing = runner.invoke(args=["users", "create", "x@example.org", "--password", "long enough password",
-                                  "--staff-role", "program_officer", "--program", "NOPE"])
+    missing = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "x@example.org",
+            "--password",
+            "long enough password",
+            "--staff-role",
+            "program_officer",
+            "--program",
+            "NOPE",
+        ]
+    )
     assert missing.exit_code != 0
 
 

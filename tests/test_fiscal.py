@@ -17,7 +17,12 @@ def test_bounds_and_label():
 
 @pytest.mark.parametrize(
     ("day", "expected"),
-    [(date(2026, 3, 31), 2025), (date(2026, 4, 1), 2026), (date(2027, 3, 31), 2026), (date(2026, 12, 31), 2026)],
+    [
+        (date(2026, 3, 31), 2025),
+        (date(2026, 4, 1), 2026),
+        (date(2027, 3, 31), 2026),
+        (date(2026, 12, 31), 2026),
+    ],
 )
 def test_of_date(day, expected):
     assert FiscalYear.of(day).start_year == expected
@@ -48,7 +53,13 @@ def test_leap_years_have_366_days():
 
 def test_spanning_periods():
     years = FiscalYear.spanning(date(2026, 10, 1), date(2031, 3, 31))
-    assert [str(y) for y in years] == ["2026-2027", "2027-2028", "2028-2029", "2029-2030", "2030-2031"]
+    assert [str(y) for y in years] == [
+        "2026-2027",
+        "2027-2028",
+        "2028-2029",
+        "2029-2030",
+        "2030-2031",
+    ]
     with pytest.raises(ValueError):
         FiscalYear.spanning(date(2027, 1, 1), date(2026, 1, 1))
 
@@ -57,12 +68,16 @@ def test_partial_year_by_months_counts_started_months():
     year = FiscalYear(2026)
     assert year.share(date(2026, 10, 1), date(2027, 3, 31)) == Decimal("0.5")
     assert year.share(date(2026, 10, 15), date(2030, 3, 31)) == Decimal("0.5")
-    assert year.prorate(Decimal("175000"), date(2026, 10, 1), date(2031, 3, 31)) == Decimal("87500.00")
+    assert year.prorate(Decimal("175000"), date(2026, 10, 1), date(2031, 3, 31)) == Decimal(
+        "87500.00"
+    )
 
 
 def test_partial_year_by_days():
     year = FiscalYear(2026)
     share = year.share(date(2026, 10, 1), date(2027, 3, 31), Proration.DAYS)
     assert share == Decimal(182) / Decimal(365)
-    assert year.prorate(Decimal("175000"), date(2026, 10, 1), date(2027, 3, 31), "days") == Decimal("87260.27")
+    assert year.prorate(Decimal("175000"), date(2026, 10, 1), date(2027, 3, 31), "days") == Decimal(
+        "87260.27"
+    )
     assert year.share(date(2025, 1, 1), date(2025, 12, 31)) == Decimal("0")

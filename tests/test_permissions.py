@@ -7,14 +7,22 @@ from grants.core.roles import MemberRole, StaffRole
 from tests.factories import OrganizationFactory, member, staff
 
 PUBLIC_ENDPOINTS = {
-    "static", "core.healthz", "core.switch_language", "accounts.login", "accounts.forgot_password",
-    "accounts.reset_password", "accounts.accept_invitation", "home.index",
+    "static",
+    "core.healthz",
+    "core.switch_language",
+    "accounts.login",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+    "accounts.accept_invitation",
+    "home.index",
 }
 
 
 def test_only_the_expected_views_are_public(app):
     public = {
-        endpoint for endpoint, view in app.view_functions.items() if getattr(view, PUBLIC_ATTR, False)
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, PUBLIC_ATTR, False)
     }
     assert public | {"static"} == PUBLIC_ENDPOINTS
 
@@ -35,8 +43,12 @@ def test_member_gets_404_for_another_organization(client, sign_in):
     user = member(MemberRole.ACCOUNT_ADMIN, organization=mine)
     sign_in(user)
     assert client.get(f"/organismes/{mine.id}").status_code == 200
-    for url in (f"/organismes/{other.id}", f"/organismes/{other.id}/modifier",
-                f"/organismes/{other.id}/membres/inviter", "/organismes/999999"):
+    for url in (
+        f"/organismes/{other.id}",
+        f"/organismes/{other.id}/modifier",
+        f"/organismes/{other.id}/membres/inviter",
+        "/organismes/999999",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert other.legal_name not in response.get_data(as_text=True)
@@ -60,7 +72,9 @@ def test_officer_manages_only_their_programs(client, sign_in):
     sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"))
     assert client.get("/programmes/TNCES/enveloppes").status_code == 200
     assert client.get("/programmes/HEBERGEMENT/enveloppes").status_code == 404
-    assert client.get("/programmes/HEBERGEMENT").status_code == 200  # the program itself is public reference
+    assert (
+        client.get("/programmes/HEBERGEMENT").status_code == 200
+    )  # the program itself is public reference
 
 
 @pytest.mark.parametrize("role", [StaffRole.COORDINATION_CELL, StaffRole.SYSTEM_ADMIN])
@@ -103,7 +117,14 @@ def test_cookies_are_secure_outside_tests():
 
     env = {k: v for k, v in os.environ.items() if k != "SESSION_COOKIE_SECURE"}
     output = subprocess.run(
-        [sys.executable, "-c", "from config import Config; print(Config.SESSION_COOKIE_SECURE, Config.SESSION_COOKIE_HTTPONLY)"],
-        env=env, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "from config import Config; print(Config.SESSION_COOKIE_SECURE, Config.SESSION_COOKIE_HTTPONLY)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert output == ["True", "True"]

@@ -10,7 +10,9 @@ from grants.reference.models import ActionPlan, Measure, Nation, Recommendation,
 
 def _measure(number: str) -> Measure:
     return db.session.execute(
-        db.select(Measure).join(ActionPlan).where(ActionPlan.code == "2026-2029", Measure.number == number)
+        db.select(Measure)
+        .join(ActionPlan)
+        .where(ActionPlan.code == "2026-2029", Measure.number == number)
     ).scalar_one()
 
 
@@ -27,7 +29,13 @@ def test_counts():
 
 @pytest.mark.parametrize(
     ("measure", "recommendations"),
-    [("13", [14]), ("19", [48, 49, 53, 54]), ("22", [14, 48, 49, 53, 54]), ("A5", [4]), ("1", [6, 12, 16, 25])],
+    [
+        ("13", [14]),
+        ("19", [48, 49, 53, 54]),
+        ("22", [14, 48, 49, 53, 54]),
+        ("A5", [4]),
+        ("1", [6, 12, 16, 25]),
+    ],
 )
 def test_measure_links(measure, recommendations):
     assert [r.number for r in _measure(measure).recommendations] == recommendations

@@ -82,7 +82,9 @@ def grant_staff_role(
         db.session.add(assignment)
         db.session.flush()
         record(
-            "user.staff_role_granted", user, actor=actor,
+            "user.staff_role_granted",
+            user,
+            actor=actor,
             changes={"role": role.value, "program_id": program_id},
         )
     return assignment
@@ -99,12 +101,16 @@ def add_membership(
         db.session.add(membership)
         db.session.flush()
         record(
-            "membership.created", membership, actor=actor,
+            "membership.created",
+            membership,
+            actor=actor,
             changes={"user": user.email, "role": role.value},
         )
     elif membership.role != role:
         record(
-            "membership.role_changed", membership, actor=actor,
+            "membership.role_changed",
+            membership,
+            actor=actor,
             changes={"role": [membership.role, role.value]},
         )
         membership.role = role
@@ -145,7 +151,8 @@ def _register_failure(user: User, now: datetime) -> None:
     if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
         user.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
         record(
-            "user.locked", user,
+            "user.locked",
+            user,
             changes={"failed_logins": user.failed_logins, "locked_until": user.locked_until},
         )
 
@@ -218,7 +225,9 @@ def set_password_with_token(token: str, purpose: TokenPurpose, password: str) ->
     ):
         other.used_at = found.used_at
     record(
-        "user.password_set", user, actor=user,
+        "user.password_set",
+        user,
+        actor=user,
         changes={"via": purpose.value},
     )
     return user
@@ -235,7 +244,9 @@ def invite_member(
     actor: User,
 ) -> Membership:
     """Add a member to an organization and email them a link to choose their password."""
-    user = find_user(email) or create_user(email, full_name=full_name, language=language, actor=actor)
+    user = find_user(email) or create_user(
+        email, full_name=full_name, language=language, actor=actor
+    )
     membership = add_membership(user, organization_id, role, actor=actor)
     days = current_app.config["INVITATION_DAYS"]
     if user.password_hash is None:
@@ -260,7 +271,9 @@ def invite_member(
         has_password=user.password_hash is not None,
     )
     record(
-        "membership.invited", membership, actor=actor,
+        "membership.invited",
+        membership,
+        actor=actor,
         changes={"email": user.email, "role": role.value},
     )
     return membership

@@ -110,6 +110,9 @@ def _set_password(token: str, purpose: TokenPurpose, template: str) -> Any:
         if user is None:
             abort(410)
         db.session.commit()
-        flash(_("Votre mot de passe est enregistré. Vous pouvez maintenant vous connecter."), "success")
+        flash(
+            _("Votre mot de passe est enregistré. Vous pouvez maintenant vous connecter."),
+            "success",
+        )
         return redirect(url_for("accounts.login"))
     return render_template(template, form=form, user=found.user)

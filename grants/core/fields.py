@@ -40,6 +40,4 @@ class MoneyField(DecimalField):
             self.data = parse_amount(valuelist[0])
         except InvalidOperation as error:
             self.data = None
-            raise ValueError(
-                _l("Entrez un montant en dollars, par exemple 175 000,00.")
-            ) from error
+            raise ValueError(_l("Entrez un montant en dollars, par exemple 175 000,00.")) from error

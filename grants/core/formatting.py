@@ -43,7 +43,9 @@ def current_locale() -> str:
     return DEFAULT_LOCALE
 
 
-def money(amount: Decimal | int | str | None, locale: str | None = None, *, whole: bool = False) -> str:
+def money(
+    amount: Decimal | int | str | None, locale: str | None = None, *, whole: bool = False
+) -> str:
     """`175 000,00 $` (fr_CA) or `$175,000.00` (en_CA); `whole=True` gives `175 000 $`."""
     if amount is None:
         return ""
@@ -51,8 +53,12 @@ def money(amount: Decimal | int | str | None, locale: str | None = None, *, whol
     loc = _locale(locale)
     if whole:
         return format_currency(
-            value.quantize(Decimal(1)), "CAD", locale=loc, format_type="standard",
-            currency_digits=False, decimal_quantization=True,
+            value.quantize(Decimal(1)),
+            "CAD",
+            locale=loc,
+            format_type="standard",
+            currency_digits=False,
+            decimal_quantization=True,
             format="#,##0\u00a0¤" if loc.language == "fr" else "¤#,##0",
         )
     return format_currency(value, "CAD", locale=loc)

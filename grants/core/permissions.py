@@ -109,8 +109,7 @@ def can_contribute(user: Principal, organization_id: int) -> bool:
 def can_manage_program(user: Principal, program_id: int) -> bool:
     """Officers act only on the programs they are assigned to."""
     return is_admin(user) or (
-        StaffRole.PROGRAM_OFFICER in user.staff_roles()
-        and program_id in user.officer_program_ids()
+        StaffRole.PROGRAM_OFFICER in user.staff_roles() and program_id in user.officer_program_ids()
     )
 
 

@@ -74,7 +74,7 @@ def dispatch_after_commit(session: Any) -> None:
     for message_id in message_ids:
         try:
             deliver_email.delay(message_id)
-        except Exception as error:  # noqa: BLE001 - any broker failure: the sweep will retry
+        except Exception as error:
             log.warning("broker unavailable, email %s stays queued: %s", message_id, error)
 
 
@@ -113,7 +113,9 @@ def send_smtp(message: OutboundEmail) -> None:
     email["Message-ID"] = make_msgid(idstring=f"grants-{message.id}")
     email["Content-Language"] = "fr-CA" if message.language == "fr" else "en-CA"
     email.set_content(message.body_text)
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+    with smtplib.SMTP(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):

@@ -48,14 +48,18 @@ class OrganizationForm(FlaskForm):
     )
     neq = StringField(
         _l("Numéro d'entreprise du Québec (NEQ)"),
-        description=_l("10 chiffres, par exemple 1234 567 890. Laissez vide si l'organisme n'en a pas."),
+        description=_l(
+            "10 chiffres, par exemple 1234 567 890. Laissez vide si l'organisme n'en a pas."
+        ),
         filters=[normalize_neq],
     )
     kind = SelectField(_l("Type d'organisme"))
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=255)])
     city = StringField(_l("Municipalité"), validators=[Optional(), Length(max=120)])
     postal_code = StringField(
-        _l("Code postal"), filters=[normalize_postal_code], render_kw={"autocomplete": "postal-code"}
+        _l("Code postal"),
+        filters=[normalize_postal_code],
+        render_kw={"autocomplete": "postal-code"},
     )
     region_code = SelectField(_l("Région administrative du siège"))
     regions_served = CheckboxListField(_l("Régions administratives desservies"))
@@ -87,8 +91,10 @@ class OrganizationForm(FlaskForm):
     def validate_neq(self, field: StringField) -> None:
         if field.data and not is_valid_neq(field.data):
             raise ValidationError(
-                _l("Le NEQ compte exactement 10 chiffres (vous en avez saisi %(n)s).",
-                   n=sum(ch.isdigit() for ch in field.data))
+                _l(
+                    "Le NEQ compte exactement 10 chiffres (vous en avez saisi %(n)s).",
+                    n=sum(ch.isdigit() for ch in field.data),
+                )
             )
 
     def validate_postal_code(self, field: StringField) -> None:

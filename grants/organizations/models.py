@@ -58,9 +58,7 @@ class Organization(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     legal_name: Mapped[str] = mapped_column(String(255), index=True)
     neq: Mapped[str | None] = mapped_column(String(10), unique=True)
-    kind: Mapped[OrganizationKind] = mapped_column(
-        String(40), default=OrganizationKind.COMMUNITY
-    )
+    kind: Mapped[OrganizationKind] = mapped_column(String(40), default=OrganizationKind.COMMUNITY)
     address: Mapped[str] = mapped_column(String(255), default="")
     city: Mapped[str] = mapped_column(String(120), default="")
     postal_code: Mapped[str] = mapped_column(String(7), default="")

@@ -49,8 +49,16 @@ def _check_neq(neq: str | None, organization_id: int | None) -> None:
 
 def _apply(organization: Organization, data: dict[str, Any]) -> None:
     simple = (
-        "legal_name", "neq", "kind", "address", "city", "postal_code", "communities_served",
-        "email", "phone", "website",
+        "legal_name",
+        "neq",
+        "kind",
+        "address",
+        "city",
+        "postal_code",
+        "communities_served",
+        "email",
+        "phone",
+        "website",
     )
     for name in simple:
         if name in data:

@@ -174,4 +174,6 @@ def invite(organization_id: int) -> Any:
         flash(_("L'invitation a été envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("organizations.show", organization_id=organization.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("organizations/invite.html", organization=organization, form=form), status
+    return render_template(
+        "organizations/invite.html", organization=organization, form=form
+    ), status

@@ -11,7 +11,9 @@ from grants.fiscal import FiscalYear
 from grants.programs.models import Program, ProgramEnvelope
 
 
-def set_envelope(program: Program, year: FiscalYear, amount: Decimal, *, actor: Any) -> ProgramEnvelope:
+def set_envelope(
+    program: Program, year: FiscalYear, amount: Decimal, *, actor: Any
+) -> ProgramEnvelope:
     amount = to_money(amount)
     envelope = program.envelope_for(year)
     if envelope is None:
@@ -19,12 +21,16 @@ def set_envelope(program: Program, year: FiscalYear, amount: Decimal, *, actor: 
         db.session.add(envelope)
         db.session.flush()
         record(
-            "envelope.created", envelope, actor=actor,
+            "envelope.created",
+            envelope,
+            actor=actor,
             changes={"program": program.code, "fiscal_year": str(year), "amount": amount},
         )
     elif envelope.amount != amount:
         record(
-            "envelope.updated", envelope, actor=actor,
+            "envelope.updated",
+            envelope,
+            actor=actor,
             changes={"fiscal_year": str(year), "amount": [envelope.amount, amount]},
         )
         envelope.amount = amount

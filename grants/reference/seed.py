@@ -32,11 +32,26 @@ def _sort_key(number: str) -> int:
 def seed_reference_tables() -> SeedReport:
     report = SeedReport()
     for row in read_csv(DATA / "regions.csv"):
-        upsert(Region, {"code": row["code"]}, {"name_fr": row["name_fr"], "name_en": row["name_en"]}, report)
+        upsert(
+            Region,
+            {"code": row["code"]},
+            {"name_fr": row["name_fr"], "name_en": row["name_en"]},
+            report,
+        )
     for row in read_csv(DATA / "nations.csv"):
-        upsert(Nation, {"code": row["code"]}, {"name_fr": row["name_fr"], "name_en": row["name_en"]}, report)
+        upsert(
+            Nation,
+            {"code": row["code"]},
+            {"name_fr": row["name_fr"], "name_en": row["name_en"]},
+            report,
+        )
     for row in read_csv(DATA / "ministries.csv"):
-        upsert(Ministry, {"code": row["code"]}, {"name_fr": row["name_fr"], "name_en": row["name_en"]}, report)
+        upsert(
+            Ministry,
+            {"code": row["code"]},
+            {"name_fr": row["name_fr"], "name_en": row["name_en"]},
+            report,
+        )
     for item in read_yaml(DATA / "csesm_recommendations.yaml"):
         upsert(
             Recommendation,
@@ -85,7 +100,10 @@ def seed_reference_tables() -> SeedReport:
 
 
 def _seed_measures(plan: ActionPlan, path: Path, report: SeedReport) -> None:
-    axes = {axis.code: axis for axis in db.session.scalars(db.select(PlanAxis).filter_by(plan_id=plan.id))}
+    axes = {
+        axis.code: axis
+        for axis in db.session.scalars(db.select(PlanAxis).filter_by(plan_id=plan.id))
+    }
     recommendations = {r.number: r for r in db.session.scalars(db.select(Recommendation))}
     for row in read_csv(path):
         measure = upsert(
@@ -110,5 +128,7 @@ def _seed_measures(plan: ActionPlan, path: Path, report: SeedReport) -> None:
 
 def measure_by_number(plan_code: str, number: str) -> Measure | None:
     return db.session.execute(
-        db.select(Measure).join(ActionPlan).where(ActionPlan.code == plan_code, Measure.number == number)
+        db.select(Measure)
+        .join(ActionPlan)
+        .where(ActionPlan.code == plan_code, Measure.number == number)
     ).scalar_one_or_none()
