@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update bench clean
+.PHONY: run test install install-test services lint translations translations-update clean
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -28,9 +28,6 @@ translations:
 translations-update:
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o grants/translations/messages.pot --no-location --sort-output --omit-header .
 	$(BIN)/pybabel update -i grants/translations/messages.pot -d grants/translations --no-fuzzy-matching --omit-header
-
-bench: install-test services
-	$(BIN)/python bench/requests.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
