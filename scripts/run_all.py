@@ -1,7 +1,7 @@
 """`make run`: prepare the database, then run the web server, a Celery worker and Celery beat.
 
 With nothing configured everything is embedded: SQLite under instance/, kombu's SQLAlchemy
-transport on SQLite as the broker, and a local SMTP catcher writing to instance/mail.mbox.
+transport on SQLite as the broker, and a local SMTP catcher writing to instance/mail/ (a Maildir).
 DATABASE_URL, REDIS_URL and MAIL_SERVER switch to real services. Ctrl-C stops everything.
 """
 
@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "5000")
+MAIL_NOTE = "  email: caught in instance/mail/new/ (one file per message)\n"
 
 
 def main() -> int:
@@ -45,7 +46,7 @@ def main() -> int:
                 f"127.0.0.1:{env['MAIL_PORT']}",
                 "-c",
                 "aiosmtpd.handlers.Mailbox",
-                str(instance / "mail.mbox"),
+                str(instance / "mail"),
             ],
         )
 
@@ -103,7 +104,7 @@ def main() -> int:
     print(
         f"\n  Subventions is running at http://{HOST}:{PORT}/\n"
         f"  database: {database} · Celery broker: {broker}\n"
-        + ("  email: caught in instance/mail.mbox\n" if "MAIL_SERVER" not in os.environ else "")
+        + (MAIL_NOTE if "MAIL_SERVER" not in os.environ else "")
         + "  Ctrl-C stops the web server, the worker and beat.\n",
         flush=True,
     )
