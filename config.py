@@ -61,9 +61,7 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
-    MAIL_DEFAULT_SENDER = os.environ.get(
-        "MAIL_DEFAULT_SENDER", "Subventions <no-reply@subventions.example>"
-    )
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Subventions <no-reply@subventions.example>")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
     # Seconds before a failed delivery is tried again (doubled each time, capped at one hour).
     MAIL_RETRY_DELAY = int(os.environ.get("MAIL_RETRY_DELAY", "60"))

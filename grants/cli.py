@@ -66,9 +66,7 @@ def _print_accounts(accounts, password: str) -> None:  # type: ignore[no-untyped
 
 
 @click.command()
-@click.option(
-    "--demo/--no-demo", default=True, help="Load the demo data set into an empty database."
-)
+@click.option("--demo/--no-demo", default=True, help="Load the demo data set into an empty database.")
 @with_appcontext
 def bootstrap(demo: bool) -> None:
     """Apply migrations, load reference data, and the demo data set when the database is empty."""
@@ -102,9 +100,7 @@ def users() -> None:
     type=click.Choice(["program_officer", "coordination_cell", "system_admin"]),
     help="A ministry role.",
 )
-@click.option(
-    "--program", "programs", multiple=True, help="Program code (program officers); repeatable."
-)
+@click.option("--program", "programs", multiple=True, help="Program code (program officers); repeatable.")
 @click.option("--organization", "organization_id", type=int, help="Organization id to join.")
 @click.option(
     "--member-role",
@@ -139,9 +135,7 @@ def create_user_command(
             if not programs:
                 raise click.ClickException("a program officer needs at least one --program CODE")
             for code in programs:
-                program = db.session.execute(
-                    db.select(Program).filter_by(code=code)
-                ).scalar_one_or_none()
+                program = db.session.execute(db.select(Program).filter_by(code=code)).scalar_one_or_none()
                 if program is None:
                     raise click.ClickException(f"no program with the code {code}")
                 grant_staff_role(user, role, program_id=program.id)

@@ -97,9 +97,7 @@ def main() -> int:
         ],
     )
 
-    database = (
-        "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (instance/)"
-    )
+    database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (instance/)"
     broker = "Redis" if env.get("REDIS_URL") else "embedded (SQLite, instance/)"
     print(
         f"\n  Subventions is running at http://{HOST}:{PORT}/\n"
@@ -117,9 +115,7 @@ def main() -> int:
         while True:
             for name, process in processes:
                 if process.poll() is not None:
-                    print(
-                        f"{name} stopped (exit {process.returncode}); stopping the rest", flush=True
-                    )
+                    print(f"{name} stopped (exit {process.returncode}); stopping the rest", flush=True)
                     return stop(processes) or 1
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -71,9 +71,7 @@ def _recreate_database(url: str) -> None:
     import psycopg
 
     parsed = make_url(url)
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -81,9 +79,7 @@ def _recreate_database(url: str) -> None:
             (parsed.database,),
         )
         connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
-        connection.execute(
-            f"CREATE DATABASE \"{parsed.database}\" ENCODING 'UTF8' TEMPLATE template0"
-        )
+        connection.execute(f"CREATE DATABASE \"{parsed.database}\" ENCODING 'UTF8' TEMPLATE template0")
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_TOKEN = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 def csrf_token(client: Any, url: str) -> str:

@@ -14,9 +14,7 @@ from tests.helpers import csrf_token
 
 def _post_login(client, email, password):
     token = csrf_token(client, "/compte/connexion")
-    return client.post(
-        "/compte/connexion", data={"email": email, "password": password, "csrf_token": token}
-    )
+    return client.post("/compte/connexion", data={"email": email, "password": password, "csrf_token": token})
 
 
 def test_sign_in_and_out(client):
@@ -69,9 +67,7 @@ def test_reset_page_never_tells_whether_an_address_exists(client):
     answers = []
     for email in (user.email, "nobody@example.org"):
         token = csrf_token(client, "/compte/mot-de-passe-oublie")
-        response = client.post(
-            "/compte/mot-de-passe-oublie", data={"email": email, "csrf_token": token}
-        )
+        response = client.post("/compte/mot-de-passe-oublie", data={"email": email, "csrf_token": token})
         answers.append(response.get_data(as_text=True).replace(email, "EMAIL"))
     assert answers[0] == answers[1]
     assert db.session.query(OutboundEmail).count() == 1  # only the real account gets an email
@@ -88,9 +84,7 @@ def test_reset_token_is_single_use_and_expires(client):
     assert client.get(f"/compte/reinitialiser/{expired}").status_code == 410
     url = f"/compte/reinitialiser/{token}"
     form_token = csrf_token(client, url)
-    short = client.post(
-        url, data={"password": "short", "confirm": "short", "csrf_token": form_token}
-    )
+    short = client.post(url, data={"password": "short", "confirm": "short", "csrf_token": form_token})
     assert short.status_code == 200
     assert "au moins 12 caractères" in short.get_data(as_text=True)
     new_password = "a brand new passphrase"
@@ -129,14 +123,10 @@ def test_invitation_by_account_admin(client, sign_in):
         },
     )
     assert response.status_code == 302
-    invited = db.session.execute(
-        db.select(User).filter_by(email="new.member@example.org")
-    ).scalar_one()
+    invited = db.session.execute(db.select(User).filter_by(email="new.member@example.org")).scalar_one()
     assert invited.member_role(organization.id) is MemberRole.CONTRIBUTOR
     assert invited.password_hash is None
-    email = db.session.execute(
-        db.select(OutboundEmail).filter_by(to_address=invited.email)
-    ).scalar_one()
+    email = db.session.execute(db.select(OutboundEmail).filter_by(to_address=invited.email)).scalar_one()
     assert email.language == "en"
     assert email.subject.startswith("Subventions")
     link = next(line for line in email.body_text.splitlines() if "/compte/invitation/" in line)
@@ -173,9 +163,7 @@ def test_users_create_command(app):
     assert result.exit_code == 0, result.output
     user = db.session.execute(db.select(User).filter_by(email="agent@example.org")).scalar_one()
     assert StaffRole.PROGRAM_OFFICER in user.staff_roles()
-    again = runner.invoke(
-        args=["users", "create", "agent@example.org", "--password", "long enough password"]
-    )
+    again = runner.invoke(args=["users", "create", "agent@example.org", "--password", "long enough password"])
     assert again.exit_code != 0
     assert "already exists" in again.output
     missing = runner.invoke(

@@ -27,9 +27,7 @@ def test_worker_delivers_in_the_recipients_language(celery_worker, mailbox):
     assert "réinitialisation" in fr_mail["Subject"]
     assert "reset" in en_mail["Subject"].lower()
     assert "/compte/reinitialiser/" in fr_mail.get_content()
-    sent = wait_until(
-        lambda: _message(french.email).status == EmailStatus.SENT and _message(french.email)
-    )
+    sent = wait_until(lambda: _message(french.email).status == EmailStatus.SENT and _message(french.email))
     assert sent.sent_at is not None
     assert "/compte/reinitialiser/" not in sent.body_text  # the personal link is not kept once sent
 
@@ -40,9 +38,7 @@ def test_smtp_outage_keeps_the_message_and_delivers_it_later(celery_worker, mail
     try:
         request_password_reset(user.email)
         db.session.commit()
-        failed = wait_until(
-            lambda: (m := _message(user.email)).attempts >= 1 and m.last_error and m
-        )
+        failed = wait_until(lambda: (m := _message(user.email)).attempts >= 1 and m.last_error and m)
         assert failed.status == EmailStatus.QUEUED
     finally:
         mailbox.start()

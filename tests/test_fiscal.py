@@ -68,9 +68,7 @@ def test_partial_year_by_months_counts_started_months():
     year = FiscalYear(2026)
     assert year.share(date(2026, 10, 1), date(2027, 3, 31)) == Decimal("0.5")
     assert year.share(date(2026, 10, 15), date(2030, 3, 31)) == Decimal("0.5")
-    assert year.prorate(Decimal("175000"), date(2026, 10, 1), date(2031, 3, 31)) == Decimal(
-        "87500.00"
-    )
+    assert year.prorate(Decimal("175000"), date(2026, 10, 1), date(2031, 3, 31)) == Decimal("87500.00")
 
 
 def test_partial_year_by_days():

@@ -50,9 +50,7 @@ def test_edit_profile_and_audit(client, sign_in):
     assert [r.code for r in saved.regions_served] == ["06", "13"]
     assert [n.code for n in saved.nations_served] == ["inuit"]
     entry = db.session.execute(
-        db.select(AuditEntry).filter_by(
-            action="organization.updated", object_id=str(organization.id)
-        )
+        db.select(AuditEntry).filter_by(action="organization.updated", object_id=str(organization.id))
     ).scalar_one()
     assert entry.changes["neq"] == [None, "1234567890"]
     page = client.get(f"/organismes/{organization.id}").get_data(as_text=True)

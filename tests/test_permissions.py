@@ -19,11 +19,7 @@ PUBLIC_ENDPOINTS = {
 
 
 def test_only_the_expected_views_are_public(app):
-    public = {
-        endpoint
-        for endpoint, view in app.view_functions.items()
-        if getattr(view, PUBLIC_ATTR, False)
-    }
+    public = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, PUBLIC_ATTR, False)}
     assert public | {"static"} == PUBLIC_ENDPOINTS
 
 
@@ -72,9 +68,7 @@ def test_officer_manages_only_their_programs(client, sign_in):
     sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"))
     assert client.get("/programmes/TNCES/enveloppes").status_code == 200
     assert client.get("/programmes/HEBERGEMENT/enveloppes").status_code == 404
-    assert (
-        client.get("/programmes/HEBERGEMENT").status_code == 200
-    )  # the program itself is public reference
+    assert client.get("/programmes/HEBERGEMENT").status_code == 200  # the program itself is public reference
 
 
 @pytest.mark.parametrize("role", [StaffRole.COORDINATION_CELL, StaffRole.SYSTEM_ADMIN])

@@ -10,9 +10,7 @@ from grants.reference.models import ActionPlan, Measure, Nation, Recommendation,
 
 def _measure(number: str) -> Measure:
     return db.session.execute(
-        db.select(Measure)
-        .join(ActionPlan)
-        .where(ActionPlan.code == "2026-2029", Measure.number == number)
+        db.select(Measure).join(ActionPlan).where(ActionPlan.code == "2026-2029", Measure.number == number)
     ).scalar_one()
 
 

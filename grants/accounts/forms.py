@@ -40,9 +40,7 @@ class ResetRequestForm(FlaskForm):
 def _strong_enough(form: FlaskForm, field: PasswordField) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:
-        raise ValidationError(
-            _l("Le mot de passe doit compter au moins %(n)s caractères.", n=minimum)
-        )
+        raise ValidationError(_l("Le mot de passe doit compter au moins %(n)s caractères.", n=minimum))
 
 
 class NewPasswordForm(FlaskForm):

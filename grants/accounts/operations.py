@@ -46,9 +46,7 @@ def load_user(user_id: str) -> User | None:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.execute(
-        db.select(User).filter_by(email=normalize_email(email))
-    ).scalar_one_or_none()
+    return db.session.execute(db.select(User).filter_by(email=normalize_email(email))).scalar_one_or_none()
 
 
 def create_user(
@@ -244,9 +242,7 @@ def invite_member(
     actor: User,
 ) -> Membership:
     """Add a member to an organization and email them a link to choose their password."""
-    user = find_user(email) or create_user(
-        email, full_name=full_name, language=language, actor=actor
-    )
+    user = find_user(email) or create_user(email, full_name=full_name, language=language, actor=actor)
     membership = add_membership(user, organization_id, role, actor=actor)
     days = current_app.config["INVITATION_DAYS"]
     if user.password_hash is None:

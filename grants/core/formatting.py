@@ -43,9 +43,7 @@ def current_locale() -> str:
     return DEFAULT_LOCALE
 
 
-def money(
-    amount: Decimal | int | str | None, locale: str | None = None, *, whole: bool = False
-) -> str:
+def money(amount: Decimal | int | str | None, locale: str | None = None, *, whole: bool = False) -> str:
     """`175 000,00 $` (fr_CA) or `$175,000.00` (en_CA); `whole=True` gives `175 000 $`."""
     if amount is None:
         return ""

@@ -38,10 +38,7 @@ class SeedReport:
         tables = sorted(set(self.created) | set(self.updated))
         if not tables:
             return ["nothing to change"]
-        return [
-            f"{t}: {self.created.get(t, 0)} created, {self.updated.get(t, 0)} updated"
-            for t in tables
-        ]
+        return [f"{t}: {self.created.get(t, 0)} created, {self.updated.get(t, 0)} updated" for t in tables]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

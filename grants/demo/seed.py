@@ -34,18 +34,14 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin@demo.example.org", "Alex Administrateur", "system administrator"),
-    DemoAccount(
-        "agente.msi@demo.example.org", "Camille Agente (MSI)", "program officer: PQLC, TNCES, TRCES"
-    ),
+    DemoAccount("agente.msi@demo.example.org", "Camille Agente (MSI)", "program officer: PQLC, TNCES, TRCES"),
     DemoAccount(
         "agente.scf@demo.example.org",
         "Dominique Agent (SCF)",
         "program officer: HEBERGEMENT, GUERISON-AUTOCHTONE",
     ),
     DemoAccount("cellule@demo.example.org", "Sacha Cellule", "coordination cell (measure 13)"),
-    DemoAccount(
-        "direction@cqctp.example.org", "Direction CQCTP", "account admin, fiduciary of the TNCES"
-    ),
+    DemoAccount("direction@cqctp.example.org", "Direction CQCTP", "account admin, fiduciary of the TNCES"),
     DemoAccount(
         "direction@passerelle.example.org",
         "Direction Maison Passerelle",
@@ -118,9 +114,7 @@ def seed_demo() -> list[DemoAccount]:
     organizations: dict[str, Organization] = {}
     for data in COMMUNITY_ORGANIZATIONS:
         organization = create_organization(dict(data))
-        organizations[data["aliases"][0] if data.get("aliases") else data["legal_name"]] = (
-            organization
-        )
+        organizations[data["aliases"][0] if data.get("aliases") else data["legal_name"]] = organization
     for row in read_csv(DATA / "regional_tables.csv"):
         create_organization(
             {

@@ -44,9 +44,7 @@ def _organization_home() -> Any:
         .filter_by(user_id=current_user.id)
         .options(selectinload(Membership.organization))
     ).all()
-    programs = db.session.scalars(
-        db.select(Program).filter_by(active=True).order_by(Program.code)
-    ).all()
+    programs = db.session.scalars(db.select(Program).filter_by(active=True).order_by(Program.code)).all()
     return render_template("home/organization.html", memberships=memberships, programs=programs)
 
 
@@ -58,9 +56,7 @@ def _officer_home() -> Any:
         .options(selectinload(Program.envelopes))
         .order_by(Program.code)
     ).all()
-    return render_template(
-        "home/officer.html", programs=programs, current_year=FiscalYear.current()
-    )
+    return render_template("home/officer.html", programs=programs, current_year=FiscalYear.current())
 
 
 def _cell_home() -> Any:
@@ -105,7 +101,5 @@ def _admin_home() -> Any:
             db.select(func.count(OutboundEmail.id)).where(OutboundEmail.status != EmailStatus.SENT)
         ),
     }
-    recent = db.session.scalars(
-        db.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)
-    ).all()
+    recent = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
     return render_template("home/admin.html", stats=stats, recent=recent)

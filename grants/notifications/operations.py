@@ -113,9 +113,7 @@ def send_smtp(message: OutboundEmail) -> None:
     email["Message-ID"] = make_msgid(idstring=f"grants-{message.id}")
     email["Content-Language"] = "fr-CA" if message.language == "fr" else "en-CA"
     email.set_content(message.body_text)
-    with smtplib.SMTP(
-        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
-    ) as smtp:
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):

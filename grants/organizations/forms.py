@@ -48,9 +48,7 @@ class OrganizationForm(FlaskForm):
     )
     neq = StringField(
         _l("Numéro d'entreprise du Québec (NEQ)"),
-        description=_l(
-            "10 chiffres, par exemple 1234 567 890. Laissez vide si l'organisme n'en a pas."
-        ),
+        description=_l("10 chiffres, par exemple 1234 567 890. Laissez vide si l'organisme n'en a pas."),
         filters=[normalize_neq],
     )
     kind = SelectField(_l("Type d'organisme"))

@@ -126,9 +126,7 @@ def edit(organization_id: int) -> Any:
         }
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
         try:
-            changes = update_organization(
-                organization, data, expected_version=version, actor=current_user
-            )
+            changes = update_organization(organization, data, expected_version=version, actor=current_user)
             db.session.commit()
         except DuplicateNEQ:
             db.session.rollback()
@@ -174,6 +172,4 @@ def invite(organization_id: int) -> Any:
         flash(_("L'invitation a été envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("organizations.show", organization_id=organization.id))
     status = 422 if request.method == "POST" else 200
-    return render_template(
-        "organizations/invite.html", organization=organization, form=form
-    ), status
+    return render_template("organizations/invite.html", organization=organization, form=form), status

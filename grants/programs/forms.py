@@ -15,9 +15,7 @@ class EnvelopeForm(FlaskForm):
     fiscal_year = StringField(
         _l("Exercice financier"),
         description=_l("Les deux années au complet, par exemple 2026-2027."),
-        validators=[
-            InputRequired(message=_l("Entrez l'exercice financier, par exemple 2026-2027."))
-        ],
+        validators=[InputRequired(message=_l("Entrez l'exercice financier, par exemple 2026-2027."))],
     )
     amount = MoneyField(
         _l("Montant de l'enveloppe ($)"),

@@ -11,9 +11,7 @@ from grants.fiscal import FiscalYear
 from grants.programs.models import Program, ProgramEnvelope
 
 
-def set_envelope(
-    program: Program, year: FiscalYear, amount: Decimal, *, actor: Any
-) -> ProgramEnvelope:
+def set_envelope(program: Program, year: FiscalYear, amount: Decimal, *, actor: Any) -> ProgramEnvelope:
     amount = to_money(amount)
     envelope = program.envelope_for(year)
     if envelope is None:

@@ -101,9 +101,7 @@ class PlanAxis(Bilingual, db.Model, title=True):
     budget_amount: Mapped[Decimal | None] = mapped_column(Money)
 
     plan: Mapped[ActionPlan] = relationship(back_populates="axes")
-    measures: Mapped[list[Measure]] = relationship(
-        back_populates="axis", order_by="Measure.sort_order"
-    )
+    measures: Mapped[list[Measure]] = relationship(back_populates="axis", order_by="Measure.sort_order")
 
 
 class Recommendation(db.Model):

@@ -100,10 +100,7 @@ def seed_reference_tables() -> SeedReport:
 
 
 def _seed_measures(plan: ActionPlan, path: Path, report: SeedReport) -> None:
-    axes = {
-        axis.code: axis
-        for axis in db.session.scalars(db.select(PlanAxis).filter_by(plan_id=plan.id))
-    }
+    axes = {axis.code: axis for axis in db.session.scalars(db.select(PlanAxis).filter_by(plan_id=plan.id))}
     recommendations = {r.number: r for r in db.session.scalars(db.select(Recommendation))}
     for row in read_csv(path):
         measure = upsert(
@@ -128,7 +125,5 @@ def _seed_measures(plan: ActionPlan, path: Path, report: SeedReport) -> None:
 
 def measure_by_number(plan_code: str, number: str) -> Measure | None:
     return db.session.execute(
-        db.select(Measure)
-        .join(ActionPlan)
-        .where(ActionPlan.code == plan_code, Measure.number == number)
+        db.select(Measure).join(ActionPlan).where(ActionPlan.code == plan_code, Measure.number == number)
     ).scalar_one_or_none()

@@ -24,9 +24,7 @@ def _plan(code: str) -> ActionPlan:
 @blueprint.get("/plans")
 def plans() -> Any:
     all_plans = db.session.scalars(
-        db.select(ActionPlan)
-        .options(selectinload(ActionPlan.axes))
-        .order_by(ActionPlan.start_year.desc())
+        db.select(ActionPlan).options(selectinload(ActionPlan.axes)).order_by(ActionPlan.start_year.desc())
     ).all()
     return render_template("reference/plans.html", plans=all_plans)
 
@@ -44,9 +42,7 @@ def plan(code: str) -> Any:
     if axis_code:
         statement = statement.join(PlanAxis).where(PlanAxis.code == axis_code)
     measures = db.session.scalars(statement).all()
-    return render_template(
-        "reference/plan.html", plan=found, measures=measures, axis_code=axis_code
-    )
+    return render_template("reference/plan.html", plan=found, measures=measures, axis_code=axis_code)
 
 
 @blueprint.get("/plans/<code>/mesures/<number>")
