@@ -35,8 +35,18 @@ class SMTPServer:
         return self.controller is not None
 
     def start(self) -> None:
-        self.controller = Controller(self.collector, hostname=self.host, port=self.port)
-        self.controller.start()
+        """Start on the fixed port; right after a stop the port can take a moment to be free."""
+        for attempt in range(50):
+            controller = Controller(self.collector, hostname=self.host, port=self.port)
+            try:
+                controller.start()
+            except (OSError, RuntimeError):
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
+                continue
+            self.controller = controller
+            return
 
     def stop(self) -> None:
         if self.controller is not None:
