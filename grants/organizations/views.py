@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_
+from sqlalchemy.orm import selectinload
 
 from grants.accounts.forms import InvitationForm
 from grants.accounts.models import Membership
@@ -42,7 +43,11 @@ def _load(organization_id: int, *, rule: Any = permissions.can_read_organization
 def index() -> Any:
     query_text = (request.args.get("q") or "").strip()
     region = request.args.get("region") or ""
-    statement = db.select(Organization).order_by(func.lower(Organization.legal_name))
+    statement = (
+        db.select(Organization)
+        .options(selectinload(Organization.region), selectinload(Organization.aliases))
+        .order_by(func.lower(Organization.legal_name))
+    )
     if query_text:
         pattern = f"%{query_text.lower()}%"
         alias_match = db.select(OrganizationAlias.organization_id).where(
