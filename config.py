@@ -90,7 +90,11 @@ class Config:
 
     # Public address used in emailed links.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    # One uploaded file may weigh MAX_ATTACHMENT_MB; a whole form up to MAX_REQUEST_MB, so that a file
+    # over the per-file limit is refused with a message on the kept form rather than a bare 413.
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_MB", "10")) * 1024 * 1024
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_MB", "60")) * 1024 * 1024
+    FILE_STORAGE_PATH = os.environ.get("FILE_STORAGE_PATH") or str(INSTANCE / "files")
 
 
 class TestConfig(Config):
@@ -109,3 +113,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     BASE_URL = "http://127.0.0.1"
+    MAX_ATTACHMENT_BYTES = 1024 * 1024
+    FILE_STORAGE_PATH = str(
+        Path(os.environ.get("GRANTS_INSTANCE_PATH", "/tmp/grants-test-instance")) / "files"
+    )

@@ -44,8 +44,10 @@ def seed_reference() -> None:
 def load_reference():  # type: ignore[no-untyped-def]
     from grants.programs.seed import seed_programs
     from grants.reference.seed import seed_reference_tables
+    from grants.review.seed import seed_default_grids
 
-    return seed_reference_tables().merge(seed_programs())
+    report = seed_reference_tables().merge(seed_programs())
+    return report.merge(seed_default_grids())
 
 
 @seed.command("demo")

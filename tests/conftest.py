@@ -52,6 +52,7 @@ REFERENCE_TABLES = {
     "recommendations",
     "measure_recommendations",
     "programs",
+    "assessment_criteria",
 }
 
 
@@ -62,7 +63,9 @@ class IsolatedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         def run() -> Any:
             _cv_app.set(None)
-            return FlaskClient.open(self, *args, **kwargs)
+            response = FlaskClient.open(self, *args, **kwargs)
+            response.get_data()  # drain streamed bodies (CSV) inside the request's own context
+            return response
 
         return contextvars.copy_context().run(run)
 

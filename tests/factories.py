@@ -83,3 +83,107 @@ def staff(role: StaffRole, *program_codes: str, **user_fields: object) -> User:
     else:
         StaffAssignmentFactory(user=user, role=role)
     return user
+
+
+# -- funding requests ------------------------------------------------------------------------------
+def program(code: str):  # type: ignore[no-untyped-def]
+    """A program from the reference data (loaded once for the whole suite)."""
+    from grants.programs.models import Program
+
+    return db.session.execute(db.select(Program).filter_by(code=code)).scalar_one()
+
+
+def funding_request(
+    program_code: str = "TNCES",
+    organization: Organization | None = None,
+    *,
+    status: str = "draft",
+    first_year: int = 2026,
+    years: int = 5,
+    annual_amount: str = "175000.00",
+    **fields: object,
+):  # type: ignore[no-untyped-def]
+    """A complete request (period, amounts and budget per fiscal year), in the given status.
+
+    It is built directly in the database, as the operations would leave it, so tests of a later
+    step do not depend on the pages of an earlier one.
+    """
+    from decimal import Decimal
+
+    from grants.fiscal import FiscalYear
+    from grants.requests.models import BudgetCategory, BudgetLine, FundingRequest, RequestYear
+
+    organization = organization or OrganizationFactory()
+    prog = program(program_code)
+    first = FiscalYear(first_year)
+    amount = Decimal(annual_amount)
+    request = FundingRequest(
+        organization_id=organization.id,
+        program_id=prog.id,
+        status=status,
+        title=fields.pop("title", f"Demande {prog.code} de {organization.legal_name}"),
+        summary=fields.pop("summary", "Coordination nationale des tables régionales."),
+        objectives=fields.pop("objectives", "Soutenir la concertation."),
+        target_populations=fields.pop("target_populations", "Jeunes à risque d'exploitation sexuelle."),
+        start_date=first.start,
+        end_date=(first + (years - 1)).end,
+        first_fiscal_year=first,
+        **fields,
+    )
+    db.session.add(request)
+    db.session.flush()
+    request.reference = f"{prog.code}-{first_year}-{request.id:05d}"
+    for offset in range(years):
+        year = first + offset
+        request.years.append(RequestYear(fiscal_year=year, requested_amount=amount))
+        salaries = (amount * Decimal("0.7")).quantize(Decimal("0.01"))
+        request.budget_lines.append(
+            BudgetLine(fiscal_year=year, category=BudgetCategory.SALARIES, amount=salaries)
+        )
+        request.budget_lines.append(
+            BudgetLine(fiscal_year=year, category=BudgetCategory.OPERATING, amount=amount - salaries)
+        )
+    if status != "draft":
+        from grants.core.db import utcnow
+
+        request.submitted_at = utcnow()
+    db.session.commit()
+    return request
+
+
+def pdf_bytes(text: str = "Document d'essai") -> bytes:
+    """A small real PDF (rendered by WeasyPrint) for upload tests."""
+    from weasyprint import HTML
+
+    return HTML(string=f"<p>{text}</p>").write_pdf()
+
+
+def open_call(program_code: str = "TNCES", **fields: object):  # type: ignore[no-untyped-def]
+    """A call open since yesterday (continuous intake unless closes_at is given)."""
+    from datetime import timedelta
+
+    from grants.calls.models import Call
+    from grants.core.db import utcnow
+
+    prog = program(program_code)
+    call = Call(
+        program_id=prog.id,
+        title_fr=fields.pop("title_fr", f"Appel {prog.code}"),
+        title_en=fields.pop("title_en", f"{prog.code} call"),
+        continuous=fields.pop("continuous", "closes_at" not in fields),
+        opens_at=fields.pop("opens_at", utcnow() - timedelta(days=1)),
+        years_max=fields.pop("years_max", prog.years_max),
+        **fields,
+    )
+    db.session.add(call)
+    db.session.commit()
+    return call
+
+
+def budget_officer(*program_codes: str, **user_fields: object) -> User:
+    """A program officer with delegated budget authority on the given programs."""
+    user = staff(StaffRole.PROGRAM_OFFICER, *program_codes, **user_fields)
+    for assignment in user.staff_assignments:
+        assignment.can_authorize = True
+    db.session.commit()
+    return user

@@ -62,11 +62,12 @@ class SMTPServer:
         with self.collector.lock:
             return list(self.collector.messages)
 
-    def wait_for(self, to: str, timeout: float = 20) -> EmailMessage:
+    def wait_for(self, to: str, timeout: float = 20, subject_contains: str = "") -> EmailMessage:
+        """The first message to `to` (whose subject holds `subject_contains`, when given)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in self.messages:
-                if to in str(message["To"]):
+                if to in str(message["To"]) and subject_contains.lower() in str(message["Subject"]).lower():
                     return message
             time.sleep(0.1)
         raise AssertionError(f"no email to {to} within {timeout} s")

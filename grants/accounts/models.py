@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import UTCDateTime, db, utcnow
@@ -48,6 +48,13 @@ class User(UserMixin, db.Model):
             a.program_id
             for a in self.staff_assignments
             if a.role == StaffRole.PROGRAM_OFFICER and a.program_id is not None
+        }
+
+    def authorized_program_ids(self) -> set[int]:
+        return {
+            a.program_id
+            for a in self.staff_assignments
+            if a.role == StaffRole.PROGRAM_OFFICER and a.program_id is not None and a.can_authorize
         }
 
     def member_role(self, organization_id: int) -> MemberRole | None:
@@ -104,6 +111,9 @@ class StaffAssignment(db.Model):
     role: Mapped[StaffRole] = mapped_column(String(30))
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     ministry_code: Mapped[str | None] = mapped_column(ForeignKey("ministries.code"))
+    # Delegated budget authority on this program: may override the envelope and approve
+    # indexation runs (grants.core.permissions.can_authorize_for_program).
+    can_authorize: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="staff_assignments")
 

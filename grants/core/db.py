@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Integer, MetaData, Numeric, event
+from sqlalchemy import DateTime, Integer, MetaData, Numeric, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -35,6 +35,13 @@ Money = Numeric(14, 2, asdecimal=True)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def identity_of(instance: Any) -> Any:
+    """The primary key of a loaded object without touching the database: after a failed flush
+    (a concurrent edit) reading `instance.id` would try to reload it and fail again."""
+    identity = inspect(instance).identity
+    return identity[0] if identity else None
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -29,12 +29,12 @@ def _locale(locale: str | Locale | None) -> Locale:
 
 
 def current_locale() -> str:
-    """The request's locale when there is one (Flask-Babel), else the default."""
+    """Flask-Babel's locale (the request's, or the one an email forces), else the default."""
     try:
-        from flask import has_request_context
+        from flask import has_app_context
         from flask_babel import get_locale
 
-        if has_request_context():
+        if has_app_context():
             found = get_locale()
             if found is not None:
                 return str(found)
@@ -153,7 +153,15 @@ def neq(value: str | None) -> str:
     return f"{value[:4]}\u00a0{value[4:7]}\u00a0{value[7:]}"
 
 
+def parse_iso(value: str | date | None) -> date | None:
+    """A date kept as ISO text (frozen document terms) back to a date, for `long_date`."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
 JINJA_FILTERS = {
+    "parse_iso": parse_iso,
     "money": money,
     "money_whole": lambda amount, locale=None: money(amount, locale, whole=True),
     "money_short": money_short,

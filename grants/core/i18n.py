@@ -10,6 +10,8 @@ SESSION_KEY = "language"
 
 def select_locale() -> str:
     languages: dict[str, str] = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, Celery, unit tests: French unless forced
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(SESSION_KEY)
     if not chosen and getattr(current_user, "is_authenticated", False):
         chosen = current_user.preferred_language

@@ -29,6 +29,8 @@ class Principal(Protocol):
 
     def officer_program_ids(self) -> set[int]: ...
 
+    def authorized_program_ids(self) -> set[int]: ...
+
     def member_role(self, organization_id: int) -> MemberRole | None: ...
 
     def organization_ids(self) -> set[int]: ...
@@ -116,3 +118,38 @@ def can_manage_program(user: Principal, program_id: int) -> bool:
 def can_supervise_funding(user: Principal) -> bool:
     """The coordination cell's cross-ministry view (plan measure 13)."""
     return is_staff(user, StaffRole.COORDINATION_CELL)
+
+
+def can_authorize_for_program(user: Principal, program_id: int) -> bool:
+    """Delegated budget authority: override an envelope, approve an indexation run."""
+    return is_admin(user) or (
+        can_manage_program(user, program_id) and program_id in user.authorized_program_ids()
+    )
+
+
+# -- funding files (requests, agreements, installments) ------------------------------------------
+def can_read_funding_file(user: Principal, organization_id: int, program_id: int) -> bool:
+    """A request, its attachments, its agreement and its payments: the organization's members,
+    the program's officers, and the coordination cell (read-only, across programs)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        user.member_role(organization_id) is not None
+        or can_manage_program(user, program_id)
+        or can_supervise_funding(user)
+    )
+
+
+def can_edit_request(user: Principal, organization_id: int) -> bool:
+    """Draft, complete, submit and answer for the organization (not read-only members)."""
+    return can_contribute(user, organization_id)
+
+
+def can_review_request(user: Principal, program_id: int) -> bool:
+    """Analyse, ask for information, recommend and decide: the program's officers."""
+    return can_manage_program(user, program_id)
+
+
+def can_sign_for_organization(user: Principal, organization_id: int) -> bool:
+    """Accept an agreement on the organization's behalf: its account administrators."""
+    return user.member_role(organization_id) is MemberRole.ACCOUNT_ADMIN

@@ -18,6 +18,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_context)
+    app.jinja_env.globals["absolute_url"] = absolute_url
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An address for emails and documents, built on BASE_URL, with or without a request."""
+    from flask import current_app
+
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
 
 
 def _context() -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.core.db import UTCDateTime, db, utcnow
@@ -43,6 +43,8 @@ class OutboundEmail(db.Model):
     template: Mapped[str] = mapped_column(String(80))
     subject: Mapped[str] = mapped_column(String(255))
     body_text: Mapped[str] = mapped_column(Text)
+    # Stored files (grants.files) sent as attachments, e.g. an acknowledgement of receipt PDF.
+    attachment_file_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     status: Mapped[EmailStatus] = mapped_column(String(10), default=EmailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -39,11 +39,13 @@ def queue_email(
     language: str = "fr",
     recipient_id: int | None = None,
     organization_id: int | None = None,
+    attachment_file_ids: list[int] | tuple[int, ...] = (),
     **context: Any,
 ) -> OutboundEmail:
     """Render `templates/email/<template>.txt` in `language` and add it to the outbox.
 
-    The template's first line is the subject, then a `---` line, then the body.
+    The template's first line is the subject, then a `---` line, then the body. Attachments are
+    stored files (grants.files), read from storage when the message is sent.
     """
     with force_locale(locale_for_language(language)):
         rendered = render_template(f"email/{template}.txt", language=language, **context)
@@ -56,6 +58,7 @@ def queue_email(
         template=template,
         subject=subject.strip(),
         body_text=body.strip() + "\n",
+        attachment_file_ids=list(attachment_file_ids),
     )
     db.session.add(message)
     db.session.flush()
@@ -113,12 +116,78 @@ def send_smtp(message: OutboundEmail) -> None:
     email["Message-ID"] = make_msgid(idstring=f"grants-{message.id}")
     email["Content-Language"] = "fr-CA" if message.language == "fr" else "en-CA"
     email.set_content(message.body_text)
+    _attach_files(email, message.attachment_file_ids or [])
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         smtp.send_message(email)
+
+
+def _attach_files(email: EmailMessage, file_ids: list[int]) -> None:
+    from grants.files.models import StoredFile
+    from grants.files.storage import read
+
+    for file_id in file_ids:
+        stored = db.session.get(StoredFile, file_id)
+        if stored is None:
+            continue
+        maintype, _, subtype = stored.media_type.partition("/")
+        email.add_attachment(
+            read(stored), maintype=maintype, subtype=subtype or "octet-stream", filename=stored.original_name
+        )
+
+
+def recipients_of_organization(organization_id: int, *, contributors_only: bool = False) -> list[Any]:
+    """The active members of an organization who receive its emails (each in their language)."""
+    from grants.accounts.models import Membership, User
+    from grants.core.roles import MemberRole
+
+    statement = (
+        db.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == organization_id, User.active.is_(True))
+        .order_by(User.id)
+    )
+    if contributors_only:
+        statement = statement.where(Membership.role.in_([MemberRole.ACCOUNT_ADMIN, MemberRole.CONTRIBUTOR]))
+    return list(db.session.scalars(statement))
+
+
+def officers_of_program(program_id: int) -> list[Any]:
+    """The active program officers assigned to a program."""
+    from grants.accounts.models import StaffAssignment, User
+    from grants.core.roles import StaffRole
+
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .join(StaffAssignment, StaffAssignment.user_id == User.id)
+            .where(
+                StaffAssignment.program_id == program_id,
+                StaffAssignment.role == StaffRole.PROGRAM_OFFICER,
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        ).unique()
+    )
+
+
+def notify_users(
+    users: list[Any], template: str, *, organization_id: int | None = None, **context: Any
+) -> None:
+    """Queue one email per user, each rendered in that user's preferred language."""
+    for user in users:
+        queue_email(
+            user.email,
+            template,
+            language=user.preferred_language or "fr",
+            recipient_id=user.id,
+            organization_id=organization_id,
+            recipient=user,
+            **context,
+        )
 
 
 class Delivery(StrEnum):

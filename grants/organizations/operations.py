@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.core.audit import diff, record
-from grants.core.db import db
+from grants.core.db import db, identity_of
 from grants.organizations.models import Organization, OrganizationAlias, OrganizationKind
 from grants.reference.models import Nation, Region
 
@@ -107,7 +107,7 @@ def update_organization(
         try:
             db.session.flush()
         except StaleDataError as error:
-            raise ConcurrentEdit(organization.id) from error
+            raise ConcurrentEdit(identity_of(organization)) from error
         record("organization.updated", organization, actor=actor, changes=changes)
     return changes
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import FiscalYearType, Money, db
@@ -53,6 +54,11 @@ class Program(Bilingual, db.Model):
     proration: Mapped[Proration] = mapped_column(String(10), default=Proration.MONTHS)
     source: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Accept Word, Excel and OpenDocument attachments besides PDF.
+    office_attachments_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Steps of each fiscal year's payments, e.g. [{"percent": "50", "trigger": "year_start"}, ...];
+    # None means the default for the program's kind (CONVENTIONS.md, "Payments").
+    payment_plan: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     ministry: Mapped[Ministry] = relationship()
     measure: Mapped[Measure | None] = relationship()
@@ -72,6 +78,28 @@ class Program(Bilingual, db.Model):
 
     def envelope_for(self, year: FiscalYear) -> ProgramEnvelope | None:
         return next((e for e in self.envelopes if e.fiscal_year == year), None)
+
+    def effective_payment_plan(self) -> list[dict[str, Any]]:
+        return self.payment_plan or DEFAULT_PAYMENT_PLANS[ProgramKind(self.kind)]
+
+
+DEFAULT_PAYMENT_PLANS: dict[ProgramKind, list[dict[str, Any]]] = {
+    # Mission and table funding: half at the start of each year (at signature in the first year),
+    # half once the mid-year report is accepted.
+    ProgramKind.MISSION_FUNDING: [
+        {"percent": "50", "trigger": "year_start"},
+        {"percent": "50", "trigger": "midyear_report"},
+    ],
+    ProgramKind.CONCERTATION_TABLE: [
+        {"percent": "50", "trigger": "year_start"},
+        {"percent": "50", "trigger": "midyear_report"},
+    ],
+    # Calls for projects: 90 % at signature (start of each later year), 10 % once the report is accepted.
+    ProgramKind.CALL_FOR_PROJECTS: [
+        {"percent": "90", "trigger": "year_start"},
+        {"percent": "10", "trigger": "final_report"},
+    ],
+}
 
 
 class ProgramEnvelope(db.Model):

@@ -32,6 +32,7 @@ def seed_programs() -> SeedReport:
                 "annual_max": Decimal(item["annual_max"]) if item.get("annual_max") else None,
                 "reports_per_year": int(item.get("reports_per_year") or 2),
                 "source": item.get("source", ""),
+                "office_attachments_allowed": bool(item.get("office_attachments_allowed")),
             },
             report,
         )

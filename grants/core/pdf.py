@@ -1,0 +1,23 @@
+"""Render a page template to PDF with WeasyPrint, in a given language.
+
+Agreements, acknowledgements of receipt and notices are documents people keep: they are rendered
+once, stored (grants.files.storage) and served as stored, never re-rendered behind their back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_babel import force_locale
+
+from grants.core.i18n import locale_for_language
+
+
+def render_pdf(template: str, *, language: str = "fr", **context: Any) -> bytes:
+    """`templates/<template>` (HTML extending pdf/base.html) rendered to PDF bytes."""
+    from weasyprint import HTML
+
+    with force_locale(locale_for_language(language)):
+        html = render_template(template, language=language, **context)
+    return HTML(string=html, base_url=".").write_pdf()
