@@ -1,0 +1,1 @@
+"""Funding requests: drafts, budgets, other funding sources, attachments, submission, state machine."""

@@ -1,0 +1,319 @@
+"""A funding request and what it holds: amounts and budget per fiscal year, other funding sources,
+attachments, information requests. Its status moves only through grants.requests.workflow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.calls.models import Call
+from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.files.models import StoredFile
+from grants.fiscal import FiscalYear
+from grants.organizations.models import Organization
+from grants.programs.models import Program
+from grants.reference.models import Measure, Nation, Region
+from grants.requests.workflow import RequestStatus
+
+request_measures = Table(
+    "request_measures",
+    db.metadata,
+    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
+    Column("measure_id", ForeignKey("measures.id"), primary_key=True),
+)
+
+request_regions = Table(
+    "request_regions",
+    db.metadata,
+    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", ForeignKey("regions.code"), primary_key=True),
+)
+
+request_nations = Table(
+    "request_nations",
+    db.metadata,
+    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
+    Column("nation_code", ForeignKey("nations.code"), primary_key=True),
+)
+
+
+class RequestSection(StrEnum):
+    """The parts of the form an officer can reopen with an information request."""
+
+    PROJECT = "project"  # title, summary, objectives
+    POPULATIONS = "populations"  # target populations, plan measures served
+    TERRITORY = "territory"  # regions and nations served
+    BUDGET = "budget"  # period, budget table, amounts asked per fiscal year
+    OTHER_FUNDING = "other_funding"
+    ATTACHMENTS = "attachments"
+
+    @property
+    def label(self) -> str:
+        return str(SECTION_LABELS[self])
+
+
+SECTION_LABELS = {
+    RequestSection.PROJECT: _l("Projet ou mission"),
+    RequestSection.POPULATIONS: _l("Populations visées et mesures du plan"),
+    RequestSection.TERRITORY: _l("Territoire desservi"),
+    RequestSection.BUDGET: _l("Période, budget et montants demandés"),
+    RequestSection.OTHER_FUNDING: _l("Autres sources de financement"),
+    RequestSection.ATTACHMENTS: _l("Pièces jointes"),
+}
+
+
+class Recommendation(StrEnum):
+    APPROVE = "approve"
+    REFUSE = "refuse"
+
+    @property
+    def label(self) -> str:
+        return str(_l("Accepter") if self is Recommendation.APPROVE else _l("Refuser"))
+
+
+class FundingRequest(db.Model):
+    __tablename__ = "funding_requests"
+    __table_args__ = (
+        Index("ix_funding_requests_program_status", "program_id", "status"),
+        Index("ix_funding_requests_org_created", "organization_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(40), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
+    status: Mapped[RequestStatus] = mapped_column(String(20), default=RequestStatus.DRAFT, index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    title: Mapped[str] = mapped_column(String(255), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    target_populations: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    first_fiscal_year: Mapped[FiscalYear | None] = mapped_column(FiscalYearType, index=True)
+
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    recommendation: Mapped[Recommendation | None] = mapped_column(String(10))
+    recommendation_comment: Mapped[str] = mapped_column(Text, default="")
+    decision_conditions: Mapped[str] = mapped_column(Text, default="")
+    decision_reasons: Mapped[str] = mapped_column(Text, default="")
+    envelope_override_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    creation_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledgement_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    organization: Mapped[Organization] = relationship()
+    program: Mapped[Program] = relationship()
+    call: Mapped[Call | None] = relationship()
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    acknowledgement: Mapped[StoredFile | None] = relationship()
+    years: Mapped[list[RequestYear]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestYear.fiscal_year"
+    )
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="BudgetLine.fiscal_year"
+    )
+    other_funding: Mapped[list[OtherFunding]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="OtherFunding.id"
+    )
+    attachments: Mapped[list[RequestAttachment]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestAttachment.id"
+    )
+    info_requests: Mapped[list[InfoRequest]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="InfoRequest.id"
+    )
+    measures: Mapped[list[Measure]] = relationship(secondary=request_measures, order_by=Measure.sort_order)
+    regions: Mapped[list[Region]] = relationship(secondary=request_regions, order_by=Region.code)
+    nations: Mapped[list[Nation]] = relationship(secondary=request_nations, order_by=Nation.code)
+
+    @property
+    def status_label(self) -> str:
+        return RequestStatus(self.status).label
+
+    @property
+    def fiscal_years(self) -> list[FiscalYear]:
+        """The fiscal years the requested period touches (empty while the period is not set)."""
+        if self.start_date is None or self.end_date is None or self.end_date < self.start_date:
+            return []
+        return FiscalYear.spanning(self.start_date, self.end_date)
+
+    @property
+    def total_requested(self) -> Decimal:
+        return sum((y.requested_amount for y in self.years), Decimal("0.00"))
+
+    @property
+    def total_approved(self) -> Decimal:
+        return sum((y.approved_amount or Decimal(0) for y in self.years), Decimal("0.00"))
+
+    @property
+    def open_info_request(self) -> InfoRequest | None:
+        return next((i for i in reversed(self.info_requests) if i.answered_at is None), None)
+
+    def year(self, fiscal_year: FiscalYear) -> RequestYear | None:
+        return next((y for y in self.years if y.fiscal_year == fiscal_year), None)
+
+    def __repr__(self) -> str:
+        return f"<FundingRequest {self.id} {self.reference} {self.status}>"
+
+
+class RequestYear(db.Model):
+    """The amount asked (and, once decided, approved) for one fiscal year of the request."""
+
+    __tablename__ = "request_years"
+    __table_args__ = (UniqueConstraint("request_id", "fiscal_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"))
+    fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
+    requested_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    approved_amount: Mapped[Decimal | None] = mapped_column(Money)
+
+    request: Mapped[FundingRequest] = relationship(back_populates="years")
+
+
+class BudgetCategory(StrEnum):
+    SALARIES = "salaries"
+    OPERATING = "operating"
+    TRAVEL = "travel"
+    RENT = "rent"
+    TRAINING = "training"
+    ADMINISTRATION = "administration"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(BUDGET_CATEGORY_LABELS[self])
+
+
+BUDGET_CATEGORY_LABELS = {
+    BudgetCategory.SALARIES: _l("Salaires et charges sociales"),
+    BudgetCategory.OPERATING: _l("Fonctionnement"),
+    BudgetCategory.TRAVEL: _l("Déplacements"),
+    BudgetCategory.RENT: _l("Loyer"),
+    BudgetCategory.TRAINING: _l("Formation"),
+    BudgetCategory.ADMINISTRATION: _l("Frais d'administration"),
+    BudgetCategory.OTHER: _l("Autres dépenses"),
+}
+
+
+class BudgetLine(db.Model):
+    """One cell of the budget table: an expense category in a fiscal year."""
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (UniqueConstraint("request_id", "fiscal_year", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"))
+    fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
+    category: Mapped[BudgetCategory] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+
+    request: Mapped[FundingRequest] = relationship(back_populates="budget_lines")
+
+
+class FundingSourceStatus(StrEnum):
+    OBTAINED = "obtained"
+    REQUESTED = "requested"
+
+    @property
+    def label(self) -> str:
+        return str(_l("Obtenu") if self is FundingSourceStatus.OBTAINED else _l("Demandé"))
+
+
+class OtherFunding(db.Model):
+    """Another source of funding for the same activities; the coordination cell reads these."""
+
+    __tablename__ = "other_funding_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
+    funder: Mapped[str] = mapped_column(String(255))
+    program_name: Mapped[str] = mapped_column(String(255), default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[FundingSourceStatus] = mapped_column(String(10))
+
+    request: Mapped[FundingRequest] = relationship(back_populates="other_funding")
+
+    @property
+    def status_label(self) -> str:
+        return FundingSourceStatus(self.status).label
+
+
+class AttachmentKind(StrEnum):
+    BOARD_RESOLUTION = "board_resolution"
+    FINANCIAL_STATEMENTS = "financial_statements"
+    SUPPORT_LETTER = "support_letter"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(ATTACHMENT_KIND_LABELS[self])
+
+
+ATTACHMENT_KIND_LABELS = {
+    AttachmentKind.BOARD_RESOLUTION: _l("Résolution du conseil d'administration"),
+    AttachmentKind.FINANCIAL_STATEMENTS: _l("Derniers états financiers"),
+    AttachmentKind.SUPPORT_LETTER: _l("Lettre d'appui"),
+    AttachmentKind.OTHER: _l("Autre document"),
+}
+
+
+class RequestAttachment(db.Model):
+    __tablename__ = "request_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[AttachmentKind] = mapped_column(String(30))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    request: Mapped[FundingRequest] = relationship(back_populates="attachments")
+    file: Mapped[StoredFile] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return AttachmentKind(self.kind).label
+
+
+class InfoRequest(db.Model):
+    """An officer's request for more information: the sections it reopens, and the answer."""
+
+    __tablename__ = "info_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
+    sections: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message: Mapped[str] = mapped_column(Text)
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[FundingRequest] = relationship(back_populates="info_requests")
+    asked_by = relationship("User", foreign_keys=[asked_by_id])
+
+    @property
+    def section_list(self) -> list[RequestSection]:
+        return [RequestSection(s) for s in self.sections]
