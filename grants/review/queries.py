@@ -1,0 +1,112 @@
+"""The officer's queue as one SQL statement: filters, the total asked computed in SQL, sortable
+columns. The page paginates it; the CSV export streams the same statement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+
+from grants.accounts.models import User
+from grants.core.listing import SortSpec
+from grants.fiscal import FiscalYear
+from grants.organizations.models import Organization
+from grants.programs.models import Program
+from grants.requests.models import FundingRequest, RequestYear, request_nations, request_regions
+from grants.requests.workflow import OPEN_FOR_REVIEW, RequestStatus
+
+total_asked = (
+    select(func.coalesce(func.sum(RequestYear.requested_amount), 0))
+    .where(RequestYear.request_id == FundingRequest.id)
+    .correlate(FundingRequest)
+    .scalar_subquery()
+    .label("total_asked")
+)
+
+QUEUE_SORT = SortSpec(
+    columns={
+        "reference": FundingRequest.reference,
+        "organization": func.lower(Organization.legal_name),
+        "program": Program.code,
+        "submitted": FundingRequest.submitted_at,
+        "status": FundingRequest.status,
+        "total": total_asked,
+    },
+    default="submitted",
+)
+
+
+@dataclass
+class QueueFilters:
+    program: str = ""
+    status: str = ""  # "" = open files; "all" = every submitted one; or one status
+    region: str = ""
+    nation: str = ""
+    fiscal_year: str = ""
+    assignee: str = ""  # "", "me", "none" or a user id
+
+    @classmethod
+    def from_args(cls, args: Any) -> QueueFilters:
+        return cls(**{name: (args.get(name) or "").strip() for name in cls.__dataclass_fields__})
+
+
+def queue_statement(program_ids: set[int], filters: QueueFilters, *, me_id: int) -> Select:
+    statement = (
+        select(
+            FundingRequest.id,
+            FundingRequest.reference,
+            FundingRequest.title,
+            FundingRequest.status,
+            FundingRequest.submitted_at,
+            FundingRequest.first_fiscal_year,
+            Organization.legal_name.label("organization"),
+            Program.code.label("program"),
+            func.coalesce(func.nullif(User.full_name, ""), User.email).label("assignee"),
+            total_asked,
+        )
+        .join(Organization, Organization.id == FundingRequest.organization_id)
+        .join(Program, Program.id == FundingRequest.program_id)
+        .outerjoin(User, User.id == FundingRequest.assignee_id)
+        .where(FundingRequest.program_id.in_(program_ids), FundingRequest.status != RequestStatus.DRAFT)
+    )
+    if filters.program:
+        statement = statement.where(Program.code == filters.program)
+    if filters.status == "all":
+        pass
+    elif filters.status in {s.value for s in RequestStatus}:
+        statement = statement.where(FundingRequest.status == filters.status)
+    else:
+        statement = statement.where(FundingRequest.status.in_([s.value for s in OPEN_FOR_REVIEW]))
+    if filters.region:
+        statement = statement.where(
+            exists().where(
+                request_regions.c.request_id == FundingRequest.id,
+                request_regions.c.region_code == filters.region,
+            )
+        )
+    if filters.nation:
+        statement = statement.where(
+            exists().where(
+                request_nations.c.request_id == FundingRequest.id,
+                request_nations.c.nation_code == filters.nation,
+            )
+        )
+    if filters.fiscal_year:
+        try:
+            year = FiscalYear.parse(filters.fiscal_year)
+        except ValueError:
+            year = None
+        if year is not None:
+            statement = statement.where(
+                exists().where(
+                    RequestYear.request_id == FundingRequest.id, RequestYear.fiscal_year == year.start_year
+                )
+            )
+    if filters.assignee == "me":
+        statement = statement.where(FundingRequest.assignee_id == me_id)
+    elif filters.assignee == "none":
+        statement = statement.where(FundingRequest.assignee_id.is_(None))
+    elif filters.assignee.isdigit():
+        statement = statement.where(FundingRequest.assignee_id == int(filters.assignee))
+    return statement
