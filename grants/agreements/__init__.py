@@ -1,0 +1,1 @@
+"""Funding agreements (conventions d'aide financière): PDF versions, signing, amendments."""

@@ -1,0 +1,56 @@
+"""The agreement version state machine: SENT → ACCEPTED → COUNTERSIGNED → SUPERSEDED."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+from grants.agreements.models import AgreementStatus as St
+
+
+class AgreementEvent(StrEnum):
+    ACCEPT = "accept"  # the organization's signatory, in the app or by uploading the signed PDF
+    COUNTERSIGN = "countersign"  # the ministry
+    SUPERSEDE = "supersede"  # a later amendment came into force
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                AgreementEvent.ACCEPT: _l("accepter la convention"),
+                AgreementEvent.COUNTERSIGN: _l("contresigner la convention"),
+                AgreementEvent.SUPERSEDE: _l("remplacer la convention"),
+            }[self]
+        )
+
+
+TRANSITIONS: dict[tuple[St, AgreementEvent], St] = {
+    (St.SENT, AgreementEvent.ACCEPT): St.ACCEPTED,
+    (St.ACCEPTED, AgreementEvent.COUNTERSIGN): St.COUNTERSIGNED,
+    (St.COUNTERSIGNED, AgreementEvent.SUPERSEDE): St.SUPERSEDED,
+}
+
+
+class AgreementTransitionRefused(Exception):
+    def __init__(self, status: St, event: AgreementEvent) -> None:
+        super().__init__(f"{event} not allowed from {status}")
+        self.status, self.event = status, event
+
+    @property
+    def message(self) -> str:
+        return str(
+            _l(
+                "Impossible de %(action)s : cette version est à l'état « %(status)s ».",
+                action=self.event.label,
+                status=self.status.label,
+            )
+        )
+
+
+def target(status: St | str, event: AgreementEvent) -> St:
+    status = St(status)
+    try:
+        return TRANSITIONS[(status, event)]
+    except KeyError:
+        raise AgreementTransitionRefused(status, event) from None

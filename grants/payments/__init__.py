@@ -1,0 +1,1 @@
+"""Installments (versements): schedules, authorizations, holds, payments and totals per fiscal year."""

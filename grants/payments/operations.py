@@ -1,0 +1,318 @@
+"""Every change to installments: the schedule built from the program's payment plan, the officer's
+edits, authorizations, payments, holds and releases, each audited.
+
+`hold_installments` / `release_holds` are the hooks the accountability module calls when a report
+is late or refused (and once it is accepted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from grants.agreements.models import Agreement, AgreementYear
+from grants.core.audit import record
+from grants.core.db import db, to_money, utcnow
+from grants.fiscal import FiscalYear
+from grants.notifications.operations import notify_users, recipients_of_organization
+from grants.payments.models import HoldSource, Installment, InstallmentStatus, InstallmentTrigger
+from grants.payments.workflow import InstallmentEvent, target
+
+CENT = Decimal("0.01")
+ADJUSTABLE = (InstallmentStatus.SCHEDULED, InstallmentStatus.HELD)
+
+
+class ScheduleError(ValueError):
+    """The schedule an officer typed does not add up; `message` says why."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class ConcurrentChange(RuntimeError):
+    """The installment changed since the page was opened."""
+
+
+def planned_date(trigger: InstallmentTrigger, year: FiscalYear, signed_on: date | None) -> date:
+    """When a step is expected to be paid (the officer can move it)."""
+    if trigger is InstallmentTrigger.SIGNATURE:
+        return max(signed_on or date.today(), year.start)
+    if trigger is InstallmentTrigger.YEAR_START:
+        return year.start
+    if trigger is InstallmentTrigger.MIDYEAR_REPORT:
+        return date(year.start_year, 11, 30)  # mid-year report due 31 October, then review
+    return date(year.start_year + 1, 7, 31)  # annual/final report due 30 June after the year
+
+
+def split(amount: Decimal, plan: list[dict[str, Any]]) -> list[Decimal]:
+    """Each step's share, rounded to the cent, the last step taking the remainder (sums exactly)."""
+    shares = [
+        (amount * Decimal(str(step["percent"])) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        for step in plan[:-1]
+    ]
+    return [*shares, amount - sum(shares, Decimal(0))]
+
+
+def steps_for_year(
+    agreement: Agreement, year: AgreementYear, *, first: bool, last: bool
+) -> list[dict[str, Any]]:
+    """The installments of one fiscal year under the program's plan (amount, trigger, planned date)."""
+    plan = agreement.program.effective_payment_plan()
+    steps = []
+    for step, share in zip(plan, split(year.amount, plan), strict=True):
+        trigger = InstallmentTrigger(step["trigger"])
+        if first and trigger is InstallmentTrigger.YEAR_START:
+            trigger = InstallmentTrigger.SIGNATURE
+        if not last and trigger is InstallmentTrigger.FINAL_REPORT:
+            trigger = InstallmentTrigger.ANNUAL_REPORT
+        steps.append({"amount": share, "trigger": trigger})
+    for step in steps:
+        signed = agreement.signed_at.date() if agreement.signed_at else None
+        step["planned_date"] = planned_date(step["trigger"], year.fiscal_year, signed)
+    return steps
+
+
+def create_schedule(agreement: Agreement, *, actor: Any) -> list[Installment]:
+    """The default schedule of every fiscal year of a new agreement."""
+    created = []
+    years = agreement.years
+    for index, year in enumerate(years):
+        for sequence, step in enumerate(
+            steps_for_year(agreement, year, first=index == 0, last=index == len(years) - 1), start=1
+        ):
+            created.append(_new(agreement, year.fiscal_year, sequence, **step))
+    db.session.flush()
+    record(
+        "installments.scheduled",
+        agreement,
+        actor=actor,
+        changes={"installments": [_describe(i) for i in created]},
+    )
+    return created
+
+
+def _new(agreement: Agreement, year: FiscalYear, sequence: int, **fields: Any) -> Installment:
+    installment = Installment(
+        agreement_id=agreement.id,
+        organization_id=agreement.organization_id,
+        program_id=agreement.program_id,
+        fiscal_year=year,
+        sequence=sequence,
+        **fields,
+    )
+    db.session.add(installment)
+    return installment
+
+
+def _describe(installment: Installment) -> dict[str, Any]:
+    return {
+        "fiscal_year": str(installment.fiscal_year),
+        "sequence": installment.sequence,
+        "amount": installment.amount,
+        "trigger": installment.trigger,
+        "planned_date": installment.planned_date,
+        "status": installment.status,
+    }
+
+
+def installments_of(agreement_id: int, year: FiscalYear | None = None) -> list[Installment]:
+    statement = db.select(Installment).where(Installment.agreement_id == agreement_id)
+    if year is not None:
+        statement = statement.where(Installment.fiscal_year == year)
+    return list(db.session.scalars(statement.order_by(Installment.fiscal_year, Installment.sequence)))
+
+
+@dataclass
+class ScheduleRow:
+    """One line of the officer's schedule form; `installment_id` None adds a new installment."""
+
+    installment_id: int | None
+    amount: Decimal
+    trigger: InstallmentTrigger
+    planned_date: date | None
+
+
+def edit_year_schedule(
+    agreement: Agreement, year: FiscalYear, rows: list[ScheduleRow], *, actor: Any
+) -> None:
+    """Replace the unpaid installments of a year; paid and authorized ones stay as they are."""
+    from flask_babel import lazy_gettext as _l
+
+    from grants.core.formatting import money
+
+    agreement_year = agreement.year(year)
+    if agreement_year is None:
+        raise ScheduleError(_l("Cet exercice ne fait pas partie de la convention."))
+    existing = installments_of(agreement.id, year)
+    fixed = [i for i in existing if i.status not in ADJUSTABLE and i.status != InstallmentStatus.CANCELLED]
+    editable = {i.id: i for i in existing if i.status in ADJUSTABLE}
+    if any(row.amount <= 0 for row in rows):
+        raise ScheduleError(_l("Chaque versement doit avoir un montant positif."))
+    total = sum((i.amount for i in fixed), Decimal(0)) + sum((to_money(r.amount) for r in rows), Decimal(0))
+    if total != agreement_year.amount:
+        raise ScheduleError(
+            _l(
+                "Les versements de %(year)s totalisent %(total)s ; ils doivent totaliser le montant de "
+                "l'exercice, %(amount)s.",
+                year=str(year),
+                total=money(total),
+                amount=money(agreement_year.amount),
+            )
+        )
+    before = [_describe(i) for i in existing]
+    kept_ids = {row.installment_id for row in rows if row.installment_id in editable}
+    for installment in editable.values():
+        if installment.id not in kept_ids:
+            installment.status = InstallmentStatus.CANCELLED
+    sequence = max((i.sequence for i in existing), default=0)
+    for row in rows:
+        if row.installment_id in editable:
+            installment = editable[row.installment_id]
+            installment.amount = to_money(row.amount)
+            installment.trigger = row.trigger
+            installment.planned_date = row.planned_date
+        else:
+            sequence += 1
+            _new(
+                agreement,
+                year,
+                sequence,
+                amount=to_money(row.amount),
+                trigger=row.trigger,
+                planned_date=row.planned_date,
+            )
+    _flush()
+    record(
+        "installments.edited",
+        agreement,
+        actor=actor,
+        changes={
+            "fiscal_year": str(year),
+            "before": before,
+            "after": [_describe(i) for i in installments_of(agreement.id, year)],
+        },
+    )
+
+
+def rebalance_year(agreement: Agreement, year: FiscalYear, *, actor: Any, reason: str) -> None:
+    """Bring the unpaid installments of a year in line with its (new) amount, e.g. after an
+    amendment or an indexation: the difference is spread over the scheduled and held ones in
+    proportion to their amounts; with none left, an adjustment installment is added."""
+    agreement_year = agreement.year(year)
+    existing = [i for i in installments_of(agreement.id, year) if i.status != InstallmentStatus.CANCELLED]
+    target_total = agreement_year.amount if agreement_year else Decimal(0)
+    difference = target_total - sum((i.amount for i in existing), Decimal(0))
+    if difference == 0:
+        return
+    adjustable = [i for i in existing if i.status in ADJUSTABLE]
+    base = sum((i.amount for i in adjustable), Decimal(0))
+    if not adjustable or base + difference < 0:
+        if difference < 0:
+            for installment in adjustable:
+                installment.status = InstallmentStatus.CANCELLED
+        else:
+            _new(
+                agreement,
+                year,
+                max((i.sequence for i in existing), default=0) + 1,
+                amount=difference,
+                trigger=InstallmentTrigger.DATE,
+                planned_date=max(date.today(), year.start),
+            )
+    else:
+        remaining = difference
+        for installment in adjustable[:-1]:
+            share = (difference * installment.amount / base).quantize(CENT, rounding=ROUND_HALF_UP)
+            installment.amount += share
+            remaining -= share
+        adjustable[-1].amount += remaining
+    _flush()
+    record(
+        "installments.rebalanced",
+        agreement,
+        actor=actor,
+        changes={"fiscal_year": str(year), "difference": difference, "reason": reason},
+    )
+
+
+def apply_event(
+    installment: Installment,
+    event: InstallmentEvent,
+    *,
+    actor: Any,
+    expected_version: int | None = None,
+    reason: str = "",
+    source: HoldSource = HoldSource.OFFICER,
+    paid_on: date | None = None,
+    payment_reference: str = "",
+) -> Installment:
+    """Authorize, pay, hold, release or cancel one installment (the table in payments.workflow)."""
+    if expected_version is not None and expected_version != installment.version:
+        raise ConcurrentChange(installment.id)
+    before = InstallmentStatus(installment.status)
+    after = target(before, event)
+    details: dict[str, Any] = {"status": [before.value, after.value]}
+    now = utcnow()
+    if event is InstallmentEvent.AUTHORIZE:
+        installment.authorized_at, installment.authorized_by_id = now, getattr(actor, "id", None)
+    elif event is InstallmentEvent.PAY:
+        installment.paid_on = paid_on or date.today()
+        installment.payment_reference = payment_reference.strip()[:80]
+        details.update(paid_on=installment.paid_on, payment_reference=installment.payment_reference)
+    elif event is InstallmentEvent.HOLD:
+        installment.hold_reason, installment.hold_source = reason.strip(), source
+        installment.held_at, installment.held_by_id = now, getattr(actor, "id", None)
+        details.update(reason=installment.hold_reason, source=source)
+    elif event is InstallmentEvent.RELEASE:
+        details.update(released_reason=installment.hold_reason, source=installment.hold_source)
+        installment.hold_reason, installment.hold_source = "", None
+        installment.held_at = installment.held_by_id = None
+    installment.status = after
+    _flush()
+    record(f"installment.{event.value}", installment, actor=actor, changes=details)
+    if event in (InstallmentEvent.HOLD, InstallmentEvent.RELEASE, InstallmentEvent.PAY):
+        notify_users(
+            recipients_of_organization(installment.organization_id),
+            f"installment_{event.value}",
+            organization_id=installment.organization_id,
+            installment=installment,
+            agreement=installment.agreement,
+        )
+    return installment
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ConcurrentChange() from error
+
+
+def hold_installments(
+    agreement: Agreement, fiscal_year: FiscalYear, *, reason: str, source: HoldSource, actor: Any = None
+) -> list[Installment]:
+    """Hook for accountability: hold every open installment of a fiscal year (a report is late or
+    refused). Already held ones keep their first reason."""
+    held = []
+    for installment in installments_of(agreement.id, fiscal_year):
+        if installment.status in (InstallmentStatus.SCHEDULED, InstallmentStatus.AUTHORIZED):
+            held.append(
+                apply_event(installment, InstallmentEvent.HOLD, actor=actor, reason=reason, source=source)
+            )
+    return held
+
+
+def release_holds(
+    agreement: Agreement, fiscal_year: FiscalYear, *, source: HoldSource, actor: Any = None
+) -> list[Installment]:
+    """Hook for accountability: lift the holds a given source placed (the report is accepted)."""
+    released = []
+    for installment in installments_of(agreement.id, fiscal_year):
+        if installment.status == InstallmentStatus.HELD and installment.hold_source == source:
+            released.append(apply_event(installment, InstallmentEvent.RELEASE, actor=actor))
+    return released

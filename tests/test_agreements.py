@@ -1,0 +1,216 @@
+"""Agreements: the PDF says what was decided (and only indexed programs get the indexation
+clause), acceptance in the app or by a signed PDF, countersignature only after acceptance, and
+amendments as new versions that keep the earlier ones."""
+
+import io
+import re
+from decimal import Decimal
+
+from pypdf import PdfReader
+
+from grants.agreements.models import Agreement, AgreementStatus
+from grants.core.audit import AuditEntry
+from grants.core.db import db
+from grants.core.roles import MemberRole, StaffRole
+from grants.files.storage import read
+from grants.fiscal import FiscalYear
+from grants.payments.models import Installment, InstallmentStatus
+from grants.review import operations as review
+from tests.factories import OrganizationFactory, funding_request, member, pdf_bytes, staff
+from tests.helpers import csrf_token, normalize_spaces
+
+
+def approved(program_code="TNCES", organization=None, years=2, amount="175000.00", conditions=""):
+    """A recommended request approved through the review operation: agreement, PDF, schedule."""
+    officer = staff(StaffRole.PROGRAM_OFFICER, program_code)
+    request = funding_request(
+        program_code, organization, status="recommended", years=years, annual_amount=amount
+    )
+    amounts = {y.fiscal_year: y.requested_amount for y in request.years}
+    agreement = review.approve(request, amounts, conditions, actor=officer)
+    db.session.commit()
+    return agreement, officer
+
+
+def pdf_text(data: bytes) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return re.sub(r"\s+", " ", normalize_spaces(text))
+
+
+def test_housing_agreement_has_no_indexation_clause_and_a_90_10_schedule():
+    agreement, _ = approved("HEBERGEMENT", years=1, amount="50000.01", conditions="Loger 12 personnes.")
+    text = pdf_text(read(agreement.current.pdf))
+    assert "indexé annuellement" not in text
+    assert "Loger 12 personnes." in text and "50 000,01 $" in text
+    installments = db.session.scalars(db.select(Installment).order_by(Installment.sequence)).all()
+    assert [i.amount for i in installments] == [Decimal("45000.01"), Decimal("5000.00")]
+    assert sum(i.amount for i in installments) == Decimal("50000.01")
+
+
+def test_tnces_agreement_names_the_cpi_clause_and_each_year():
+    agreement, _ = approved("TNCES", years=3)
+    text = pdf_text(read(agreement.current.pdf))
+    assert "indexé annuellement selon l'indice des prix à la consommation" in text
+    for year in ("2026-2027", "2027-2028", "2028-2029"):
+        assert year in text
+    assert "525 000,00 $" in text
+    installments = db.session.scalars(db.select(Installment)).all()
+    assert len(installments) == 6 and all(i.amount == Decimal("87500.00") for i in installments)
+
+
+def test_acceptance_in_the_app_records_name_title_and_address(client, sign_in):
+    organization = OrganizationFactory()
+    agreement, _officer = approved(organization=organization)
+    sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=organization))
+    url = f"/conventions/{agreement.id}"
+    token = csrf_token(client, url)
+    response = client.post(
+        f"{url}/accepter",
+        data={
+            "csrf_token": token,
+            "accept-version": str(agreement.version),
+            "accept-signatory_name": "Line Tremblay",
+            "accept-signatory_title": "Directrice générale",
+        },
+    )
+    assert response.status_code == 422  # neither the box ticked nor a signed file
+    response = client.post(
+        f"{url}/accepter",
+        data={
+            "csrf_token": token,
+            "accept-version": str(agreement.version),
+            "accept-agree": "y",
+            "accept-signatory_name": "Line Tremblay",
+            "accept-signatory_title": "Directrice générale",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    version = db.session.get(Agreement, agreement.id).current
+    assert version.status == AgreementStatus.ACCEPTED
+    assert (version.signatory_name, version.signatory_title) == ("Line Tremblay", "Directrice générale")
+    entry = db.session.execute(db.select(AuditEntry).filter_by(action="agreement.accept")).scalar_one()
+    assert entry.changes["ip"] == "127.0.0.1" and entry.changes["signatory"] == "Line Tremblay"
+
+
+def test_acceptance_by_signed_pdf_and_refusal_of_a_non_pdf(client, sign_in):
+    organization = OrganizationFactory()
+    agreement, _ = approved(organization=organization)
+    sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=organization))
+    url = f"/conventions/{agreement.id}"
+    fields = {
+        "accept-version": str(agreement.version),
+        "accept-signatory_name": "Line Tremblay",
+        "accept-signatory_title": "Directrice",
+    }
+    response = client.post(
+        f"{url}/accepter",
+        data={
+            "csrf_token": csrf_token(client, url),
+            **fields,
+            "accept-signed_file": (io.BytesIO(b"MZ\x90\x00" + b"\0" * 500), "convention.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "est un programme" in response.get_data(as_text=True)
+    response = client.post(
+        f"{url}/accepter",
+        data={
+            "csrf_token": csrf_token(client, url),
+            **fields,
+            "accept-signed_file": (io.BytesIO(pdf_bytes("Convention signée")), "signee.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    download = client.get(f"{url}/versions/1/signee.pdf")
+    assert download.status_code == 200 and "Convention signée" in pdf_text(download.data)
+
+
+def test_a_read_only_member_cannot_accept_and_another_organization_gets_404(app, client, sign_in):
+    organization = OrganizationFactory()
+    agreement, _ = approved(organization=organization)
+    sign_in(member(MemberRole.READ_ONLY, organization=organization))
+    url = f"/conventions/{agreement.id}"
+    assert client.get(url).status_code == 200
+    token = csrf_token(client, url)
+    response = client.post(
+        f"{url}/accepter",
+        data={
+            "csrf_token": token,
+            "accept-agree": "y",
+            "accept-signatory_name": "X",
+            "accept-signatory_title": "Y",
+        },
+    )
+    assert response.status_code in (403, 404)
+    other = sign_in(member(MemberRole.ACCOUNT_ADMIN), target=app.test_client())
+    for path in ("", "/versions/1.pdf"):
+        assert other.get(url + path).status_code == 404
+
+
+def test_countersigning_before_acceptance_is_refused(client, sign_in):
+    agreement, officer = approved()
+    sign_in(officer)
+    url = f"/conventions/{agreement.id}"
+    response = client.post(
+        f"{url}/contresigner", data={"csrf_token": csrf_token(client, url), "version": str(agreement.version)}
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Agreement, agreement.id).current.status == AgreementStatus.SENT
+    page = client.get(url).get_data(as_text=True).replace("&#39;", "'")
+    assert "Impossible de" in page
+
+
+def test_an_amendment_is_a_new_version_and_keeps_the_first(client, sign_in):
+    from grants.agreements import operations as agreements
+
+    organization = OrganizationFactory()
+    agreement, officer = approved(organization=organization)
+    signer = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    agreements.accept(
+        agreement,
+        agreement.current,
+        actor=signer,
+        signatory_name="A",
+        signatory_title="B",
+        ip_address="127.0.0.1",
+    )
+    agreements.countersign(agreement, agreement.current, actor=officer)
+    db.session.commit()
+    first_pdf = read(agreement.current.pdf)
+
+    sign_in(officer)
+    url = f"/conventions/{agreement.id}/avenant"
+    token = csrf_token(client, url)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "version": str(agreement.version),
+            "end_date": "2028-03-31",
+            "conditions": "Nouvelle condition",
+            "reason": "Ajout d'un volet formation",
+            "amount-2026": "175 000",
+            "amount-2027": "160 000,50",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    agreement = db.session.get(Agreement, agreement.id)
+    assert [v.number for v in agreement.versions] == [1, 2]
+    first, second = agreement.versions
+    assert read(first.pdf) == first_pdf and first.status == AgreementStatus.COUNTERSIGNED
+    assert second.status == AgreementStatus.SENT
+    assert "160 000,50 $" in pdf_text(read(second.pdf)) and "Avenant" in pdf_text(read(second.pdf))
+    year = {y.fiscal_year: y.amount for y in agreement.years}
+    assert year[FiscalYear(2027)] == Decimal("160000.50")
+    open_2027 = db.session.scalars(
+        db.select(Installment).where(
+            Installment.fiscal_year == FiscalYear(2027), Installment.status != InstallmentStatus.CANCELLED
+        )
+    ).all()
+    assert sum(i.amount for i in open_2027) == Decimal("160000.50")
+    entry = db.session.execute(db.select(AuditEntry).filter_by(action="agreement.amended")).scalar_one()
+    assert entry.changes["reason"] == "Ajout d'un volet formation"
