@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update clean
+.PHONY: run test install install-test services lint translations translations-update clean bench-requests
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -23,11 +23,14 @@ lint:
 	$(BIN)/ruff check .
 
 translations:
-	$(BIN)/pybabel compile -d grants/translations --use-fuzzy -f -q
+	$(BIN)/pybabel compile -d grants/translations --use-fuzzy -f
 
 translations-update:
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o grants/translations/messages.pot --no-location --sort-output --omit-header .
 	$(BIN)/pybabel update -i grants/translations/messages.pot -d grants/translations --no-fuzzy-matching --omit-header
+
+bench-requests: install-test services
+	$(BIN)/python bench/requests.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,4 +1,4 @@
-"""Demo organizations, accounts and envelopes, so every role has something to look at.
+"""Demo organizations, accounts, envelopes, calls and a draft, so every role has something to look at.
 
 The regional tables' names come from the plan; the community organizations are invented and
 say so. Every demo account shares one password, printed by `make run`.
@@ -7,11 +7,14 @@ say so. Every demo account shares one password, printed by `make run`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from grants.accounts.models import User
 from grants.accounts.operations import add_membership, create_user, find_user, grant_staff_role
+from grants.calls.models import Call
+from grants.calls.operations import create_call, quebec_moment
 from grants.core.db import db
 from grants.core.roles import MemberRole, StaffRole
 from grants.core.seeding import read_csv
@@ -20,6 +23,7 @@ from grants.organizations.models import Organization, OrganizationKind
 from grants.organizations.operations import create_organization
 from grants.programs.models import Program
 from grants.programs.operations import set_envelope
+from grants.requests.operations import start_request
 
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "Demo-Subventions-2026"
@@ -143,5 +147,58 @@ def seed_demo() -> list[DemoAccount]:
     year = FiscalYear(2026)
     for code, amount in DEMO_ENVELOPES.items():
         set_envelope(programs[code], year, amount, actor=admin)
+    calls = _seed_calls(programs, admin)
+    start_request(
+        organizations["Maison Passerelle"], calls["HEBERGEMENT"], actor=passerelle, token="demo-passerelle"
+    )
     db.session.flush()
     return list(DEMO_ACCOUNTS)
+
+
+def _seed_calls(programs: dict[str, Program], actor: User) -> dict[str, Call]:
+    """Continuous intake for mission and table funding; two calls for projects (one open now,
+    one announced) so every page of the request journey has something to show."""
+    today = date.today()
+    opened = quebec_moment(today - timedelta(days=30), time(8, 0))
+    calls = {}
+    for code, title_fr, title_en in (
+        ("PQLC", "Soutien à la mission — admission continue", "Mission support — continuous intake"),
+        ("TNCES", "Table nationale — admission continue", "National table — continuous intake"),
+        ("TRCES", "Tables régionales — admission continue", "Regional tables — continuous intake"),
+    ):
+        calls[code] = create_call(
+            programs[code],
+            {
+                "title_fr": title_fr,
+                "title_en": title_en,
+                "continuous": True,
+                "opens_at": opened,
+                "years_max": programs[code].years_max,
+            },
+            actor=actor,
+        )
+    calls["HEBERGEMENT"] = create_call(
+        programs["HEBERGEMENT"],
+        {
+            "title_fr": "Appel de projets : hébergement des personnes victimes",
+            "title_en": "Call for projects: housing for victims",
+            "opens_at": opened,
+            "closes_at": quebec_moment(today + timedelta(days=60), time(23, 59)),
+            "years_max": programs["HEBERGEMENT"].years_max,
+            "eligible_kinds": [OrganizationKind.COMMUNITY.value, OrganizationKind.INDIGENOUS.value],
+        },
+        actor=actor,
+    )
+    calls["GUERISON-AUTOCHTONE"] = create_call(
+        programs["GUERISON-AUTOCHTONE"],
+        {
+            "title_fr": "Appel de projets : initiatives de guérison autochtones",
+            "title_en": "Call for projects: Indigenous healing initiatives",
+            "opens_at": quebec_moment(today + timedelta(days=30), time(8, 0)),
+            "closes_at": quebec_moment(today + timedelta(days=120), time(23, 59)),
+            "years_max": programs["GUERISON-AUTOCHTONE"].years_max,
+            "eligible_kinds": [OrganizationKind.INDIGENOUS.value],
+        },
+        actor=actor,
+    )
+    return calls

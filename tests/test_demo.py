@@ -1,0 +1,26 @@
+"""The demo data set `make run` loads: every role finds something to act on."""
+
+from grants.calls.operations import open_calls
+from grants.core.db import db
+from grants.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from grants.requests.models import FundingRequest
+from grants.requests.workflow import RequestStatus
+
+
+def test_demo_seed_opens_calls_and_starts_a_draft(client):
+    assert [a.email for a in seed_demo()] == [a.email for a in DEMO_ACCOUNTS]
+    db.session.commit()
+    assert {c.program.code for c in open_calls()} == {"PQLC", "TNCES", "TRCES", "HEBERGEMENT"}
+    draft = db.session.execute(db.select(FundingRequest)).scalar_one()
+    assert draft.status == RequestStatus.DRAFT and draft.program.code == "HEBERGEMENT"
+    seed_demo()  # a second run changes nothing
+    assert db.session.scalar(db.select(db.func.count(FundingRequest.id))) == 1
+    from tests.helpers import csrf_token
+
+    token = csrf_token(client, "/compte/connexion")
+    response = client.post(
+        "/compte/connexion",
+        data={"email": "direction@passerelle.example.org", "password": DEMO_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert draft.reference in client.get("/demandes/").get_data(as_text=True)
