@@ -256,3 +256,55 @@ def test_approved_amounts_may_differ_from_the_asked_ones_and_respect_the_maximum
         "2026-2027": Decimal("175000.00"),
         "2027-2028": Decimal("150000.50"),
     }
+
+
+def test_queue_filters_by_region_nation_and_fiscal_year(client, sign_in):
+    from grants.reference.models import Nation, Region
+
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    montreal = funding_request("TNCES", status="submitted", years=1, first_year=2026, title="Montréal")
+    montreal.regions = [db.session.get(Region, "06")]
+    innu = funding_request("TNCES", status="submitted", years=2, first_year=2027, title="Innu")
+    innu.nations = [db.session.get(Nation, "innus")]
+    db.session.commit()
+    sign_in(officer)
+
+    page = client.get("/analyse/?region=06").get_data(as_text=True)
+    assert montreal.reference in page and innu.reference not in page
+    page = client.get("/analyse/?nation=innus").get_data(as_text=True)
+    assert innu.reference in page and montreal.reference not in page
+    # A request spanning 2027-2028 and 2028-2029 is found by either year.
+    page = client.get("/analyse/?fiscal_year=2028-2029").get_data(as_text=True)
+    assert innu.reference in page and montreal.reference not in page
+    page = client.get("/analyse/?fiscal_year=2026-2027").get_data(as_text=True)
+    assert montreal.reference in page and innu.reference not in page
+
+
+def test_the_grid_saves_scores_gives_the_weighted_result_and_refuses_out_of_range(client, sign_in):
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    request = funding_request("TNCES", status="under_review", years=1)
+    request.assignee_id = officer.id
+    db.session.commit()
+    criteria = operations.criteria_of(request.program_id)
+    assert [c.weight for c in criteria] == [Decimal("30"), Decimal("25"), Decimal("25"), Decimal("20")]
+    sign_in(officer)
+    url = f"/analyse/{request.id}"
+
+    bad = {"csrf_token": csrf_token(client, url), f"score-{criteria[0].id}": "9"}
+    response = client.post(f"{url}/grille", data=bad)
+    assert response.status_code == 422
+    assert "Note entre 0 et 5" in response.get_data(as_text=True)
+    assert not operations.scores_of(request.id)
+
+    scores = {criteria[0].id: "5", criteria[1].id: "4", criteria[2].id: "3", criteria[3].id: "5"}
+    data = {"csrf_token": csrf_token(client, url)} | {f"score-{k}": v for k, v in scores.items()}
+    data[f"comment-{criteria[2].id}"] = "Budget de déplacement à justifier."
+    response = client.post(f"{url}/grille", data=data)
+    assert response.status_code == 302
+    # 30·5/5 + 25·4/5 + 25·3/5 + 20·5/5 = 30 + 20 + 15 + 20 = 85
+    page = normalize_spaces(client.get(url).get_data(as_text=True))
+    assert "Résultat pondéré :</strong> 85 / 100" in page
+    saved = operations.scores_of(request.id)
+    assert saved[criteria[2].id].comment == "Budget de déplacement à justifier."
+    audit = db.session.scalars(db.select(AuditEntry).filter_by(action="request.scored")).all()
+    assert len(audit) == 1

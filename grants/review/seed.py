@@ -1,4 +1,6 @@
-"""The default analysis grid of each program (officers adjust it on the grid page)."""
+"""The default analysis grid of each program (weights out of 100, scores out of 5).
+
+No page edits a grid yet: a program that needs another grid gets its criteria in the database."""
 
 from __future__ import annotations
 

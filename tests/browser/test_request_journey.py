@@ -109,6 +109,7 @@ def test_tnces_request_from_draft_to_schedule(browser, live_server):
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(document.body())).pages)
     text = re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " "))
     assert "Table nationale d'essai" in text and "175 000,00 $" in text and "875 000,00 $" in text
+    assert all(year in text for year in YEARS), "the agreement names each of the five fiscal years"
 
     # The organization accepts; the officer countersigns; the schedule is on the agreement page.
     page.goto(agreement_url.replace(live_server, ""))
