@@ -209,3 +209,38 @@ def test_owner_downloads_its_attachment(client, sign_in):
     assert "lettre.pdf" in response.headers["Content-Disposition"]
     assert client.get(f"/demandes/{request.id}/modifier").status_code == 404  # read-only member cannot edit
     _ = io  # keep the import for multipart helpers
+
+
+def test_a_double_click_on_start_creates_one_draft(app, client, sign_in):
+    import re
+
+    organization = OrganizationFactory()
+    applicant = member(MemberRole.CONTRIBUTOR, organization=organization)
+    call = open_call("TNCES")
+    db.session.commit()
+    sign_in(applicant)
+    page = client.get(f"/demandes/nouvelle/{call.id}").get_data(as_text=True)
+    token = re.search(r'name="token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="token"', page
+    )
+    data = {
+        "csrf_token": csrf_token(client, f"/demandes/nouvelle/{call.id}"),
+        "token": token.group(1),
+        "organization_id": str(organization.id),
+    }
+    statuses, barrier = [], threading.Barrier(2)
+
+    def click() -> None:
+        barrier.wait(10)
+        response = client.post(f"/demandes/nouvelle/{call.id}", data=data)
+        statuses.append((response.status_code, response.headers.get("Location")))
+
+    threads = [threading.Thread(target=click, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [s for s, _ in statuses] == [302, 302]
+    assert statuses[0][1] == statuses[1][1], "both clicks land on the same draft"
+    assert db.session.scalar(db.select(db.func.count(FundingRequest.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id)).filter_by(action="request.created")) == 1

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from grants.accounts.models import Membership
@@ -101,10 +102,18 @@ def new(call_id: int) -> Any:
             for problem in problems:
                 flash(str(problem), "error")
             return render_template("requests/new.html", call=call, form=form), 422
-        funding_request, created = operations.start_request(
-            organization, call, actor=current_user, token=form.token.data or secrets.token_urlsafe(24)
-        )
-        db.session.commit()
+        token = form.token.data or secrets.token_urlsafe(24)
+        try:
+            funding_request, created = operations.start_request(
+                organization, call, actor=current_user, token=token
+            )
+            db.session.commit()
+        except IntegrityError:
+            # The other click of a double-click committed the same token first: use its draft.
+            db.session.rollback()
+            funding_request, created = operations.start_request(
+                organization, call, actor=current_user, token=token
+            )
         if created:
             flash(
                 _(
