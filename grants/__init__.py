@@ -22,6 +22,8 @@ BLUEPRINTS = (
     "grants.review.views",
     "grants.agreements.views",
     "grants.payments.views",
+    "grants.cpi.views",
+    "grants.indexation.views",
     "grants.reference.views",
     "grants.notifications.views",
     "grants.audit.views",
@@ -92,6 +94,8 @@ def _import_models() -> None:
         "grants.review.models",
         "grants.agreements.models",
         "grants.payments.models",
+        "grants.cpi.models",
+        "grants.indexation.models",
         "grants.notifications.models",
         "grants.core.audit",
     ):

@@ -24,6 +24,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(users)
     app.cli.add_command(bootstrap)
+    from grants.cpi.cli import cpi
+    from grants.indexation.cli import indexation
+
+    app.cli.add_command(cpi)
+    app.cli.add_command(indexation)
 
 
 @click.group()
@@ -34,7 +39,8 @@ def seed() -> None:
 @seed.command("reference")
 @with_appcontext
 def seed_reference() -> None:
-    """Load the plans, measures, CSESM recommendations, regions, nations and programs (idempotent)."""
+    """Load the plans, measures, CSESM recommendations, regions, nations, programs, the Quebec CPI
+    series and the default indexation rules (idempotent)."""
     report = load_reference()
     db.session.commit()
     for line in report.lines():
@@ -42,12 +48,14 @@ def seed_reference() -> None:
 
 
 def load_reference():  # type: ignore[no-untyped-def]
+    from grants.cpi.seed import seed_cpi
+    from grants.indexation.seed import seed_rules
     from grants.programs.seed import seed_programs
     from grants.reference.seed import seed_reference_tables
     from grants.review.seed import seed_default_grids
 
     report = seed_reference_tables().merge(seed_programs())
-    return report.merge(seed_default_grids())
+    return report.merge(seed_default_grids()).merge(seed_cpi()).merge(seed_rules())
 
 
 @seed.command("demo")

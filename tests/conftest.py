@@ -53,6 +53,10 @@ REFERENCE_TABLES = {
     "measure_recommendations",
     "programs",
     "assessment_criteria",
+    "cpi_series",
+    "cpi_values",
+    "indexation_rules",
+    "indexation_fixed_rates",
 }
 
 
@@ -113,6 +117,24 @@ def _app_context(app: Any) -> Iterator[None]:
         tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
         with db.engine.begin() as connection:
             connection.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+
+
+@pytest.fixture
+def cpi_sandbox(app: Any) -> Iterator[None]:
+    """For tests that change the CPI series or the indexation rules (reference data): put the
+    shipped series and the default rules back afterwards."""
+    yield
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("TRUNCATE indexation_fixed_rates, indexation_rules, cpi_values, cpi_series CASCADE")
+        )
+    from grants.cpi.seed import seed_cpi
+    from grants.indexation.seed import seed_rules
+
+    seed_cpi()
+    seed_rules()
+    db.session.commit()
 
 
 @pytest.fixture

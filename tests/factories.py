@@ -187,3 +187,41 @@ def budget_officer(*program_codes: str, **user_fields: object) -> User:
         assignment.can_authorize = True
     db.session.commit()
     return user
+
+
+def agreement_in_force(
+    program_code: str = "TNCES",
+    organization: Organization | None = None,
+    *,
+    first_year: int = 2026,
+    years: int = 5,
+    amount: str = "175000.00",
+):  # type: ignore[no-untyped-def]
+    """A request approved, accepted and countersigned through the real operations: an agreement in
+    force with its payment schedule. Answers (agreement, officer)."""
+    from grants.agreements import operations as agreements
+    from grants.review import operations as review
+
+    officer = staff(StaffRole.PROGRAM_OFFICER, program_code)
+    request = funding_request(
+        program_code,
+        organization,
+        status="recommended",
+        years=years,
+        first_year=first_year,
+        annual_amount=amount,
+    )
+    amounts = {y.fiscal_year: y.requested_amount for y in request.years}
+    agreement = review.approve(request, amounts, "", actor=officer)
+    signatory = member(MemberRole.ACCOUNT_ADMIN, organization=agreement.organization)
+    agreements.accept(
+        agreement,
+        agreement.current,
+        actor=signatory,
+        signatory_name="Line Tremblay",
+        signatory_title="Directrice générale",
+        ip_address="127.0.0.1",
+    )
+    agreements.countersign(agreement, agreement.current, actor=officer)
+    db.session.commit()
+    return agreement, officer

@@ -46,6 +46,10 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
             "task": "workers.tasks.sweep_outbox",
             "schedule": app.config["MAIL_SWEEP_INTERVAL"],
         },
+        "sweep-indexation-notices": {
+            "task": "workers.tasks.sweep_indexation_notices",
+            "schedule": app.config["MAIL_SWEEP_INTERVAL"],
+        },
     }
 
 

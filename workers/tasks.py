@@ -33,3 +33,39 @@ def sweep_outbox() -> int:
     for message_id in message_ids:
         deliver_email.delay(message_id)
     return len(message_ids)
+
+
+@shared_task(name="workers.tasks.send_indexation_notices")
+def send_indexation_notices(run_id: int) -> int:
+    """Render and email the notices of an applied indexation run (safe to run twice)."""
+    from grants.indexation.notices import send_notices
+
+    try:
+        return send_notices(run_id)
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="workers.tasks.sweep_indexation_notices")
+def sweep_indexation_notices() -> int:
+    """Hand over applied runs whose notices are missing (the broker was down at application)."""
+    from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
+
+    try:
+        run_ids = list(
+            db.session.scalars(
+                db.select(IndexationRun.id)
+                .join(IndexationLine)
+                .where(
+                    IndexationRun.status == RunStatus.APPLIED,
+                    IndexationLine.excluded_reason == "",
+                    IndexationLine.notice_file_id.is_(None),
+                )
+                .distinct()
+            )
+        )
+    finally:
+        db.session.remove()
+    for run_id in run_ids:
+        send_indexation_notices.delay(run_id)
+    return len(run_ids)

@@ -104,6 +104,31 @@ def record(
     return entry
 
 
+def record_many(action: str, entries: list[dict[str, Any]], *, actor: Any = None) -> int:
+    """`record()` for many objects at once (one INSERT): each entry gives `object_type`,
+    `object_id`, optional `organization_id` and `changes`. Used by bulk operations such as a yearly
+    indexation of thousands of grants."""
+    if not entries:
+        return 0
+    now, ip = utcnow(), _client_ip()
+    rows = [
+        {
+            "occurred_at": now,
+            "action": action,
+            "object_type": entry["object_type"],
+            "object_id": str(entry["object_id"]),
+            "organization_id": entry.get("organization_id"),
+            "actor_id": getattr(actor, "id", None),
+            "actor_label": getattr(actor, "email", None) or "system",
+            "changes": _plain(entry.get("changes") or {}),
+            "ip_address": ip,
+        }
+        for entry in entries
+    ]
+    db.session.execute(db.insert(AuditEntry), rows)
+    return len(rows)
+
+
 def _client_ip() -> str | None:
     from flask import has_request_context, request
 

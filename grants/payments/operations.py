@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementYear
-from grants.core.audit import record
+from grants.core.audit import record, record_many
 from grants.core.db import db, to_money, utcnow
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import notify_users, recipients_of_organization
@@ -199,6 +199,18 @@ def edit_year_schedule(
     )
 
 
+def spread(difference: Decimal, amounts: list[Decimal]) -> list[Decimal] | None:
+    """The unpaid installments' new amounts once `difference` is spread over them in proportion
+    (the odd cent on the last one); None when they cannot absorb it (none left, or it would make
+    their total negative)."""
+    base = sum(amounts, Decimal(0))
+    if not amounts or base + difference < 0 or base == 0:
+        return None
+    shares = [(difference * amount / base).quantize(CENT, rounding=ROUND_HALF_UP) for amount in amounts[:-1]]
+    shares.append(difference - sum(shares, Decimal(0)))
+    return [amount + share for amount, share in zip(amounts, shares, strict=True)]
+
+
 def rebalance_year(agreement: Agreement, year: FiscalYear, *, actor: Any, reason: str) -> None:
     """Bring the unpaid installments of a year in line with its (new) amount, e.g. after an
     amendment or an indexation: the difference is spread over the scheduled and held ones in
@@ -210,27 +222,22 @@ def rebalance_year(agreement: Agreement, year: FiscalYear, *, actor: Any, reason
     if difference == 0:
         return
     adjustable = [i for i in existing if i.status in ADJUSTABLE]
-    base = sum((i.amount for i in adjustable), Decimal(0))
-    if not adjustable or base + difference < 0:
-        if difference < 0:
-            for installment in adjustable:
-                installment.status = InstallmentStatus.CANCELLED
-        else:
-            _new(
-                agreement,
-                year,
-                max((i.sequence for i in existing), default=0) + 1,
-                amount=difference,
-                trigger=InstallmentTrigger.DATE,
-                planned_date=max(date.today(), year.start),
-            )
+    amounts = spread(difference, [i.amount for i in adjustable])
+    if amounts is not None:
+        for installment, amount in zip(adjustable, amounts, strict=True):
+            installment.amount = amount
+    elif difference < 0:
+        for installment in adjustable:
+            installment.status = InstallmentStatus.CANCELLED
     else:
-        remaining = difference
-        for installment in adjustable[:-1]:
-            share = (difference * installment.amount / base).quantize(CENT, rounding=ROUND_HALF_UP)
-            installment.amount += share
-            remaining -= share
-        adjustable[-1].amount += remaining
+        _new(
+            agreement,
+            year,
+            max((i.sequence for i in existing), default=0) + 1,
+            amount=difference,
+            trigger=InstallmentTrigger.DATE,
+            planned_date=max(date.today(), year.start),
+        )
     _flush()
     record(
         "installments.rebalanced",
@@ -238,6 +245,66 @@ def rebalance_year(agreement: Agreement, year: FiscalYear, *, actor: Any, reason
         actor=actor,
         changes={"fiscal_year": str(year), "difference": difference, "reason": reason},
     )
+
+
+def rebalance_many(year: FiscalYear, agreement_ids: Any, *, actor: Any, reason: str) -> int:
+    """`rebalance_year` for many agreements at once (a yearly indexation of thousands of grants):
+    one read, one bulk write, one audit entry per agreement. `agreement_ids` is a list or a
+    SELECT of ids. The rare agreement whose unpaid installments cannot absorb the change goes
+    through `rebalance_year`. Answers how many agreements changed."""
+    rows = db.session.execute(
+        db.select(
+            Installment.id,
+            Installment.agreement_id,
+            Installment.amount,
+            Installment.status,
+            Installment.version,
+        )
+        .where(
+            Installment.agreement_id.in_(agreement_ids),
+            Installment.fiscal_year == year,
+            Installment.status != InstallmentStatus.CANCELLED,
+        )
+        .order_by(Installment.agreement_id, Installment.sequence)
+    ).all()
+    targets = dict(
+        db.session.execute(
+            db.select(AgreementYear.agreement_id, AgreementYear.amount).where(
+                AgreementYear.agreement_id.in_(agreement_ids), AgreementYear.fiscal_year == year
+            )
+        ).all()
+    )
+    by_agreement: dict[int, list[Any]] = {}
+    for row in rows:
+        by_agreement.setdefault(row.agreement_id, []).append(row)
+    updates, audits, fallbacks = [], [], []
+    for agreement_id, target_total in targets.items():
+        existing = by_agreement.get(agreement_id, [])
+        difference = target_total - sum((r.amount for r in existing), Decimal(0))
+        if difference == 0:
+            continue
+        adjustable = [r for r in existing if r.status in ADJUSTABLE]
+        amounts = spread(difference, [r.amount for r in adjustable])
+        if amounts is None:
+            fallbacks.append(agreement_id)
+            continue
+        updates += [
+            {"id": r.id, "amount": amount, "version": r.version + 1}
+            for r, amount in zip(adjustable, amounts, strict=True)
+        ]
+        audits.append(
+            {
+                "object_type": "Agreement",
+                "object_id": agreement_id,
+                "changes": {"fiscal_year": str(year), "difference": difference, "reason": reason},
+            }
+        )
+    if updates:
+        db.session.execute(db.update(Installment), updates)
+    record_many("installments.rebalanced", audits, actor=actor)
+    for agreement_id in fallbacks:
+        rebalance_year(db.session.get(Agreement, agreement_id), year, actor=actor, reason=reason)
+    return len(audits) + len(fallbacks)
 
 
 def apply_event(

@@ -1,0 +1,166 @@
+"""Rates of change drawn from a monthly CPI series: the one home of how a rate is computed.
+
+By default a rate is computed as Statistics Canada publishes its changes: from the published index
+values (one decimal; an annual average is the mean of the twelve months rounded to one decimal, as
+table 18-10-0005-01 gives it) and rounded to one decimal of a percent. `decimals` asks for more.
+A rate that needs a month the series does not have is refused with the missing months named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+from grants.cpi.months import add_months, month_label, month_range
+
+ONE_DECIMAL = Decimal("0.1")
+
+
+class RateMethod(StrEnum):
+    ANNUAL_AVERAGE = "annual-average"  # change of the annual average, last complete calendar year
+    TWELVE_MONTH = "twelve-month"  # change from the same month a year earlier
+    MOVING_AVERAGE = "moving-average"  # change of the 12-month moving average ending that month
+    FIXED = "fixed"  # a rate the ministry decided for the fiscal year
+
+    @property
+    def label(self) -> str:
+        return str(METHOD_LABELS[self])
+
+
+METHOD_LABELS = {
+    RateMethod.ANNUAL_AVERAGE: _l("Variation de la moyenne annuelle (dernière année civile complète)"),
+    RateMethod.TWELVE_MONTH: _l("Variation sur 12 mois au mois de référence"),
+    RateMethod.MOVING_AVERAGE: _l("Variation de la moyenne mobile de 12 mois au mois de référence"),
+    RateMethod.FIXED: _l("Taux fixé par le ministère pour l'exercice"),
+}
+
+
+class MissingMonths(LookupError):
+    """The series lacks months the rate needs; they are named, never guessed."""
+
+    def __init__(self, series: str, months: list[date]) -> None:
+        self.series, self.months = series, months
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return str(
+            _l(
+                "La série %(series)s n'a pas encore ces mois : %(months)s. Importez-les ou saisissez-les "
+                "avant de calculer ce taux.",
+                series=self.series,
+                months=", ".join(month_label(m) for m in self.months),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class RateInput:
+    """One figure a rate came from, e.g. ("Moyenne 2025", 161.0) or ("2025-09", 165.2)."""
+
+    label: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate in percent (2.4 means 2,4 %), with the CPI values it came from."""
+
+    method: RateMethod
+    percent: Decimal
+    inputs: tuple[RateInput, ...] = field(default_factory=tuple)
+    period: str = ""  # e.g. "2025" or "2025-09"
+    floored: bool = False  # a negative change brought to 0 by the rule
+
+    @property
+    def factor(self) -> Decimal:
+        return 1 + self.percent / 100
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "method": self.method.value,
+            "percent": str(self.percent),
+            "period": self.period,
+            "floored": self.floored,
+            "inputs": [{"label": i.label, "value": str(i.value)} for i in self.inputs],
+        }
+
+
+def _quantum(decimals: int) -> Decimal:
+    return Decimal(1).scaleb(-decimals)
+
+
+def _need(series: str, values: Mapping[date, Decimal], months: list[date]) -> None:
+    missing = [m for m in months if m not in values]
+    if missing:
+        raise MissingMonths(series, missing)
+
+
+def _change(new: Decimal, old: Decimal, decimals: int) -> Decimal:
+    return ((new / old - 1) * 100).quantize(_quantum(decimals), rounding=ROUND_HALF_UP)
+
+
+def annual_average(values: Mapping[date, Decimal], year: int, *, series: str = "", decimals: int = 1) -> Rate:
+    """Change of the annual average of `year` over that of `year - 1`."""
+    months = month_range(date(year - 1, 1, 1), date(year, 12, 1))
+    _need(series, values, months)
+    averages = []
+    for calendar_year in (year - 1, year):
+        twelve = [values[m] for m in months if m.year == calendar_year]
+        averages.append((sum(twelve) / 12).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP))
+    inputs = (
+        RateInput(str(_l("Moyenne %(year)s", year=year - 1)), averages[0]),
+        RateInput(str(_l("Moyenne %(year)s", year=year)), averages[1]),
+    )
+    return Rate(RateMethod.ANNUAL_AVERAGE, _change(averages[1], averages[0], decimals), inputs, str(year))
+
+
+def twelve_month(values: Mapping[date, Decimal], month: date, *, series: str = "", decimals: int = 1) -> Rate:
+    """Change from the same month a year earlier."""
+    earlier = add_months(month, -12)
+    _need(series, values, [earlier, month])
+    inputs = (RateInput(month_label(earlier), values[earlier]), RateInput(month_label(month), values[month]))
+    return Rate(
+        RateMethod.TWELVE_MONTH, _change(values[month], values[earlier], decimals), inputs, month_label(month)
+    )
+
+
+def moving_average(
+    values: Mapping[date, Decimal], month: date, *, series: str = "", decimals: int = 1
+) -> Rate:
+    """Change of the mean of the 12 months ending `month` over the 12 months before them."""
+    recent = month_range(add_months(month, -11), month)
+    before = month_range(add_months(month, -23), add_months(month, -12))
+    _need(series, values, before + recent)
+    # Each mean is rounded to one decimal, as StatCan publishes an average index (the 12 months to
+    # December give exactly the published annual average).
+    old, new = (
+        (sum(values[m] for m in months) / 12).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+        for months in (before, recent)
+    )
+    inputs = (
+        RateInput(
+            str(
+                _l("Moyenne %(first)s à %(last)s", first=month_label(before[0]), last=month_label(before[-1]))
+            ),
+            old,
+        ),
+        RateInput(
+            str(
+                _l("Moyenne %(first)s à %(last)s", first=month_label(recent[0]), last=month_label(recent[-1]))
+            ),
+            new,
+        ),
+    )
+    return Rate(RateMethod.MOVING_AVERAGE, _change(new, old, decimals), inputs, month_label(month))
+
+
+def floor_at_zero(rate: Rate) -> Rate:
+    if rate.percent >= 0:
+        return rate
+    return Rate(rate.method, Decimal(0).quantize(rate.percent), rate.inputs, rate.period, floored=True)

@@ -1,0 +1,330 @@
+"""An indexation run from preview to application, and its reversal; every step audited.
+
+preview (lines frozen) → approved by an authorized officer → applied in one transaction (the
+fiscal year's amounts and the unpaid installments change; notices go to Celery after commit).
+Applying an applied run changes nothing. A reversal puts the amounts back and keeps both steps
+in the audit trail.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from grants.agreements.models import Agreement, AgreementYear
+from grants.core.audit import record, record_many
+from grants.core.db import db, utcnow
+from grants.core.permissions import can_authorize_for_program, can_manage_program
+from grants.fiscal import FiscalYear
+from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
+from grants.indexation.preview import PreviewLine, compute, totals
+from grants.indexation.rules import NoRate, describe, rate_for, rule_of
+from grants.payments.operations import rebalance_many
+from grants.programs.models import Program
+
+
+class RunRefused(Exception):
+    """The step cannot be taken; `message` says why, for the person who tried."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def preview(program: Program, year: FiscalYear) -> tuple[Any, list[PreviewLine]]:
+    """The rule's rate and the lines, computed now and stored nowhere (page, CLI, benchmark).
+
+    Raises NoRate or MissingMonths when the rate cannot be had."""
+    rule = rule_of(program)
+    if rule is None or not program.indexed:
+        raise NoRate(str(_l("Le programme %(code)s n'a pas de règle d'indexation.", code=program.code)))
+    rate = rate_for(rule, year)
+    return rate, compute(rule, year, rate)
+
+
+def create_run(program: Program, year: FiscalYear, *, actor: Any) -> IndexationRun:
+    """Freeze the preview as a run waiting for approval (one live run per program and year)."""
+    if not can_manage_program(actor, program.id):
+        raise RunRefused(_l("Seuls les agent·es du programme préparent son indexation."))
+    rate, lines = preview(program, year)
+    run = IndexationRun(
+        program_id=program.id,
+        fiscal_year=year,
+        status=RunStatus.PREVIEWED,
+        rate_percent=rate.percent,
+        rate=rate.as_dict(),
+        rule=describe(rule_of(program)),
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(run)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise RunRefused(
+            _l(
+                "Une indexation de %(code)s pour %(year)s existe déjà : ouvrez-la.",
+                code=program.code,
+                year=year,
+            )
+        ) from None
+    if lines:
+        db.session.execute(
+            db.insert(IndexationLine),
+            [
+                {
+                    "run_id": run.id,
+                    "agreement_id": line.agreement_id,
+                    "organization_id": line.organization_id,
+                    "base_amount": line.base_amount,
+                    "indexed_on": line.indexed_on,
+                    "new_amount": line.new_amount,
+                    "excluded_reason": line.excluded_reason,
+                }
+                for line in lines
+            ],
+        )
+    summary = totals(lines)
+    record(
+        "indexation.previewed",
+        run,
+        actor=actor,
+        changes={
+            "program": program.code,
+            "fiscal_year": str(year),
+            "rate": rate.as_dict(),
+            "grants": summary.grants,
+            "indexed": summary.indexed,
+            "difference": summary.difference,
+        },
+    )
+    return run
+
+
+def _move(
+    run: IndexationRun, expected: set[RunStatus], after: RunStatus, expected_version: int | None
+) -> None:
+    if expected_version is not None and expected_version != run.version:
+        raise RunRefused(
+            _l("Cette indexation a changé pendant que vous la consultiez ; voici son état actuel.")
+        )
+    if RunStatus(run.status) not in expected:
+        raise RunRefused(
+            _l("Impossible : l'indexation est à l'état « %(status)s ».", status=RunStatus(run.status).label)
+        )
+    run.status = after
+
+
+def _flush(run: IndexationRun) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise RunRefused(
+            _l("Cette indexation a changé pendant que vous la consultiez ; voici son état actuel.")
+        ) from None
+
+
+def approve(run: IndexationRun, *, actor: Any, expected_version: int | None = None) -> IndexationRun:
+    """An officer with budget authority for the program approves the frozen lines."""
+    if not can_authorize_for_program(actor, run.program_id):
+        raise RunRefused(_l("Seul·e un·e agent·e autorisé·e du programme peut approuver une indexation."))
+    _move(run, {RunStatus.PREVIEWED}, RunStatus.APPROVED, expected_version)
+    run.approved_at, run.approved_by_id = utcnow(), getattr(actor, "id", None)
+    _flush(run)
+    record("indexation.approved", run, actor=actor, changes={"status": ["previewed", "approved"]})
+    return run
+
+
+def cancel(run: IndexationRun, *, actor: Any, expected_version: int | None = None) -> IndexationRun:
+    """Set a run aside before it is applied (e.g. to preview again after new CPI months)."""
+    if not can_manage_program(actor, run.program_id):
+        raise RunRefused(_l("Seuls les agent·es du programme gèrent son indexation."))
+    before = RunStatus(run.status)
+    _move(run, {RunStatus.PREVIEWED, RunStatus.APPROVED}, RunStatus.CANCELLED, expected_version)
+    _flush(run)
+    record("indexation.cancelled", run, actor=actor, changes={"status": [before.value, "cancelled"]})
+    return run
+
+
+def _kept_lines(run: IndexationRun) -> Any:
+    return db.select(IndexationLine).where(
+        IndexationLine.run_id == run.id, IndexationLine.excluded_reason == ""
+    )
+
+
+def _year_join(run: IndexationRun) -> Any:
+    return and_(
+        AgreementYear.agreement_id == IndexationLine.agreement_id,
+        AgreementYear.fiscal_year == run.fiscal_year,
+    )
+
+
+def _mismatches(run: IndexationRun, column: str) -> list[str]:
+    """Agreements whose amount for the year is no longer the line's `column` (changed meanwhile)."""
+    expected = getattr(IndexationLine, column)
+    return list(
+        db.session.scalars(
+            db.select(Agreement.number)
+            .join(IndexationLine, IndexationLine.agreement_id == Agreement.id)
+            .join(AgreementYear, _year_join(run))
+            .where(
+                IndexationLine.run_id == run.id,
+                IndexationLine.excluded_reason == "",
+                AgreementYear.amount != expected,
+            )
+            .order_by(Agreement.number)
+            .limit(20)
+        )
+    )
+
+
+def _set_amounts(run: IndexationRun, column: str) -> None:
+    """One UPDATE: each kept agreement's amount for the year becomes the line's `column`."""
+    source = getattr(IndexationLine, column)
+    db.session.execute(
+        db.update(AgreementYear)
+        .values(amount=source)
+        .where(_year_join(run), IndexationLine.run_id == run.id, IndexationLine.excluded_reason == "")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _agreement_audits(run: IndexationRun, before: str, after: str) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        db.select(
+            IndexationLine.agreement_id,
+            IndexationLine.organization_id,
+            getattr(IndexationLine, before),
+            getattr(IndexationLine, after),
+        ).where(IndexationLine.run_id == run.id, IndexationLine.excluded_reason == "")
+    )
+    return [
+        {
+            "object_type": "Agreement",
+            "object_id": agreement_id,
+            "organization_id": organization_id,
+            "changes": {"fiscal_year": str(run.fiscal_year), "amount": [old, new], "run": run.id},
+        }
+        for agreement_id, organization_id, old, new in rows
+    ]
+
+
+def apply(run: IndexationRun, *, actor: Any, expected_version: int | None = None) -> bool:
+    """Apply an approved run in the caller's transaction. Answers False when it was applied
+    already (nothing changes). The caller commits, then sends the notices (tasks.send_notices)."""
+    if RunStatus(run.status) is RunStatus.APPLIED:
+        return False
+    if not can_manage_program(actor, run.program_id):
+        raise RunRefused(_l("Seuls les agent·es du programme appliquent son indexation."))
+    _move(run, {RunStatus.APPROVED}, RunStatus.APPLIED, expected_version)
+    changed = _mismatches(run, "base_amount")
+    if changed:
+        raise RunRefused(
+            _l(
+                "Des montants ont changé depuis l'aperçu (%(agreements)s) : abandonnez cette indexation "
+                "et préparez-en une nouvelle.",
+                agreements=", ".join(changed),
+            )
+        )
+    run.applied_at, run.applied_by_id = utcnow(), getattr(actor, "id", None)
+    _flush(run)
+    _set_amounts(run, "new_amount")
+    agreement_ids = db.select(IndexationLine.agreement_id).where(
+        IndexationLine.run_id == run.id, IndexationLine.excluded_reason == ""
+    )
+    rebalance_many(run.fiscal_year, agreement_ids, actor=actor, reason=f"indexation {run.fiscal_year}")
+    record_many("agreement.indexed", _agreement_audits(run, "base_amount", "new_amount"), actor=actor)
+    summary = totals(list(db.session.scalars(db.select(IndexationLine).filter_by(run_id=run.id))))
+    record(
+        "indexation.applied",
+        run,
+        actor=actor,
+        changes={
+            "status": ["approved", "applied"],
+            "grants": summary.indexed,
+            "difference": summary.difference,
+        },
+    )
+    db.session.expire_all()
+    return True
+
+
+def reverse(
+    run: IndexationRun, *, reason: str, actor: Any, expected_version: int | None = None
+) -> IndexationRun:
+    """Put back the amounts an applied run changed. Refused when the next year's indexation is
+    applied (it compounds on this one) or when an amount changed since."""
+    if not can_authorize_for_program(actor, run.program_id):
+        raise RunRefused(_l("Seul·e un·e agent·e autorisé·e du programme peut annuler une indexation."))
+    if not reason.strip():
+        raise RunRefused(_l("Indiquez la raison de l'annulation."))
+    later = db.session.execute(
+        db.select(IndexationRun.id).where(
+            IndexationRun.program_id == run.program_id,
+            IndexationRun.fiscal_year > run.fiscal_year,
+            IndexationRun.status == RunStatus.APPLIED,
+        )
+    ).first()
+    if later:
+        raise RunRefused(
+            _l("Annulez d'abord l'indexation de l'exercice suivant : elle s'appuie sur celle-ci.")
+        )
+    _move(run, {RunStatus.APPLIED}, RunStatus.REVERSED, expected_version)
+    changed = _mismatches(run, "new_amount")
+    if changed:
+        raise RunRefused(
+            _l(
+                "Des montants ont changé depuis l'application (%(agreements)s) : corrigez-les par avenant.",
+                agreements=", ".join(changed),
+            )
+        )
+    run.reversed_at, run.reversed_by_id = utcnow(), getattr(actor, "id", None)
+    run.reversal_reason = reason.strip()
+    _flush(run)
+    _set_amounts(run, "base_amount")
+    agreement_ids = db.select(IndexationLine.agreement_id).where(
+        IndexationLine.run_id == run.id, IndexationLine.excluded_reason == ""
+    )
+    rebalance_many(
+        run.fiscal_year, agreement_ids, actor=actor, reason=f"indexation {run.fiscal_year} annulée"
+    )
+    record_many(
+        "agreement.indexation_reversed", _agreement_audits(run, "new_amount", "base_amount"), actor=actor
+    )
+    record(
+        "indexation.reversed", run, actor=actor, changes={"status": ["applied", "reversed"], "reason": reason}
+    )
+    db.session.expire_all()
+    return run
+
+
+def runs_of(program: Program) -> list[IndexationRun]:
+    return list(
+        db.session.scalars(
+            db.select(IndexationRun)
+            .filter_by(program_id=program.id)
+            .order_by(IndexationRun.fiscal_year.desc(), IndexationRun.id.desc())
+        )
+    )
+
+
+def line_of(agreement_id: int, year: FiscalYear) -> IndexationLine | None:
+    """The applied indexation of an agreement for a year (for the agreement and payment pages)."""
+    return db.session.execute(
+        db.select(IndexationLine)
+        .join(IndexationRun)
+        .where(
+            IndexationLine.agreement_id == agreement_id,
+            IndexationRun.fiscal_year == year,
+            IndexationRun.status == RunStatus.APPLIED,
+        )
+    ).scalar_one_or_none()
+
+
+def total_difference(run: IndexationRun) -> Decimal:
+    return totals(run.lines).difference

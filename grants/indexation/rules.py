@@ -1,0 +1,85 @@
+"""Which rate a program's rule gives for a fiscal year: the one home of that mapping.
+
+- annual-average: the change of the annual average of the last calendar year complete before the
+  fiscal year starts (2027-2028 uses 2026 over 2025);
+- twelve-month and moving-average: to the latest occurrence of the rule's reference month before
+  1 April (reference month 12 gives December 2026 for 2027-2028; 3 gives March 2027);
+- fixed: the rate the ministry recorded for that fiscal year.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from grants.core.db import db
+from grants.cpi import rates
+from grants.cpi.operations import values_of
+from grants.cpi.rates import Rate, RateInput, RateMethod
+from grants.fiscal import START_MONTH, FiscalYear
+from grants.indexation.models import FixedRate, IndexationRule, Rounding
+from grants.programs.models import Program
+
+CENT, DOLLAR = Decimal("0.01"), Decimal("1")
+
+
+class NoRate(LookupError):
+    """The rule cannot give a rate (no rule, no series, no fixed rate decided); `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def rule_of(program: Program) -> IndexationRule | None:
+    return db.session.execute(db.select(IndexationRule).filter_by(program_id=program.id)).scalar_one_or_none()
+
+
+def reference_month(rule: IndexationRule, year: FiscalYear) -> date:
+    month = rule.reference_month or 12
+    return date(year.start_year if month < START_MONTH else year.start_year - 1, month, 1)
+
+
+def rate_for(rule: IndexationRule, year: FiscalYear) -> Rate:
+    """The rule's rate for `year`, with its inputs; MissingMonths or NoRate when it cannot be had."""
+    method = RateMethod(rule.method)
+    if method is RateMethod.FIXED:
+        fixed = db.session.execute(
+            db.select(FixedRate).filter_by(rule_id=rule.id, fiscal_year=year)
+        ).scalar_one_or_none()
+        if fixed is None:
+            raise NoRate(str(_l("Aucun taux n'est fixé pour l'exercice %(year)s.", year=year)))
+        label = str(_l("Taux fixé le %(day)s", day=fixed.decided_on.isoformat()))
+        rate = Rate(method, Decimal(fixed.percent), (RateInput(label, Decimal(fixed.percent)),), str(year))
+    else:
+        if rule.series is None:
+            raise NoRate(str(_l("La règle ne nomme pas de série de l'IPC.")))
+        values = values_of(rule.series)
+        options = {"series": rule.series.name, "decimals": rule.decimals}
+        if method is RateMethod.ANNUAL_AVERAGE:
+            rate = rates.annual_average(values, year.start_year - 1, **options)
+        elif method is RateMethod.TWELVE_MONTH:
+            rate = rates.twelve_month(values, reference_month(rule, year), **options)
+        else:
+            rate = rates.moving_average(values, reference_month(rule, year), **options)
+    return rates.floor_at_zero(rate) if rule.floor_at_zero else rate
+
+
+def index_amount(amount: Decimal, rate: Rate, rounding: Rounding | str) -> Decimal:
+    """An amount times the rate's factor, rounded half-up as the rule says (kept in cents)."""
+    quantum = DOLLAR if Rounding(rounding) is Rounding.DOLLAR else CENT
+    return (amount * rate.factor).quantize(quantum, rounding="ROUND_HALF_UP").quantize(CENT)
+
+
+def describe(rule: IndexationRule) -> dict[str, object]:
+    """The rule as it stood, frozen in each run."""
+    return {
+        "series": rule.series.name if rule.series else None,
+        "method": rule.method,
+        "reference_month": rule.reference_month,
+        "rounding": rule.rounding,
+        "floor_at_zero": rule.floor_at_zero,
+        "decimals": rule.decimals,
+    }
