@@ -64,6 +64,7 @@ def _render(
     status: int = 200,
     errors: dict | None = None,
 ) -> Any:
+    from grants.indexation.operations import applied_lines_of
     from grants.payments.operations import installments_of
 
     version = agreement.current
@@ -76,6 +77,7 @@ def _render(
         version=version,
         accept_form=form,
         installments=installments_of(agreement.id),
+        indexations=applied_lines_of(agreement.id),
         totals=agreement_totals(agreement.id),
         can_sign=permissions.can_sign_for_organization(current_user, agreement.organization_id)
         and version.status == AgreementStatus.SENT,

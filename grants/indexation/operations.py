@@ -61,9 +61,9 @@ def create_run(program: Program, year: FiscalYear, *, actor: Any) -> IndexationR
         rule=describe(rule_of(program)),
         created_by_id=getattr(actor, "id", None),
     )
-    db.session.add(run)
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # a savepoint: a refused insert leaves the transaction usable
+            db.session.add(run)
             db.session.flush()
     except IntegrityError:
         raise RunRefused(
@@ -309,6 +309,22 @@ def runs_of(program: Program) -> list[IndexationRun]:
             db.select(IndexationRun)
             .filter_by(program_id=program.id)
             .order_by(IndexationRun.fiscal_year.desc(), IndexationRun.id.desc())
+        )
+    )
+
+
+def applied_lines_of(agreement_id: int) -> list[IndexationLine]:
+    """An agreement's applied indexations, by fiscal year (its page and the organization's view)."""
+    return list(
+        db.session.scalars(
+            db.select(IndexationLine)
+            .join(IndexationRun)
+            .where(
+                IndexationLine.agreement_id == agreement_id,
+                IndexationLine.excluded_reason == "",
+                IndexationRun.status == RunStatus.APPLIED,
+            )
+            .order_by(IndexationRun.fiscal_year)
         )
     )
 

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from grants.agreements.models import Agreement
 from grants.core import permissions
 from grants.core.db import db
 from grants.core.listing import csv_response
@@ -136,11 +137,8 @@ def _csv(filename: str, rate_percent: Decimal, lines: list[Any]) -> Any:
         _("Écart"),
         _("Exclusion"),
     ]
-    return csv_response(
-        filename,
-        header,
-        lines,
-        lambda line: [
+    rows = [
+        [
             getattr(line, "organization", None) or line.agreement.organization.legal_name,
             getattr(line, "agreement_number", None) or line.agreement.number,
             line.base_amount,
@@ -148,8 +146,10 @@ def _csv(filename: str, rate_percent: Decimal, lines: list[Any]) -> Any:
             line.new_amount if line.new_amount is not None else "",
             line.difference if line.difference is not None else "",
             exclusion_label(line.excluded_reason) if line.excluded_reason else "",
-        ],
-    )
+        ]
+        for line in lines
+    ]  # read now: the file is streamed after the request's session is gone
+    return csv_response(filename, header, rows, lambda row: row)
 
 
 @blueprint.post("/executions")
@@ -179,7 +179,7 @@ def show(run_id: int) -> Any:
     lines = db.session.scalars(
         db.select(IndexationLine)
         .filter_by(run_id=run.id)
-        .options(db.joinedload(IndexationLine.agreement))
+        .options(db.joinedload(IndexationLine.agreement).joinedload(Agreement.organization))
         .order_by(IndexationLine.id)
     ).all()
     if request.args.get("format") == "csv":

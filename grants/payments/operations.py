@@ -12,6 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementYear
@@ -288,10 +289,7 @@ def rebalance_many(year: FiscalYear, agreement_ids: Any, *, actor: Any, reason: 
         if amounts is None:
             fallbacks.append(agreement_id)
             continue
-        updates += [
-            {"id": r.id, "amount": amount, "version": r.version + 1}
-            for r, amount in zip(adjustable, amounts, strict=True)
-        ]
+        updates += [{"b_id": r.id, "b_amount": amount} for r, amount in zip(adjustable, amounts, strict=True)]
         audits.append(
             {
                 "object_type": "Agreement",
@@ -300,7 +298,13 @@ def rebalance_many(year: FiscalYear, agreement_ids: Any, *, actor: Any, reason: 
             }
         )
     if updates:
-        db.session.execute(db.update(Installment), updates)
+        table = Installment.__table__
+        statement = (
+            db.update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(amount=bindparam("b_amount"), version=table.c.version + 1)
+        )
+        db.session.connection().execute(statement, updates)
     record_many("installments.rebalanced", audits, actor=actor)
     for agreement_id in fallbacks:
         rebalance_year(db.session.get(Agreement, agreement_id), year, actor=actor, reason=reason)

@@ -1,0 +1,335 @@
+"""Yearly CPI indexation: the TNCES case from preview to notice, compounding, idempotent
+application, reversal, exclusions, who may approve, the rate the rule gives, and the CLI.
+
+CPI months after 2026-08 are not published yet: the tests enter hypothetical months by hand
+(the administrator's path), chosen so that the 2026 and 2027 annual averages are 166.0 and 170.0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from grants.agreements.models import Agreement
+from grants.core.audit import AuditEntry
+from grants.core.db import db
+from grants.core.roles import MemberRole, StaffRole
+from grants.cpi.operations import DEFAULT_SERIES, series_named, set_month
+from grants.cpi.rates import MissingMonths, RateMethod
+from grants.files.storage import read
+from grants.fiscal import FiscalYear
+from grants.indexation import operations
+from grants.indexation.models import FixedRate, IndexationRun, Rounding, RunStatus
+from grants.indexation.notices import send_notices
+from grants.indexation.rules import rule_of
+from grants.payments.models import Installment
+from grants.programs.models import Program
+from tests.factories import OrganizationFactory, agreement_in_force, budget_officer, member, staff
+from tests.helpers import csrf_token, normalize_spaces
+
+HYPOTHETICAL_MONTHS = {
+    "2026-09": "167.4",
+    "2026-10": "167.6",
+    "2026-11": "167.5",
+    "2026-12": "167.3",
+    "2027-01": "168.3",
+    "2027-02": "168.6",
+    "2027-03": "168.9",
+    "2027-04": "169.2",
+    "2027-05": "169.5",
+    "2027-06": "169.8",
+    "2027-07": "170.1",
+    "2027-08": "170.4",
+    "2027-09": "170.7",
+    "2027-10": "171.0",
+    "2027-11": "171.3",
+    "2027-12": "171.6",
+}
+Y2027, Y2028 = FiscalYear(2027), FiscalYear(2028)
+
+
+@pytest.fixture
+def future_cpi(cpi_sandbox):
+    admin = staff(StaffRole.SYSTEM_ADMIN)
+    series = series_named(DEFAULT_SERIES)
+    for month, value in HYPOTHETICAL_MONTHS.items():
+        year, number = map(int, month.split("-"))
+        set_month(series, date(year, number, 1), Decimal(value), reason="valeur d'essai", actor=admin)
+    db.session.commit()
+
+
+def _tnces() -> Program:
+    return db.session.execute(db.select(Program).filter_by(code="TNCES")).scalar_one()
+
+
+def _run_through(year: FiscalYear, officer, authorized) -> IndexationRun:
+    run = operations.create_run(_tnces(), year, actor=officer)
+    operations.approve(run, actor=authorized)
+    assert operations.apply(run, actor=officer) is True
+    db.session.commit()
+    return db.session.get(IndexationRun, run.id)
+
+
+def _amounts(agreement_id: int) -> dict[str, Decimal]:
+    db.session.expire_all()
+    return {str(y.fiscal_year): y.amount for y in db.session.get(Agreement, agreement_id).years}
+
+
+def _installments(agreement_id: int, year: FiscalYear) -> list[Decimal]:
+    return list(
+        db.session.scalars(
+            db.select(Installment.amount)
+            .filter_by(agreement_id=agreement_id, fiscal_year=year)
+            .where(Installment.status != "cancelled")
+            .order_by(Installment.sequence)
+        )
+    )
+
+
+def test_the_default_rule_is_the_annual_average_to_the_dollar_floored():
+    rule = rule_of(_tnces())
+    assert (rule.method, rule.rounding, rule.floor_at_zero, rule.decimals) == (
+        RateMethod.ANNUAL_AVERAGE,
+        Rounding.DOLLAR,
+        True,
+        1,
+    )
+    assert rule.series.name == DEFAULT_SERIES
+
+
+def test_a_rate_needing_unpublished_months_is_refused_not_guessed(app):
+    agreement_in_force()
+    with pytest.raises(MissingMonths) as missing:
+        operations.preview(_tnces(), Y2027)
+    assert "2026-09, 2026-10, 2026-11, 2026-12" in missing.value.message
+    result = app.test_cli_runner().invoke(
+        args=["indexation", "preview", "--program", "TNCES", "--fiscal-year", "2027-2028"]
+    )
+    assert result.exit_code == 1 and "2026-12" in result.output
+
+
+def test_tnces_is_indexed_year_after_year_and_shown_identically_everywhere(app, future_cpi, client, sign_in):
+    agreement, officer = agreement_in_force(years=5)
+    authorized = budget_officer("TNCES")
+
+    rate, lines = operations.preview(_tnces(), Y2027)
+    assert rate.percent == Decimal("3.1")  # annual averages 2025 161.0 → 2026 166.0
+    assert [(i.label, i.value) for i in rate.inputs] == [
+        ("Moyenne 2025", Decimal("161.0")),
+        ("Moyenne 2026", Decimal("166.0")),
+    ]
+    (line,) = lines
+    assert (line.base_amount, line.indexed_on, line.new_amount, line.difference) == (
+        Decimal("175000.00"),
+        Decimal("175000.00"),
+        Decimal("180425.00"),
+        Decimal("5425.00"),
+    )
+
+    # The CLI prints the same line.
+    result = app.test_cli_runner().invoke(
+        args=["indexation", "preview", "--program", "TNCES", "--fiscal-year", "2027-2028", "--csv"]
+    )
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[1][1:6] == [agreement.number, "175000.00", "3.1", "180425.00", "5425.00"]
+
+    first = _run_through(Y2027, officer, authorized)
+    assert _amounts(agreement.id)["2027-2028"] == Decimal("180425.00")
+    assert _installments(agreement.id, Y2027) == [Decimal("90212.50"), Decimal("90212.50")]
+    # 2026-2027 and the later years have not moved.
+    assert _amounts(agreement.id)["2026-2027"] == Decimal("175000.00")
+
+    # Compounding: 2028-2029 is indexed on 2027-2028's indexed amount (2027 over 2026: 2.4 %).
+    second = _run_through(Y2028, officer, authorized)
+    assert second.rate_percent == Decimal("2.4")
+    assert _amounts(agreement.id)["2028-2029"] == Decimal("184755.00")  # 180 425 × 1,024 = 184 755,20
+
+    # The notices (built by the Celery task's function) say the same amounts.
+    assert send_notices(first.id) == 1 and send_notices(first.id) == 0
+    db.session.expire_all()
+    notice = db.session.get(IndexationRun, first.id).lines[0].notice
+    text = normalize_spaces(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(read(notice))).pages))
+    assert "180 425,00 $" in text and "3,1 %" in text and "2027-2028" in text and "166" in text
+    assert "90 212,50 $" in text
+
+    # The agreement page (officer and organization) and the payment schedule show them too.
+    sign_in(member(MemberRole.READ_ONLY, organization=agreement.organization))
+    page = normalize_spaces(client.get(f"/conventions/{agreement.id}").get_data(as_text=True))
+    assert "180 425,00 $" in page and "184 755,00 $" in page and "3,1 %" in page and "90 212,50 $" in page
+    assert (
+        client.get(f"/indexation/avis/{db.session.get(IndexationRun, first.id).lines[0].id}.pdf").status_code
+        == 200
+    )
+
+
+def test_applying_twice_changes_nothing_and_reversal_keeps_both_in_the_audit(future_cpi):
+    agreement, officer = agreement_in_force(years=3)
+    authorized = budget_officer("TNCES")
+    run = _run_through(Y2027, officer, authorized)
+    entries = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
+    assert operations.apply(run, actor=officer) is False
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id))) == entries
+    assert _amounts(agreement.id)["2027-2028"] == Decimal("180425.00")
+
+    later = _run_through(Y2028, officer, authorized)
+    with pytest.raises(operations.RunRefused) as refused:
+        operations.reverse(db.session.get(IndexationRun, run.id), reason="Erreur", actor=authorized)
+    assert "exercice suivant" in refused.value.message
+    db.session.rollback()
+    operations.reverse(db.session.get(IndexationRun, later.id), reason="Taux à revoir", actor=authorized)
+    operations.reverse(db.session.get(IndexationRun, run.id), reason="Taux à revoir", actor=authorized)
+    db.session.commit()
+    assert _amounts(agreement.id) == {
+        "2026-2027": Decimal("175000.00"),
+        "2027-2028": Decimal("175000.00"),
+        "2028-2029": Decimal("175000.00"),
+    }
+    assert _installments(agreement.id, Y2027) == [Decimal("87500.00"), Decimal("87500.00")]
+    actions = list(
+        db.session.scalars(db.select(AuditEntry.action).where(AuditEntry.action.like("indexation.%")))
+    )
+    assert actions.count("indexation.applied") == 2 and actions.count("indexation.reversed") == 2
+    indexed = db.session.scalars(
+        db.select(AuditEntry).filter_by(action="agreement.indexed", object_id=str(agreement.id))
+    )
+    assert next(e.changes["amount"] for e in indexed) == ["175000.00", "180425.00"]
+    # A new run can be prepared after a reversal.
+    assert operations.create_run(_tnces(), Y2027, actor=officer).status == RunStatus.PREVIEWED
+
+
+def test_exclusions_say_why(future_cpi):
+    agreement_in_force(organization=OrganizationFactory(legal_name="A en vigueur"), years=2)
+    agreement_in_force(organization=OrganizationFactory(legal_name="B commence"), first_year=2027, years=2)
+    unsigned, _ = agreement_in_force(organization=OrganizationFactory(legal_name="C non signée"), years=2)
+    unsigned.signed_at = None
+    db.session.commit()
+    _, lines = operations.preview(_tnces(), Y2027)
+    assert [(line.organization, line.excluded_reason) for line in lines] == [
+        ("A en vigueur", ""),
+        ("B commence", "first_year"),
+        ("C non signée", "not_in_force"),
+    ]
+    assert "Première année" in lines[1].excluded_label
+
+
+def test_only_an_authorized_officer_approves_and_a_second_live_run_is_refused(future_cpi):
+    _, officer = agreement_in_force(years=2)
+    run = operations.create_run(_tnces(), Y2027, actor=officer)
+    db.session.commit()
+    with pytest.raises(operations.RunRefused):
+        operations.approve(run, actor=officer)
+    with pytest.raises(operations.RunRefused):
+        operations.apply(run, actor=officer)  # not approved yet
+    db.session.rollback()
+    with pytest.raises(operations.RunRefused) as refused:
+        operations.create_run(_tnces(), Y2027, actor=officer)
+    assert "existe déjà" in refused.value.message
+    other = staff(StaffRole.PROGRAM_OFFICER, "HEBERGEMENT")
+    with pytest.raises(operations.RunRefused):
+        operations.create_run(_tnces(), Y2028, actor=other)
+
+
+def test_an_amount_changed_after_the_preview_stops_the_application(future_cpi):
+    agreement, officer = agreement_in_force(years=2)
+    authorized = budget_officer("TNCES")
+    run = operations.create_run(_tnces(), Y2027, actor=officer)
+    operations.approve(run, actor=authorized)
+    db.session.commit()
+    agreement.year(Y2027).amount = Decimal("150000.00")
+    db.session.commit()
+    with pytest.raises(operations.RunRefused) as refused:
+        operations.apply(db.session.get(IndexationRun, run.id), actor=officer)
+    assert agreement.number in refused.value.message
+
+
+def test_cent_rounding_a_fixed_rate_and_the_floor(cpi_sandbox):
+    _agreement, _officer = agreement_in_force(years=2, amount="123456.78")
+    rule = rule_of(_tnces())
+    rule.method, rule.rounding = RateMethod.FIXED, Rounding.CENT
+    db.session.add(
+        FixedRate(
+            rule=rule,
+            fiscal_year=Y2027,
+            percent=Decimal("2.1"),
+            decided_on=date(2027, 3, 1),
+            source="Taux PSOC 2027-2028 (essai)",
+        )
+    )
+    db.session.add(
+        FixedRate(rule=rule, fiscal_year=Y2028, percent=Decimal("-0.5"), decided_on=date(2028, 3, 1))
+    )
+    db.session.commit()
+    rate, (line,) = operations.preview(_tnces(), Y2027)
+    assert rate.percent == Decimal("2.1") and line.new_amount == Decimal("126049.37")  # 123 456,78 × 1,021
+    rate, _ = operations.preview(_tnces(), Y2028)
+    assert rate.percent == 0 and rate.floored
+
+
+def test_officer_pages_preview_approve_apply_and_csv(client, sign_in, future_cpi, app):
+    agreement, _ = agreement_in_force(years=2)
+    authorized = budget_officer("TNCES")
+    sign_in(authorized)
+    page = normalize_spaces(
+        client.get("/indexation/apercu?program=TNCES&fiscal_year=2027-2028").get_data(as_text=True)
+    )
+    assert "3,1 %" in page and "180 425,00 $" in page and "Moyenne 2026" in page
+    token = csrf_token(client, "/indexation/")
+    response = client.post(
+        "/indexation/executions", data={"csrf_token": token, "program": "TNCES", "fiscal_year": "2027-2028"}
+    )
+    assert response.status_code == 302
+    run_url = response.headers["Location"]
+    run = db.session.scalars(db.select(IndexationRun)).one()
+    for step in ("approuver", "appliquer"):
+        db.session.expire_all()
+        version = db.session.get(IndexationRun, run.id).version
+        response = client.post(
+            f"{run_url}/{step}", data={"csrf_token": csrf_token(client, run_url), "version": str(version)}
+        )
+        assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(IndexationRun, run.id).status == RunStatus.APPLIED
+    assert _amounts(agreement.id)["2027-2028"] == Decimal("180425.00")
+    exported = client.get(f"{run_url}?format=csv").get_data(as_text=True).lstrip("\ufeff")
+    assert "180425.00" in exported and agreement.number in exported
+    # A missing-month preview is a page that names the months, not an error.
+    response = client.get("/indexation/apercu?program=TNCES&fiscal_year=2029-2030")
+    assert response.status_code == 422 and "2028-01" in response.get_data(as_text=True)
+
+
+def test_another_organization_gets_404_for_a_notice(future_cpi, client, sign_in):
+    _agreement, officer = agreement_in_force(years=2)
+    run = _run_through(Y2027, officer, budget_officer("TNCES"))
+    send_notices(run.id)
+    db.session.expire_all()
+    line_id = db.session.get(IndexationRun, run.id).lines[0].id
+    sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=OrganizationFactory()))
+    assert client.get(f"/indexation/avis/{line_id}.pdf").status_code == 404
+    assert client.get(f"/indexation/executions/{run.id}").status_code in (403, 404)
+
+
+def test_application_sends_each_notice_by_celery_in_the_recipients_language(
+    future_cpi, celery_worker, mailbox
+):
+    organization = OrganizationFactory(legal_name="Table nationale d'essai")
+    reader = member(MemberRole.ACCOUNT_ADMIN, organization=organization, preferred_language="en")
+    agreement, officer = agreement_in_force(organization=organization, years=2)
+    run = _run_through(Y2027, officer, budget_officer("TNCES"))
+    from grants.indexation.notices import dispatch_notices
+
+    dispatch_notices(run.id)
+    message = mailbox.wait_for(reader.email, subject_contains="indexation notice")
+    assert agreement.number in message["Subject"]
+    body = normalize_spaces(message.get_body(("plain",)).get_content())
+    assert "$180,425.00" in body and "3.1%" in body
+    (attachment,) = list(message.iter_attachments())
+    text = normalize_spaces(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_content())).pages)
+    )
+    assert "180 425,00 $" in text and "Avis d'indexation" in text
