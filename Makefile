@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update clean bench-requests
+.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -31,6 +31,9 @@ translations-update:
 
 bench-requests: install-test services
 	$(BIN)/python bench/requests.py
+
+bench-indexation: install-test services
+	$(BIN)/python bench/indexation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -12,13 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_
+from sqlalchemy import Integer, String, and_, cast, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementYear
-from grants.core.audit import record, record_many
-from grants.core.db import db, utcnow
+from grants.core.audit import AuditEntry, _client_ip, record
+from grants.core.db import UTCDateTime, db, utcnow
 from grants.core.permissions import can_authorize_for_program, can_manage_program
 from grants.fiscal import FiscalYear
 from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
@@ -194,24 +194,57 @@ def _set_amounts(run: IndexationRun, column: str) -> None:
     )
 
 
-def _agreement_audits(run: IndexationRun, before: str, after: str) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        db.select(
-            IndexationLine.agreement_id,
-            IndexationLine.organization_id,
-            getattr(IndexationLine, before),
-            getattr(IndexationLine, after),
-        ).where(IndexationLine.run_id == run.id, IndexationLine.excluded_reason == "")
-    )
-    return [
-        {
-            "object_type": "Agreement",
-            "object_id": agreement_id,
-            "organization_id": organization_id,
-            "changes": {"fiscal_year": str(run.fiscal_year), "amount": [old, new], "run": run.id},
-        }
-        for agreement_id, organization_id, old, new in rows
+def _audit_lines(run: IndexationRun, action: str, before: str, after: str, *, actor: Any) -> None:
+    """One audit entry per indexed agreement, written by one INSERT … SELECT from the run's lines
+    (10 000 grants stay one statement): the year, the amount before and after, the run."""
+    lines = IndexationLine.__table__
+    old, new = cast(lines.c[before], String), cast(lines.c[after], String)
+    year, run_id = literal(str(run.fiscal_year), String), literal(run.id, Integer)
+    if db.session.get_bind().dialect.name == "postgresql":
+        changes = func.json_build_object(
+            literal("fiscal_year", String),
+            year,
+            literal("amount", String),
+            func.json_build_array(old, new),
+            literal("run", String),
+            run_id,
+        )
+    else:
+        changes = func.json_object("fiscal_year", year, "amount", func.json_array(old, new), "run", run_id)
+    audit = AuditEntry.__table__
+    rows = db.select(
+        literal(utcnow(), UTCDateTime),
+        literal(getattr(actor, "id", None), Integer),
+        literal(getattr(actor, "email", None) or "system", String),
+        literal(action, String),
+        literal("Agreement", String),
+        cast(lines.c.agreement_id, String),
+        lines.c.organization_id,
+        changes,
+        literal(_client_ip(), String),
+    ).where(lines.c.run_id == run.id, lines.c.excluded_reason == "")
+    columns = [
+        "occurred_at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "organization_id",
+        "changes",
+        "ip_address",
     ]
+    db.session.execute(db.insert(audit).from_select(columns, rows))
+
+
+def _summary(run: IndexationRun) -> dict[str, Any]:
+    count, difference = db.session.execute(
+        db.select(
+            func.count(IndexationLine.id),
+            func.coalesce(func.sum(IndexationLine.new_amount - IndexationLine.base_amount), 0),
+        ).where(IndexationLine.run_id == run.id, IndexationLine.excluded_reason == "")
+    ).one()
+    return {"grants": count, "difference": Decimal(difference)}
 
 
 def apply(run: IndexationRun, *, actor: Any, expected_version: int | None = None) -> bool:
@@ -237,18 +270,11 @@ def apply(run: IndexationRun, *, actor: Any, expected_version: int | None = None
     agreement_ids = db.select(IndexationLine.agreement_id).where(
         IndexationLine.run_id == run.id, IndexationLine.excluded_reason == ""
     )
-    rebalance_many(run.fiscal_year, agreement_ids, actor=actor, reason=f"indexation {run.fiscal_year}")
-    record_many("agreement.indexed", _agreement_audits(run, "base_amount", "new_amount"), actor=actor)
-    summary = totals(list(db.session.scalars(db.select(IndexationLine).filter_by(run_id=run.id))))
+    why = f"indexation {run.fiscal_year}"
+    rebalance_many(run.fiscal_year, agreement_ids, actor=actor, reason=why, audit=False)
+    _audit_lines(run, "agreement.indexed", "base_amount", "new_amount", actor=actor)
     record(
-        "indexation.applied",
-        run,
-        actor=actor,
-        changes={
-            "status": ["approved", "applied"],
-            "grants": summary.indexed,
-            "difference": summary.difference,
-        },
+        "indexation.applied", run, actor=actor, changes={"status": ["approved", "applied"]} | _summary(run)
     )
     db.session.expire_all()
     return True
@@ -290,12 +316,9 @@ def reverse(
     agreement_ids = db.select(IndexationLine.agreement_id).where(
         IndexationLine.run_id == run.id, IndexationLine.excluded_reason == ""
     )
-    rebalance_many(
-        run.fiscal_year, agreement_ids, actor=actor, reason=f"indexation {run.fiscal_year} annulée"
-    )
-    record_many(
-        "agreement.indexation_reversed", _agreement_audits(run, "new_amount", "base_amount"), actor=actor
-    )
+    why = f"indexation {run.fiscal_year} annulée"
+    rebalance_many(run.fiscal_year, agreement_ids, actor=actor, reason=why, audit=False)
+    _audit_lines(run, "agreement.indexation_reversed", "new_amount", "base_amount", actor=actor)
     record(
         "indexation.reversed", run, actor=actor, changes={"status": ["applied", "reversed"], "reason": reason}
     )

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementYear
@@ -248,19 +248,33 @@ def rebalance_year(agreement: Agreement, year: FiscalYear, *, actor: Any, reason
     )
 
 
-def rebalance_many(year: FiscalYear, agreement_ids: Any, *, actor: Any, reason: str) -> int:
-    """`rebalance_year` for many agreements at once (a yearly indexation of thousands of grants):
-    one read, one bulk write, one audit entry per agreement. `agreement_ids` is a list or a
-    SELECT of ids. The rare agreement whose unpaid installments cannot absorb the change goes
-    through `rebalance_year`. Answers how many agreements changed."""
+CHUNK = 2_000
+
+
+def rebalance_many(
+    year: FiscalYear, agreement_ids: Any, *, actor: Any, reason: str, audit: bool = True
+) -> int:
+    """`rebalance_year` for many agreements at once (a yearly indexation of thousands of grants).
+
+    Agreements are taken by chunks of CHUNK, so memory stays flat however many there are: each
+    chunk is one read and one UPDATE. `agreement_ids` is a list or a SELECT of ids. With `audit`,
+    one entry per agreement; a caller that audits the change itself (an indexation run) passes
+    False. The rare agreement whose unpaid installments cannot absorb the change goes through
+    `rebalance_year`. Answers how many agreements changed."""
+    if not isinstance(agreement_ids, list | tuple):
+        agreement_ids = list(db.session.scalars(agreement_ids))
+    changed = 0
+    for start in range(0, len(agreement_ids), CHUNK):
+        chunk = agreement_ids[start : start + CHUNK]
+        changed += _rebalance_chunk(year, chunk, actor=actor, reason=reason, audit=audit)
+    return changed
+
+
+def _rebalance_chunk(
+    year: FiscalYear, agreement_ids: list[int], *, actor: Any, reason: str, audit: bool
+) -> int:
     rows = db.session.execute(
-        db.select(
-            Installment.id,
-            Installment.agreement_id,
-            Installment.amount,
-            Installment.status,
-            Installment.version,
-        )
+        db.select(Installment.id, Installment.agreement_id, Installment.amount, Installment.status)
         .where(
             Installment.agreement_id.in_(agreement_ids),
             Installment.fiscal_year == year,
@@ -268,47 +282,67 @@ def rebalance_many(year: FiscalYear, agreement_ids: Any, *, actor: Any, reason: 
         )
         .order_by(Installment.agreement_id, Installment.sequence)
     ).all()
-    targets = dict(
-        db.session.execute(
-            db.select(AgreementYear.agreement_id, AgreementYear.amount).where(
-                AgreementYear.agreement_id.in_(agreement_ids), AgreementYear.fiscal_year == year
-            )
-        ).all()
-    )
+    targets = db.session.execute(
+        db.select(AgreementYear.agreement_id, AgreementYear.amount).where(
+            AgreementYear.agreement_id.in_(agreement_ids), AgreementYear.fiscal_year == year
+        )
+    ).all()
     by_agreement: dict[int, list[Any]] = {}
     for row in rows:
         by_agreement.setdefault(row.agreement_id, []).append(row)
-    updates, audits, fallbacks = [], [], []
-    for agreement_id, target_total in targets.items():
+    updates: list[tuple[int, Decimal]] = []
+    audits, fallbacks = [], []
+    touched = 0
+    for agreement_id, target_total in targets:
         existing = by_agreement.get(agreement_id, [])
         difference = target_total - sum((r.amount for r in existing), Decimal(0))
         if difference == 0:
             continue
+        touched += 1
         adjustable = [r for r in existing if r.status in ADJUSTABLE]
         amounts = spread(difference, [r.amount for r in adjustable])
         if amounts is None:
             fallbacks.append(agreement_id)
             continue
-        updates += [{"b_id": r.id, "b_amount": amount} for r, amount in zip(adjustable, amounts, strict=True)]
-        audits.append(
-            {
-                "object_type": "Agreement",
-                "object_id": agreement_id,
-                "changes": {"fiscal_year": str(year), "difference": difference, "reason": reason},
-            }
-        )
-    if updates:
-        table = Installment.__table__
-        statement = (
-            db.update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(amount=bindparam("b_amount"), version=table.c.version + 1)
-        )
-        db.session.connection().execute(statement, updates)
+        updates += [(r.id, amount) for r, amount in zip(adjustable, amounts, strict=True)]
+        if audit:
+            audits.append(
+                {
+                    "object_type": "Agreement",
+                    "object_id": agreement_id,
+                    "changes": {"fiscal_year": str(year), "difference": difference, "reason": reason},
+                }
+            )
+    _set_installment_amounts(updates)
     record_many("installments.rebalanced", audits, actor=actor)
     for agreement_id in fallbacks:
         rebalance_year(db.session.get(Agreement, agreement_id), year, actor=actor, reason=reason)
-    return len(audits) + len(fallbacks)
+    return touched
+
+
+def _set_installment_amounts(updates: list[tuple[int, Decimal]]) -> None:
+    """New amounts by installment id, each row's version bumped: one statement on PostgreSQL
+    (UPDATE … FROM VALUES), an executemany elsewhere."""
+    if not updates:
+        return
+    table = Installment.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two array parameters: a statement of constant size, whatever the number of rows.
+        db.session.execute(
+            text(
+                "UPDATE installments AS i SET amount = u.amount, version = i.version + 1 "
+                "FROM unnest(CAST(:ids AS integer[]), CAST(:amounts AS numeric[])) AS u(id, amount) "
+                "WHERE i.id = u.id"
+            ),
+            {"ids": [i for i, _ in updates], "amounts": [a for _, a in updates]},
+        )
+        return
+    statement = (
+        db.update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(amount=bindparam("b_amount"), version=table.c.version + 1)
+    )
+    db.session.connection().execute(statement, [{"b_id": i, "b_amount": a} for i, a in updates])
 
 
 def apply_event(
