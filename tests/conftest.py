@@ -115,8 +115,23 @@ def _app_context(app: Any) -> Iterator[None]:
         db.session.rollback()
         db.session.remove()
         tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
-        with db.engine.begin() as connection:
-            connection.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+        _truncate(tables)
+
+
+def _truncate(tables: list[str], attempts: int = 10) -> None:
+    """Empty the tables; a Celery task still finishing (a notice, an email) may hold a lock that
+    makes PostgreSQL pick the TRUNCATE as a deadlock victim: try again."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            with db.engine.begin() as connection:
+                connection.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.3)
 
 
 @pytest.fixture

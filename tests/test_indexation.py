@@ -333,3 +333,69 @@ def test_application_sends_each_notice_by_celery_in_the_recipients_language(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_content())).pages)
     )
     assert "180 425,00 $" in text and "Avis d'indexation" in text
+
+
+def test_the_rule_page_changes_the_rule_and_records_fixed_rates(client, sign_in, cpi_sandbox):
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    sign_in(officer)
+    url = "/indexation/programmes/TNCES/regle"
+    page = client.get(url).get_data(as_text=True)
+    assert "Seul·e un·e agent·e autorisé·e" in page
+    assert (
+        client.post(url, data={"csrf_token": csrf_token(client, url), "method": "fixed"}).status_code == 404
+    )
+
+    authorized = budget_officer("TNCES")
+    client.post("/compte/deconnexion", data={"csrf_token": csrf_token(client, url)})
+    sign_in(authorized)
+    series_id = str(series_named(DEFAULT_SERIES).id)
+    bad = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "method": "twelve-month",
+            "series_id": series_id,
+            "reference_month": "13",
+            "rounding": "cent",
+            "decimals": "2",
+        },
+    )
+    assert bad.status_code == 422 and "Un mois de 1 à 12." in bad.get_data(as_text=True)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "method": "twelve-month",
+            "series_id": series_id,
+            "reference_month": "3",
+            "rounding": "cent",
+            "decimals": "2",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    rule = rule_of(_tnces())
+    assert (rule.method, rule.reference_month, rule.rounding, rule.floor_at_zero, rule.decimals) == (
+        "twelve-month",
+        3,
+        "cent",
+        False,
+        2,
+    )
+    # 12-month change to March before 1 April 2026: March 2026 over March 2025.
+    rate, _ = operations.preview(_tnces(), FiscalYear(2026))
+    assert [i.label for i in rate.inputs] == ["2025-03", "2026-03"] and rate.percent == Decimal("2.88")
+    changed = db.session.scalars(db.select(AuditEntry).filter_by(action="indexation.rule_changed")).one()
+    assert changed.changes["method"] == ["annual-average", "twelve-month"]
+
+    response = client.post(
+        "/indexation/programmes/TNCES/taux-fixes",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "fixed-fiscal_year": "2026-2027",
+            "fixed-percent": "2,1",
+            "fixed-source": "Taux PSOC 2026-2027",
+        },
+    )
+    assert response.status_code == 302
+    assert "2,10 %" in normalize_spaces(client.get(url).get_data(as_text=True))
