@@ -38,14 +38,22 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin@demo.example.org", "Alex Administrateur", "system administrator"),
-    DemoAccount("agente.msi@demo.example.org", "Camille Agente (MSI)", "program officer: PQLC, TNCES, TRCES"),
+    DemoAccount(
+        "agente.msi@demo.example.org",
+        "Camille Agente (MSI)",
+        "program officer with budget authority: PQLC, TNCES, TRCES",
+    ),
     DemoAccount(
         "agente.scf@demo.example.org",
         "Dominique Agent (SCF)",
         "program officer: HEBERGEMENT, GUERISON-AUTOCHTONE",
     ),
     DemoAccount("cellule@demo.example.org", "Sacha Cellule", "coordination cell (measure 13)"),
-    DemoAccount("direction@cqctp.example.org", "Direction CQCTP", "account admin, fiduciary of the TNCES"),
+    DemoAccount(
+        "direction@cqctp.example.org",
+        "Direction CQCTP",
+        "account admin, fiduciary of the TNCES (agreement in force)",
+    ),
     DemoAccount(
         "direction@passerelle.example.org",
         "Direction Maison Passerelle",
@@ -137,7 +145,8 @@ def seed_demo() -> list[DemoAccount]:
     admin, officer_msi, officer_scf, cell, cqctp, passerelle = (user(a) for a in DEMO_ACCOUNTS)
     grant_staff_role(admin, StaffRole.SYSTEM_ADMIN)
     for code in ("PQLC", "TNCES", "TRCES"):
-        grant_staff_role(officer_msi, StaffRole.PROGRAM_OFFICER, program_id=programs[code].id)
+        assignment = grant_staff_role(officer_msi, StaffRole.PROGRAM_OFFICER, program_id=programs[code].id)
+        assignment.can_authorize = True  # delegated budget authority: envelope overrides, indexation
     for code in ("HEBERGEMENT", "GUERISON-AUTOCHTONE"):
         grant_staff_role(officer_scf, StaffRole.PROGRAM_OFFICER, program_id=programs[code].id)
     grant_staff_role(cell, StaffRole.COORDINATION_CELL)
@@ -151,8 +160,56 @@ def seed_demo() -> list[DemoAccount]:
     start_request(
         organizations["Maison Passerelle"], calls["HEBERGEMENT"], actor=passerelle, token="demo-passerelle"
     )
+    _seed_tnces_agreement(organizations["CQCTP"], programs["TNCES"], officer=officer_msi, signatory=cqctp)
     db.session.flush()
     return list(DEMO_ACCOUNTS)
+
+
+def _seed_tnces_agreement(
+    organization: Organization, program: Program, *, officer: User, signatory: User
+) -> None:
+    """The TNCES in force since 2025-2026 at 175 000 $ a year for five years (the brief's
+    recommendation 1), approved, accepted and countersigned through the real operations, so the
+    indexation of 2026-2027 can be previewed, approved and applied on the demo."""
+    from grants.agreements import operations as agreements
+    from grants.requests.models import BudgetCategory, BudgetLine, FundingRequest, RequestYear
+    from grants.requests.workflow import RequestStatus
+    from grants.review import operations as review
+
+    first, amount = FiscalYear(2025), Decimal("175000.00")
+    request = FundingRequest(
+        organization_id=organization.id,
+        program_id=program.id,
+        status=RequestStatus.RECOMMENDED,
+        title="Table nationale de concertation en matière d'exploitation sexuelle 2025-2030",
+        summary="Coordination nationale des tables régionales, fiduciaire : la CQCTP.",
+        objectives="Concertation, transfert de connaissances, représentation.",
+        target_populations="Tables régionales, organismes et partenaires.",
+        start_date=first.start,
+        end_date=(first + 4).end,
+        first_fiscal_year=first,
+        submitted_at=quebec_moment(date(2025, 2, 14), time(10, 0)),
+    )
+    db.session.add(request)
+    db.session.flush()
+    request.reference = f"TNCES-{first.start_year}-{request.id:05d}"
+    for offset in range(5):
+        year = first + offset
+        request.years.append(RequestYear(fiscal_year=year, requested_amount=amount))
+        request.budget_lines.append(
+            BudgetLine(fiscal_year=year, category=BudgetCategory.SALARIES, amount=amount)
+        )
+    db.session.flush()
+    agreement = review.approve(request, {y.fiscal_year: amount for y in request.years}, "", actor=officer)
+    agreements.accept(
+        agreement,
+        agreement.current,
+        actor=signatory,
+        signatory_name="Direction générale",
+        signatory_title="Directrice générale",
+        ip_address="127.0.0.1",
+    )
+    agreements.countersign(agreement, agreement.current, actor=officer)
 
 
 def _seed_calls(programs: dict[str, Program], actor: User) -> dict[str, Call]:
