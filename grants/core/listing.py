@@ -150,3 +150,15 @@ def paginate_rows(statement: Select) -> RowPage:
     number = min(number, max(1, -(-total // per_page)))
     items = db.session.execute(statement.limit(per_page).offset((number - 1) * per_page)).all()
     return RowPage(items=list(items), page=number, per_page=per_page, total=total)
+
+
+def paginate_list(items: list[Any]) -> RowPage:
+    """One page of a list already in memory (e.g. an indexation preview computed on the fly)."""
+    per_page = page_size()
+    try:
+        number = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        number = 1
+    number = min(number, max(1, -(-len(items) // per_page)))
+    start = (number - 1) * per_page
+    return RowPage(items=items[start : start + per_page], page=number, per_page=per_page, total=len(items))

@@ -22,7 +22,7 @@ from grants.core.db import UTCDateTime, db, utcnow
 from grants.core.permissions import can_authorize_for_program, can_manage_program
 from grants.fiscal import FiscalYear
 from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
-from grants.indexation.preview import PreviewLine, compute, totals
+from grants.indexation.preview import PreviewLine, Totals, compute, totals
 from grants.indexation.rules import NoRate, describe, rate_for, rule_of
 from grants.payments.operations import rebalance_many
 from grants.programs.models import Program
@@ -319,11 +319,33 @@ def reverse(
     why = f"indexation {run.fiscal_year} annulée"
     rebalance_many(run.fiscal_year, agreement_ids, actor=actor, reason=why, audit=False)
     _audit_lines(run, "agreement.indexation_reversed", "new_amount", "base_amount", actor=actor)
+    _notify_reversal(run)
     record(
         "indexation.reversed", run, actor=actor, changes={"status": ["applied", "reversed"], "reason": reason}
     )
     db.session.expire_all()
     return run
+
+
+def _notify_reversal(run: IndexationRun) -> None:
+    """Tell each organization its amount is back, in the same transaction (the outbox): nothing is
+    lost if the broker is down. A reversal is rare; it renders one short email per grant."""
+    from grants.notifications.operations import notify_users, recipients_of_organization
+
+    lines = db.session.scalars(
+        db.select(IndexationLine)
+        .where(IndexationLine.run_id == run.id, IndexationLine.excluded_reason == "")
+        .options(db.joinedload(IndexationLine.agreement))
+    )
+    for line in lines:
+        notify_users(
+            recipients_of_organization(line.organization_id),
+            "indexation_reversed",
+            organization_id=line.organization_id,
+            agreement=line.agreement,
+            run=run,
+            line=line,
+        )
 
 
 def runs_of(program: Program) -> list[IndexationRun]:
@@ -365,5 +387,15 @@ def line_of(agreement_id: int, year: FiscalYear) -> IndexationLine | None:
     ).scalar_one_or_none()
 
 
-def total_difference(run: IndexationRun) -> Decimal:
-    return totals(run.lines).difference
+def run_totals(run: IndexationRun) -> Totals:
+    """The run's counts and sums, computed by the database (a run may hold 10 000 lines)."""
+    kept = IndexationLine.excluded_reason == ""
+    grants, indexed, base, new = db.session.execute(
+        db.select(
+            func.count(IndexationLine.id),
+            func.count(IndexationLine.id).filter(kept),
+            func.coalesce(func.sum(IndexationLine.base_amount).filter(kept), 0),
+            func.coalesce(func.sum(IndexationLine.new_amount).filter(kept), 0),
+        ).where(IndexationLine.run_id == run.id)
+    ).one()
+    return Totals(grants, indexed, grants - indexed, Decimal(base), Decimal(new))

@@ -14,7 +14,7 @@ from flask_login import current_user
 from grants.agreements.models import Agreement
 from grants.core import permissions
 from grants.core.db import db
-from grants.core.listing import csv_response
+from grants.core.listing import csv_response, paginate_list, paginate_rows
 from grants.cpi.models import CpiSeries
 from grants.cpi.rates import METHOD_LABELS, MissingMonths, RateMethod
 from grants.files.storage import download
@@ -120,7 +120,7 @@ def preview() -> Any:
         year=year,
         rate=rate,
         rule=rule_of(program),
-        lines=lines,
+        page=paginate_list(lines),
         summary=totals(lines),
         live=live,
         problem=None,
@@ -176,21 +176,24 @@ def create() -> Any:
 @permissions.require_staff()
 def show(run_id: int) -> Any:
     run = _run(run_id)
-    lines = db.session.scalars(
+    statement = (
         db.select(IndexationLine)
         .filter_by(run_id=run.id)
         .options(db.joinedload(IndexationLine.agreement).joinedload(Agreement.organization))
         .order_by(IndexationLine.id)
-    ).all()
+    )
     if request.args.get("format") == "csv":
+        lines = db.session.scalars(statement).all()
         return _csv(f"indexation-{run.program.code}-{run.fiscal_year}.csv", run.rate_percent, lines)
+    page = paginate_rows(statement)
+    page.items = [row[0] for row in page.items]
     form = RunStepForm()
     form.version.data = str(run.version)
     return render_template(
         "indexation/run.html",
         run=run,
-        lines=lines,
-        summary=totals(list(lines)),
+        page=page,
+        summary=operations.run_totals(run),
         form=form,
         can_authorize=permissions.can_authorize_for_program(current_user, run.program_id),
     )
@@ -234,27 +237,8 @@ def step(run_id: int, step: str) -> Any:
         return redirect(url_for("indexation.show", run_id=run_id))
     if step == "appliquer":
         dispatch_notices(run_id)
-    elif step == "annuler":
-        _notify_reversal(run_id)
     flash(messages[step], "success")
     return redirect(url_for("indexation.show", run_id=run_id))
-
-
-def _notify_reversal(run_id: int) -> None:
-    from grants.notifications.operations import notify_users, recipients_of_organization
-
-    run = db.session.get(IndexationRun, run_id)
-    for line in run.lines:
-        if not line.excluded_reason:
-            notify_users(
-                recipients_of_organization(line.organization_id),
-                "indexation_reversed",
-                organization_id=line.organization_id,
-                agreement=line.agreement,
-                run=run,
-                line=line,
-            )
-    db.session.commit()
 
 
 @blueprint.get("/avis/<int:line_id>.pdf")
