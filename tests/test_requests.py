@@ -244,3 +244,29 @@ def test_a_double_click_on_start_creates_one_draft(app, client, sign_in):
     assert statuses[0][1] == statuses[1][1], "both clicks land on the same draft"
     assert db.session.scalar(db.select(db.func.count(FundingRequest.id))) == 1
     assert db.session.scalar(db.select(db.func.count(AuditEntry.id)).filter_by(action="request.created")) == 1
+
+
+def test_a_partial_first_year_prorates_the_annual_maximum(app):
+    from datetime import date
+    from decimal import Decimal
+
+    from grants.fiscal import FiscalYear, Proration
+    from grants.programs.models import Program
+    from grants.reference.models import Region
+
+    request = funding_request("TNCES", years=2, annual_amount="175000.00")
+    request.start_date = date(2026, 10, 1)  # half of 2026-2027 by months
+    request.regions = [db.session.get(Region, "06")]
+    db.session.commit()
+    problems = dict(operations.submission_problems(request))
+    assert "87 500,00 $" in problems["amount-2026"].replace("\u202f", " ").replace("\u00a0", " ")
+    assert "amount-2027" not in problems
+    request.years[0].requested_amount = Decimal("87500.00")
+    assert "amount-2026" not in dict(operations.submission_problems(request))
+    # By days (a program setting): 182 days of 365.
+    program = db.session.get(Program, request.program_id)
+    program.proration = Proration.DAYS
+    assert program.maximum_for(
+        Decimal("175000"), FiscalYear(2026), request.start_date, request.end_date
+    ) == Decimal("87260.27")
+    db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -75,6 +76,15 @@ class Program(Bilingual, db.Model):
     @property
     def description(self) -> str:
         return self._in_language("description")
+
+    def maximum_for(
+        self, annual_max: Decimal | None, year: FiscalYear, start: date | None, end: date | None
+    ) -> Decimal | None:
+        """The most a grant may get in `year`: the annual maximum, prorated when the period covers
+        only part of the year (by months or by days, as the program says)."""
+        if annual_max is None or start is None or end is None:
+            return annual_max
+        return year.prorate(annual_max, start, end, Proration(self.proration))
 
     def envelope_for(self, year: FiscalYear) -> ProgramEnvelope | None:
         return next((e for e in self.envelopes if e.fiscal_year == year), None)

@@ -352,21 +352,28 @@ def submission_problems(funding_request: FundingRequest, *, moment: Any = None) 
                         str(_l("Indiquez le montant demandé pour %(year)s.", year=str(year))),
                     )
                 )
-            elif maximum is not None and amount > maximum:
-                problems.append(
-                    (
-                        f"amount-{year.start_year}",
-                        str(
-                            _l(
-                                "Le montant demandé pour %(year)s (%(amount)s) dépasse le maximum "
-                                "annuel de %(max)s.",
-                                year=str(year),
-                                amount=money(amount),
-                                max=money(maximum),
-                            )
-                        ),
+            elif (
+                year_max := program.maximum_for(
+                    maximum, year, funding_request.start_date, funding_request.end_date
+                )
+            ) is not None and amount > year_max:
+                message = (
+                    _l(
+                        "Le montant demandé pour %(year)s (%(amount)s) dépasse le maximum annuel de %(max)s.",
+                        year=str(year),
+                        amount=money(amount),
+                        max=money(maximum),
+                    )
+                    if year_max == maximum
+                    else _l(
+                        "Le montant demandé pour %(year)s (%(amount)s) dépasse %(max)s, le maximum annuel "
+                        "au prorata de la partie de l'exercice couverte par la période.",
+                        year=str(year),
+                        amount=money(amount),
+                        max=money(year_max),
                     )
                 )
+                problems.append((f"amount-{year.start_year}", str(message)))
     if call is not None:
         need(
             call.is_open(moment),

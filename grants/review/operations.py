@@ -264,12 +264,23 @@ def approval_problems(funding_request: FundingRequest, amounts: dict[FiscalYear,
             )
         elif amount < 0:
             errors[name] = str(_l("Le montant doit être positif."))
-        elif maximum is not None and amount > maximum:
+        elif (
+            year_max := funding_request.program.maximum_for(
+                maximum, year, funding_request.start_date, funding_request.end_date
+            )
+        ) is not None and amount > year_max:
             errors[name] = str(
                 _l(
                     "%(year)s : le montant dépasse le maximum annuel de %(max)s.",
                     year=str(year),
                     max=money(maximum),
+                )
+                if year_max == maximum
+                else _l(
+                    "%(year)s : le montant dépasse %(max)s, le maximum annuel au prorata de la partie "
+                    "de l'exercice couverte.",
+                    year=str(year),
+                    max=money(year_max),
                 )
             )
     if not errors and not any(a > 0 for a in amounts.values()):
