@@ -7,6 +7,7 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 
 from grants.agreements.models import AgreementStatus as St
+from grants.core.workflow import TransitionRefused, next_state
 
 
 class AgreementEvent(StrEnum):
@@ -32,25 +33,9 @@ TRANSITIONS: dict[tuple[St, AgreementEvent], St] = {
 }
 
 
-class AgreementTransitionRefused(Exception):
-    def __init__(self, status: St, event: AgreementEvent) -> None:
-        super().__init__(f"{event} not allowed from {status}")
-        self.status, self.event = status, event
-
-    @property
-    def message(self) -> str:
-        return str(
-            _l(
-                "Impossible de %(action)s : cette version est à l'état « %(status)s ».",
-                action=self.event.label,
-                status=self.status.label,
-            )
-        )
+class AgreementTransitionRefused(TransitionRefused):
+    template = _l("Impossible de %(action)s : cette version est à l'état « %(status)s ».")
 
 
 def target(status: St | str, event: AgreementEvent) -> St:
-    status = St(status)
-    try:
-        return TRANSITIONS[(status, event)]
-    except KeyError:
-        raise AgreementTransitionRefused(status, event) from None
+    return next_state(TRANSITIONS, St(status), event, AgreementTransitionRefused)

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from grants.core.workflow import TransitionRefused, next_state
 from grants.payments.models import InstallmentStatus as St
 
 
@@ -44,28 +45,12 @@ TRANSITIONS: dict[tuple[St, InstallmentEvent], St] = {
 OPEN_STATUSES = frozenset({St.SCHEDULED, St.AUTHORIZED, St.HELD})
 
 
-class InstallmentTransitionRefused(Exception):
-    def __init__(self, status: St, event: InstallmentEvent) -> None:
-        super().__init__(f"{event} not allowed from {status}")
-        self.status, self.event = status, event
-
-    @property
-    def message(self) -> str:
-        return str(
-            _l(
-                "Impossible de %(action)s : il est à l'état « %(status)s ».",
-                action=self.event.label,
-                status=self.status.label,
-            )
-        )
+class InstallmentTransitionRefused(TransitionRefused):
+    template = _l("Impossible de %(action)s : il est à l'état « %(status)s ».")
 
 
 def target(status: St | str, event: InstallmentEvent) -> St:
-    status = St(status)
-    try:
-        return TRANSITIONS[(status, event)]
-    except KeyError:
-        raise InstallmentTransitionRefused(status, event) from None
+    return next_state(TRANSITIONS, St(status), event, InstallmentTransitionRefused)
 
 
 def allowed_events(status: St | str) -> list[InstallmentEvent]:

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 
 from grants.core.audit import record
 from grants.core.db import utcnow
+from grants.core.workflow import TransitionRefused as BaseTransitionRefused
+from grants.core.workflow import next_state
 
 
 class RequestStatus(StrEnum):
@@ -98,22 +100,10 @@ request_transitioned = signal("request-transitioned")
 """Sent after a transition with `request`, `event`, `before`, `after`, `actor` and `details`."""
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(BaseTransitionRefused):
     """The move is not in the table (or the request changed meanwhile); `message` says why."""
 
-    def __init__(self, status: RequestStatus, event: RequestEvent) -> None:
-        super().__init__(f"{event} not allowed from {status}")
-        self.status, self.event = status, event
-
-    @property
-    def message(self) -> str:
-        return str(
-            _l(
-                "Impossible de %(action)s : la demande est à l'état « %(status)s ».",
-                action=self.event.label,
-                status=self.status.label,
-            )
-        )
+    template = _l("Impossible de %(action)s : la demande est à l'état « %(status)s ».")
 
 
 def allowed_events(status: RequestStatus | str) -> list[RequestEvent]:
@@ -123,11 +113,7 @@ def allowed_events(status: RequestStatus | str) -> list[RequestEvent]:
 
 def target(status: RequestStatus | str, event: RequestEvent) -> RequestStatus:
     """The state `event` leads to from `status`, or TransitionRefused."""
-    status = RequestStatus(status)
-    try:
-        return TRANSITIONS[(status, event)]
-    except KeyError:
-        raise TransitionRefused(status, event) from None
+    return next_state(TRANSITIONS, RequestStatus(status), event, TransitionRefused)
 
 
 def transition(
