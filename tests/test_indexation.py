@@ -388,6 +388,19 @@ def test_the_rule_page_changes_the_rule_and_records_fixed_rates(client, sign_in,
     changed = db.session.scalars(db.select(AuditEntry).filter_by(action="indexation.rule_changed")).one()
     assert changed.changes["method"] == ["annual-average", "twelve-month"]
 
+    bad_rate = client.post(
+        "/indexation/programmes/TNCES/taux-fixes",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "fixed-fiscal_year": "2026-2027",
+            "fixed-percent": "beaucoup",
+            "fixed-source": "Essai",
+        },
+    )
+    assert bad_rate.status_code == 422 and "par exemple 2,1" in bad_rate.get_data(as_text=True)
+    bad_year = client.get("/indexation/apercu?program=TNCES&fiscal_year=2027")
+    assert bad_year.status_code == 302
+    assert "2027-2028" in client.get(bad_year.headers["Location"]).get_data(as_text=True)
     response = client.post(
         "/indexation/programmes/TNCES/taux-fixes",
         data={

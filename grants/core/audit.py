@@ -97,7 +97,7 @@ def record(
         actor_label=getattr(actor, "email", None) or "system",
         organization_id=organization_id,
         changes=_plain(changes or {}),
-        ip_address=_client_ip(),
+        ip_address=client_ip(),
     )
     db.session.add(entry)
     db.session.flush()
@@ -110,7 +110,7 @@ def record_many(action: str, entries: list[dict[str, Any]], *, actor: Any = None
     indexation of thousands of grants."""
     if not entries:
         return 0
-    now, ip = utcnow(), _client_ip()
+    now, ip = utcnow(), client_ip()
     rows = [
         {
             "occurred_at": now,
@@ -129,7 +129,7 @@ def record_many(action: str, entries: list[dict[str, Any]], *, actor: Any = None
     return len(rows)
 
 
-def _client_ip() -> str | None:
+def client_ip() -> str | None:
     from flask import has_request_context, request
 
     if has_request_context():

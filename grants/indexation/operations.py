@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementYear
-from grants.core.audit import AuditEntry, _client_ip, record
+from grants.core.audit import AuditEntry, client_ip, record
 from grants.core.db import UTCDateTime, db, utcnow
 from grants.core.permissions import can_authorize_for_program, can_manage_program
 from grants.fiscal import FiscalYear
@@ -151,12 +151,6 @@ def cancel(run: IndexationRun, *, actor: Any, expected_version: int | None = Non
     return run
 
 
-def _kept_lines(run: IndexationRun) -> Any:
-    return db.select(IndexationLine).where(
-        IndexationLine.run_id == run.id, IndexationLine.excluded_reason == ""
-    )
-
-
 def _year_join(run: IndexationRun) -> Any:
     return and_(
         AgreementYear.agreement_id == IndexationLine.agreement_id,
@@ -221,7 +215,7 @@ def _audit_lines(run: IndexationRun, action: str, before: str, after: str, *, ac
         cast(lines.c.agreement_id, String),
         lines.c.organization_id,
         changes,
-        literal(_client_ip(), String),
+        literal(client_ip(), String),
     ).where(lines.c.run_id == run.id, lines.c.excluded_reason == "")
     columns = [
         "occurred_at",
@@ -348,16 +342,6 @@ def _notify_reversal(run: IndexationRun) -> None:
         )
 
 
-def runs_of(program: Program) -> list[IndexationRun]:
-    return list(
-        db.session.scalars(
-            db.select(IndexationRun)
-            .filter_by(program_id=program.id)
-            .order_by(IndexationRun.fiscal_year.desc(), IndexationRun.id.desc())
-        )
-    )
-
-
 def applied_lines_of(agreement_id: int) -> list[IndexationLine]:
     """An agreement's applied indexations, by fiscal year (its page and the organization's view)."""
     return list(
@@ -372,19 +356,6 @@ def applied_lines_of(agreement_id: int) -> list[IndexationLine]:
             .order_by(IndexationRun.fiscal_year)
         )
     )
-
-
-def line_of(agreement_id: int, year: FiscalYear) -> IndexationLine | None:
-    """The applied indexation of an agreement for a year (for the agreement and payment pages)."""
-    return db.session.execute(
-        db.select(IndexationLine)
-        .join(IndexationRun)
-        .where(
-            IndexationLine.agreement_id == agreement_id,
-            IndexationRun.fiscal_year == year,
-            IndexationRun.status == RunStatus.APPLIED,
-        )
-    ).scalar_one_or_none()
 
 
 def run_totals(run: IndexationRun) -> Totals:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from grants.core.db import db
 from grants.cpi import rates
+from grants.cpi.models import CpiSeries
 from grants.cpi.operations import values_of
 from grants.cpi.rates import Rate, RateInput, RateMethod
 from grants.fiscal import START_MONTH, FiscalYear
@@ -74,9 +75,10 @@ def index_amount(amount: Decimal, rate: Rate, rounding: Rounding | str) -> Decim
 
 
 def describe(rule: IndexationRule) -> dict[str, object]:
-    """The rule as it stood, frozen in each run."""
+    """The rule as it stands: frozen in each run, compared before and after an edit (audit)."""
+    series = db.session.get(CpiSeries, rule.series_id) if rule.series_id else None
     return {
-        "series": rule.series.name if rule.series else None,
+        "series": series.name if series else None,
         "method": rule.method,
         "reference_month": rule.reference_month,
         "rounding": rule.rounding,

@@ -24,7 +24,7 @@ from grants.indexation.forms import FixedRateForm, RuleForm, RunStepForm
 from grants.indexation.models import FixedRate, IndexationLine, IndexationRule, IndexationRun, RunStatus
 from grants.indexation.notices import dispatch_notices
 from grants.indexation.preview import exclusion_label, totals
-from grants.indexation.rules import NoRate, rule_of
+from grants.indexation.rules import NoRate, describe, rule_of
 from grants.programs.models import Program
 
 blueprint = Blueprint("indexation", __name__, url_prefix="/indexation")
@@ -273,7 +273,7 @@ def rule(code: str) -> Any:
     if request.method == "POST" and not can_edit:
         permissions.ensure(False)
     if request.method == "POST" and form.validate_on_submit():
-        before = operations_describe(current)
+        before = describe(current)
         form.populate_obj(current)
         if current.id is None:
             db.session.add(current)
@@ -284,7 +284,7 @@ def rule(code: str) -> Any:
             "indexation.rule_changed",
             program,
             actor=current_user,
-            changes=diff(before, operations_describe(current)),
+            changes=diff(before, describe(current)),
         )
         db.session.commit()
         flash(_("La règle d'indexation est enregistrée."), "success")
@@ -298,17 +298,6 @@ def rule(code: str) -> Any:
         rate_form=rate_form,
         can_edit=can_edit,
     ), status
-
-
-def operations_describe(rule: IndexationRule) -> dict[str, Any]:
-    return {
-        "series_id": rule.series_id,
-        "method": rule.method,
-        "reference_month": rule.reference_month,
-        "rounding": rule.rounding,
-        "floor_at_zero": rule.floor_at_zero,
-        "decimals": rule.decimals,
-    }
 
 
 @blueprint.post("/programmes/<code>/taux-fixes")
