@@ -109,7 +109,13 @@ def app() -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
-def _app_context(app: Any) -> Iterator[None]:
+def _app_context(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test runs in an app context on the test database, emptied afterwards; a module marked
+    `pytest.mark.pure` (value types, formatting, rules) needs neither PostgreSQL nor Redis."""
+    if request.node.get_closest_marker("pure") is not None:
+        yield
+        return
+    app = request.getfixturevalue("app")
     with app.app_context():
         yield
         db.session.rollback()

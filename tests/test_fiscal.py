@@ -7,6 +7,8 @@ import pytest
 
 from grants.fiscal import FiscalYear, Proration
 
+pytestmark = pytest.mark.pure
+
 
 def test_bounds_and_label():
     year = FiscalYear(2026)

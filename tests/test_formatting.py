@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+
 from grants.core.formatting import (
     date_time,
     fiscal_year,
@@ -14,6 +16,8 @@ from grants.core.formatting import (
 )
 from grants.fiscal import FiscalYear
 from tests.helpers import normalize_spaces as ns
+
+pytestmark = pytest.mark.pure
 
 
 def test_money_fr_and_en():

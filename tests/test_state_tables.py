@@ -12,6 +12,8 @@ from grants.payments import workflow as payment_workflow
 from grants.payments.models import InstallmentStatus
 from grants.requests import workflow as request_workflow
 
+pytestmark = pytest.mark.pure
+
 MACHINES = [
     (
         request_workflow.RequestStatus,
