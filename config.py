@@ -96,6 +96,10 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_MB", "60")) * 1024 * 1024
     FILE_STORAGE_PATH = os.environ.get("FILE_STORAGE_PATH") or str(INSTANCE / "files")
 
+    # In every aggregate the ministry sees or exports, a count from 1 to SUPPRESSION_THRESHOLD - 1 is
+    # shown `< 5` and protected by secondary suppression (grants/core/suppression.py).
+    SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", "5"))
+
 
 class TestConfig(Config):
     """The suite's settings: PostgreSQL and Redis on loopback, fast retries, no Secure-only cookies."""

@@ -1,0 +1,1 @@
+"""Accountability reports (reddition de comptes)."""
