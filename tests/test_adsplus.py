@@ -28,6 +28,8 @@ from tests.test_suppression import assert_protected, babel_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.fixture
 def french() -> Iterator[None]:

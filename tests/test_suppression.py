@@ -32,6 +32,8 @@ from grants.core.suppression import (
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.pure
+
 # -- what the checks are made of ---------------------------------------------------------------
 
 Position = tuple[int, int]  # (row, column) of the table with its margins; row R / column C are totals
