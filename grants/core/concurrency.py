@@ -18,7 +18,9 @@ from wtforms import HiddenField
 
 from grants.core.db import db, identity_of
 
-MESSAGE = _l("Ce dossier a été modifié par quelqu'un d'autre pendant que vous le consultiez ; voici son état actuel.")
+MESSAGE = _l(
+    "Ce dossier a été modifié par quelqu'un d'autre pendant que vous le consultiez ; voici son état actuel."
+)
 
 
 class ConcurrentChange(RuntimeError):
