@@ -13,6 +13,7 @@ from grants.agreements.models import Agreement, AgreementStatus, AgreementVersio
 from grants.agreements.obligations import reports_due, statement_type
 from grants.agreements.pdf import render_version_pdf
 from grants.agreements.workflow import AgreementEvent, target
+from grants.core import clock
 from grants.core.audit import record
 from grants.core.db import db, identity_of, to_money, utcnow
 from grants.files.sniffing import AcceptedFile
@@ -205,7 +206,7 @@ def countersign(
     version.countersigned_by_id = getattr(actor, "id", None)
     if agreement.signed_at is None:
         agreement.signed_at = version.countersigned_at
-        _date_signature_installments(agreement, version.countersigned_at.date())
+        _date_signature_installments(agreement, clock.today(at=version.countersigned_at))
     for older in agreement.versions:
         if older.number < version.number and older.status == AgreementStatus.COUNTERSIGNED:
             _move(agreement, older, AgreementEvent.SUPERSEDE, actor=actor, by_version=version.number)

@@ -3,7 +3,6 @@ set aside, reverse) with its CSV, a program's rule and fixed rates, and the noti
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.agreements.models import Agreement
-from grants.core import permissions
+from grants.core import clock, permissions
 from grants.core.db import db
 from grants.core.listing import csv_response, paginate_list, paginate_rows
 from grants.cpi.models import CpiSeries
@@ -319,7 +318,7 @@ def fixed_rate(code: str) -> Any:
                 db.select(FixedRate).filter_by(rule_id=current.id, fiscal_year=year)
             ).scalar_one_or_none() or FixedRate(rule_id=current.id, fiscal_year=year)
             before = entry.percent
-            entry.percent, entry.decided_on, entry.source = percent, date.today(), form.source.data.strip()
+            entry.percent, entry.decided_on, entry.source = percent, clock.today(), form.source.data.strip()
             db.session.add(entry)
             from grants.core.audit import record
 

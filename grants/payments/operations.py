@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementYear
+from grants.core import clock
 from grants.core.audit import record, record_many
 from grants.core.db import db, to_money, utcnow
 from grants.fiscal import FiscalYear
@@ -42,7 +43,7 @@ class ConcurrentChange(RuntimeError):
 def planned_date(trigger: InstallmentTrigger, year: FiscalYear, signed_on: date | None) -> date:
     """When a step is expected to be paid (the officer can move it)."""
     if trigger is InstallmentTrigger.SIGNATURE:
-        return max(signed_on or date.today(), year.start)
+        return max(signed_on or clock.today(), year.start)
     if trigger is InstallmentTrigger.YEAR_START:
         return year.start
     if trigger is InstallmentTrigger.MIDYEAR_REPORT:
@@ -73,7 +74,7 @@ def steps_for_year(
             trigger = InstallmentTrigger.ANNUAL_REPORT
         steps.append({"amount": share, "trigger": trigger})
     for step in steps:
-        signed = agreement.signed_at.date() if agreement.signed_at else None
+        signed = clock.today(at=agreement.signed_at) if agreement.signed_at else None
         step["planned_date"] = planned_date(step["trigger"], year.fiscal_year, signed)
     return steps
 
@@ -237,7 +238,7 @@ def rebalance_year(agreement: Agreement, year: FiscalYear, *, actor: Any, reason
             max((i.sequence for i in existing), default=0) + 1,
             amount=difference,
             trigger=InstallmentTrigger.DATE,
-            planned_date=max(date.today(), year.start),
+            planned_date=max(clock.today(), year.start),
         )
     _flush()
     record(
@@ -366,7 +367,7 @@ def apply_event(
     if event is InstallmentEvent.AUTHORIZE:
         installment.authorized_at, installment.authorized_by_id = now, getattr(actor, "id", None)
     elif event is InstallmentEvent.PAY:
-        installment.paid_on = paid_on or date.today()
+        installment.paid_on = paid_on or clock.today()
         installment.payment_reference = payment_reference.strip()[:80]
         details.update(paid_on=installment.paid_on, payment_reference=installment.payment_reference)
     elif event is InstallmentEvent.HOLD:

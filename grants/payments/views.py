@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.agreements.models import Agreement
-from grants.core import permissions
+from grants.core import clock, permissions
 from grants.core.db import db
 from grants.core.fields import parse_amount
 from grants.core.listing import csv_response, paginate_rows
@@ -135,7 +135,7 @@ def act(installment_id: int) -> Any:
             actor=current_user,
             expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
             reason=form.reason.data or "",
-            paid_on=form.paid_on.data or date.today(),
+            paid_on=form.paid_on.data or clock.today(),
             payment_reference=form.payment_reference.data or "",
         )
         db.session.commit()
