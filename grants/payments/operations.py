@@ -361,7 +361,7 @@ def apply_event(
     if expected_version is not None and expected_version != installment.version:
         raise ConcurrentChange(installment.id)
     before = InstallmentStatus(installment.status)
-    after = target(before, event)
+    after = target(before, event, agreement_in_force=installment.agreement.in_force)
     details: dict[str, Any] = {"status": [before.value, after.value]}
     now = utcnow()
     if event is InstallmentEvent.AUTHORIZE:

@@ -33,10 +33,12 @@ def _trigger_label(value: str) -> str:
 
 
 @blueprint.app_template_filter("installment_events")
-def _installment_events(status: str) -> list[InstallmentEvent]:
+def _installment_events(installment: Installment) -> list[InstallmentEvent]:
+    """The buttons an installment offers: its moves, those that pay only under an agreement in force."""
     from grants.payments.workflow import allowed_events
 
-    return [e for e in allowed_events(status) if e is not InstallmentEvent.CANCEL]
+    events = allowed_events(installment.status, agreement_in_force=installment.agreement.in_force)
+    return [e for e in events if e is not InstallmentEvent.CANCEL]
 
 
 @blueprint.app_template_filter("installment_status_label")
