@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from grants.core import clock
-from grants.core.db import utcnow
+from grants.core.db import db, utcnow
 from grants.core.formatting import long_date
 from grants.fiscal import FiscalYear
 
@@ -57,3 +57,26 @@ def test_nothing_but_the_clock_asks_the_system_for_the_date():
         if forbidden.search(line)
     ]
     assert offenders == []
+
+
+def test_installments_at_signature_get_the_date_of_the_countersignature_in_quebec():
+    """Countersigned at 21 h 30 in Montreal on 14 November: the installment "at signature" is
+    planned for the 14th, not for tomorrow (the UTC date)."""
+    from grants.agreements import operations as agreements
+    from grants.core.roles import MemberRole
+    from grants.payments.models import Installment, InstallmentTrigger
+    from tests.factories import member
+    from tests.test_agreements import approved
+
+    agreement, officer = approved("TNCES", years=2)
+    signer = member(MemberRole.ACCOUNT_ADMIN, organization=agreement.organization)
+    agreements.accept(
+        agreement, agreement.current, actor=signer, signatory_name="A", signatory_title="B", ip_address=None
+    )
+    with clock.frozen(datetime(2026, 11, 15, 2, 30, tzinfo=UTC)):
+        agreements.countersign(agreement, agreement.current, actor=officer)
+    db.session.commit()
+    at_signature = db.session.scalars(
+        db.select(Installment).filter_by(agreement_id=agreement.id, trigger=InstallmentTrigger.SIGNATURE)
+    ).one()
+    assert at_signature.planned_date == date(2026, 11, 14)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementStatus, AgreementVersion, AgreementYear, VersionKind
-from grants.agreements.obligations import reports_due, statement_type
+from grants.agreements.obligations import reports_of, statement_type
 from grants.agreements.pdf import render_version_pdf
 from grants.agreements.workflow import AgreementEvent, target
 from grants.core import clock
@@ -100,11 +100,7 @@ def terms_of(agreement: Agreement) -> dict[str, Any]:
         "schedule": schedule,
         "conditions": agreement.conditions,
         "indexed": agreement.indexed,
-        "reports": [
-            {"fiscal_year": str(r.fiscal_year), "kind": r.kind, "due": r.due.isoformat()}
-            for y in agreement.years
-            for r in reports_due(y.fiscal_year)
-        ],
+        "reports": [report.as_terms() for report in reports_of(agreement)],
         "statement_type": statement_type(largest).value,
     }
 
