@@ -230,6 +230,9 @@ def amend(agreement_id: int) -> Any:
                     expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
                 )
                 db.session.commit()
+            except operations.AmendmentInvalid as invalid:
+                db.session.rollback()
+                errors.update(invalid.errors)
             except EnvelopeExceeded as exceeded:
                 db.session.rollback()
                 errors["override_reason"] = exceeded.message
