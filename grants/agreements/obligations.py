@@ -27,6 +27,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from grants.fiscal import FiscalYear
+from grants.programs.models import ProgramKind
 
 AUDIT_THRESHOLD = Decimal("500000")
 REVIEW_THRESHOLD = Decimal("50000")
@@ -186,8 +187,6 @@ def reports_due(
 def reports_of(agreement: Any) -> list[ReportDue]:
     """An agreement's reports: its period, its program's number of reports a year, and a final
     report for a call-for-projects grant."""
-    from grants.programs.models import ProgramKind
-
     program = agreement.program
     return reports_due(
         agreement.start_date,
