@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE = Path(os.environ.get("GRANTS_INSTANCE_PATH", ROOT / "instance"))
+# Quebec's time zone: every "today" of the product is the date there (grants.core.clock).
+TIME_ZONE = os.environ.get("TIME_ZONE", "America/Montreal")
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -70,7 +73,8 @@ class Config:
     MAIL_SWEEP_INTERVAL = float(os.environ.get("MAIL_SWEEP_INTERVAL", "60"))
 
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "fr_CA")
-    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIME_ZONE", "America/Montreal")
+    TIME_ZONE = TIME_ZONE
+    BABEL_DEFAULT_TIMEZONE = TIME_ZONE
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "grants" / "translations")
     LANGUAGES = {"fr": "fr_CA", "en": "en_CA"}
 
@@ -99,6 +103,16 @@ class Config:
     # In every aggregate the ministry sees or exports, a count from 1 to SUPPRESSION_THRESHOLD - 1 is
     # shown `< 5` and protected by secondary suppression (grants/core/suppression.py).
     SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", "5"))
+    # A fixed indexation rate (in percent) the ministry records must lie within these bounds.
+    INDEXATION_RATE_MIN = Decimal(os.environ.get("INDEXATION_RATE_MIN", "-10"))
+    INDEXATION_RATE_MAX = Decimal(os.environ.get("INDEXATION_RATE_MAX", "20"))
+    # Reporting (CONVENTIONS.md, "Reporting"): a report falls due so many months after the end of
+    # the period it covers (mid-year: 30 September -> 31 October; annual: 31 March -> 30 June),
+    # and a part of a fiscal year shorter than REPORT_MIN_PERIOD_DAYS gets no report of its own
+    # (a mid-year report is dropped; an annual one is merged into the neighbouring year's).
+    REPORT_MIDYEAR_DUE_MONTHS = int(os.environ.get("REPORT_MIDYEAR_DUE_MONTHS", "1"))
+    REPORT_ANNUAL_DUE_MONTHS = int(os.environ.get("REPORT_ANNUAL_DUE_MONTHS", "3"))
+    REPORT_MIN_PERIOD_DAYS = int(os.environ.get("REPORT_MIN_PERIOD_DAYS", "60"))
 
 
 class TestConfig(Config):

@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import total_ordering
 
+from grants.core import clock
+
 START_MONTH = 4  # April
 _LABEL = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
 CENT = Decimal("0.01")
@@ -57,7 +59,8 @@ class FiscalYear:
 
     @classmethod
     def current(cls, today: date | None = None) -> FiscalYear:
-        return cls.of(today or date.today())
+        """The fiscal year of `today`, by default the date in Quebec (grants.core.clock)."""
+        return cls.of(today or clock.today())
 
     # -- bounds and neighbours -----------------------------------------------------------------
     @property

@@ -214,3 +214,82 @@ def test_an_amendment_is_a_new_version_and_keeps_the_first(client, sign_in):
     assert sum(i.amount for i in open_2027) == Decimal("160000.50")
     entry = db.session.execute(db.select(AuditEntry).filter_by(action="agreement.amended")).scalar_one()
     assert entry.changes["reason"] == "Ajout d'un volet formation"
+
+
+def _amend(client, agreement, **amounts):
+    url = f"/conventions/{agreement.id}/avenant"
+    return client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "version": str(agreement.version),
+            "end_date": agreement.end_date.isoformat(),
+            "reason": "Révision des montants",
+            **amounts,
+        },
+    )
+
+
+def test_an_amendment_refuses_a_negative_annual_amount(client, sign_in):
+    """Issue 12, item 4: −5 $ for an indexed year cancelled its installments. An amendment follows
+    the decision's amount rules: not negative, within NUMERIC(14, 2) and the annual maximum (a year
+    indexed above it may keep its amount), and never below what is already paid or authorized."""
+    from grants.payments import operations as payments
+    from grants.payments.workflow import InstallmentEvent
+    from tests.factories import agreement_in_force
+
+    agreement, officer = agreement_in_force(years=2)
+    agreement.year(FiscalYear(2027)).amount = Decimal("180425.00")  # as the 2027-2028 indexation left it
+    payments.rebalance_year(agreement, FiscalYear(2027), actor=officer, reason="indexation 2027-2028")
+    first = db.session.scalars(db.select(Installment).order_by(Installment.sequence)).first()
+    payments.apply_event(first, InstallmentEvent.AUTHORIZE, actor=officer)
+    db.session.commit()
+    sign_in(officer)
+
+    refused = {
+        "-5": "ne peut pas être négatif",
+        "200 000": "dépasse le maximum annuel de 175 000,00 $",
+        "1" + "0" * 39: "plus grand montant permis",
+    }
+    for typed, message in refused.items():
+        response = _amend(client, agreement, **{"amount-2026": "175 000", "amount-2027": typed})
+        page = normalize_spaces(response.get_data(as_text=True))
+        assert response.status_code == 422 and message in page, typed
+        assert f'value="{typed}"' in page  # what was typed is kept
+    response = _amend(client, agreement, **{"amount-2026": "80 000", "amount-2027": "180 425"})
+    assert response.status_code == 422
+    assert "87 500,00 $ sont déjà versés ou autorisés" in normalize_spaces(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert [v.number for v in db.session.get(Agreement, agreement.id).versions] == [1]
+    open_2027 = db.session.scalars(
+        db.select(Installment.amount).where(
+            Installment.fiscal_year == FiscalYear(2027), Installment.status != InstallmentStatus.CANCELLED
+        )
+    ).all()
+    assert sum(open_2027) == Decimal("180425.00")
+
+    # The indexed year keeps its amount above the maximum; 0 for a year is allowed, as in a decision.
+    response = _amend(client, agreement, **{"amount-2026": "175 000", "amount-2027": "180 425"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Agreement, agreement.id).year(FiscalYear(2027)).amount == Decimal("180425.00")
+
+
+def test_submission_approval_and_amendment_share_one_amount_rule():
+    from grants.agreements.operations import amendment_problems
+    from grants.requests.operations import submission_problems
+    from tests.factories import agreement_in_force
+
+    request = funding_request("TNCES", status="recommended", years=1, annual_amount="175000.01")
+    over = "2026-2027 : le montant (175 000,01 $) dépasse le maximum annuel de 175 000,00 $."
+    assert normalize_spaces(dict(submission_problems(request))["amount-2026"]) == over
+    approval = review.approval_problems(request, {FiscalYear(2026): Decimal("175000.01")})
+    assert normalize_spaces(approval["approved-2026"]) == over
+    agreement, _ = agreement_in_force(years=1)
+    amendment = amendment_problems(agreement, {FiscalYear(2026): Decimal("175000.01")}, agreement.end_date)
+    assert normalize_spaces(amendment["amount-2026"]) == over
+    # A program with no maximum still stops at what NUMERIC(14, 2) holds, instead of a 500.
+    pqlc = funding_request("PQLC", status="recommended", years=1)
+    huge = {FiscalYear(2026): Decimal("1" + "0" * 39)}
+    assert "plus grand montant permis" in review.approval_problems(pqlc, huge)["approved-2026"]
+    assert "négatif" in review.approval_problems(pqlc, {FiscalYear(2026): Decimal("-5")})["approved-2026"]

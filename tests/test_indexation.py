@@ -412,3 +412,126 @@ def test_the_rule_page_changes_the_rule_and_records_fixed_rates(client, sign_in,
     )
     assert response.status_code == 302
     assert "2,10 %" in normalize_spaces(client.get(url).get_data(as_text=True))
+
+
+def test_fixed_indexation_rates_refuse_absurd_values_and_a_bad_stored_one_breaks_no_page(
+    app, client, sign_in, cpi_sandbox
+):
+    """Issue 12, item 5: −100, 1000, ∞, NaN and 40-digit rates are refused with a message (in the
+    user's language); a rate stored before the bounds existed is shown as such on the rule page,
+    refused by the preview (page and CLI) with its year named, and corrected from the rule page."""
+    agreement_in_force(years=2)
+    rule = rule_of(_tnces())
+    rule.method = RateMethod.FIXED
+    db.session.add(
+        FixedRate(rule=rule, fiscal_year=Y2027, percent=Decimal("1000"), decided_on=date(2026, 1, 5))
+    )
+    db.session.add(
+        FixedRate(rule=rule, fiscal_year=Y2028, percent=Decimal("NaN"), decided_on=date(2026, 1, 5))
+    )
+    db.session.commit()
+    authorized = budget_officer("TNCES")
+    sign_in(authorized)
+    url = "/indexation/programmes/TNCES/regle"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert normalize_spaces(page.get_data(as_text=True)).count("Ce taux ne peut pas être appliqué.") == 2
+    preview = client.get("/indexation/apercu?program=TNCES&fiscal_year=2027-2028")
+    text = normalize_spaces(preview.get_data(as_text=True))
+    assert preview.status_code == 422 and "Le taux fixé pour 2027-2028 ne peut pas être appliqué" in text
+    assert client.get("/indexation/apercu?program=TNCES&fiscal_year=2028-2029").status_code == 422
+    result = app.test_cli_runner().invoke(
+        args=["indexation", "preview", "--program", "TNCES", "--fiscal-year", "2028-2029"]
+    )
+    assert result.exit_code == 1 and "2028-2029" in result.output
+
+    refused = {
+        "-100": "Le taux doit être un nombre de -10 % à 20 %.",
+        "1000": "Le taux doit être un nombre de -10 % à 20 %.",
+        "1" * 40: "Le taux doit être un nombre de -10 % à 20 %.",
+        "inf": "par exemple 2,1",
+        "∞": "par exemple 2,1",
+        "NaN": "par exemple 2,1",
+        "2,1234": "au plus trois décimales",
+    }
+    for typed, message in refused.items():
+        response = client.post(
+            "/indexation/programmes/TNCES/taux-fixes",
+            data={
+                "csrf_token": csrf_token(client, url),
+                "fixed-fiscal_year": "2027-2028",
+                "fixed-percent": typed,
+                "fixed-source": "Essai",
+            },
+        )
+        assert response.status_code == 422, typed
+        assert message in normalize_spaces(response.get_data(as_text=True)), typed
+    db.session.expire_all()
+    assert db.session.scalars(db.select(FixedRate.percent).filter_by(fiscal_year=Y2027)).one() == Decimal(
+        "1000"
+    )
+
+    # Corrected from the rule page: the preview works again.
+    response = client.post(
+        "/indexation/programmes/TNCES/taux-fixes",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "fixed-fiscal_year": "2027-2028",
+            "fixed-percent": "-0,5",
+            "fixed-source": "Décision corrigée",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/indexation/apercu?program=TNCES&fiscal_year=2027-2028").status_code == 200
+    page = normalize_spaces(client.get(url).get_data(as_text=True))
+    assert page.count("Ce taux ne peut pas être appliqué.") == 1
+
+    # In English for an English-speaking officer.
+    client.post("/compte/deconnexion", data={"csrf_token": csrf_token(client, url)})
+    sign_in(budget_officer("TNCES", preferred_language="en"))
+    response = client.post(
+        "/indexation/programmes/TNCES/taux-fixes",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "fixed-fiscal_year": "2028-2029",
+            "fixed-percent": "1e40",
+            "fixed-source": "Test",
+        },
+    )
+    assert response.status_code == 422
+    assert "The rate must be a number from -10% to 20%." in normalize_spaces(response.get_data(as_text=True))
+
+
+def test_a_preview_of_an_applied_year_shows_the_applied_run_and_does_not_compound_again(
+    app, future_cpi, client, sign_in
+):
+    """Issue 12, item 7: previewing 2027-2028 once it is applied indexed 180 425 $ a second time
+    (→ 186 018 $) with exit 0. The page now shows the applied run and its figures; the CLI says the
+    year is applied, prints the applied figures and exits with status 3."""
+    _agreement, officer = agreement_in_force(years=3)
+    authorized = budget_officer("TNCES")
+    run = _run_through(Y2027, officer, authorized)
+    with pytest.raises(operations.AlreadyApplied) as applied:
+        operations.preview(_tnces(), Y2027)
+    assert applied.value.run.id == run.id
+
+    sign_in(authorized)
+    response = client.get("/indexation/apercu?program=TNCES&fiscal_year=2027-2028")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/indexation/executions/{run.id}")
+    page = normalize_spaces(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "est déjà appliquée (taux de 3,1 %" in page
+    assert "180 425,00 $" in page and "186 018" not in page
+    exported = client.get("/indexation/apercu?program=TNCES&fiscal_year=2027-2028&format=csv")
+    assert exported.status_code == 303 and "format=csv" in exported.headers["Location"]
+
+    result = app.test_cli_runner().invoke(
+        args=["indexation", "preview", "--program", "TNCES", "--fiscal-year", "2027-2028", "--csv"]
+    )
+    assert result.exit_code == 3
+    assert "already applied" in result.output
+    assert "180425.00" in result.output and "186018" not in result.output
+    # The next year still previews, compounding once on the applied amount.
+    _rate, (line,) = operations.preview(_tnces(), Y2028)
+    assert line.new_amount == Decimal("184755.00")

@@ -19,7 +19,7 @@ from grants.payments.operations import split
 from grants.payments.queries import agreement_totals, program_totals
 from grants.payments.workflow import InstallmentEvent, InstallmentTransitionRefused
 from grants.programs.operations import set_envelope
-from tests.factories import OrganizationFactory, member, program, staff
+from tests.factories import OrganizationFactory, agreement_in_force, member, program, staff
 from tests.helpers import csrf_token, normalize_spaces
 from tests.test_agreements import approved
 
@@ -40,7 +40,7 @@ def test_split_gives_the_odd_cent_to_the_last_step():
 
 
 def test_the_state_table_refuses_paying_before_authorizing_and_audits_each_move():
-    agreement, officer = approved(years=1)
+    agreement, officer = agreement_in_force(years=1)
     first = installments(2026)[0]
     with pytest.raises(InstallmentTransitionRefused):
         operations.apply_event(first, InstallmentEvent.PAY, actor=officer)
@@ -61,6 +61,99 @@ def test_the_state_table_refuses_paying_before_authorizing_and_audits_each_move(
         Decimal("87500.00"),
         Decimal("87500.00"),
     )
+
+
+def test_an_installment_cannot_be_authorized_or_paid_on_an_agreement_nobody_signed(client, sign_in):
+    """Issue 12, item 3: no money goes out before the organization signs and the ministry
+    countersigns; holding stays possible. The page offers no payment button and refuses a forged one."""
+    from grants.agreements import operations as agreements
+    from grants.payments.workflow import AgreementNotInForce
+
+    organization = OrganizationFactory()
+    agreement, officer = approved(organization=organization, years=1)
+    first = installments(2026)[0]
+    with pytest.raises(AgreementNotInForce) as refused:
+        operations.apply_event(first, InstallmentEvent.AUTHORIZE, actor=officer)
+    assert "n'est pas en vigueur" in refused.value.message
+    db.session.rollback()
+
+    # Signed by the organization but not yet countersigned: still not in force.
+    signer = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    agreements.accept(
+        agreement, agreement.current, actor=signer, signatory_name="A", signatory_title="B", ip_address=None
+    )
+    db.session.commit()
+    sign_in(officer)
+    page = client.get(f"/conventions/{agreement.id}").get_data(as_text=True)
+    assert 'value="authorize"' not in page and 'value="hold"' in page
+    token = csrf_token(client, f"/conventions/{agreement.id}")
+    response = client.post(
+        f"/versements/{first.id}/action",
+        data={"csrf_token": token, "event": "authorize", "version": str(first.version)},
+    )
+    assert response.status_code == 302
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "n&#39;est pas en vigueur" in flashed or "n'est pas en vigueur" in flashed
+    db.session.expire_all()
+    assert db.session.get(Installment, first.id).status == InstallmentStatus.SCHEDULED
+    assert not db.session.query(AuditEntry).filter_by(action="installment.authorize").count()
+
+    # Countersigned: in force, the installment is authorized and paid.
+    agreements.countersign(db.session.get(type(agreement), agreement.id), agreement.current, actor=officer)
+    db.session.commit()
+    first = db.session.get(Installment, first.id)
+    operations.apply_event(first, InstallmentEvent.AUTHORIZE, actor=officer)
+    operations.apply_event(first, InstallmentEvent.PAY, actor=officer, paid_on=date(2026, 5, 1))
+    db.session.commit()
+    assert db.session.get(Installment, first.id).status == InstallmentStatus.PAID
+
+
+def test_an_amendment_waiting_for_signatures_leaves_the_earlier_version_in_force():
+    from grants.agreements import operations as agreements
+
+    agreement, officer = agreement_in_force(years=2)
+    agreements.amend(
+        agreement,
+        amounts={FiscalYear(2026): Decimal("175000.00"), FiscalYear(2027): Decimal("170000.00")},
+        end_date=agreement.end_date,
+        conditions="",
+        reason="Ajustement",
+        actor=officer,
+    )
+    db.session.commit()
+    assert agreement.current.status == "sent" and agreement.in_force
+    first = installments(2026)[0]
+    operations.apply_event(first, InstallmentEvent.AUTHORIZE, actor=officer)
+    db.session.commit()
+    assert first.status == InstallmentStatus.AUTHORIZED
+
+
+def test_a_payment_made_at_21_h_in_quebec_is_dated_that_day(client, sign_in):
+    """Issue 12, item 6: 21 h in Montreal on 14 November is 02 h on the 15th in UTC; the payment is
+    dated the 14th, by the operation and by the page (no date typed)."""
+    from datetime import UTC, datetime
+
+    from grants.core import clock
+
+    agreement, officer = agreement_in_force(years=1)
+    first, second = installments(2026)
+    evening = datetime(2026, 11, 15, 2, 0, tzinfo=UTC)
+    with clock.frozen(evening):
+        operations.apply_event(first, InstallmentEvent.AUTHORIZE, actor=officer)
+        operations.apply_event(first, InstallmentEvent.PAY, actor=officer)
+        db.session.commit()
+        assert first.paid_on == date(2026, 11, 14)
+        operations.apply_event(second, InstallmentEvent.AUTHORIZE, actor=officer)
+        db.session.commit()
+        sign_in(officer)
+        token = csrf_token(client, f"/conventions/{agreement.id}")
+        response = client.post(
+            f"/versements/{second.id}/action",
+            data={"csrf_token": token, "event": "pay", "version": str(second.version), "paid_on": ""},
+        )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Installment, second.id).paid_on == date(2026, 11, 14)
 
 
 def test_hold_and_release_hooks_for_accountability_are_audited_and_keep_officer_holds():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import pytest
@@ -33,7 +34,7 @@ MACHINES = [
         InstallmentStatus,
         payment_workflow.InstallmentEvent,
         payment_workflow.TRANSITIONS,
-        payment_workflow.target,
+        functools.partial(payment_workflow.target, agreement_in_force=True),
         payment_workflow.InstallmentTransitionRefused,
     ),
 ]
@@ -67,3 +68,21 @@ def test_final_states_have_no_way_out():
     }
     sources = {source for _, _, table, _, _ in MACHINES for source, _ in table}
     assert not finals & sources
+
+
+@pytest.mark.parametrize("event", list(payment_workflow.InstallmentEvent))
+def test_an_installment_cannot_be_authorized_or_paid_on_an_agreement_nobody_signed(event):
+    """Issue 12, item 3: authorizing and paying are in the table, on condition that the agreement is
+    in force; the other moves are not held back by it."""
+    table = payment_workflow.TRANSITIONS
+    for status in InstallmentStatus:
+        if (status, event) not in table:
+            continue
+        if event in (payment_workflow.InstallmentEvent.AUTHORIZE, payment_workflow.InstallmentEvent.PAY):
+            with pytest.raises(payment_workflow.AgreementNotInForce) as error:
+                payment_workflow.target(status, event, agreement_in_force=False)
+            assert "n'est pas en vigueur" in error.value.message
+            assert event not in payment_workflow.allowed_events(status, agreement_in_force=False)
+        else:
+            assert payment_workflow.target(status, event, agreement_in_force=False) is table[(status, event)]
+        assert event in payment_workflow.allowed_events(status, agreement_in_force=True)

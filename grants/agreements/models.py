@@ -91,6 +91,12 @@ class Agreement(db.Model):
         return self.versions[-1]
 
     @property
+    def in_force(self) -> bool:
+        """Signed by the organization and countersigned by the ministry: some version is in force
+        (an amendment waiting for signatures leaves the earlier version in force)."""
+        return any(v.status == AgreementStatus.COUNTERSIGNED for v in self.versions)
+
+    @property
     def total(self) -> Decimal:
         return sum((y.amount for y in self.years), Decimal("0.00"))
 

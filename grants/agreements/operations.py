@@ -7,24 +7,36 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementStatus, AgreementVersion, AgreementYear, VersionKind
-from grants.agreements.obligations import reports_due, statement_type
+from grants.agreements.obligations import reports_of, statement_type
 from grants.agreements.pdf import render_version_pdf
 from grants.agreements.workflow import AgreementEvent, target
+from grants.core import clock
 from grants.core.audit import record
 from grants.core.db import db, identity_of, to_money, utcnow
+from grants.core.formatting import money
 from grants.files.sniffing import AcceptedFile
 from grants.files.storage import store
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
 from grants.payments import operations as payments
 from grants.payments.envelopes import check_commitment
+from grants.programs.rules import AmountLimits, amount_problem
 
 
 class ConcurrentChange(RuntimeError):
     """The agreement changed since the page was opened."""
+
+
+class AmendmentInvalid(ValueError):
+    """The amendment breaks an amount rule; `errors` maps each form field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("invalid amendment")
+        self.errors = errors
 
 
 def create_agreement(funding_request: Any, *, actor: Any) -> Agreement:
@@ -99,11 +111,7 @@ def terms_of(agreement: Agreement) -> dict[str, Any]:
         "schedule": schedule,
         "conditions": agreement.conditions,
         "indexed": agreement.indexed,
-        "reports": [
-            {"fiscal_year": str(r.fiscal_year), "kind": r.kind, "due": r.due.isoformat()}
-            for y in agreement.years
-            for r in reports_due(y.fiscal_year)
-        ],
+        "reports": [report.as_terms() for report in reports_of(agreement)],
         "statement_type": statement_type(largest).value,
     }
 
@@ -205,7 +213,7 @@ def countersign(
     version.countersigned_by_id = getattr(actor, "id", None)
     if agreement.signed_at is None:
         agreement.signed_at = version.countersigned_at
-        _date_signature_installments(agreement, version.countersigned_at.date())
+        _date_signature_installments(agreement, clock.today(at=version.countersigned_at))
     for older in agreement.versions:
         if older.number < version.number and older.status == AgreementStatus.COUNTERSIGNED:
             _move(agreement, older, AgreementEvent.SUPERSEDE, actor=actor, by_version=version.number)
@@ -237,11 +245,15 @@ def amend(
 ) -> AgreementVersion:
     """An amendment (avenant): new amounts per year, end date or conditions, as a new version to sign.
 
-    Increases are checked against the envelope (the agreement's own amounts excluded). Unpaid
-    installments follow the new amounts; paid ones never change.
+    The amounts follow the rules of a decision (programs.rules), and a year may not fall below what
+    is already paid or authorized. Increases are checked against the envelope (the agreement's own
+    amounts excluded). Unpaid installments follow the new amounts; paid ones never change.
     """
     if expected_version is not None and expected_version != agreement.version:
         raise ConcurrentChange(agreement.id)
+    errors = amendment_problems(agreement, amounts, end_date)
+    if errors:
+        raise AmendmentInvalid(errors)
     amounts = {year: to_money(value) for year, value in amounts.items()}
     check_commitment(
         agreement.program_id,
@@ -289,6 +301,50 @@ def amend(
     )
     _notify_organization(agreement, "agreement_sent", version=version)
     return version
+
+
+def amendment_problems(
+    agreement: Agreement, amounts: dict[FiscalYear, Decimal], end_date: date
+) -> dict[str, str]:
+    """Why an amendment's amounts cannot stand, by form field (`amount-<year>`), empty when they can.
+
+    The decision's rules (not negative, within NUMERIC(14, 2) and the annual maximum prorated to
+    the new period), except that a year may keep an amount above the maximum it already has (an
+    indexed year); and a year never drops below what is already paid or authorized."""
+    errors: dict[str, str] = {}
+    limits = AmountLimits.of_request(agreement.request, end=end_date)
+    committed_now = _paid_or_authorized(agreement)
+    for year, amount in sorted(amounts.items()):
+        current = agreement.year(year)
+        name = f"amount-{year.start_year}"
+        problem = amount_problem(
+            amount, year, limits, zero_allowed=True, kept=current.amount if current else None
+        )
+        if problem is None and amount < committed_now.get(year, Decimal(0)):
+            problem = str(
+                _l(
+                    "%(year)s : %(paid)s sont déjà versés ou autorisés ; le montant ne peut pas être "
+                    "plus bas.",
+                    year=str(year),
+                    paid=money(committed_now[year]),
+                )
+            )
+        if problem:
+            errors[name] = problem
+    if not errors and not any(amount > 0 for amount in amounts.values()):
+        errors["amounts"] = str(_l("Un avenant garde un montant pour au moins un exercice."))
+    return errors
+
+
+def _paid_or_authorized(agreement: Agreement) -> dict[FiscalYear, Decimal]:
+    from grants.payments.models import InstallmentStatus
+
+    totals: dict[FiscalYear, Decimal] = {}
+    for installment in payments.installments_of(agreement.id):
+        if installment.status in (InstallmentStatus.PAID, InstallmentStatus.AUTHORIZED):
+            year = installment.fiscal_year
+            totals[year] = totals.get(year, Decimal(0)) + installment.amount
+    return totals
 
 
 def _notify_organization(agreement: Agreement, template: str, **context: Any) -> None:

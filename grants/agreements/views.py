@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from grants.agreements import operations
 from grants.agreements.forms import AcceptForm, AmendmentForm
 from grants.agreements.models import Agreement, AgreementStatus, AgreementVersion
-from grants.agreements.obligations import StatementType
+from grants.agreements.obligations import ReportKind, StatementType, reports_of
 from grants.agreements.workflow import AgreementTransitionRefused
 from grants.core import permissions
 from grants.core.db import db
@@ -31,6 +31,11 @@ blueprint = Blueprint("agreements", __name__, url_prefix="/conventions")
 @blueprint.app_template_filter("statement_label")
 def _statement_label(value: str) -> str:
     return StatementType(value).label
+
+
+@blueprint.app_template_filter("report_kind_label")
+def _report_kind_label(value: str) -> str:
+    return ReportKind(value).label
 
 
 def _load(agreement_id: int) -> Agreement:
@@ -77,6 +82,7 @@ def _render(
         version=version,
         accept_form=form,
         installments=installments_of(agreement.id),
+        reports=reports_of(agreement),
         indexations=applied_lines_of(agreement.id),
         totals=agreement_totals(agreement.id),
         can_sign=permissions.can_sign_for_organization(current_user, agreement.organization_id)
@@ -224,6 +230,9 @@ def amend(agreement_id: int) -> Any:
                     expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
                 )
                 db.session.commit()
+            except operations.AmendmentInvalid as invalid:
+                db.session.rollback()
+                errors.update(invalid.errors)
             except EnvelopeExceeded as exceeded:
                 db.session.rollback()
                 errors["override_reason"] = exceeded.message

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from grants.core import clock
 from grants.fiscal import FiscalYear
 
 NAMING_CONVENTION = {
@@ -34,7 +35,8 @@ Money = Numeric(14, 2, asdecimal=True)
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current moment in UTC (grants.core.clock, so tests can pin it)."""
+    return clock.now()
 
 
 def identity_of(instance: Any) -> Any:

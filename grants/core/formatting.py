@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from grants.core.clock import TIME_ZONE
 from grants.fiscal import FiscalYear
 
 DEFAULT_LOCALE = "fr_CA"
-TIME_ZONE = ZoneInfo("America/Montreal")
 
 
 def _locale(locale: str | Locale | None) -> Locale:

@@ -15,6 +15,7 @@ from grants.accounts.models import User
 from grants.accounts.operations import add_membership, create_user, find_user, grant_staff_role
 from grants.calls.models import Call
 from grants.calls.operations import create_call, quebec_moment
+from grants.core import clock
 from grants.core.db import db
 from grants.core.roles import MemberRole, StaffRole
 from grants.core.seeding import read_csv
@@ -215,7 +216,7 @@ def _seed_tnces_agreement(
 def _seed_calls(programs: dict[str, Program], actor: User) -> dict[str, Call]:
     """Continuous intake for mission and table funding; two calls for projects (one open now,
     one announced) so every page of the request journey has something to show."""
-    today = date.today()
+    today = clock.today()
     opened = quebec_moment(today - timedelta(days=30), time(8, 0))
     calls = {}
     for code, title_fr, title_en in (

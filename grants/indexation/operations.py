@@ -17,13 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementYear
+from grants.core import clock
 from grants.core.audit import AuditEntry, client_ip, record
 from grants.core.db import UTCDateTime, db, utcnow
 from grants.core.permissions import can_authorize_for_program, can_manage_program
 from grants.fiscal import FiscalYear
-from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
+from grants.indexation.models import FixedRate, IndexationLine, IndexationRule, IndexationRun, RunStatus
 from grants.indexation.preview import PreviewLine, Totals, compute, totals
-from grants.indexation.rules import NoRate, describe, rate_for, rule_of
+from grants.indexation.rules import NoRate, RateRefused, describe, rate_for, rate_problem, rule_of
 from grants.payments.operations import rebalance_many
 from grants.programs.models import Program
 
@@ -36,13 +37,72 @@ class RunRefused(Exception):
         self.message = str(message)
 
 
+class AlreadyApplied(RunRefused):
+    """The year's indexation is applied: a new preview would index the indexed amounts again.
+    `run` is the applied run, whose frozen figures are the answer."""
+
+    def __init__(self, run: IndexationRun) -> None:
+        from grants.core.formatting import long_date, percent
+
+        self.run = run
+        super().__init__(
+            _l(
+                "L'indexation %(code)s %(year)s est déjà appliquée (taux de %(rate)s, le %(day)s) : voici "
+                "ses chiffres. Un nouvel aperçu indexerait une seconde fois les montants indexés.",
+                code=run.program.code,
+                year=str(run.fiscal_year),
+                rate=percent(run.rate_percent / 100, decimals=(run.rule or {}).get("decimals") or 1),
+                day=long_date(run.applied_at),
+            )
+        )
+
+
+def applied_run(program: Program, year: FiscalYear) -> IndexationRun | None:
+    """The program's applied indexation of `year`, if any (at most one is live)."""
+    return db.session.execute(
+        db.select(IndexationRun).where(
+            IndexationRun.program_id == program.id,
+            IndexationRun.fiscal_year == year,
+            IndexationRun.status == RunStatus.APPLIED,
+        )
+    ).scalar_one_or_none()
+
+
+def set_fixed_rate(
+    rule: IndexationRule, year: FiscalYear, percent: Decimal, *, source: str, actor: Any
+) -> FixedRate:
+    """Record (or correct) the rate the ministry decided for a fiscal year, dated today in Quebec.
+    RateRefused when it is not a number within the bounds (rules.rate_problem)."""
+    problem = rate_problem(percent)
+    if problem is not None:
+        raise RateRefused(problem)
+    entry = db.session.execute(
+        db.select(FixedRate).filter_by(rule_id=rule.id, fiscal_year=year)
+    ).scalar_one_or_none() or FixedRate(rule_id=rule.id, fiscal_year=year)
+    before = entry.percent
+    entry.percent, entry.decided_on, entry.source = percent, clock.today(), source.strip()
+    db.session.add(entry)
+    db.session.flush()
+    record(
+        "indexation.fixed_rate_set",
+        rule.program,
+        actor=actor,
+        changes={"fiscal_year": str(year), "percent": [before, percent], "source": entry.source},
+    )
+    return entry
+
+
 def preview(program: Program, year: FiscalYear) -> tuple[Any, list[PreviewLine]]:
     """The rule's rate and the lines, computed now and stored nowhere (page, CLI, benchmark).
 
-    Raises NoRate or MissingMonths when the rate cannot be had."""
+    Raises NoRate or MissingMonths when the rate cannot be had, and AlreadyApplied when the year is
+    applied: its amounts are the indexed ones, a preview would compound them a second time."""
     rule = rule_of(program)
     if rule is None or not program.indexed:
         raise NoRate(str(_l("Le programme %(code)s n'a pas de règle d'indexation.", code=program.code)))
+    applied = applied_run(program, year)
+    if applied is not None:
+        raise AlreadyApplied(applied)
     rate = rate_for(rule, year)
     return rate, compute(rule, year, rate)
 

@@ -4,13 +4,15 @@
   fiscal year starts (2027-2028 uses 2026 over 2025);
 - twelve-month and moving-average: to the latest occurrence of the rule's reference month before
   1 April (reference month 12 gives December 2026 for 2027-2028; 3 gives March 2027);
-- fixed: the rate the ministry recorded for that fiscal year.
+- fixed: the rate the ministry recorded for that fiscal year, within the bounds of the settings
+  INDEXATION_RATE_MIN / INDEXATION_RATE_MAX (a rate outside them, stored before they existed, is
+  refused with its year named rather than applied).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
@@ -24,6 +26,8 @@ from grants.indexation.models import FixedRate, IndexationRule, Rounding
 from grants.programs.models import Program
 
 CENT, DOLLAR = Decimal("0.01"), Decimal("1")
+RATE_PLACES = 3  # FixedRate.percent is NUMERIC(7, 3)
+DEFAULT_BOUNDS = (Decimal("-10"), Decimal("20"))
 
 
 class NoRate(LookupError):
@@ -32,6 +36,58 @@ class NoRate(LookupError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class RateRefused(ValueError):
+    """A fixed rate that cannot be recorded; `message` says why, in the user's language."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def rate_bounds() -> tuple[Decimal, Decimal]:
+    """The lowest and highest fixed rate, in percent (settings INDEXATION_RATE_MIN / _MAX)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return DEFAULT_BOUNDS
+    low, high = DEFAULT_BOUNDS
+    return (
+        Decimal(str(current_app.config.get("INDEXATION_RATE_MIN", low))),
+        Decimal(str(current_app.config.get("INDEXATION_RATE_MAX", high))),
+    )
+
+
+def parse_rate(text: str) -> Decimal:
+    """Read a rate typed in percent (`2,1`, `-0.5 %`); RateRefused when it is not a number."""
+    cleaned = (text or "").strip().replace("\u00a0", "").replace("%", "").replace(",", ".").strip()
+    try:
+        percent = Decimal(cleaned)
+    except InvalidOperation:
+        percent = None
+    if percent is None or not percent.is_finite():
+        raise RateRefused(_l("Écrivez le taux en pourcentage, par exemple 2,1."))
+    return percent
+
+
+def rate_problem(percent: Decimal | None) -> str | None:
+    """Why a fixed rate cannot be used (not a finite number, outside the bounds, more than three
+    decimals), or None when it can."""
+    from grants.core.formatting import percent as as_percent
+
+    low, high = rate_bounds()
+    if percent is None or not Decimal(percent).is_finite() or not low <= percent <= high:
+        return str(
+            _l(
+                "Le taux doit être un nombre de %(low)s à %(high)s.",
+                low=as_percent(low / 100, decimals=0),
+                high=as_percent(high / 100, decimals=0),
+            )
+        )
+    if percent != percent.quantize(Decimal(1).scaleb(-RATE_PLACES)):
+        return str(_l("Le taux a au plus trois décimales."))
+    return None
 
 
 def rule_of(program: Program) -> IndexationRule | None:
@@ -52,6 +108,18 @@ def rate_for(rule: IndexationRule, year: FiscalYear) -> Rate:
         ).scalar_one_or_none()
         if fixed is None:
             raise NoRate(str(_l("Aucun taux n'est fixé pour l'exercice %(year)s.", year=year)))
+        problem = rate_problem(fixed.percent)
+        if problem is not None:
+            raise NoRate(
+                str(
+                    _l(
+                        "Le taux fixé pour %(year)s ne peut pas être appliqué : %(problem)s Corrigez-le sur "
+                        "la page de la règle.",
+                        year=year,
+                        problem=problem,
+                    )
+                )
+            )
         label = str(_l("Taux fixé le %(day)s", day=fixed.decided_on.isoformat()))
         rate = Rate(method, Decimal(fixed.percent), (RateInput(label, Decimal(fixed.percent)),), str(year))
     else:

@@ -3,8 +3,7 @@ set aside, reverse) with its CSV, a program's rule and fixed rates, and the noti
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -21,10 +20,10 @@ from grants.files.storage import download
 from grants.fiscal import FiscalYear
 from grants.indexation import operations
 from grants.indexation.forms import FixedRateForm, RuleForm, RunStepForm
-from grants.indexation.models import FixedRate, IndexationLine, IndexationRule, IndexationRun, RunStatus
+from grants.indexation.models import IndexationLine, IndexationRule, IndexationRun, RunStatus
 from grants.indexation.notices import dispatch_notices
 from grants.indexation.preview import exclusion_label, totals
-from grants.indexation.rules import NoRate, describe, rule_of
+from grants.indexation.rules import NoRate, RateRefused, describe, parse_rate, rate_problem, rule_of
 from grants.programs.models import Program
 
 blueprint = Blueprint("indexation", __name__, url_prefix="/indexation")
@@ -101,6 +100,12 @@ def preview() -> Any:
         return redirect(url_for("indexation.index"))
     try:
         rate, lines = operations.preview(program, year)
+    except operations.AlreadyApplied as applied:
+        # The applied run is the answer: its rate and its frozen lines, never a second compounding.
+        if request.args.get("format") == "csv":
+            return redirect(url_for("indexation.show", run_id=applied.run.id, format="csv"), 303)
+        flash(applied.message, "info")
+        return redirect(url_for("indexation.show", run_id=applied.run.id), 303)
     except (MissingMonths, NoRate) as error:
         return render_template(
             "indexation/preview.html", program=program, year=year, problem=error.message, lines=[]
@@ -297,6 +302,7 @@ def rule(code: str) -> Any:
         form=form,
         rate_form=rate_form,
         can_edit=can_edit,
+        rate_problems=_rate_problems(current),
     ), status
 
 
@@ -309,33 +315,39 @@ def fixed_rate(code: str) -> Any:
     permissions.ensure(current is not None)
     form = FixedRateForm(prefix="fixed")
     if form.validate_on_submit():
-        try:
-            percent = Decimal(form.percent.data.strip().replace(",", ".").replace("%", "").strip())
-            year = FiscalYear.parse(form.fiscal_year.data)
-        except (InvalidOperation, ValueError):
-            form.percent.errors = [_("Écrivez le taux en pourcentage, par exemple 2,1.")]
+        year = _year(form.fiscal_year.data)
+        if year is None:
+            form.fiscal_year.errors = [_("Écrivez l'exercice ainsi : 2027-2028.")]
         else:
-            entry = db.session.execute(
-                db.select(FixedRate).filter_by(rule_id=current.id, fiscal_year=year)
-            ).scalar_one_or_none() or FixedRate(rule_id=current.id, fiscal_year=year)
-            before = entry.percent
-            entry.percent, entry.decided_on, entry.source = percent, date.today(), form.source.data.strip()
-            db.session.add(entry)
-            from grants.core.audit import record
-
-            record(
-                "indexation.fixed_rate_set",
-                program,
-                actor=current_user,
-                changes={"fiscal_year": str(year), "percent": [before, percent], "source": entry.source},
-            )
-            db.session.commit()
-            flash(_("Le taux de %(year)s est enregistré.", year=str(year)), "success")
-            return redirect(url_for("indexation.rule", code=code))
+            try:
+                operations.set_fixed_rate(
+                    current, year, parse_rate(form.percent.data), source=form.source.data, actor=current_user
+                )
+            except RateRefused as refused:
+                db.session.rollback()
+                form.percent.errors = [refused.message]
+            else:
+                db.session.commit()
+                flash(_("Le taux de %(year)s est enregistré.", year=str(year)), "success")
+                return redirect(url_for("indexation.rule", code=code))
     rule_form = RuleForm(obj=current)
     rule_form.series_id.choices = [
         (s.id, s.name) for s in db.session.scalars(db.select(CpiSeries).order_by(CpiSeries.name))
     ]
     return render_template(
-        "indexation/rule.html", program=program, rule=current, form=rule_form, rate_form=form, can_edit=True
+        "indexation/rule.html",
+        program=program,
+        rule=current,
+        form=rule_form,
+        rate_form=form,
+        can_edit=True,
+        rate_problems=_rate_problems(current),
     ), 422
+
+
+def _rate_problems(rule: IndexationRule | None) -> dict[int, str]:
+    """Why each stored fixed rate cannot be applied (one recorded before the bounds existed): the
+    rule page shows it next to the rate, so it can be corrected there."""
+    if rule is None or rule.id is None:
+        return {}
+    return {f.id: problem for f in rule.fixed_rates if (problem := rate_problem(f.percent)) is not None}

@@ -16,6 +16,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.models import Agreement, AgreementYear
+from grants.agreements.obligations import ReportDue, ReportKind, months_after, report_closing, reports_of
+from grants.core import clock
 from grants.core.audit import record, record_many
 from grants.core.db import db, to_money, utcnow
 from grants.fiscal import FiscalYear
@@ -39,15 +41,26 @@ class ConcurrentChange(RuntimeError):
     """The installment changed since the page was opened."""
 
 
-def planned_date(trigger: InstallmentTrigger, year: FiscalYear, signed_on: date | None) -> date:
-    """When a step is expected to be paid (the officer can move it)."""
+REPORT_TRIGGERS = {
+    InstallmentTrigger.MIDYEAR_REPORT: ReportKind.MIDYEAR,
+    InstallmentTrigger.ANNUAL_REPORT: ReportKind.ANNUAL,
+    InstallmentTrigger.FINAL_REPORT: ReportKind.FINAL,
+}
+TRIGGER_OF_REPORT = {kind: trigger for trigger, kind in REPORT_TRIGGERS.items()}
+
+
+def planned_date(
+    trigger: InstallmentTrigger, year: FiscalYear, signed_on: date | None, reports: list[ReportDue]
+) -> date:
+    """When a step is expected to be paid (the officer can move it). A step released by a report
+    is planned for the end of the month after that report's due date (the time to review it)."""
     if trigger is InstallmentTrigger.SIGNATURE:
-        return max(signed_on or date.today(), year.start)
-    if trigger is InstallmentTrigger.YEAR_START:
-        return year.start
-    if trigger is InstallmentTrigger.MIDYEAR_REPORT:
-        return date(year.start_year, 11, 30)  # mid-year report due 31 October, then review
-    return date(year.start_year + 1, 7, 31)  # annual/final report due 30 June after the year
+        return max(signed_on or clock.today(), year.start)
+    if trigger in REPORT_TRIGGERS:
+        report = report_closing(reports, year, REPORT_TRIGGERS[trigger])
+        if report is not None:
+            return months_after(report.due, 1)
+    return year.start
 
 
 def split(amount: Decimal, plan: list[dict[str, Any]]) -> list[Decimal]:
@@ -60,31 +73,36 @@ def split(amount: Decimal, plan: list[dict[str, Any]]) -> list[Decimal]:
 
 
 def steps_for_year(
-    agreement: Agreement, year: AgreementYear, *, first: bool, last: bool
+    agreement: Agreement, year: AgreementYear, *, first: bool, reports: list[ReportDue]
 ) -> list[dict[str, Any]]:
-    """The installments of one fiscal year under the program's plan (amount, trigger, planned date)."""
+    """The installments of one fiscal year under the program's plan (amount, trigger, planned date).
+
+    A step released by a report waits for the report the agreement actually asks for that year
+    (`reports`, from obligations.reports_of): in a year with no mid-year report (a grant starting
+    in the autumn), the step released by the mid-year report waits for the annual (or final) one."""
     plan = agreement.program.effective_payment_plan()
+    signed = clock.today(at=agreement.signed_at) if agreement.signed_at else None
     steps = []
     for step, share in zip(plan, split(year.amount, plan), strict=True):
         trigger = InstallmentTrigger(step["trigger"])
         if first and trigger is InstallmentTrigger.YEAR_START:
             trigger = InstallmentTrigger.SIGNATURE
-        if not last and trigger is InstallmentTrigger.FINAL_REPORT:
-            trigger = InstallmentTrigger.ANNUAL_REPORT
-        steps.append({"amount": share, "trigger": trigger})
-    for step in steps:
-        signed = agreement.signed_at.date() if agreement.signed_at else None
-        step["planned_date"] = planned_date(step["trigger"], year.fiscal_year, signed)
+        if trigger in REPORT_TRIGGERS:
+            report = report_closing(reports, year.fiscal_year, REPORT_TRIGGERS[trigger])
+            if report is not None:
+                trigger = TRIGGER_OF_REPORT[report.kind]
+        planned = planned_date(trigger, year.fiscal_year, signed, reports)
+        steps.append({"amount": share, "trigger": trigger, "planned_date": planned})
     return steps
 
 
 def create_schedule(agreement: Agreement, *, actor: Any) -> list[Installment]:
     """The default schedule of every fiscal year of a new agreement."""
     created = []
-    years = agreement.years
-    for index, year in enumerate(years):
+    reports = reports_of(agreement)
+    for index, year in enumerate(agreement.years):
         for sequence, step in enumerate(
-            steps_for_year(agreement, year, first=index == 0, last=index == len(years) - 1), start=1
+            steps_for_year(agreement, year, first=index == 0, reports=reports), start=1
         ):
             created.append(_new(agreement, year.fiscal_year, sequence, **step))
     db.session.flush()
@@ -237,7 +255,7 @@ def rebalance_year(agreement: Agreement, year: FiscalYear, *, actor: Any, reason
             max((i.sequence for i in existing), default=0) + 1,
             amount=difference,
             trigger=InstallmentTrigger.DATE,
-            planned_date=max(date.today(), year.start),
+            planned_date=max(clock.today(), year.start),
         )
     _flush()
     record(
@@ -360,13 +378,13 @@ def apply_event(
     if expected_version is not None and expected_version != installment.version:
         raise ConcurrentChange(installment.id)
     before = InstallmentStatus(installment.status)
-    after = target(before, event)
+    after = target(before, event, agreement_in_force=installment.agreement.in_force)
     details: dict[str, Any] = {"status": [before.value, after.value]}
     now = utcnow()
     if event is InstallmentEvent.AUTHORIZE:
         installment.authorized_at, installment.authorized_by_id = now, getattr(actor, "id", None)
     elif event is InstallmentEvent.PAY:
-        installment.paid_on = paid_on or date.today()
+        installment.paid_on = paid_on or clock.today()
         installment.payment_reference = payment_reference.strip()[:80]
         details.update(paid_on=installment.paid_on, payment_reference=installment.payment_reference)
     elif event is InstallmentEvent.HOLD:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.agreements.models import Agreement
-from grants.core import permissions
+from grants.core import clock, permissions
 from grants.core.db import db
 from grants.core.fields import parse_amount
 from grants.core.listing import csv_response, paginate_rows
@@ -33,10 +33,12 @@ def _trigger_label(value: str) -> str:
 
 
 @blueprint.app_template_filter("installment_events")
-def _installment_events(status: str) -> list[InstallmentEvent]:
+def _installment_events(installment: Installment) -> list[InstallmentEvent]:
+    """The buttons an installment offers: its moves, those that pay only under an agreement in force."""
     from grants.payments.workflow import allowed_events
 
-    return [e for e in allowed_events(status) if e is not InstallmentEvent.CANCEL]
+    events = allowed_events(installment.status, agreement_in_force=installment.agreement.in_force)
+    return [e for e in events if e is not InstallmentEvent.CANCEL]
 
 
 @blueprint.app_template_filter("installment_status_label")
@@ -135,7 +137,7 @@ def act(installment_id: int) -> Any:
             actor=current_user,
             expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
             reason=form.reason.data or "",
-            paid_on=form.paid_on.data or date.today(),
+            paid_on=form.paid_on.data or clock.today(),
             payment_reference=form.payment_reference.data or "",
         )
         db.session.commit()

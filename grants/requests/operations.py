@@ -17,12 +17,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from grants.calls.models import Call
 from grants.core.audit import diff, record
 from grants.core.db import db, identity_of, to_money, utcnow
-from grants.core.formatting import money
 from grants.files.sniffing import AcceptedFile
 from grants.files.storage import store
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
 from grants.organizations.models import Organization
+from grants.programs.rules import AmountLimits, amount_problem
 from grants.reference.models import Measure, Nation, Region
 from grants.requests.models import (
     AttachmentKind,
@@ -341,39 +341,19 @@ def submission_problems(funding_request: FundingRequest, *, moment: Any = None) 
                 max=allowed,
             ),
         )
-        maximum = call.effective_annual_max() if call else program.annual_max
+        limits = AmountLimits.of_request(funding_request)
         for year in years:
             row = funding_request.year(year)
-            amount = row.requested_amount if row else Decimal(0)
-            if amount <= 0:
+            amount = row.requested_amount if row and row.requested_amount is not None else Decimal(0)
+            if amount == 0:
                 problems.append(
                     (
                         f"amount-{year.start_year}",
                         str(_l("Indiquez le montant demandé pour %(year)s.", year=str(year))),
                     )
                 )
-            elif (
-                year_max := program.maximum_for(
-                    maximum, year, funding_request.start_date, funding_request.end_date
-                )
-            ) is not None and amount > year_max:
-                message = (
-                    _l(
-                        "Le montant demandé pour %(year)s (%(amount)s) dépasse le maximum annuel de %(max)s.",
-                        year=str(year),
-                        amount=money(amount),
-                        max=money(maximum),
-                    )
-                    if year_max == maximum
-                    else _l(
-                        "Le montant demandé pour %(year)s (%(amount)s) dépasse %(max)s, le maximum annuel "
-                        "au prorata de la partie de l'exercice couverte par la période.",
-                        year=str(year),
-                        amount=money(amount),
-                        max=money(year_max),
-                    )
-                )
-                problems.append((f"amount-{year.start_year}", str(message)))
+            elif message := amount_problem(amount, year, limits, zero_allowed=False):
+                problems.append((f"amount-{year.start_year}", message))
     if call is not None:
         need(
             call.is_open(moment),

@@ -14,9 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from grants.core.audit import record
 from grants.core.db import db, to_money, utcnow
-from grants.core.formatting import money
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.programs.rules import AmountLimits, amount_problem
 from grants.requests.models import FundingRequest, InfoRequest, Recommendation, RequestSection
 from grants.requests.workflow import RequestEvent, RequestStatus, transition
 from grants.review.models import Assessment, AssessmentCriterion
@@ -249,12 +249,9 @@ def approve(
 
 
 def approval_problems(funding_request: FundingRequest, amounts: dict[FiscalYear, Decimal]) -> dict[str, str]:
+    """Why a decision's amounts cannot be granted (programs.rules, as at submission and amendment)."""
     errors: dict[str, str] = {}
-    maximum = (
-        funding_request.call.effective_annual_max()
-        if funding_request.call
-        else funding_request.program.annual_max
-    )
+    limits = AmountLimits.of_request(funding_request)
     for year in funding_request.fiscal_years:
         amount = amounts.get(year)
         name = f"approved-{year.start_year}"
@@ -262,27 +259,8 @@ def approval_problems(funding_request: FundingRequest, amounts: dict[FiscalYear,
             errors[name] = str(
                 _l("Indiquez le montant accordé pour %(year)s (0 pour aucun).", year=str(year))
             )
-        elif amount < 0:
-            errors[name] = str(_l("Le montant doit être positif."))
-        elif (
-            year_max := funding_request.program.maximum_for(
-                maximum, year, funding_request.start_date, funding_request.end_date
-            )
-        ) is not None and amount > year_max:
-            errors[name] = str(
-                _l(
-                    "%(year)s : le montant dépasse le maximum annuel de %(max)s.",
-                    year=str(year),
-                    max=money(maximum),
-                )
-                if year_max == maximum
-                else _l(
-                    "%(year)s : le montant dépasse %(max)s, le maximum annuel au prorata de la partie "
-                    "de l'exercice couverte.",
-                    year=str(year),
-                    max=money(year_max),
-                )
-            )
+        elif message := amount_problem(amount, year, limits, zero_allowed=True):
+            errors[name] = message
     if not errors and not any(a > 0 for a in amounts.values()):
         errors["decision"] = str(_l("Une acceptation accorde un montant pour au moins un exercice."))
     return errors
