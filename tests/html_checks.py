@@ -1,0 +1,42 @@
+"""Checks run on every HTML page the suite renders (hooked in conftest.py): a page that breaks
+them fails the test that rendered it."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+
+class _FormNesting(HTMLParser):
+    """Finds a <form> opened inside another: the browser drops the inner start tag and closes the
+    outer form at the inner end tag, so the outer form's later fields and buttons send nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open_forms: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "form":
+            return
+        described = _describe(attrs, self.getpos())
+        if self.open_forms:
+            self.problems.append(f"{described} is nested inside {self.open_forms[-1]}")
+        self.open_forms.append(described)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.open_forms:
+            self.open_forms.pop()
+
+
+def _describe(attrs: list[tuple[str, str | None]], position: tuple[int, int]) -> str:
+    values = dict(attrs)
+    label = values.get("id") or values.get("action") or ""
+    return f"<form {label}> (line {position[0]})"
+
+
+def nested_forms(html: str) -> list[str]:
+    """Every form nested inside another on this page, described for the failure message."""
+    parser = _FormNesting()
+    parser.feed(html)
+    parser.close()
+    return parser.problems
