@@ -40,7 +40,11 @@ class RequestForm(FlaskForm):
     end_date = DateField(_l("Fin de la période"), validators=[Optional()], format="%Y-%m-%d")
     answer = TextAreaField(_l("Votre réponse à l'agent·e"), validators=[Optional(), Length(max=10000)])
     attachment_kind = SelectField(_l("Type de pièce jointe"), validate_choice=False)
-    attachment = FileField(_l("Pièce jointe"))
+    attachment = FileField(
+        _l("Pièce jointe"),
+        description=_l("Vous pouvez choisir plusieurs fichiers à la fois."),
+        render_kw={"multiple": True},
+    )
 
     def __init__(self, *args: Any, measures: list, regions: list, nations: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -42,6 +42,20 @@ from grants.requests.models import (
 from grants.requests.workflow import RequestEvent, RequestStatus, TransitionRefused, allowed_events
 
 blueprint = Blueprint("requests", __name__, url_prefix="/demandes")
+MAX_FILES_AT_ONCE = 10
+# The request form may carry several files: a body over MAX_CONTENT_LENGTH (up to this many times
+# it) is still read, so its fields are saved and the oversized files refused by name, instead of a
+# bare 413 that loses everything typed.
+OVERSIZED_FORM_FACTOR = 4
+
+
+@blueprint.url_value_preprocessor
+def _accept_oversized_request_form(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Runs before CSRF protection reads the form (url_value_preprocessors precede before_request)."""
+    if endpoint == "requests.edit" and request.method == "POST":
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if limit:
+            request.max_content_length = limit * OVERSIZED_FORM_FACTOR
 
 
 @blueprint.app_context_processor
@@ -222,26 +236,42 @@ def edit(request_id: int) -> Any:
 
 
 def _receive_attachment(funding_request: FundingRequest, form: RequestForm) -> str | None:
-    upload = request.files.get("attachment")
-    if upload is None or not upload.filename:
+    """Attach every file chosen in the field; each refused one is named with its reason."""
+    uploads = [upload for upload in request.files.getlist("attachment") if upload and upload.filename]
+    if not uploads:
         return None
-    data = upload.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
-    try:
-        accepted = check_upload(
-            data,
-            upload.filename,
-            max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
-            allow_office=funding_request.program.office_attachments_allowed,
-        )
-    except UploadRefused as refusal:
-        return str(refusal.message) + " " + _("Le reste du formulaire est enregistré.")
     kind = (
         form.attachment_kind.data
         if form.attachment_kind.data in {k.value for k in AttachmentKind}
         else "other"
     )
-    operations.add_attachment(funding_request, AttachmentKind(kind), accepted, actor=current_user)
-    return None
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    refusals: list[str] = []
+    if len(uploads) > MAX_FILES_AT_ONCE:
+        refusals.append(
+            _(
+                "Vous avez choisi %(n)s fichiers ; envoyez-en au plus %(max)s à la fois. Les %(max)s "
+                "premiers sont joints.",
+                n=len(uploads),
+                max=MAX_FILES_AT_ONCE,
+            )
+        )
+    for upload in uploads[:MAX_FILES_AT_ONCE]:
+        data = upload.read(limit + 1)
+        try:
+            accepted = check_upload(
+                data,
+                upload.filename or "",
+                max_bytes=limit,
+                allow_office=funding_request.program.office_attachments_allowed,
+            )
+        except UploadRefused as refusal:
+            refusals.append(str(refusal.message))
+            continue
+        operations.add_attachment(funding_request, AttachmentKind(kind), accepted, actor=current_user)
+    if not refusals:
+        return None
+    return " ".join(refusals) + " " + _("Le reste du formulaire est enregistré.")
 
 
 def _submit(funding_request: FundingRequest, form: RequestForm, grid: Any) -> Any:
