@@ -128,11 +128,14 @@ def _check_html(response: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def _html_is_well_formed() -> Iterator[None]:
-    """No page may nest a form in another: the browser would cut the outer form short."""
+    """No page may nest a form in another (the browser would cut the outer form short), nor type a
+    money input as a number (the browser would drop the decimal comma)."""
     HTML_PROBLEMS.clear()
     yield
     problems, HTML_PROBLEMS[:] = list(HTML_PROBLEMS), []
-    assert not problems, "forms nested in forms:\n" + "\n".join(problems)
+    assert not problems, "HTML problems (nested forms, money inputs not typed as text):\n" + "\n".join(
+        problems
+    )
 
 
 @pytest.fixture(autouse=True)

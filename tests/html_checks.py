@@ -3,7 +3,12 @@ them fails the test that rendered it."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+
+# The names of every money input of the product (requests, calls, envelopes, decisions, amendments,
+# schedules): they must be text boxes, since a number box drops the Quebec decimal comma.
+MONEY_INPUT_NAME = re.compile(r"(^|-)(amount|annual_max|approved-\d{4}|budget-\d{4}-.+)$")
 
 
 class _FormNesting(HTMLParser):
@@ -16,6 +21,13 @@ class _FormNesting(HTMLParser):
         self.problems: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "input":
+            values = dict(attrs)
+            name = values.get("name") or ""
+            is_money = MONEY_INPUT_NAME.search(name) or "money-input" in (values.get("class") or "")
+            if is_money and (values.get("type") or "text") != "text":
+                self.problems.append(f"money input {name!r} is type={values.get('type')!r}, not text")
+            return
         if tag != "form":
             return
         described = _describe(attrs, self.getpos())
@@ -35,7 +47,8 @@ def _describe(attrs: list[tuple[str, str | None]], position: tuple[int, int]) ->
 
 
 def nested_forms(html: str) -> list[str]:
-    """Every form nested inside another on this page, described for the failure message."""
+    """Every form nested inside another on this page (and every money input that is not a text
+    box), described for the failure message."""
     parser = _FormNesting()
     parser.feed(html)
     parser.close()

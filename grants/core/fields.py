@@ -96,7 +96,12 @@ class MoneyField(DecimalField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return amount_text(self.data) if isinstance(self.data, Decimal) else ""
+        if self.data is None or self.data == "":
+            return ""
+        try:
+            return amount_text(Decimal(str(self.data)))
+        except InvalidOperation:
+            return str(self.data)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not valuelist[0].strip():

@@ -181,6 +181,20 @@ def _years_for(form: RequestForm, funding_request: FundingRequest) -> list[Fisca
     return funding_request.fiscal_years
 
 
+def _grid_years(form: RequestForm, funding_request: FundingRequest) -> list[FiscalYear]:
+    """The columns posted: the new period's years and the saved ones (whose figures a shorter
+    period would drop, and which are kept until the person confirms)."""
+    return sorted(set(_years_for(form, funding_request)) | set(funding_request.fiscal_years))
+
+
+def _confirmed_drop() -> set[FiscalYear]:
+    """The fiscal years whose figures the person agreed to delete (the confirmation box)."""
+    years = set()
+    for value in request.form.getlist("confirm_drop"):
+        years.update(FiscalYear(int(part)) for part in value.split() if part.isdigit() and len(part) == 4)
+    return years
+
+
 @blueprint.route("/<int:request_id>/modifier", methods=["GET", "POST"])
 def edit(request_id: int) -> Any:
     funding_request = _load(request_id, rule=permissions.can_edit_request)
@@ -200,17 +214,30 @@ def edit(request_id: int) -> Any:
 
     form = RequestForm(**choices)
     form.validate()
-    grid = parse_grid(request.form, _years_for(form, funding_request))
+    grid = parse_grid(request.form, _grid_years(form, funding_request))
     errors = {name: " ".join(map(str, messages)) for name, messages in form.errors.items()} | grid.errors
     if errors:
         return _render_form(funding_request, form, grid, errors=errors), 422
     version = int(form.version.data) if (form.version.data or "").isdigit() else None
     try:
         operations.save(
-            funding_request, request_data(form, grid), actor=current_user, expected_version=version
+            funding_request,
+            request_data(form, grid),
+            actor=current_user,
+            expected_version=version,
+            confirm_drop=_confirmed_drop(),
         )
         upload_error = _receive_attachment(funding_request, form)
         db.session.commit()
+    except operations.PeriodDropsFigures as warning:
+        db.session.rollback()
+        return _render_form(
+            _load(request_id),
+            form,
+            grid,
+            errors={"confirm_drop": _dropped_message(warning.dropped)},
+            dropped=warning.dropped,
+        ), 422
     except operations.ConcurrentChange:
         db.session.rollback()
         flash(
@@ -317,14 +344,42 @@ def _provide_info(funding_request: FundingRequest, form: RequestForm, grid: Any)
     return redirect(url_for("requests.show", request_id=funding_request.id))
 
 
+def _dropped_message(dropped: list[operations.DroppedYear]) -> str:
+    """What a shorter period would delete, year by year, the Quebec way."""
+    from grants.core.formatting import money
+
+    figures = "; ".join(
+        _(
+            "%(year)s : budget de %(budget)s, montant demandé de %(requested)s",
+            year=str(d.fiscal_year),
+            budget=money(d.budget_total),
+            requested=money(d.requested),
+        )
+        for d in dropped
+    )
+    return _(
+        "La nouvelle période ne couvre plus certains exercices qui ont des montants (%(figures)s). "
+        "Rien n'est encore enregistré : corrigez la période, ou cochez la case de confirmation puis "
+        "enregistrez de nouveau pour supprimer ces montants.",
+        figures=figures,
+    )
+
+
 def _render_form(
-    funding_request: FundingRequest, form: RequestForm, grid: Any, *, errors: dict | None = None
+    funding_request: FundingRequest,
+    form: RequestForm,
+    grid: Any,
+    *,
+    errors: dict | None = None,
+    dropped: list | None = None,
 ) -> Any:
     errors = errors or {}
     for name, message in errors.items():
         if name in form._fields and not form[name].errors:
             form[name].errors = [message]
     years = _years_for(form, funding_request)
+    if dropped:
+        years = sorted(set(years) | {d.fiscal_year for d in dropped})
     return render_template(
         "requests/edit.html",
         funding_request=funding_request,
@@ -337,6 +392,8 @@ def _render_form(
         open_sections=operations.open_sections(funding_request),
         sections=RequestSection,
         info=funding_request.open_info_request,
+        dropped=dropped or [],
+        dropped_years={d.fiscal_year for d in dropped or []},
     )
 
 
