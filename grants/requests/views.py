@@ -378,8 +378,18 @@ def _render_form(
         if name in form._fields and not form[name].errors:
             form[name].errors = [message]
     years = _years_for(form, funding_request)
-    if dropped:
-        years = sorted(set(years) | {d.fiscal_year for d in dropped})
+    # Saved years outside the new period keep their column while it still holds typed figures.
+    outside = {d.fiscal_year for d in dropped or []} | {
+        year
+        for year in funding_request.fiscal_years
+        if year not in years
+        and any(
+            value.strip()
+            for name, value in grid.raw.items()
+            if name == f"amount-{year.start_year}" or name.startswith(f"budget-{year.start_year}-")
+        )
+    }
+    years = sorted(set(years) | outside)
     return render_template(
         "requests/edit.html",
         funding_request=funding_request,
@@ -393,7 +403,7 @@ def _render_form(
         sections=RequestSection,
         info=funding_request.open_info_request,
         dropped=dropped or [],
-        dropped_years={d.fiscal_year for d in dropped or []},
+        dropped_years=outside,
     )
 
 
