@@ -273,3 +273,13 @@ def test_a_year_within_its_budget_is_submitted(client, sign_in):
     assert response.status_code == 302, re.findall(r"error-summary.*?</ul>", _text(response), re.S)
     db.session.expire_all()
     assert db.session.get(FundingRequest, request.id).status == RequestStatus.SUBMITTED
+
+
+def test_clearing_the_period_asks_before_deleting_the_figures(client, sign_in):
+    organization = OrganizationFactory()
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
+    request = funding_request("TNCES", organization, years=1)
+    response = _edit(client, request, title="Juste un titre", start_date="", end_date="")
+    assert response.status_code == 422 and "ne couvre plus" in _text(response)
+    db.session.expire_all()
+    assert len(db.session.get(FundingRequest, request.id).budget_lines) == 2
