@@ -97,6 +97,7 @@ def app() -> Iterator[Any]:
     redis.Redis.from_url(TestConfig.REDIS_URL).flushdb()
     application = create_app("config.TestConfig")
     application.test_client_class = IsolatedClient
+    application.after_request(_check_html)
     with application.app_context():
         from flask_migrate import upgrade
 
@@ -106,6 +107,35 @@ def app() -> Iterator[Any]:
         load_reference()
         db.session.commit()
     yield application
+
+
+# Problems found in the HTML pages rendered during the current test (see tests/html_checks.py).
+HTML_PROBLEMS: list[str] = []
+
+
+def _check_html(response: Any) -> Any:
+    """Parse every HTML page the suite renders (test client and live server alike)."""
+    if response.mimetype == "text/html" and not response.is_streamed:
+        from flask import request
+
+        from tests.html_checks import nested_forms
+
+        HTML_PROBLEMS.extend(
+            f"{request.path}: {problem}" for problem in nested_forms(response.get_data(True))
+        )
+    return response
+
+
+@pytest.fixture(autouse=True)
+def _html_is_well_formed() -> Iterator[None]:
+    """No page may nest a form in another (the browser would cut the outer form short), nor type a
+    money input as a number (the browser would drop the decimal comma)."""
+    HTML_PROBLEMS.clear()
+    yield
+    problems, HTML_PROBLEMS[:] = list(HTML_PROBLEMS), []
+    assert not problems, "HTML problems (nested forms, money inputs not typed as text):\n" + "\n".join(
+        problems
+    )
 
 
 @pytest.fixture(autouse=True)

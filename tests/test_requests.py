@@ -29,7 +29,11 @@ def test_a_draft_saves_with_anything_partial(client, sign_in):
     sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
     call = open_call("TNCES")
     request = funding_request("TNCES", organization, years=1, call_id=call.id, title="", summary="")
-    response = _edit(client, request, title="Juste un titre", action="save")
+    # The period is posted as the page shows it: clearing it would drop the saved budget figures,
+    # which asks for a confirmation first (tests/test_request_form.py).
+    response = _edit(
+        client, request, title="Juste un titre", start_date="2026-04-01", end_date="2027-03-31", action="save"
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(FundingRequest, request.id).title == "Juste un titre"

@@ -3,7 +3,7 @@ organization's signatory, countersignature by the ministry, and amendments."""
 
 from __future__ import annotations
 
-from decimal import InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -18,7 +18,7 @@ from grants.agreements.obligations import ReportKind, StatementType, reports_of
 from grants.agreements.workflow import AgreementTransitionRefused
 from grants.core import permissions
 from grants.core.db import db
-from grants.core.fields import parse_amount
+from grants.core.fields import read_amount
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.fiscal import FiscalYear
@@ -208,13 +208,8 @@ def amend(agreement_id: int) -> Any:
     elif form.validate():
         amounts = {}
         for year in years:
-            text = raw[f"amount-{year.start_year}"].strip()
-            try:
-                amounts[year] = parse_amount(text) if text else parse_amount("0")
-            except InvalidOperation:
-                errors[f"amount-{year.start_year}"] = _(
-                    "Entrez un montant en dollars, par exemple 175 000,00."
-                )
+            amount = read_amount(raw, f"amount-{year.start_year}", errors)
+            amounts[year] = amount if amount is not None else Decimal("0.00")
         if form.end_date.data < agreement.start_date:
             errors["end_date"] = _("La date de fin doit suivre le début de la convention.")
         if not errors:

@@ -1,4 +1,9 @@
-"""Form fields shared by every capability."""
+"""Form fields shared by every capability, and the one reader of amounts typed in a form.
+
+Every money input of the product is a text box (`type="text" inputmode="decimal"`): a
+`type="number"` box lets the browser drop the Quebec decimal comma (`50 000,00` became
+5 000 000 $). Amounts are read here, the Quebec way, within the bounds of NUMERIC(14, 2).
+"""
 
 from __future__ import annotations
 
@@ -8,36 +13,119 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
+from wtforms.widgets import TextInput
 
-_NOISE = re.compile(r"[\s\u00a0\u202f$]")
+# The largest amount a NUMERIC(14, 2) column holds.
+MONEY_MAX = Decimal("999999999999.99")
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+# 175000 · 175000,5 · 175000.50 · 175 000 · 175 000,00 (groups of three digits when spaced).
+_PLAIN = re.compile(r"-?\d+(?:[.,]\d{1,2})?")
+_GROUPED = re.compile(r"-?\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?")
+MONEY_RENDER_KW = {
+    "inputmode": "decimal",
+    "autocomplete": "off",
+    "class": "money-input",
+    "spellcheck": "false",
+}
 
 
-def parse_amount(text: str) -> Decimal:
-    """Read `1 250 000,00 $`, `1250000.00` or `1,250,000.00` as a Decimal."""
-    cleaned = _NOISE.sub("", text or "")
+class AmountInvalid(InvalidOperation):
+    """What was typed is not an amount we accept; `message` says why, in the reader's language."""
+
+    def __init__(self, text: str, message: object) -> None:
+        super().__init__(text)
+        self.text = text
+        self.message = message
+
+
+def parse_amount(text: str, *, allow_negative: bool = False, maximum: Decimal = MONEY_MAX) -> Decimal:
+    """Read `175 000,00`, `175000`, `175 000 $` or `175000.00` as a Decimal.
+
+    Refused with AmountInvalid: a comma and a period together (`175,000.00` is the English way
+    and `175,000` would be read 175 $ in French: too easy to get wrong by a factor of 1 000),
+    more than two decimals, a negative amount (unless the field allows it), anything beyond
+    NUMERIC(14, 2).
+    """
+    original = text or ""
+    cleaned = _SPACES.sub(" ", original).strip()
+    cleaned = cleaned.removesuffix("$").removeprefix("$").strip()
     if "," in cleaned and "." in cleaned:
-        cleaned = cleaned.replace(",", "")  # English thousands separators
-    elif cleaned.count(",") == 1:
-        cleaned = cleaned.replace(",", ".")  # French decimal comma
-    if not re.fullmatch(r"-?\d+(\.\d{1,2})?", cleaned):
-        raise InvalidOperation(text)
-    return Decimal(cleaned)
+        raise AmountInvalid(
+            original,
+            _l(
+                "« %(text)s » mêle virgule et point. Écrivez le montant à la québécoise : une espace "
+                "entre les milliers et une virgule avant les cents, par exemple 175 000,00.",
+                text=original.strip(),
+            ),
+        )
+    if not (_PLAIN.fullmatch(cleaned) or _GROUPED.fullmatch(cleaned)):
+        raise AmountInvalid(original, _l("Entrez un montant en dollars, par exemple 175 000,00."))
+    value = Decimal(cleaned.replace(" ", "").replace(",", "."))
+    if value < 0 and not allow_negative:
+        raise AmountInvalid(original, _l("Le montant ne peut pas être négatif."))
+    if abs(value) > maximum:
+        from grants.core.formatting import money
+
+        raise AmountInvalid(
+            original, _l("Le montant dépasse le maximum permis (%(max)s).", max=money(maximum))
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def amount_text(value: Decimal | None) -> str:
+    """An amount as it is put back in a text box: `175 000` or `175 000,50` (plain spaces)."""
+    if value is None:
+        return ""
+    whole, cents = f"{abs(value):.2f}".split(".")
+    grouped = f"{int(whole):,}".replace(",", " ")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{grouped}" if cents == "00" else f"{sign}{grouped},{cents}"
 
 
 class MoneyField(DecimalField):
-    """An amount in dollars, typed the Quebec way (`175 000,00`) or the English way."""
+    """An amount in dollars typed the Quebec way (`175 000,00`), in a text box, never `type=number`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    widget = TextInput()
+
+    def __init__(self, *args: Any, allow_negative: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("places", 2)
-        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        kwargs.setdefault("render_kw", dict(MONEY_RENDER_KW))
         super().__init__(*args, **kwargs)
+        self.allow_negative = allow_negative
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None or self.data == "":
+            return ""
+        try:
+            return amount_text(Decimal(str(self.data)))
+        except InvalidOperation:
+            return str(self.data)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
         try:
-            self.data = parse_amount(valuelist[0])
-        except InvalidOperation as error:
+            self.data = parse_amount(valuelist[0], allow_negative=self.allow_negative)
+        except AmountInvalid as error:
             self.data = None
-            raise ValueError(_l("Entrez un montant en dollars, par exemple 175 000,00.")) from error
+            raise ValueError(error.message) from error
+
+
+def read_amount(
+    form: Any, name: str, errors: dict[str, Any], *, allow_negative: bool = False
+) -> Decimal | None:
+    """The amount in `form[name]` (None when left blank); a refusal goes to `errors[name]`.
+
+    For the grids whose cells are not WTForms fields (budgets, decisions, schedules).
+    """
+    text = form.get(name, "") or ""
+    if not text.strip():
+        return None
+    try:
+        return parse_amount(text, allow_negative=allow_negative)
+    except AmountInvalid as error:
+        errors[name] = str(error.message)
+        return None

@@ -14,7 +14,7 @@ from flask_login import current_user
 from grants.agreements.models import Agreement
 from grants.core import clock, permissions
 from grants.core.db import db
-from grants.core.fields import parse_amount
+from grants.core.fields import read_amount
 from grants.core.listing import csv_response, paginate_rows
 from grants.fiscal import FiscalYear
 from grants.payments import operations
@@ -184,8 +184,13 @@ def edit_schedule(agreement_id: int, year: str) -> Any:
                 raw[prefix + key] = request.form.get(prefix + key, "")
             if not raw[prefix + "amount"].strip():
                 continue
+            amount = read_amount(raw, prefix + "amount", errors)
+            if amount is None:
+                errors[prefix + "amount"] = _(
+                    "Ligne %(n)s : %(reason)s", n=index + 1, reason=errors[prefix + "amount"]
+                )
+                continue
             try:
-                amount = parse_amount(raw[prefix + "amount"])
                 planned = date.fromisoformat(raw[prefix + "date"]) if raw[prefix + "date"].strip() else None
                 trigger = InstallmentTrigger(raw[prefix + "trigger"])
             except (InvalidOperation, ValueError):

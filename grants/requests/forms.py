@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from grants.core.fields import parse_amount
+from grants.core.fields import amount_text, read_amount
 from grants.fiscal import FiscalYear
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import AttachmentKind, BudgetCategory, FundingSourceStatus
@@ -40,7 +40,11 @@ class RequestForm(FlaskForm):
     end_date = DateField(_l("Fin de la période"), validators=[Optional()], format="%Y-%m-%d")
     answer = TextAreaField(_l("Votre réponse à l'agent·e"), validators=[Optional(), Length(max=10000)])
     attachment_kind = SelectField(_l("Type de pièce jointe"), validate_choice=False)
-    attachment = FileField(_l("Pièce jointe"))
+    attachment = FileField(
+        _l("Pièce jointe"),
+        description=_l("Vous pouvez choisir plusieurs fichiers à la fois."),
+        render_kw={"multiple": True},
+    )
 
     def __init__(self, *args: Any, measures: list, regions: list, nations: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,17 +70,7 @@ class Grid:
 
 def _money(grid: Grid, name: str, text: str) -> Decimal | None:
     grid.raw[name] = text
-    if not text.strip():
-        return None
-    try:
-        value = parse_amount(text)
-    except InvalidOperation:
-        grid.errors[name] = str(_l("Entrez un montant en dollars, par exemple 175 000,00."))
-        return None
-    if value < 0:
-        grid.errors[name] = str(_l("Le montant doit être positif."))
-        return None
-    return value
+    return read_amount({name: text}, name, grid.errors)
 
 
 def _date(grid: Grid, name: str, text: str) -> date | None:
@@ -151,10 +145,7 @@ def request_data(form: RequestForm, grid: Grid) -> RequestData:
 
 def grid_from_request(data: RequestData) -> Grid:
     """The grid pre-filled from the saved request (amounts written the Quebec way)."""
-    from grants.core.formatting import number
-
-    def text(value: Decimal) -> str:
-        return number(value, "fr_CA") if value == value.to_integral() else f"{value:.2f}".replace(".", ",")
+    text = amount_text
 
     grid = Grid()
     for year, amount in data.amounts.items():

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from grants.calls.models import Call
 from grants.core.audit import diff, record
 from grants.core.db import db, identity_of, to_money, utcnow
+from grants.core.formatting import money
 from grants.files.sniffing import AcceptedFile
 from grants.files.storage import store
 from grants.fiscal import FiscalYear
@@ -44,6 +45,24 @@ class ConcurrentChange(RuntimeError):
 
 class NotEditable(RuntimeError):
     """The request is not open to the organization in its current state."""
+
+
+@dataclass(frozen=True)
+class DroppedYear:
+    """The figures of a fiscal year the new period no longer covers."""
+
+    fiscal_year: FiscalYear
+    budget_total: Decimal
+    requested: Decimal
+
+
+class PeriodDropsFigures(ValueError):
+    """Saving the new period would delete figures entered for fiscal years it no longer covers:
+    nothing is saved until the person confirms (`confirm_drop`)."""
+
+    def __init__(self, dropped: list[DroppedYear]) -> None:
+        super().__init__("the new period drops fiscal years that have figures")
+        self.dropped = dropped
 
 
 @dataclass
@@ -181,13 +200,22 @@ def save(
     *,
     actor: Any,
     expected_version: int | None,
+    confirm_drop: Any = (),
 ) -> dict[str, Any]:
-    """Save the open sections of the form (all of a draft; the asked ones when reopened)."""
+    """Save the open sections of the form (all of a draft; the asked ones when reopened).
+
+    A period that no longer covers a fiscal year with figures raises PeriodDropsFigures unless
+    every such year is in `confirm_drop`: figures are never deleted without a word.
+    """
     sections = open_sections(funding_request)
     if not sections:
         raise NotEditable(funding_request.id)
     if expected_version is not None and expected_version != funding_request.version:
         raise ConcurrentChange(funding_request.id)
+    if RequestSection.BUDGET in sections:
+        dropped = dropped_years(funding_request, data)
+        if any(d.fiscal_year not in set(confirm_drop) for d in dropped):
+            raise PeriodDropsFigures(dropped)
     before = snapshot(funding_request)
     if RequestSection.PROJECT in sections:
         funding_request.title = data.title.strip()[:255]
@@ -225,6 +253,35 @@ def save(
         _flush(funding_request)
         record("request.saved", funding_request, actor=actor, changes=changes)
     return changes
+
+
+def period_years(start: date | None, end: date | None) -> list[FiscalYear]:
+    """The fiscal years a period touches (empty while it is incomplete or reversed)."""
+    if start is None or end is None or end < start:
+        return []
+    return FiscalYear.spanning(start, end)
+
+
+def dropped_years(funding_request: FundingRequest, data: RequestData) -> list[DroppedYear]:
+    """The fiscal years with figures (as typed in the form, else as saved) that the period in
+    `data` no longer covers."""
+    kept = set(period_years(data.start_date, data.end_date))
+    saved_amounts = {y.fiscal_year: y.requested_amount for y in funding_request.years}
+    saved_budget: dict[FiscalYear, Decimal] = {}
+    for line in funding_request.budget_lines:
+        saved_budget[line.fiscal_year] = saved_budget.get(line.fiscal_year, Decimal(0)) + line.amount
+    typed_budget: dict[FiscalYear, Decimal] = {}
+    for (year, _category), amount in data.budget.items():
+        typed_budget[year] = typed_budget.get(year, Decimal(0)) + amount
+    candidates = set(saved_amounts) | set(saved_budget) | set(data.amounts) | set(typed_budget)
+    dropped = []
+    for year in sorted(candidates - kept):
+        typed = year in data.amounts or year in typed_budget
+        budget = typed_budget.get(year, Decimal(0)) if typed else saved_budget.get(year, Decimal(0))
+        requested = data.amounts.get(year, Decimal(0)) if typed else saved_amounts.get(year, Decimal(0))
+        if budget or requested:
+            dropped.append(DroppedYear(year, to_money(budget), to_money(requested or 0)))
+    return dropped
 
 
 def _save_budget(funding_request: FundingRequest, data: RequestData) -> None:
@@ -342,9 +399,29 @@ def submission_problems(funding_request: FundingRequest, *, moment: Any = None) 
             ),
         )
         limits = AmountLimits.of_request(funding_request)
+        budget_totals: dict[FiscalYear, Decimal] = {}
+        for line in funding_request.budget_lines:
+            budget_totals[line.fiscal_year] = budget_totals.get(line.fiscal_year, Decimal(0)) + line.amount
         for year in years:
             row = funding_request.year(year)
             amount = row.requested_amount if row and row.requested_amount is not None else Decimal(0)
+            budget_total = budget_totals.get(year, Decimal("0.00"))
+            if amount > budget_total:
+                problems.append(
+                    (
+                        f"amount-{year.start_year}",
+                        str(
+                            _l(
+                                "Le montant demandé pour %(year)s (%(amount)s) dépasse le total du budget de "
+                                "cet exercice (%(budget)s) : le programme ne peut pas financer plus que le "
+                                "budget.",
+                                year=str(year),
+                                amount=money(amount),
+                                budget=money(budget_total),
+                            )
+                        ),
+                    )
+                )
             if amount == 0:
                 problems.append(
                     (

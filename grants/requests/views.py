@@ -42,6 +42,20 @@ from grants.requests.models import (
 from grants.requests.workflow import RequestEvent, RequestStatus, TransitionRefused, allowed_events
 
 blueprint = Blueprint("requests", __name__, url_prefix="/demandes")
+MAX_FILES_AT_ONCE = 10
+# The request form may carry several files: a body over MAX_CONTENT_LENGTH (up to this many times
+# it) is still read, so its fields are saved and the oversized files refused by name, instead of a
+# bare 413 that loses everything typed.
+OVERSIZED_FORM_FACTOR = 4
+
+
+@blueprint.url_value_preprocessor
+def _accept_oversized_request_form(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Runs before CSRF protection reads the form (url_value_preprocessors precede before_request)."""
+    if endpoint == "requests.edit" and request.method == "POST":
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if limit:
+            request.max_content_length = limit * OVERSIZED_FORM_FACTOR
 
 
 @blueprint.app_context_processor
@@ -167,6 +181,20 @@ def _years_for(form: RequestForm, funding_request: FundingRequest) -> list[Fisca
     return funding_request.fiscal_years
 
 
+def _grid_years(form: RequestForm, funding_request: FundingRequest) -> list[FiscalYear]:
+    """The columns posted: the new period's years and the saved ones (whose figures a shorter
+    period would drop, and which are kept until the person confirms)."""
+    return sorted(set(_years_for(form, funding_request)) | set(funding_request.fiscal_years))
+
+
+def _confirmed_drop() -> set[FiscalYear]:
+    """The fiscal years whose figures the person agreed to delete (the confirmation box)."""
+    years = set()
+    for value in request.form.getlist("confirm_drop"):
+        years.update(FiscalYear(int(part)) for part in value.split() if part.isdigit() and len(part) == 4)
+    return years
+
+
 @blueprint.route("/<int:request_id>/modifier", methods=["GET", "POST"])
 def edit(request_id: int) -> Any:
     funding_request = _load(request_id, rule=permissions.can_edit_request)
@@ -186,17 +214,30 @@ def edit(request_id: int) -> Any:
 
     form = RequestForm(**choices)
     form.validate()
-    grid = parse_grid(request.form, _years_for(form, funding_request))
+    grid = parse_grid(request.form, _grid_years(form, funding_request))
     errors = {name: " ".join(map(str, messages)) for name, messages in form.errors.items()} | grid.errors
     if errors:
         return _render_form(funding_request, form, grid, errors=errors), 422
     version = int(form.version.data) if (form.version.data or "").isdigit() else None
     try:
         operations.save(
-            funding_request, request_data(form, grid), actor=current_user, expected_version=version
+            funding_request,
+            request_data(form, grid),
+            actor=current_user,
+            expected_version=version,
+            confirm_drop=_confirmed_drop(),
         )
         upload_error = _receive_attachment(funding_request, form)
         db.session.commit()
+    except operations.PeriodDropsFigures as warning:
+        db.session.rollback()
+        return _render_form(
+            _load(request_id),
+            form,
+            grid,
+            errors={"confirm_drop": _dropped_message(warning.dropped)},
+            dropped=warning.dropped,
+        ), 422
     except operations.ConcurrentChange:
         db.session.rollback()
         flash(
@@ -222,26 +263,42 @@ def edit(request_id: int) -> Any:
 
 
 def _receive_attachment(funding_request: FundingRequest, form: RequestForm) -> str | None:
-    upload = request.files.get("attachment")
-    if upload is None or not upload.filename:
+    """Attach every file chosen in the field; each refused one is named with its reason."""
+    uploads = [upload for upload in request.files.getlist("attachment") if upload and upload.filename]
+    if not uploads:
         return None
-    data = upload.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
-    try:
-        accepted = check_upload(
-            data,
-            upload.filename,
-            max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
-            allow_office=funding_request.program.office_attachments_allowed,
-        )
-    except UploadRefused as refusal:
-        return str(refusal.message) + " " + _("Le reste du formulaire est enregistré.")
     kind = (
         form.attachment_kind.data
         if form.attachment_kind.data in {k.value for k in AttachmentKind}
         else "other"
     )
-    operations.add_attachment(funding_request, AttachmentKind(kind), accepted, actor=current_user)
-    return None
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    refusals: list[str] = []
+    if len(uploads) > MAX_FILES_AT_ONCE:
+        refusals.append(
+            _(
+                "Vous avez choisi %(n)s fichiers ; envoyez-en au plus %(max)s à la fois. Les %(max)s "
+                "premiers sont joints.",
+                n=len(uploads),
+                max=MAX_FILES_AT_ONCE,
+            )
+        )
+    for upload in uploads[:MAX_FILES_AT_ONCE]:
+        data = upload.read(limit + 1)
+        try:
+            accepted = check_upload(
+                data,
+                upload.filename or "",
+                max_bytes=limit,
+                allow_office=funding_request.program.office_attachments_allowed,
+            )
+        except UploadRefused as refusal:
+            refusals.append(str(refusal.message))
+            continue
+        operations.add_attachment(funding_request, AttachmentKind(kind), accepted, actor=current_user)
+    if not refusals:
+        return None
+    return " ".join(refusals) + " " + _("Le reste du formulaire est enregistré.")
 
 
 def _submit(funding_request: FundingRequest, form: RequestForm, grid: Any) -> Any:
@@ -287,14 +344,52 @@ def _provide_info(funding_request: FundingRequest, form: RequestForm, grid: Any)
     return redirect(url_for("requests.show", request_id=funding_request.id))
 
 
+def _dropped_message(dropped: list[operations.DroppedYear]) -> str:
+    """What a shorter period would delete, year by year, the Quebec way."""
+    from grants.core.formatting import money
+
+    figures = "; ".join(
+        _(
+            "%(year)s : budget de %(budget)s, montant demandé de %(requested)s",
+            year=str(d.fiscal_year),
+            budget=money(d.budget_total),
+            requested=money(d.requested),
+        )
+        for d in dropped
+    )
+    return _(
+        "La nouvelle période ne couvre plus certains exercices qui ont des montants (%(figures)s). "
+        "Rien n'est encore enregistré : corrigez la période, ou cochez la case de confirmation puis "
+        "enregistrez de nouveau pour supprimer ces montants.",
+        figures=figures,
+    )
+
+
 def _render_form(
-    funding_request: FundingRequest, form: RequestForm, grid: Any, *, errors: dict | None = None
+    funding_request: FundingRequest,
+    form: RequestForm,
+    grid: Any,
+    *,
+    errors: dict | None = None,
+    dropped: list | None = None,
 ) -> Any:
     errors = errors or {}
     for name, message in errors.items():
         if name in form._fields and not form[name].errors:
             form[name].errors = [message]
     years = _years_for(form, funding_request)
+    # Saved years outside the new period keep their column while it still holds typed figures.
+    outside = {d.fiscal_year for d in dropped or []} | {
+        year
+        for year in funding_request.fiscal_years
+        if year not in years
+        and any(
+            value.strip()
+            for name, value in grid.raw.items()
+            if name == f"amount-{year.start_year}" or name.startswith(f"budget-{year.start_year}-")
+        )
+    }
+    years = sorted(set(years) | outside)
     return render_template(
         "requests/edit.html",
         funding_request=funding_request,
@@ -307,6 +402,8 @@ def _render_form(
         open_sections=operations.open_sections(funding_request),
         sections=RequestSection,
         info=funding_request.open_info_request,
+        dropped=dropped or [],
+        dropped_years=outside,
     )
 
 

@@ -3,7 +3,6 @@ and one POST per action (assignment, grid, information request, recommendation, 
 
 from __future__ import annotations
 
-from decimal import InvalidOperation
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,7 +12,7 @@ from flask_login import current_user
 from grants.core import permissions
 from grants.core.audit import AuditEntry
 from grants.core.db import db
-from grants.core.fields import parse_amount
+from grants.core.fields import read_amount
 from grants.core.listing import csv_response, paginate_rows
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import officers_of_program
@@ -364,13 +363,7 @@ def decide(request_id: int) -> Any:
         if form.decision.data == "approve":
             amounts, errors = {}, {}
             for year in funding_request.fiscal_years:
-                text = raw[f"approved-{year.start_year}"]
-                try:
-                    amounts[year] = parse_amount(text) if text.strip() else None
-                except InvalidOperation:
-                    errors[f"approved-{year.start_year}"] = _(
-                        "Entrez un montant en dollars, par exemple 175 000,00."
-                    )
+                amounts[year] = read_amount(raw, f"approved-{year.start_year}", errors)
             if errors:
                 raise operations.DecisionInvalid(errors)
             operations.approve(

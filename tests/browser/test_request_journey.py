@@ -10,9 +10,21 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from grants.core.db import db
 from grants.core.roles import MemberRole, StaffRole
+from grants.reference.models import Region
+from grants.requests.models import FundingRequest
+from grants.requests.workflow import RequestStatus
 from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import PASSWORD, OrganizationFactory, member, open_call, pdf_bytes, staff
+from tests.factories import (
+    PASSWORD,
+    OrganizationFactory,
+    funding_request,
+    member,
+    open_call,
+    pdf_bytes,
+    staff,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -128,3 +140,52 @@ def test_tnces_request_from_draft_to_schedule(browser, live_server):
     assert_accessible(page)
     org.close()
     staff_context.close()
+
+
+def _pdf_named(name: str) -> str:
+    path = Path(tempfile.mkdtemp()) / name
+    path.write_bytes(pdf_bytes(name))
+    return str(path)
+
+
+def test_request_with_two_attachments_saves_removes_one_and_submits(page):
+    """Issue 12, item 1: the attachment's "Retirer" form was nested in the request form, so once a
+    file was attached the draft could be neither saved nor submitted."""
+    organization = OrganizationFactory(legal_name="Organisme aux pièces jointes")
+    applicant = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    call = open_call("TNCES")
+    request = funding_request("TNCES", organization, years=1, call_id=call.id)
+    request.regions = [db.session.execute(db.select(Region).filter_by(code="03")).scalar_one()]
+    db.session.commit()
+    sign_in(page, applicant.email, PASSWORD)
+    page.goto(f"/demandes/{request.id}/modifier")
+
+    page.get_by_label("Type de pièce jointe").select_option("board_resolution")
+    page.get_by_label("Pièce jointe", exact=True).set_input_files(_pdf_named("resolution.pdf"))
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.get_by_role("status")).to_contain_text("Le brouillon est enregistré")
+    # With one file attached, saving again must work (the nested form cut the request form short).
+    page.get_by_label("Titre du projet ou de la demande").fill("Titre après la première pièce")
+    page.get_by_label("Type de pièce jointe").select_option("financial_statements")
+    page.get_by_label("Pièce jointe", exact=True).set_input_files(_pdf_named("etats-financiers.pdf"))
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.get_by_role("status")).to_contain_text("Le brouillon est enregistré")
+    attachments = page.get_by_role("region", name="Pièces jointes")
+    expect(attachments.get_by_role("link", name="resolution.pdf")).to_be_visible()
+    expect(attachments.get_by_role("link", name="etats-financiers.pdf")).to_be_visible()
+    expect(page.get_by_label("Titre du projet ou de la demande")).to_have_value(
+        "Titre après la première pièce"
+    )
+
+    # "Retirer" removes that file, and only that: the draft is not saved instead.
+    page.get_by_role("button", name="Retirer resolution.pdf").click()
+    expect(page.get_by_role("status")).to_contain_text("La pièce jointe est retirée")
+    expect(attachments.get_by_role("link", name="resolution.pdf")).to_have_count(0)
+    expect(attachments.get_by_role("link", name="etats-financiers.pdf")).to_be_visible()
+
+    page.get_by_role("button", name="Déposer la demande").click()
+    expect(page.get_by_role("status")).to_contain_text(request.reference)
+    db.session.expire_all()
+    submitted = db.session.get(FundingRequest, request.id)
+    assert submitted.status == RequestStatus.SUBMITTED
+    assert [a.file.original_name for a in submitted.attachments] == ["etats-financiers.pdf"]
