@@ -127,7 +127,7 @@ def test_invitation_by_account_admin(client, sign_in):
     )
     assert response.status_code == 302
     invited = db.session.execute(db.select(User).filter_by(email="new.member@example.org")).scalar_one()
-    assert invited.member_role(organization.id) is MemberRole.CONTRIBUTOR
+    assert invited.member_role(organization.id) is None  # a member once the invitation is accepted
     assert invited.password_hash is None
     email = db.session.execute(db.select(OutboundEmail).filter_by(to_address=invited.email)).scalar_one()
     assert email.language == "en"
@@ -142,6 +142,8 @@ def test_invitation_by_account_admin(client, sign_in):
         data={"password": password, "confirm": password, "csrf_token": csrf_token(client, path)},
     )
     assert accepted.status_code == 302
+    db.session.expire_all()
+    assert invited.member_role(organization.id) is MemberRole.CONTRIBUTOR
     assert _post_login(client, invited.email, password).status_code == 302
     assert client.get(f"/organismes/{organization.id}").status_code == 200
 
