@@ -4,12 +4,14 @@ the invited account (or activating it), and every step is in the audit trail."""
 
 import html
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
-from grants.accounts.models import User, UserToken
+from grants.accounts.models import Membership, User, UserToken
 from grants.accounts.operations import TokenPurpose, issue_token
 from grants.core.audit import AuditEntry
 from grants.core.db import db
@@ -166,3 +168,27 @@ def test_a_link_sent_before_consent_was_needed_still_activates_the_account(clien
     )
     assert done.status_code == 302
     assert db.session.query(UserToken).filter(UserToken.used_at.is_not(None)).count() == 1
+
+
+@pytest.mark.worker
+def test_a_double_click_on_accept_makes_one_membership(app, client, sign_in, celery_worker, mailbox):
+    organization = OrganizationFactory()
+    sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=organization))
+    someone = UserFactory()
+    _invite(client, organization, someone.email)
+    link = _emailed_link(mailbox, someone.email)
+    tabs = [app.test_client(), app.test_client()]
+    for tab in tabs:
+        sign_in(someone, target=tab)
+    tokens = [csrf_token(tab, link) for tab in tabs]
+    start = threading.Barrier(len(tabs))
+
+    def click(index: int) -> int:
+        start.wait()
+        return tabs[index].post(link, data={"accept": "1", "csrf_token": tokens[index]}).status_code
+
+    with ThreadPoolExecutor(max_workers=len(tabs)) as pool:
+        statuses = sorted(pool.map(click, range(len(tabs))))
+    assert statuses == [302, 410]
+    memberships = db.session.query(Membership).filter_by(organization_id=organization.id, user_id=someone.id)
+    assert memberships.count() == 1

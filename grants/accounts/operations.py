@@ -342,11 +342,13 @@ def invite_member(
     return invitation
 
 
-def find_invitation(token: str) -> Invitation | None:
-    """A pending invitation for this emailed token, not expired."""
-    found = db.session.execute(
-        db.select(Invitation).filter_by(token_hash=_digest(token))
-    ).scalar_one_or_none()
+def find_invitation(token: str, *, for_answer: bool = False) -> Invitation | None:
+    """A pending invitation for this emailed token, not expired. `for_answer` locks its row until
+    the caller commits, so a double click accepts (or declines) once."""
+    statement = db.select(Invitation).filter_by(token_hash=_digest(token))
+    if for_answer:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    found = db.session.execute(statement).scalar_one_or_none()
     if found is None or found.status != InvitationStatus.PENDING or found.expires_at <= utcnow():
         return None
     return found

@@ -100,7 +100,7 @@ def reset_password(token: str) -> Any:
 def accept_invitation(token: str) -> Any:
     """Answer an invitation to join an organization: accept or decline. An account with a password
     answers signed in as itself; one without chooses its password to accept."""
-    invitation = find_invitation(token)
+    invitation = find_invitation(token, for_answer=request.method == "POST")
     if invitation is None:
         # Links sent before invitations needed consent: they only activate the account.
         return _set_password(token, TokenPurpose.INVITATION, "accounts/activate_account.html")
