@@ -47,8 +47,8 @@ def login() -> Any:
             login_user(result.user)
             session.permanent = True
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
-        # One answer for an unknown address, a wrong password and a locked account: only the
-        # owner of the address learns of a lock, by resetting the password.
+        # One answer for an unknown address, a wrong password and a locked account: it says what
+        # a lock is without saying whether this address has an account, or a locked one.
         error = " ".join(
             (
                 _("Adresse courriel ou mot de passe incorrect."),
