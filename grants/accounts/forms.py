@@ -87,3 +87,10 @@ class InvitationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Labels are lazy: rebuild choices in the request's language.
         self.role.choices = [(role.value, role.label) for role in MemberRole]
+
+
+class InvitationAnswerForm(FlaskForm):
+    """The invited person's answer: two buttons, one form (CSRF-protected)."""
+
+    accept = SubmitField(_l("Accepter l'invitation"))
+    decline = SubmitField(_l("Refuser l'invitation"))

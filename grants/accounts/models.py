@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint, false
@@ -25,6 +26,9 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id kept in the session cookie (get_id): bumping it ends every session of the
+    # account at once (sign-out, new password), including copies of an old cookie.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -38,6 +42,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+    def get_id(self) -> str:
+        """`<id>:<session version>`: a session made before the version changed no longer loads."""
+        return f"{self.id}:{self.session_version}"
 
     # -- what the permission layer asks -----------------------------------------------------------
     def staff_roles(self) -> set[StaffRole]:
@@ -133,3 +141,39 @@ class UserToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"  # replaced by a newer invitation to the same organization
+
+
+class Invitation(db.Model):
+    """An organization's offer of membership to one account. The membership is made only when the
+    person accepts, signed in as that account (or activating it): no account is attached to an
+    organization without its owner's consent. Only the hash of the emailed token is kept."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[MemberRole] = mapped_column(String(20))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[InvitationStatus] = mapped_column(String(10), default=InvitationStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    organization: Mapped[Organization] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return MemberRole(self.role).label

@@ -10,8 +10,15 @@ from enum import StrEnum
 
 from flask import current_app
 
-from grants.accounts.models import Membership, StaffAssignment, User, UserToken
-from grants.accounts.passwords import hash_password, needs_rehash, verify_password
+from grants.accounts.models import (
+    Invitation,
+    InvitationStatus,
+    Membership,
+    StaffAssignment,
+    User,
+    UserToken,
+)
+from grants.accounts.passwords import hash_password, needs_rehash, spend_one_verification, verify_password
 from grants.core.audit import record
 from grants.core.db import db, utcnow
 from grants.core.roles import MemberRole, StaffRole
@@ -40,9 +47,27 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the active user whose session version is still the one in the cookie."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session of the account stops working (this one, other browsers, copied cookies)."""
+    user.session_version = User.session_version + 1  # one UPDATE … SET v = v + 1: no lost bump
+    db.session.flush()
+
+
+def sign_out(user: User) -> None:
+    """Signing out ends every session of the account, not only this browser's."""
+    end_all_sessions(user)
+    record("user.signed_out", user, actor=user)
 
 
 def find_user(email: str) -> User | None:
@@ -119,18 +144,32 @@ def add_membership(
 def sign_in(email: str, password: str) -> SignInResult:
     """Check a password; the fifth failure in a row locks the account for a while.
 
-    The answer for an unknown address is the same as for a wrong password.
+    Before its password is checked, the account's row is locked (SELECT … FOR UPDATE) until the
+    caller commits, so simultaneous attempts on one account take turns: each sees the failures
+    counted before it, and once the account is locked no attempt checks its password. A locked
+    account is recognized before taking the row lock, so an attack on it holds no lock. Every
+    attempt that fails costs one Argon2 verification (a dummy one for an unknown address or a
+    locked account), so its duration does not tell them apart; the caller answers them alike.
     """
-    user = find_user(email)
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        return SignInResult(SignInOutcome.LOCKED, user, user.locked_until)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        if user is not None:
-            _register_failure(user, now)
-            if user.locked_until is not None and user.locked_until > now:
-                return SignInResult(SignInOutcome.LOCKED, user, user.locked_until)
+    user = db.session.execute(
+        db.select(User).filter_by(email=normalize_email(email)).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if user is None:
+        spend_one_verification(password)
         return SignInResult(SignInOutcome.INVALID)
+    if not _is_locked(user, now):
+        user = db.session.execute(
+            db.select(User).filter_by(id=user.id).with_for_update().execution_options(populate_existing=True)
+        ).scalar_one()
+    if _is_locked(user, now):  # locked already, or by the attempt that held the row before this one
+        spend_one_verification(password)
+        return SignInResult(SignInOutcome.LOCKED, user, user.locked_until)
+    if not verify_password(user.password_hash, password) or not user.active:
+        _register_failure(user, now)
+        if _is_locked(user, now):
+            return SignInResult(SignInOutcome.LOCKED, user, user.locked_until)
+        return SignInResult(SignInOutcome.INVALID, user)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -140,7 +179,12 @@ def sign_in(email: str, password: str) -> SignInResult:
     return SignInResult(SignInOutcome.OK, user)
 
 
+def _is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
 def _register_failure(user: User, now: datetime) -> None:
+    """Count one more failure on the (row-locked) account; lock it at the configured limit."""
     config = current_app.config
     if user.locked_until is not None and user.locked_until <= now:
         user.failed_logins = 0  # the previous lock has run out: a fresh count
@@ -217,6 +261,7 @@ def set_password_with_token(token: str, purpose: TokenPurpose, password: str) ->
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    end_all_sessions(user)  # a stolen session does not outlive the new password
     # Any other outstanding reset link stops working too.
     for other in db.session.scalars(
         db.select(UserToken).filter_by(user_id=user.id, purpose=TokenPurpose.RESET, used_at=None)
@@ -231,6 +276,10 @@ def set_password_with_token(token: str, purpose: TokenPurpose, password: str) ->
     return user
 
 
+class AlreadyMember(ValueError):
+    """The address already belongs to a member of the organization."""
+
+
 def invite_member(
     organization_id: int,
     organization_name: str,
@@ -240,18 +289,36 @@ def invite_member(
     full_name: str = "",
     language: str = "fr",
     actor: User,
-) -> Membership:
-    """Add a member to an organization and email them a link to choose their password."""
-    user = find_user(email) or create_user(email, full_name=full_name, language=language, actor=actor)
-    membership = add_membership(user, organization_id, role, actor=actor)
-    days = current_app.config["INVITATION_DAYS"]
-    if user.password_hash is None:
-        token = issue_token(
-            user, TokenPurpose.INVITATION, timedelta(days=days), organization_id=organization_id
+) -> Invitation:
+    """Invite a person to join an organization: an account is made for a new address, and an
+    emailed link lets the person accept (choosing a password if the account has none) or
+    decline. Nothing is attached before the person accepts; a newer invitation replaces an
+    older one still pending."""
+    user = find_user(email)
+    if user is not None and user.member_role(organization_id) is not None:
+        raise AlreadyMember(user.email)
+    if user is None:
+        user = create_user(email, full_name=full_name, language=language, actor=actor)
+    now = utcnow()
+    for older in db.session.scalars(
+        db.select(Invitation).filter_by(
+            user_id=user.id, organization_id=organization_id, status=InvitationStatus.PENDING
         )
-        link = _external("accounts.accept_invitation", token=token)
-    else:
-        link = _external("accounts.login")
+    ):
+        older.status = InvitationStatus.CANCELLED
+        older.answered_at = now
+    days = current_app.config["INVITATION_DAYS"]
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organization_id=organization_id,
+        user=user,
+        role=role,
+        invited_by_id=actor.id,
+        token_hash=_digest(token),
+        expires_at=now + timedelta(days=days),
+    )
+    db.session.add(invitation)
+    db.session.flush()
     queue_email(
         user.email,
         "invitation",
@@ -262,17 +329,77 @@ def invite_member(
         inviter=actor,
         organization_name=organization_name,
         role=role,
-        link=link,
+        link=_external("accounts.accept_invitation", token=token),
         days=days,
         has_password=user.password_hash is not None,
     )
     record(
         "membership.invited",
-        membership,
+        invitation,
         actor=actor,
         changes={"email": user.email, "role": role.value},
     )
-    return membership
+    return invitation
+
+
+def find_invitation(token: str, *, for_answer: bool = False) -> Invitation | None:
+    """A pending invitation for this emailed token, not expired. `for_answer` locks its row until
+    the caller commits, so a double click accepts (or declines) once."""
+    statement = db.select(Invitation).filter_by(token_hash=_digest(token))
+    if for_answer:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    found = db.session.execute(statement).scalar_one_or_none()
+    if found is None or found.status != InvitationStatus.PENDING or found.expires_at <= utcnow():
+        return None
+    return found
+
+
+def pending_invitations(organization_id: int) -> list[Invitation]:
+    """The invitations of an organization still waiting for an answer, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .filter_by(organization_id=organization_id, status=InvitationStatus.PENDING)
+            .where(Invitation.expires_at > utcnow())
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+class NotTheInvitedAccount(PermissionError):
+    """Only the invited account answers its invitation."""
+
+
+def join_by_invitation(
+    invitation: Invitation, *, actor: User | None, password: str | None = None
+) -> Membership:
+    """The person joins the organization with the offered role. An account that has a password
+    answers signed in as itself (`actor`); one that has none chooses its password here."""
+    user = invitation.user
+    if user.password_hash is None:
+        if not password:
+            raise NotTheInvitedAccount(invitation.id)
+        user.password_hash = hash_password(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        end_all_sessions(user)
+        record("user.password_set", user, actor=user, changes={"via": TokenPurpose.INVITATION.value})
+    elif actor is None or actor.id != user.id:
+        raise NotTheInvitedAccount(invitation.id)
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.answered_at = utcnow()
+    record("membership.invitation_accepted", invitation, actor=user, changes={"role": invitation.role})
+    return add_membership(user, invitation.organization_id, MemberRole(invitation.role), actor=user)
+
+
+def decline_invitation(invitation: Invitation, *, actor: User | None) -> None:
+    """The person says no: nothing is attached, and the link stops working."""
+    user = invitation.user
+    if user.password_hash is not None and (actor is None or actor.id != user.id):
+        raise NotTheInvitedAccount(invitation.id)
+    invitation.status = InvitationStatus.DECLINED
+    invitation.answered_at = utcnow()
+    record("membership.invitation_declined", invitation, actor=user, changes={"role": invitation.role})
 
 
 def _external(endpoint: str, **values: str) -> str:

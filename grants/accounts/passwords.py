@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# A hash to verify against when the user does not exist, so timing does not reveal it.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when there is no real one to check (unknown address, locked
+    account), so every failed sign-in costs the same. Made on first use, not at import: the
+    `grants` command starts without hashing anything."""
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -15,10 +23,17 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when `password` matches; always one Argon2 verification, even with no hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def spend_one_verification(password: str) -> None:
+    """The work of `verify_password` without checking any account: for the answers that must not
+    be told apart by their timing from a wrong password."""
+    verify_password(None, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

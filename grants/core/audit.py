@@ -1,7 +1,9 @@
 """The append-only audit trail: who did what to which object, when, and what changed.
 
 Every state change of the product calls `record()` inside the same transaction as the change,
-so the entry and the change land together or not at all. Entries are never updated or deleted:
+so the entry and the change land together or not at all. Each entry also names the organization
+and the program its object belongs to, when it has them: who may read an entry is decided from
+those two (grants.core.permissions.audit_entries_visible_to). Entries are never updated or deleted:
 the ORM refuses it here, and PostgreSQL refuses it with a trigger (see the first migration).
 """
 
@@ -24,6 +26,7 @@ class AuditEntry(db.Model):
     __table_args__ = (
         Index("ix_audit_entries_object", "object_type", "object_id"),
         Index("ix_audit_entries_organization", "organization_id", "occurred_at"),
+        Index("ix_audit_entries_program", "program_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +37,7 @@ class AuditEntry(db.Model):
     object_type: Mapped[str] = mapped_column(String(80))
     object_id: Mapped[str] = mapped_column(String(80))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="SET NULL"))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip_address: Mapped[str | None] = mapped_column(String(64))
 
@@ -76,11 +80,13 @@ def record(
     object_type: str | None = None,
     object_id: Any = None,
     organization_id: int | None = None,
+    program_id: int | None = None,
 ) -> AuditEntry:
     """Write one entry in the current transaction (flushed, not committed).
 
     `obj` names the object (its class name and primary key) unless `object_type` and
-    `object_id` are given; `actor` is the user who acted (None for the system).
+    `object_id` are given; `actor` is the user who acted (None for the system). The organization
+    and the program come from the object's `organization_id` and `program_id` unless given.
     """
     if obj is not None:
         if obj in db.session:
@@ -89,6 +95,8 @@ def record(
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
         if organization_id is None:
             organization_id = getattr(obj, "organization_id", None)
+        if program_id is None:
+            program_id = getattr(obj, "program_id", None)
     entry = AuditEntry(
         action=action,
         object_type=object_type or "",
@@ -96,6 +104,7 @@ def record(
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "email", None) or "system",
         organization_id=organization_id,
+        program_id=program_id,
         changes=_plain(changes or {}),
         ip_address=client_ip(),
     )
@@ -106,8 +115,8 @@ def record(
 
 def record_many(action: str, entries: list[dict[str, Any]], *, actor: Any = None) -> int:
     """`record()` for many objects at once (one INSERT): each entry gives `object_type`,
-    `object_id`, optional `organization_id` and `changes`. Used by bulk operations such as a yearly
-    indexation of thousands of grants."""
+    `object_id`, optional `organization_id`, `program_id` and `changes`. Used by bulk operations
+    such as a yearly indexation of thousands of grants."""
     if not entries:
         return 0
     now, ip = utcnow(), client_ip()
@@ -118,6 +127,7 @@ def record_many(action: str, entries: list[dict[str, Any]], *, actor: Any = None
             "object_type": entry["object_type"],
             "object_id": str(entry["object_id"]),
             "organization_id": entry.get("organization_id"),
+            "program_id": entry.get("program_id"),
             "actor_id": getattr(actor, "id", None),
             "actor_label": getattr(actor, "email", None) or "system",
             "changes": _plain(entry.get("changes") or {}),

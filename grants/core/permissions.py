@@ -13,8 +13,11 @@ from typing import Any, Protocol, TypeVar
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
+from grants.core.audit import AuditEntry
 from grants.core.roles import MemberRole, StaffRole
+from grants.core.security import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ATTR = "_grants_public"
@@ -51,7 +54,9 @@ def enforce_sign_in() -> Any:
     if view is not None and getattr(view, PUBLIC_ATTR, False):
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        # Come back here after signing in, when "here" is a page (a POST-only address is not).
+        target = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
+        return redirect(url_for("accounts.login", next=target))
     return None
 
 
@@ -62,6 +67,21 @@ def require_staff(*roles: StaffRole) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not is_staff(current_user, *roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def require(rule: Callable[[Any], bool]) -> Callable[[F], F]:
+    """Limit a view to the users a rule of this module lets in (403 for the others)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not rule(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -153,3 +173,69 @@ def can_review_request(user: Principal, program_id: int) -> bool:
 def can_sign_for_organization(user: Principal, organization_id: int) -> bool:
     """Accept an agreement on the organization's behalf: its account administrators."""
     return user.member_role(organization_id) is MemberRole.ACCOUNT_ADMIN
+
+
+# -- the audit trail and the outbox ---------------------------------------------------------------
+# What an organization reads of its own files' history: the steps of its requests, agreements and
+# installments, its profile and its members. Not the ministry's internal work on a file.
+ORGANIZATION_AUDIT_PREFIXES = (
+    "request.",
+    "agreement.",
+    "installment.",
+    "installments.",
+    "organization.",
+    "membership.",
+)
+MINISTRY_INTERNAL_ACTIONS = frozenset(
+    {
+        "request.assigned",  # who analyses the file
+        "request.scored",  # the assessment grid
+        "request.recommend",  # the officer's recommendation, before the decision
+        "request.reopen_review",
+        "envelope.overridden",  # budget authority's reasons
+    }
+)
+
+
+def can_read_audit_trail(user: Principal) -> bool:
+    """The journal page: staff, and organization members (who see only their own files)."""
+    return is_staff(user) or bool(getattr(user, "is_authenticated", False) and user.organization_ids())
+
+
+def audit_entries_visible_to(user: Principal) -> ColumnElement[bool]:
+    """The audit entries a user may read, as a WHERE clause on AuditEntry.
+
+    - administrators: every entry;
+    - program officers: the entries of their programs' files (requests, agreements, installments,
+      calls, envelopes, indexation runs), whatever their state, as they read those files;
+    - the coordination cell: the entries of every program's files, read-only, as it reads every
+      funding file (plan measure 13); not accounts, sign-ins or memberships;
+    - organization members: their organization's entries, except the ministry's internal work
+      (MINISTRY_INTERNAL_ACTIONS).
+    Anything else (accounts, sign-ins, CPI imports) stays with the administrators.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return false()
+    if is_admin(user):
+        return true()
+    allowed: list[ColumnElement[bool]] = []
+    roles = user.staff_roles()
+    if StaffRole.COORDINATION_CELL in roles:
+        allowed.append(AuditEntry.program_id.is_not(None))
+    elif StaffRole.PROGRAM_OFFICER in roles and user.officer_program_ids():
+        allowed.append(AuditEntry.program_id.in_(sorted(user.officer_program_ids())))
+    organization_ids = user.organization_ids()
+    if organization_ids:
+        allowed.append(
+            and_(
+                AuditEntry.organization_id.in_(sorted(organization_ids)),
+                or_(*(AuditEntry.action.startswith(prefix) for prefix in ORGANIZATION_AUDIT_PREFIXES)),
+                AuditEntry.action.not_in(sorted(MINISTRY_INTERNAL_ACTIONS)),
+            )
+        )
+    return or_(*allowed) if allowed else false()
+
+
+def can_read_outbox(user: Principal) -> bool:
+    """The sent emails (recipients, bodies of every program's messages): administrators only."""
+    return is_admin(user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -10,10 +11,12 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from grants.core.db import db
 from grants.core.i18n import SESSION_KEY
 from grants.core.permissions import public
+from grants.core.security import safe_next
 
 blueprint = Blueprint("core", __name__)
 
@@ -44,7 +47,11 @@ def healthz() -> tuple[dict[str, Any], int]:
 @blueprint.post("/language")
 @public
 def switch_language() -> Any:
-    """Switch between French and English; remembered in the session and, signed in, the profile."""
+    """Switch between French and English; remembered in the session and, signed in, the profile.
+
+    Goes back to the page the person was reading: the form's `next`, else the referring page,
+    when it is a page of this site that answers GET (a page shown after a form POST may not);
+    the home page otherwise."""
     language = request.form.get("language", "fr")
     if language not in current_app.config["LANGUAGES"]:
         language = "fr"
@@ -52,10 +59,33 @@ def switch_language() -> Any:
     if current_user.is_authenticated:
         current_user.preferred_language = language
         db.session.commit()
-    target = request.form.get("next") or url_for("home.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home.index")
-    return redirect(target)
+    for candidate in (request.form.get("next"), _referrer_path()):
+        target = safe_next(candidate)
+        if target is not None and _answers_get(target):
+            return redirect(target)
+    return redirect(url_for("home.index"))
+
+
+def _referrer_path() -> str | None:
+    """The path and query of the referring page, when it is a page of this site."""
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _answers_get(target: str) -> bool:
+    """Whether a GET of this path reaches a page (a POST-only address would answer 405)."""
+    adapter = current_app.url_map.bind(request.host, script_name=request.script_root or "/")
+    try:
+        adapter.match(unquote(urlsplit(target).path), method="GET")
+    except RequestRedirect:
+        return True  # e.g. a missing trailing slash: the redirect lands on a page
+    except HTTPException:
+        return False
+    return True
 
 
 @blueprint.app_errorhandler(HTTPException)

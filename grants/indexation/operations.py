@@ -274,6 +274,7 @@ def _audit_lines(run: IndexationRun, action: str, before: str, after: str, *, ac
         literal("Agreement", String),
         cast(lines.c.agreement_id, String),
         lines.c.organization_id,
+        literal(run.program_id, Integer),
         changes,
         literal(client_ip(), String),
     ).where(lines.c.run_id == run.id, lines.c.excluded_reason == "")
@@ -285,6 +286,7 @@ def _audit_lines(run: IndexationRun, action: str, before: str, after: str, *, ac
         "object_type",
         "object_id",
         "organization_id",
+        "program_id",
         "changes",
         "ip_address",
     ]

@@ -1,4 +1,5 @@
-"""What was sent to whom: the outbox, for ministry staff."""
+"""What was sent to whom: the outbox, for the system administrators (it holds every program's
+messages, with their contents)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ blueprint = Blueprint("notifications", __name__, url_prefix="/courriels")
 
 
 @blueprint.get("/")
-@permissions.require_staff()
+@permissions.require(permissions.can_read_outbox)
 def index() -> Any:
     status = request.args.get("statut") or ""
     address = (request.args.get("destinataire") or "").strip().lower()
@@ -30,7 +31,7 @@ def index() -> Any:
 
 
 @blueprint.get("/<int:message_id>")
-@permissions.require_staff()
+@permissions.require(permissions.can_read_outbox)
 def show(message_id: int) -> Any:
     message = db.session.get(OutboundEmail, message_id)
     permissions.ensure(message is not None)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from grants.accounts.forms import InvitationForm
 from grants.accounts.models import Membership
-from grants.accounts.operations import invite_member
+from grants.accounts.operations import AlreadyMember, invite_member, pending_invitations
 from grants.core import permissions
 from grants.core.db import db
 from grants.core.roles import MemberRole
@@ -75,12 +75,14 @@ def show(organization_id: int) -> Any:
     members = db.session.scalars(
         db.select(Membership).filter_by(organization_id=organization.id).order_by(Membership.id)
     ).all()
+    can_manage_members = permissions.can_manage_members(current_user, organization.id)
     return render_template(
         "organizations/show.html",
         organization=organization,
         members=members,
+        invitations=pending_invitations(organization.id) if can_manage_members else [],
         can_edit=permissions.can_edit_organization(current_user, organization.id),
-        can_manage_members=permissions.can_manage_members(current_user, organization.id),
+        can_manage_members=can_manage_members,
     )
 
 
@@ -164,17 +166,29 @@ def invite(organization_id: int) -> Any:
     organization = _load(organization_id, rule=permissions.can_manage_members)
     form = InvitationForm()
     if form.validate_on_submit():
-        invite_member(
-            organization.id,
-            organization.legal_name,
-            form.email.data,
-            MemberRole(form.role.data),
-            full_name=form.full_name.data or "",
-            language=form.language.data,
-            actor=current_user,
-        )
-        db.session.commit()
-        flash(_("L'invitation a été envoyée à %(email)s.", email=form.email.data), "success")
-        return redirect(url_for("organizations.show", organization_id=organization.id))
+        try:
+            invite_member(
+                organization.id,
+                organization.legal_name,
+                form.email.data,
+                MemberRole(form.role.data),
+                full_name=form.full_name.data or "",
+                language=form.language.data,
+                actor=current_user,
+            )
+        except AlreadyMember:
+            db.session.rollback()
+            form.email.errors = [_("Cette personne est déjà membre de l'organisme.")]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "L'invitation a été envoyée à %(email)s. La personne deviendra membre "
+                    "quand elle l'aura acceptée.",
+                    email=form.email.data,
+                ),
+                "success",
+            )
+            return redirect(url_for("organizations.show", organization_id=organization.id))
     status = 422 if request.method == "POST" else 200
     return render_template("organizations/invite.html", organization=organization, form=form), status

@@ -144,6 +144,7 @@ def check_commitment(
         actor=actor,
         object_type=None if object_for_audit is not None else "Program",
         object_id=None if object_for_audit is not None else program_id,
+        program_id=program_id,
         changes={
             "reason": reason,
             "overruns": [{"fiscal_year": str(y), "available": a, "asked": n} for y, a, n in overruns],

@@ -292,7 +292,13 @@ def _rebalance_chunk(
     year: FiscalYear, agreement_ids: list[int], *, actor: Any, reason: str, audit: bool
 ) -> int:
     rows = db.session.execute(
-        db.select(Installment.id, Installment.agreement_id, Installment.amount, Installment.status)
+        db.select(
+            Installment.id,
+            Installment.agreement_id,
+            Installment.program_id,
+            Installment.amount,
+            Installment.status,
+        )
         .where(
             Installment.agreement_id.in_(agreement_ids),
             Installment.fiscal_year == year,
@@ -328,6 +334,7 @@ def _rebalance_chunk(
                 {
                     "object_type": "Agreement",
                     "object_id": agreement_id,
+                    "program_id": existing[0].program_id if existing else None,
                     "changes": {"fiscal_year": str(year), "difference": difference, "reason": reason},
                 }
             )

@@ -70,6 +70,11 @@ class Program(Bilingual, db.Model):
     )
 
     @property
+    def program_id(self) -> int:
+        """A program belongs to itself: lets the audit trail and permissions treat it alike."""
+        return self.id
+
+    @property
     def kind_label(self) -> str:
         return ProgramKind(self.kind).label
 
