@@ -15,8 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import total_ordering
 
-from grants.core import clock
-
 START_MONTH = 4  # April
 _LABEL = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
 CENT = Decimal("0.01")
@@ -56,11 +54,6 @@ class FiscalYear:
         if second != first + 1:
             raise ValueError(f"the two years of a fiscal year follow each other: {text!r}")
         return cls(first)
-
-    @classmethod
-    def current(cls, today: date | None = None) -> FiscalYear:
-        """The fiscal year of `today`, by default the date in Quebec (grants.core.clock)."""
-        return cls.of(today or clock.today())
 
     # -- bounds and neighbours -----------------------------------------------------------------
     @property

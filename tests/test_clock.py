@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from grants.core import clock
+from grants.core.clock import current_fiscal_year
 from grants.core.db import db, utcnow
 from grants.core.formatting import long_date
 from grants.fiscal import FiscalYear
@@ -24,7 +25,7 @@ def test_dates_are_taken_in_quebec_not_on_server_utc_time():
         assert long_date(clock.now()) == "14 novembre 2030"
     with clock.frozen(LAST_NIGHT_OF_THE_YEAR):
         assert clock.today() == date(2030, 3, 31)
-        assert FiscalYear.current() == FiscalYear(2029)  # 2029-2030 until midnight in Quebec
+        assert current_fiscal_year() == FiscalYear(2029)  # 2029-2030 until midnight in Quebec
     assert clock.today(at=EVENING_IN_QUEBEC) == date(2030, 11, 14)
     assert clock.today(at=EVENING_IN_QUEBEC + timedelta(hours=3)) == date(2030, 11, 15)
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from config import TIME_ZONE as TIME_ZONE_NAME
+from grants.fiscal import FiscalYear
 
 TIME_ZONE = ZoneInfo(TIME_ZONE_NAME)
 """Quebec's time zone (America/Montreal unless the TIME_ZONE setting says otherwise)."""
@@ -38,6 +39,11 @@ def today(at: datetime | None = None) -> date:
     if moment.tzinfo is None:
         raise ValueError("a naive datetime has no time zone: the date in Quebec is unknown")
     return moment.astimezone(TIME_ZONE).date()
+
+
+def current_fiscal_year() -> FiscalYear:
+    """The fiscal year of today's date in Quebec."""
+    return FiscalYear.of(today())
 
 
 @contextmanager

@@ -11,10 +11,10 @@ from sqlalchemy.orm import selectinload
 
 from grants.accounts.models import Membership, User
 from grants.core.audit import AuditEntry
+from grants.core.clock import current_fiscal_year
 from grants.core.db import db
 from grants.core.permissions import public
 from grants.core.roles import StaffRole
-from grants.fiscal import FiscalYear
 from grants.notifications.models import EmailStatus, OutboundEmail
 from grants.organizations.models import Organization
 from grants.programs.models import Program
@@ -56,7 +56,7 @@ def _officer_home() -> Any:
         .options(selectinload(Program.envelopes))
         .order_by(Program.code)
     ).all()
-    return render_template("home/officer.html", programs=programs, current_year=FiscalYear.current())
+    return render_template("home/officer.html", programs=programs, current_year=current_fiscal_year())
 
 
 def _cell_home() -> Any:
@@ -88,7 +88,7 @@ def _cell_home() -> Any:
         axis_rows=axis_rows,
         programs=programs,
         plans=previous_plans,
-        current_year=FiscalYear.current(),
+        current_year=current_fiscal_year(),
     )
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from grants.agreements.models import Agreement
 from grants.core import permissions
+from grants.core.clock import current_fiscal_year
 from grants.core.db import db
 from grants.core.listing import csv_response, paginate_list, paginate_rows
 from grants.cpi.models import CpiSeries
@@ -86,7 +87,7 @@ def index() -> Any:
         programs=programs,
         rules={p.id: rule_of(p) for p in programs},
         runs=runs,
-        next_year=FiscalYear.current().next(),
+        next_year=current_fiscal_year().next(),
     )
 
 

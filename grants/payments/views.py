@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from grants.agreements.models import Agreement
 from grants.core import clock, permissions
+from grants.core.clock import current_fiscal_year
 from grants.core.db import db
 from grants.core.fields import read_amount
 from grants.core.listing import csv_response, paginate_rows
@@ -103,7 +104,7 @@ def index() -> Any:
         sort=PAYMENT_SORT.current(),
         programs=db.session.scalars(programs_query).all() if permissions.is_staff(current_user) else [],
         statuses=[s for s in InstallmentStatus if s is not InstallmentStatus.CANCELLED],
-        years=[FiscalYear.current() + offset for offset in range(-3, 5)],
+        years=[current_fiscal_year() + offset for offset in range(-3, 5)],
     )
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.core import permissions
+from grants.core.clock import current_fiscal_year
 from grants.core.db import db
 from grants.fiscal import FiscalYear
 from grants.programs.forms import EnvelopeForm
@@ -38,7 +39,7 @@ def show(code: str) -> Any:
         "programs/show.html",
         program=program,
         can_manage=permissions.can_manage_program(current_user, program.id),
-        current_year=FiscalYear.current(),
+        current_year=current_fiscal_year(),
     )
 
 
@@ -54,6 +55,6 @@ def envelopes(code: str) -> Any:
         flash(_("L'enveloppe %(year)s est enregistrée.", year=str(year)), "success")
         return redirect(url_for("programs.show", code=program.code))
     if not form.is_submitted():
-        form.fiscal_year.data = str(FiscalYear.current())
+        form.fiscal_year.data = str(current_fiscal_year())
     status = 422 if form.is_submitted() else 200
     return render_template("programs/envelopes.html", program=program, form=form), status

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from grants.calls.models import Call
 from grants.core.audit import diff, record
+from grants.core.clock import current_fiscal_year
 from grants.core.db import db, identity_of, to_money, utcnow
 from grants.core.formatting import money
 from grants.files.sniffing import AcceptedFile
@@ -171,7 +172,7 @@ def start_request(
     if existing is not None:
         return existing, False
     program = call.program
-    first = FiscalYear.current()
+    first = current_fiscal_year()
     funding_request = FundingRequest(
         organization_id=organization.id,
         program_id=program.id,

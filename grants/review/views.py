@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from grants.core import permissions
 from grants.core.audit import AuditEntry
+from grants.core.clock import current_fiscal_year
 from grants.core.db import db
 from grants.core.fields import read_amount
 from grants.core.listing import csv_response, paginate_rows
-from grants.fiscal import FiscalYear
 from grants.notifications.operations import officers_of_program
 from grants.payments.envelopes import EnvelopeExceeded, positions
 from grants.programs.models import Program
@@ -104,7 +104,7 @@ def queue() -> Any:
         regions=db.session.scalars(db.select(Region).order_by(Region.code)).all(),
         nations=db.session.scalars(db.select(Nation).order_by(Nation.name_fr)).all(),
         officers=_officers(program_ids),
-        years=[FiscalYear.current() + offset for offset in range(-3, 5)],
+        years=[current_fiscal_year() + offset for offset in range(-3, 5)],
     )
 
 
