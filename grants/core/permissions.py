@@ -147,6 +147,29 @@ def can_authorize_for_program(user: Principal, program_id: int) -> bool:
     )
 
 
+# -- which programs a list shows ------------------------------------------------------------------
+def visible_program_ids(user: Principal) -> frozenset[int] | None:
+    """The programs whose funding files (requests, reviews, agreements, payments, indexation) a
+    staff member sees in lists: `None` means every program — administrators, and the coordination
+    cell, which reads across programs without acting; an officer sees the programs assigned to
+    them; anyone else no program (organizations see their own files, filtered by organization)."""
+    if is_admin(user) or can_supervise_funding(user):
+        return None
+    if is_staff(user, StaffRole.PROGRAM_OFFICER):
+        return frozenset(user.officer_program_ids())
+    return frozenset()
+
+
+def program_filter(user: Principal, program_column: Any) -> ColumnElement[bool]:
+    """`visible_program_ids` as a WHERE clause on a query's program column."""
+    program_ids = visible_program_ids(user)
+    if program_ids is None:
+        return true()
+    if not program_ids:
+        return false()
+    return program_column.in_(program_ids)
+
+
 # -- funding files (requests, agreements, installments) ------------------------------------------
 def can_read_funding_file(user: Principal, organization_id: int, program_id: int) -> bool:
     """A request, its attachments, its agreement and its payments: the organization's members,
