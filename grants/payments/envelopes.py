@@ -1,28 +1,23 @@
-"""The envelope rule: a program may not commit more than its envelope for a fiscal year, unless
-an officer with delegated budget authority overrides it with a reason (audited).
+"""A program's envelope position per fiscal year: envelope, committed (grants.agreements.envelopes,
+where the envelope rule lives) and paid (the installments paid).
 
-Committed = the amounts of the program's agreements for that year (the live amounts, indexation
-included); paid = the installments paid. A year with no envelope set is not blocked: only the
-tranche of the current year is a commitment of the current year (CONVENTIONS.md).
+`EnvelopeExceeded` and `check_commitment` are the agreements' envelope rule, importable from here
+too for the callers written before it moved.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import func
 
-from grants.agreements.models import Agreement, AgreementYear
-from grants.core import permissions
-from grants.core.audit import record
+from grants.agreements.envelopes import EnvelopeExceeded as EnvelopeExceeded
+from grants.agreements.envelopes import check_commitment as check_commitment
+from grants.agreements.envelopes import committed_by_year, envelopes_by_year
 from grants.core.db import db
-from grants.core.formatting import money
 from grants.fiscal import FiscalYear
 from grants.payments.models import Installment, InstallmentStatus
-from grants.programs.models import ProgramEnvelope
 
 ZERO = Decimal("0.00")
 
@@ -48,29 +43,14 @@ def positions(
     program_id: int, years: list[FiscalYear], *, exclude_agreement_id: int | None = None
 ) -> dict[FiscalYear, EnvelopePosition]:
     """Envelope, committed and paid for several years of one program, in three grouped queries."""
-    starts = [y.start_year for y in years]
-    envelopes = dict(
-        db.session.execute(
-            db.select(ProgramEnvelope.fiscal_year, ProgramEnvelope.amount).where(
-                ProgramEnvelope.program_id == program_id, ProgramEnvelope.fiscal_year.in_(starts)
-            )
-        ).all()
-    )
-    committed_query = (
-        db.select(AgreementYear.fiscal_year, func.sum(AgreementYear.amount))
-        .join(Agreement, Agreement.id == AgreementYear.agreement_id)
-        .where(Agreement.program_id == program_id, AgreementYear.fiscal_year.in_(starts))
-        .group_by(AgreementYear.fiscal_year)
-    )
-    if exclude_agreement_id is not None:
-        committed_query = committed_query.where(Agreement.id != exclude_agreement_id)
-    committed = dict(db.session.execute(committed_query).all())
+    envelopes = envelopes_by_year(program_id, years)
+    committed = committed_by_year(program_id, years, exclude_agreement_id=exclude_agreement_id)
     paid = dict(
         db.session.execute(
             db.select(Installment.fiscal_year, func.sum(Installment.amount))
             .where(
                 Installment.program_id == program_id,
-                Installment.fiscal_year.in_(starts),
+                Installment.fiscal_year.in_([y.start_year for y in years]),
                 Installment.status == InstallmentStatus.PAID,
             )
             .group_by(Installment.fiscal_year)
@@ -81,72 +61,8 @@ def positions(
             program_id=program_id,
             fiscal_year=year,
             envelope=envelopes.get(year),
-            committed=Decimal(committed.get(year) or ZERO),
+            committed=committed[year],
             paid=Decimal(paid.get(year) or ZERO),
         )
         for year in years
     }
-
-
-def envelope_position(program_id: int, year: FiscalYear) -> EnvelopePosition:
-    return positions(program_id, [year])[year]
-
-
-class EnvelopeExceeded(Exception):
-    """Some years would go over the envelope; `overruns` lists (year, available, asked)."""
-
-    def __init__(self, overruns: list[tuple[FiscalYear, Decimal, Decimal]]) -> None:
-        super().__init__("envelope exceeded")
-        self.overruns = overruns
-
-    @property
-    def message(self) -> str:
-        parts = [
-            _(
-                "%(year)s : %(asked)s demandés, %(available)s disponibles",
-                year=str(year),
-                asked=money(asked),
-                available=money(available),
-            )
-            for year, available, asked in self.overruns
-        ]
-        return _(
-            "Cet engagement dépasse l'enveloppe du programme (%(details)s). Une personne ayant "
-            "l'autorisation budgétaire du programme peut passer outre en donnant un motif.",
-            details="; ".join(parts),
-        )
-
-
-def check_commitment(
-    program_id: int,
-    amounts: dict[FiscalYear, Decimal],
-    *,
-    override_reason: str = "",
-    actor: Any,
-    exclude_agreement_id: int | None = None,
-    object_for_audit: Any = None,
-) -> list[tuple[FiscalYear, Decimal, Decimal]]:
-    """Refuse (EnvelopeExceeded) a commitment over the envelope, unless overridden with authority."""
-    found = positions(program_id, sorted(amounts), exclude_agreement_id=exclude_agreement_id)
-    overruns = [
-        (year, position.available, amounts[year])
-        for year, position in found.items()
-        if position.available is not None and amounts[year] > position.available
-    ]
-    if not overruns:
-        return []
-    reason = (override_reason or "").strip()
-    if not reason or not permissions.can_authorize_for_program(actor, program_id):
-        raise EnvelopeExceeded(overruns)
-    record(
-        "envelope.overridden",
-        object_for_audit,
-        actor=actor,
-        object_type=None if object_for_audit is not None else "Program",
-        object_id=None if object_for_audit is not None else program_id,
-        changes={
-            "reason": reason,
-            "overruns": [{"fiscal_year": str(y), "available": a, "asked": n} for y, a, n in overruns],
-        },
-    )
-    return overruns
