@@ -301,3 +301,126 @@ def test_submission_approval_and_amendment_share_one_amount_rule():
     huge = {FiscalYear(2026): Decimal("1" + "0" * 39)}
     assert "plus grand montant permis" in review.approval_problems(pqlc, huge)["approved-2026"]
     assert "négatif" in review.approval_problems(pqlc, {FiscalYear(2026): Decimal("-5")})["approved-2026"]
+
+
+def test_set_indexed_amounts_changes_agreement_years_one_or_many_and_audits_them():
+    """The agreements operation indexation calls to change `agreement_years` (it writes no other
+    package's table itself): tuples or a SELECT, rounded to the cent, one audit entry per change."""
+    from sqlalchemy import literal, select
+
+    from grants.agreements.models import AgreementYear
+    from grants.agreements.operations import set_indexed_amounts
+    from tests.factories import agreement_in_force
+
+    first, officer = agreement_in_force(years=2)
+    second, _ = agreement_in_force(years=2)
+    year = FiscalYear(2027)
+    assert set_indexed_amounts([(first.id, year, Decimal("179200.004"))], actor=officer) == 1
+    db.session.commit()
+    assert first.year(year).amount == Decimal("179200.00")  # the loaded object reads the new amount
+
+    rows = select(
+        AgreementYear.agreement_id.label("agreement_id"),
+        AgreementYear.fiscal_year.label("fiscal_year"),
+        (AgreementYear.amount + literal(Decimal("1000.00"))).label("amount"),
+    ).where(AgreementYear.fiscal_year == year)
+    assert set_indexed_amounts(rows, actor=officer) == 2
+    db.session.commit()
+    db.session.expire_all()
+    amounts = {a.id: db.session.get(Agreement, a.id).year(year).amount for a in (first, second)}
+    assert amounts == {first.id: Decimal("180200.00"), second.id: Decimal("176000.00")}
+    assert db.session.get(Agreement, first.id).year(FiscalYear(2026)).amount == Decimal("175000.00")
+    entries = db.session.scalars(
+        db.select(AuditEntry).filter_by(action="agreement.indexed").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.object_id, e.changes["amount"]) for e in entries] == [
+        (str(first.id), ["175000.00", "179200.00"]),
+        (str(first.id), ["179200.00", "180200.00"]),
+        (str(second.id), ["175000.00", "176000.00"]),
+    ]
+    assert set_indexed_amounts([(second.id, year, Decimal("1.00"))], actor=officer, audit=False) == 1
+    assert db.session.query(AuditEntry).filter_by(action="agreement.indexed").count() == 3
+
+
+def test_agreements_announce_their_moments_and_payments_answer():
+    """Agreements import nothing from payments: the schedule, the installments dated at signature
+    and the terms' schedule come from payments' receivers of the agreements' signals."""
+    from grants.agreements import operations as agreements
+    from grants.agreements import signals
+    from grants.payments import receivers
+    from tests.factories import agreement_in_force
+
+    # Connected by importing grants.payments, as the web app, the CLI and the worker all do.
+    assert receivers.schedule_new_agreement in signals.agreement_created.receivers_for(object())
+    heard = []
+
+    def listen(agreement, **kwargs):
+        heard.append((agreement.number, kwargs["version"].number, kwargs["signed_on"]))
+
+    signals.agreement_in_force.connect(listen)
+    try:
+        agreement, officer = agreement_in_force(years=2)
+        agreements.amend(
+            agreement,
+            amounts={FiscalYear(2026): Decimal("175000.00"), FiscalYear(2027): Decimal("170000.00")},
+            end_date=agreement.end_date,
+            conditions="",
+            reason="Ajustement",
+            actor=officer,
+        )
+        agreements.accept(
+            agreement,
+            agreement.current,
+            actor=officer,
+            signatory_name="A",
+            signatory_title="B",
+            ip_address=None,
+        )
+        agreements.countersign(agreement, agreement.current, actor=officer)
+        db.session.commit()
+    finally:
+        signals.agreement_in_force.disconnect(listen)
+    assert [(number, version) for number, version, _ in heard] == [(agreement.number, 1)]  # once
+    schedule = agreement.current.terms["schedule"]
+    assert sum(Decimal(step["amount"]) for step in schedule) == Decimal("345000.00")
+
+
+def test_render_and_store_keeps_one_pdf_on_the_organizations_files():
+    from grants.files.documents import render_and_store
+
+    agreement, _ = approved()
+    stored = render_and_store(
+        "pdf/agreement.html",
+        name="essai.pdf",
+        organization_id=agreement.organization_id,
+        agreement=agreement,
+        version=agreement.current,
+        terms=agreement.current.terms,
+    )
+    assert (stored.original_name, stored.media_type) == ("essai.pdf", "application/pdf")
+    assert stored.organization_id == agreement.organization_id
+    assert agreement.number in pdf_text(read(stored))
+
+
+def test_an_amendment_that_extends_the_period_offers_the_new_year_and_keeps_what_was_typed(client, sign_in):
+    from tests.factories import agreement_in_force
+
+    agreement, officer = agreement_in_force(years=1)
+    sign_in(officer)
+    url = f"/conventions/{agreement.id}/avenant"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="amounts-0-amount"' in page and "2027-2028" not in page
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "version": str(agreement.version),
+            "end_date": "2028-03-31",
+            "reason": "Prolongation",
+            **amount_rows({"amount-2026": "abc"}),
+        },
+    )
+    page = normalize_spaces(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert 'value="abc"' in page and "Entrez un montant en dollars" in page
+    assert "2027-2028" in page  # the new year of the new period has its row

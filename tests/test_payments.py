@@ -272,3 +272,30 @@ def test_organizations_see_only_their_payments_and_officers_of_other_programs_ge
         other.post(f"/versements/{first.id}/action", data={"csrf_token": token, "event": "hold"}).status_code
         == 404
     )
+
+
+def test_a_schedule_line_with_a_bad_date_says_which_line_and_keeps_the_grid(client, sign_in):
+    agreement, officer = approved(years=1)
+    first, second = installments(2026)
+    sign_in(officer)
+    url = f"/versements/conventions/{agreement.id}/2026-2027"
+    page = client.get(url).get_data(as_text=True)
+    assert f'value="{first.id}"' in page and 'name="rows-3-amount"' in page  # two lines, two blank ones
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "rows-0-installment_id": str(first.id),
+            "rows-0-amount": "87 500",
+            "rows-0-trigger": "signature",
+            "rows-0-planned_date": "2026-04-01",
+            "rows-1-installment_id": str(second.id),
+            "rows-1-amount": "87 500",
+            "rows-1-trigger": "midyear_report",
+            "rows-1-planned_date": "31/11/2026",
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Ligne 2 : N&#39;est pas une date valide." in page and 'value="31/11/2026"' in page
+    assert not db.session.query(AuditEntry).filter_by(action="installments.edited").count()

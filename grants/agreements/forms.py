@@ -12,7 +12,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     StringField,
@@ -50,8 +49,11 @@ class CountersignForm(FlaskForm):
     version = VersionField()
 
 
-class YearAmountForm(Form):
+class YearAmountForm(FlaskForm):
     """One row of the amendment grid: a fiscal year (its start year) and its amount after the amendment."""
+
+    class Meta:
+        csrf = False  # a row of a grid: the grid's form carries the token
 
     fiscal_year = HiddenField()
     amount = MoneyField(_l("Montant ($)"), validators=[Optional()])

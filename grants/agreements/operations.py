@@ -312,7 +312,9 @@ def set_indexed_amounts(
     db.session.flush()
     if isinstance(rows, Select):
         return _set_amounts_from_select(rows, actor=actor, audit=audit)
-    rows = [(int(agreement_id), FiscalYear(year), round_cent(amount)) for agreement_id, year, amount in rows]
+    rows = [
+        (int(agreement_id), _fiscal_year(year), round_cent(amount)) for agreement_id, year, amount in rows
+    ]
     if not rows:
         return 0
     if audit:
@@ -346,11 +348,15 @@ def set_indexed_amounts(
     return result.rowcount
 
 
+def _fiscal_year(value: FiscalYear | int) -> FiscalYear:
+    return value if isinstance(value, FiscalYear) else FiscalYear(int(value))
+
+
 def _set_amounts_from_select(rows: Select, *, actor: Any, audit: bool) -> int:
     source = rows.subquery()
     if audit:
         found = db.session.execute(db.select(source.c.agreement_id, source.c.fiscal_year, source.c.amount))
-        _audit_indexed([(i, FiscalYear(y), round_cent(a)) for i, y, a in found], actor=actor)
+        _audit_indexed([(i, _fiscal_year(y), round_cent(a)) for i, y, a in found], actor=actor)
     result = db.session.execute(
         db.update(AgreementYear)
         .values(amount=source.c.amount)

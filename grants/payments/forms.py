@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -43,8 +42,11 @@ def _trigger_choices() -> list[tuple[str, str]]:
     return [(trigger.value, trigger.label) for trigger in InstallmentTrigger]
 
 
-class ScheduleRowForm(Form):
+class ScheduleRowForm(FlaskForm):
     """One installment of the grid; a row left without an amount is not kept."""
+
+    class Meta:
+        csrf = False  # a row of a grid: the grid's form carries the token
 
     installment_id = IdField()
     amount = MoneyField(_l("Montant ($)"), validators=[Optional()])
