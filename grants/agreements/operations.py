@@ -27,8 +27,8 @@ from grants.core.audit import record, record_many
 from grants.core.concurrency import optimistic
 from grants.core.db import db, utcnow
 from grants.core.money import round_cent
+from grants.files.documents import store_upload
 from grants.files.sniffing import AcceptedFile
-from grants.files.storage import store
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
 from grants.programs.rules import AmountLimits, amount_problem
@@ -159,13 +159,7 @@ def accept(
             "ip": ip_address,
         }
         if signed_file is not None:
-            stored = store(
-                signed_file.data,
-                original_name=signed_file.filename,
-                media_type=signed_file.media_type,
-                organization_id=agreement.organization_id,
-                uploaded_by=actor,
-            )
+            stored = store_upload(signed_file, organization_id=agreement.organization_id, actor=actor)
             version.signed_file_id = stored.id
             details["signed_file"] = signed_file.filename
         move_version(agreement, version, AgreementEvent.ACCEPT, actor=actor, **details)

@@ -20,6 +20,7 @@ from grants.agreements.workflow import AgreementTransitionRefused
 from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
+from grants.core.templating import label_filters
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.fiscal import FiscalYear
@@ -27,14 +28,7 @@ from grants.fiscal import FiscalYear
 blueprint = Blueprint("agreements", __name__, url_prefix="/conventions")
 
 
-@blueprint.app_template_filter("statement_label")
-def _statement_label(value: str) -> str:
-    return StatementType(value).label
-
-
-@blueprint.app_template_filter("report_kind_label")
-def _report_kind_label(value: str) -> str:
-    return ReportKind(value).label
+label_filters(blueprint, statement_label=StatementType, report_kind_label=ReportKind)
 
 
 def _load(agreement_id: int) -> Agreement:

@@ -17,6 +17,7 @@ from grants.core import clock, permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.listing import csv_response, paginate_rows
+from grants.core.templating import label_filters
 from grants.fiscal import FiscalYear
 from grants.payments import operations
 from grants.payments.forms import InstallmentActionForm, ScheduleForm
@@ -43,14 +44,7 @@ BLANK_ROWS = 2
 """Empty lines the schedule grid offers for new installments."""
 
 
-@blueprint.app_template_filter("trigger_label")
-def _trigger_label(value: str) -> str:
-    return InstallmentTrigger(value).label
-
-
-@blueprint.app_template_filter("installment_status_label")
-def _status_label(value: str) -> str:
-    return InstallmentStatus(value).label
+label_filters(blueprint, trigger_label=InstallmentTrigger, installment_status_label=InstallmentStatus)
 
 
 def offered_events(installment: Installment) -> list[InstallmentEvent]:
@@ -243,7 +237,7 @@ def _grid_errors(form: ScheduleForm) -> dict[str, str]:
     for number, row in enumerate(form.rows, start=1):
         found = [str(message) for field in row.form for message in field.errors]
         if found:
-            errors[row.form.amount.id] = _("Ligne %(n)s : %(message)s", n=number, message=" ".join(found))
+            errors[row.form.amount.id] = _("Ligne %(line)s : %(reason)s", line=number, reason=" ".join(found))
     return errors
 
 
