@@ -4,11 +4,13 @@ an officer with delegated budget authority overrides it with a reason (audited).
 Committed = the amounts of the program's agreements for that year (the live amounts, indexation
 included). A year with no envelope set is not blocked: only the tranche of the current year is a
 commitment of the current year (CONVENTIONS.md). Decisions (review) and amendments call
-`check_commitment`; the payment pages add what is paid (grants.payments.envelopes).
+`check_commitment`; the decision page shows `positions`. What is paid is payments' to tell
+(grants.payments.queries.program_totals).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +58,27 @@ def committed_by_year(
     return {year: Decimal(found.get(year) or ZERO) for year in years}
 
 
+@dataclass(frozen=True)
+class EnvelopePosition:
+    program_id: int
+    fiscal_year: FiscalYear
+    envelope: Decimal | None
+    committed: Decimal
+
+    @property
+    def available(self) -> Decimal | None:
+        return None if self.envelope is None else self.envelope - self.committed
+
+
+def positions(
+    program_id: int, years: list[FiscalYear], *, exclude_agreement_id: int | None = None
+) -> dict[FiscalYear, EnvelopePosition]:
+    """Envelope, committed and available for several years of one program, in two grouped queries."""
+    envelopes = envelopes_by_year(program_id, years)
+    committed = committed_by_year(program_id, years, exclude_agreement_id=exclude_agreement_id)
+    return {year: EnvelopePosition(program_id, year, envelopes.get(year), committed[year]) for year in years}
+
+
 class EnvelopeExceeded(Exception):
     """Some years would go over the envelope; `overruns` lists (year, available, asked)."""
 
@@ -91,13 +114,11 @@ def check_commitment(
     object_for_audit: Any = None,
 ) -> list[tuple[FiscalYear, Decimal, Decimal]]:
     """Refuse (EnvelopeExceeded) a commitment over the envelope, unless overridden with authority."""
-    years = sorted(amounts)
-    envelopes = envelopes_by_year(program_id, years)
-    committed = committed_by_year(program_id, years, exclude_agreement_id=exclude_agreement_id)
+    found = positions(program_id, sorted(amounts), exclude_agreement_id=exclude_agreement_id)
     overruns = [
-        (year, envelopes[year] - committed[year], amounts[year])
-        for year in years
-        if year in envelopes and amounts[year] > envelopes[year] - committed[year]
+        (year, position.available, amounts[year])
+        for year, position in found.items()
+        if position.available is not None and amounts[year] > position.available
     ]
     if not overruns:
         return []

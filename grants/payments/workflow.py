@@ -56,9 +56,6 @@ TRANSITIONS: dict[tuple[St, InstallmentEvent], St] = {
 }
 """A paid or cancelled installment never moves again."""
 
-OPEN_STATUSES = frozenset({St.SCHEDULED, St.AUTHORIZED, St.HELD})
-"""Money still to go out: neither paid nor cancelled."""
-
 ADJUSTABLE_STATUSES = frozenset({St.SCHEDULED, St.HELD})
 """An officer's edit or a rebalancing may still change these installments' amounts (or cancel them)."""
 
