@@ -424,3 +424,41 @@ def test_an_amendment_that_extends_the_period_offers_the_new_year_and_keeps_what
     assert response.status_code == 422
     assert 'value="abc"' in page and "Entrez un montant en dollars" in page
     assert "2027-2028" in page  # the new year of the new period has its row
+
+
+def test_who_may_do_what_to_an_agreement_combines_role_ownership_and_state():
+    from grants.core import permissions as p
+
+    organization = OrganizationFactory()
+    agreement, officer = approved(organization=organization)
+    signatory = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    reader = member(MemberRole.READ_ONLY, organization=organization)
+    cell = staff(StaffRole.COORDINATION_CELL)
+    other_officer = staff(StaffRole.PROGRAM_OFFICER, "HEBERGEMENT")
+    assert [
+        p.can_read_agreement(u, agreement) for u in (signatory, reader, cell, officer, other_officer)
+    ] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert p.can_sign_agreement_now(signatory, agreement) and not p.can_sign_agreement(reader, agreement)
+    assert p.can_countersign(officer, agreement) and not p.can_countersign_now(officer, agreement)
+    assert not any(p.can_amend_agreement(u, agreement) for u in (signatory, cell, other_officer))
+    installment = db.session.scalars(db.select(Installment)).first()
+    assert p.can_pay(officer, installment) and not p.can_pay(cell, installment)
+
+    from grants.agreements import operations as agreements
+
+    agreements.accept(
+        agreement,
+        agreement.current,
+        actor=signatory,
+        signatory_name="A",
+        signatory_title="B",
+        ip_address=None,
+    )
+    db.session.commit()
+    assert p.can_countersign_now(officer, agreement) and not p.can_sign_agreement_now(signatory, agreement)
