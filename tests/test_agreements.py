@@ -143,7 +143,7 @@ def test_a_read_only_member_cannot_accept_and_another_organization_gets_404(app,
             "accept-signatory_title": "Y",
         },
     )
-    assert response.status_code in (403, 404)
+    assert response.status_code == 404  # refusals answer 404, like an object one may not reach
     other = sign_in(member(MemberRole.ACCOUNT_ADMIN), target=app.test_client())
     for path in ("", "/versions/1.pdf"):
         assert other.get(url + path).status_code == 404
@@ -192,8 +192,7 @@ def test_an_amendment_is_a_new_version_and_keeps_the_first(client, sign_in):
             "end_date": "2028-03-31",
             "conditions": "Nouvelle condition",
             "reason": "Ajout d'un volet formation",
-            "amount-2026": "175 000",
-            "amount-2027": "160 000,50",
+            **amount_rows({"amount-2026": "175 000", "amount-2027": "160 000,50"}),
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -216,6 +215,15 @@ def test_an_amendment_is_a_new_version_and_keeps_the_first(client, sign_in):
     assert entry.changes["reason"] == "Ajout d'un volet formation"
 
 
+def amount_rows(amounts: dict[str, str]) -> dict[str, str]:
+    """The amendment grid's fields for {"amount-<year>": typed}, one row per fiscal year."""
+    rows = {}
+    for index, (name, typed) in enumerate(amounts.items()):
+        rows[f"amounts-{index}-fiscal_year"] = name.removeprefix("amount-")
+        rows[f"amounts-{index}-amount"] = typed
+    return rows
+
+
 def _amend(client, agreement, **amounts):
     url = f"/conventions/{agreement.id}/avenant"
     return client.post(
@@ -225,7 +233,7 @@ def _amend(client, agreement, **amounts):
             "version": str(agreement.version),
             "end_date": agreement.end_date.isoformat(),
             "reason": "Révision des montants",
-            **amounts,
+            **amount_rows(amounts),
         },
     )
 
@@ -249,7 +257,7 @@ def test_an_amendment_refuses_a_negative_annual_amount(client, sign_in):
     refused = {
         "-5": "ne peut pas être négatif",
         "200 000": "dépasse le maximum annuel de 175 000,00 $",
-        "1" + "0" * 39: "plus grand montant permis",
+        "1" + "0" * 39: "dépasse le maximum permis",
     }
     for typed, message in refused.items():
         response = _amend(client, agreement, **{"amount-2026": "175 000", "amount-2027": typed})
@@ -293,3 +301,164 @@ def test_submission_approval_and_amendment_share_one_amount_rule():
     huge = {FiscalYear(2026): Decimal("1" + "0" * 39)}
     assert "plus grand montant permis" in review.approval_problems(pqlc, huge)["approved-2026"]
     assert "négatif" in review.approval_problems(pqlc, {FiscalYear(2026): Decimal("-5")})["approved-2026"]
+
+
+def test_set_indexed_amounts_changes_agreement_years_one_or_many_and_audits_them():
+    """The agreements operation indexation calls to change `agreement_years` (it writes no other
+    package's table itself): tuples or a SELECT, rounded to the cent, one audit entry per change."""
+    from sqlalchemy import literal, select
+
+    from grants.agreements.models import AgreementYear
+    from grants.agreements.operations import set_indexed_amounts
+    from tests.factories import agreement_in_force
+
+    first, officer = agreement_in_force(years=2)
+    second, _ = agreement_in_force(years=2)
+    year = FiscalYear(2027)
+    assert set_indexed_amounts([(first.id, year, Decimal("179200.004"))], actor=officer) == 1
+    db.session.commit()
+    assert first.year(year).amount == Decimal("179200.00")  # the loaded object reads the new amount
+
+    rows = select(
+        AgreementYear.agreement_id.label("agreement_id"),
+        AgreementYear.fiscal_year.label("fiscal_year"),
+        (AgreementYear.amount + literal(Decimal("1000.00"))).label("amount"),
+    ).where(AgreementYear.fiscal_year == year)
+    assert set_indexed_amounts(rows, actor=officer) == 2
+    db.session.commit()
+    db.session.expire_all()
+    amounts = {a.id: db.session.get(Agreement, a.id).year(year).amount for a in (first, second)}
+    assert amounts == {first.id: Decimal("180200.00"), second.id: Decimal("176000.00")}
+    assert db.session.get(Agreement, first.id).year(FiscalYear(2026)).amount == Decimal("175000.00")
+    entries = db.session.scalars(
+        db.select(AuditEntry).filter_by(action="agreement.indexed").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.object_id, e.changes["amount"]) for e in entries] == [
+        (str(first.id), ["175000.00", "179200.00"]),
+        (str(first.id), ["179200.00", "180200.00"]),
+        (str(second.id), ["175000.00", "176000.00"]),
+    ]
+    assert set_indexed_amounts([(second.id, year, Decimal("1.00"))], actor=officer, audit=False) == 1
+    assert db.session.query(AuditEntry).filter_by(action="agreement.indexed").count() == 3
+
+
+def test_agreements_announce_their_moments_and_payments_answer():
+    """Agreements import nothing from payments: the schedule, the installments dated at signature
+    and the terms' schedule come from payments' receivers of the agreements' signals."""
+    from grants.agreements import operations as agreements
+    from grants.agreements import signals
+    from grants.payments import receivers
+    from tests.factories import agreement_in_force
+
+    # Connected by importing grants.payments, as the web app, the CLI and the worker all do.
+    assert receivers.schedule_new_agreement in signals.agreement_created.receivers_for(object())
+    heard = []
+
+    def listen(agreement, **kwargs):
+        heard.append((agreement.number, kwargs["version"].number, kwargs["signed_on"]))
+
+    signals.agreement_in_force.connect(listen)
+    try:
+        agreement, officer = agreement_in_force(years=2)
+        agreements.amend(
+            agreement,
+            amounts={FiscalYear(2026): Decimal("175000.00"), FiscalYear(2027): Decimal("170000.00")},
+            end_date=agreement.end_date,
+            conditions="",
+            reason="Ajustement",
+            actor=officer,
+        )
+        agreements.accept(
+            agreement,
+            agreement.current,
+            actor=officer,
+            signatory_name="A",
+            signatory_title="B",
+            ip_address=None,
+        )
+        agreements.countersign(agreement, agreement.current, actor=officer)
+        db.session.commit()
+    finally:
+        signals.agreement_in_force.disconnect(listen)
+    assert [(number, version) for number, version, _ in heard] == [(agreement.number, 1)]  # once
+    schedule = agreement.current.terms["schedule"]
+    assert sum(Decimal(step["amount"]) for step in schedule) == Decimal("345000.00")
+
+
+def test_render_and_store_keeps_one_pdf_on_the_organizations_files():
+    from grants.files.documents import render_and_store
+
+    agreement, _ = approved()
+    stored = render_and_store(
+        "pdf/agreement.html",
+        name="essai.pdf",
+        organization_id=agreement.organization_id,
+        agreement=agreement,
+        version=agreement.current,
+        terms=agreement.current.terms,
+    )
+    assert (stored.original_name, stored.media_type) == ("essai.pdf", "application/pdf")
+    assert stored.organization_id == agreement.organization_id
+    assert agreement.number in pdf_text(read(stored))
+
+
+def test_an_amendment_that_extends_the_period_offers_the_new_year_and_keeps_what_was_typed(client, sign_in):
+    from tests.factories import agreement_in_force
+
+    agreement, officer = agreement_in_force(years=1)
+    sign_in(officer)
+    url = f"/conventions/{agreement.id}/avenant"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="amounts-0-amount"' in page and "2027-2028" not in page
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "version": str(agreement.version),
+            "end_date": "2028-03-31",
+            "reason": "Prolongation",
+            **amount_rows({"amount-2026": "abc"}),
+        },
+    )
+    page = normalize_spaces(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert 'value="abc"' in page and "Entrez un montant en dollars" in page
+    assert "2027-2028" in page  # the new year of the new period has its row
+
+
+def test_who_may_do_what_to_an_agreement_combines_role_ownership_and_state():
+    from grants.core import permissions as p
+
+    organization = OrganizationFactory()
+    agreement, officer = approved(organization=organization)
+    signatory = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    reader = member(MemberRole.READ_ONLY, organization=organization)
+    cell = staff(StaffRole.COORDINATION_CELL)
+    other_officer = staff(StaffRole.PROGRAM_OFFICER, "HEBERGEMENT")
+    assert [
+        p.can_read_agreement(u, agreement) for u in (signatory, reader, cell, officer, other_officer)
+    ] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert p.can_sign_agreement_now(signatory, agreement) and not p.can_sign_agreement(reader, agreement)
+    assert p.can_countersign(officer, agreement) and not p.can_countersign_now(officer, agreement)
+    assert not any(p.can_amend_agreement(u, agreement) for u in (signatory, cell, other_officer))
+    installment = db.session.scalars(db.select(Installment)).first()
+    assert p.can_pay(officer, installment) and not p.can_pay(cell, installment)
+
+    from grants.agreements import operations as agreements
+
+    agreements.accept(
+        agreement,
+        agreement.current,
+        actor=signatory,
+        signatory_name="A",
+        signatory_title="B",
+        ip_address=None,
+    )
+    db.session.commit()
+    assert p.can_countersign_now(officer, agreement) and not p.can_sign_agreement_now(signatory, agreement)

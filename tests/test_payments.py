@@ -210,23 +210,25 @@ def test_a_schedule_that_does_not_add_up_is_refused_with_the_totals(client, sign
     token = csrf_token(client, url)
     rows = {
         "csrf_token": token,
-        "rows": "3",
-        "row-0-id": str(first.id),
-        "row-0-amount": "100 000",
-        "row-0-trigger": "signature",
-        "row-0-date": "2026-04-01",
-        "row-1-id": str(second.id),
-        "row-1-amount": "70 000",
-        "row-1-trigger": "midyear_report",
-        "row-1-date": "2026-11-30",
+        "rows-0-installment_id": str(first.id),
+        "rows-0-amount": "100 000",
+        "rows-0-trigger": "signature",
+        "rows-0-planned_date": "2026-04-01",
+        "rows-1-installment_id": str(second.id),
+        "rows-1-amount": "70 000",
+        "rows-1-trigger": "midyear_report",
+        "rows-1-planned_date": "2026-11-30",
+        "rows-2-installment_id": "",
+        "rows-2-amount": "",
+        "rows-2-trigger": "date",
+        "rows-2-planned_date": "",
     }
     response = client.post(url, data=rows)
     assert response.status_code == 422
     page = normalize_spaces(response.get_data(as_text=True))
     assert "170 000,00 $" in page and "175 000,00 $" in page
-    response = client.post(
-        url, data=rows | {"row-2-amount": "5 000", "row-2-trigger": "date", "row-2-date": "2027-03-01"}
-    )
+    assert 'value="100 000"' in page  # what was typed is kept
+    response = client.post(url, data=rows | {"rows-2-amount": "5 000", "rows-2-planned_date": "2027-03-01"})
     assert response.status_code == 302
     db.session.expire_all()
     amounts = [i.amount for i in installments(2026) if i.status != InstallmentStatus.CANCELLED]
@@ -270,3 +272,30 @@ def test_organizations_see_only_their_payments_and_officers_of_other_programs_ge
         other.post(f"/versements/{first.id}/action", data={"csrf_token": token, "event": "hold"}).status_code
         == 404
     )
+
+
+def test_a_schedule_line_with_a_bad_date_says_which_line_and_keeps_the_grid(client, sign_in):
+    agreement, officer = approved(years=1)
+    first, second = installments(2026)
+    sign_in(officer)
+    url = f"/versements/conventions/{agreement.id}/2026-2027"
+    page = client.get(url).get_data(as_text=True)
+    assert f'value="{first.id}"' in page and 'name="rows-3-amount"' in page  # two lines, two blank ones
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "rows-0-installment_id": str(first.id),
+            "rows-0-amount": "87 500",
+            "rows-0-trigger": "signature",
+            "rows-0-planned_date": "2026-04-01",
+            "rows-1-installment_id": str(second.id),
+            "rows-1-amount": "87 500",
+            "rows-1-trigger": "midyear_report",
+            "rows-1-planned_date": "31/11/2026",
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Ligne 2 : N&#39;est pas une date valide." in page and 'value="31/11/2026"' in page
+    assert not db.session.query(AuditEntry).filter_by(action="installments.edited").count()

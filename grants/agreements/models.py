@@ -9,46 +9,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grants.agreements.workflow import VERSIONS, AgreementEvent, AgreementStatus
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.enums import LabelledEnum
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
 from grants.programs.models import Program
 
 
-class AgreementStatus(StrEnum):
-    SENT = "sent"  # sent to the organization, waiting for its signatory
-    ACCEPTED = "accepted"  # accepted by the organization's authorized signatory
-    COUNTERSIGNED = "countersigned"  # signed by the ministry: in force
-    SUPERSEDED = "superseded"  # replaced by a later version (amendment)
-
-    @property
-    def label(self) -> str:
-        return str(AGREEMENT_STATUS_LABELS[self])
-
-
-AGREEMENT_STATUS_LABELS = {
-    AgreementStatus.SENT: _l("Envoyée à l'organisme"),
-    AgreementStatus.ACCEPTED: _l("Acceptée par l'organisme"),
-    AgreementStatus.COUNTERSIGNED: _l("Contresignée (en vigueur)"),
-    AgreementStatus.SUPERSEDED: _l("Remplacée par un avenant"),
-}
-
-
-class VersionKind(StrEnum):
-    ORIGINAL = "original"
-    AMENDMENT = "amendment"
-
-    @property
-    def label(self) -> str:
-        return str(_l("Convention initiale") if self is VersionKind.ORIGINAL else _l("Avenant"))
+class VersionKind(LabelledEnum):
+    ORIGINAL = "original", _l("Convention initiale")
+    AMENDMENT = "amendment", _l("Avenant")
 
 
 class Agreement(db.Model):
@@ -66,6 +44,8 @@ class Agreement(db.Model):
     conditions: Mapped[str] = mapped_column(Text, default="")
     indexed: Mapped[bool] = mapped_column(default=False)
     status: Mapped[AgreementStatus] = mapped_column(String(20), default=AgreementStatus.SENT, index=True)
+    """Its current (latest) version's status, kept in a column for lists and queries; written only by
+    grants.agreements.workflow.move_version (a direct assignment raises StatusWriteRefused)."""
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -95,6 +75,16 @@ class Agreement(db.Model):
         """Signed by the organization and countersigned by the ministry: some version is in force
         (an amendment waiting for signatures leaves the earlier version in force)."""
         return any(v.status == AgreementStatus.COUNTERSIGNED for v in self.versions)
+
+    @property
+    def awaiting_signature(self) -> bool:
+        """The current version waits for the organization's signatory (its workflow allows ACCEPT)."""
+        return VERSIONS.can(self.current, AgreementEvent.ACCEPT)
+
+    @property
+    def awaiting_countersignature(self) -> bool:
+        """The current version is accepted and waits for the ministry (its workflow allows COUNTERSIGN)."""
+        return VERSIONS.can(self.current, AgreementEvent.COUNTERSIGN)
 
     @property
     def total(self) -> Decimal:
@@ -156,3 +146,8 @@ class AgreementVersion(db.Model):
     @property
     def kind_label(self) -> str:
         return VersionKind(self.kind).label
+
+
+# A status changes only through the version workflow (grants.agreements.workflow.move_version).
+VERSIONS.guard(AgreementVersion.status)
+VERSIONS.guard(Agreement.status)

@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from grants.core.enums import LabelledEnum
 from grants.fiscal import FiscalYear
 from grants.programs.models import ProgramKind
 
@@ -34,20 +34,10 @@ REVIEW_THRESHOLD = Decimal("50000")
 MIDYEAR_END = (9, 30)  # a mid-year report covers the fiscal year up to 30 September
 
 
-class StatementType(StrEnum):
-    AUDIT = "audit"
-    REVIEW = "review"
-    COMPILATION = "compilation"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                StatementType.AUDIT: _l("états financiers audités"),
-                StatementType.REVIEW: _l("états financiers avec mission d'examen"),
-                StatementType.COMPILATION: _l("états financiers avec mission de compilation"),
-            }[self]
-        )
+class StatementType(LabelledEnum):
+    AUDIT = "audit", _l("états financiers audités")
+    REVIEW = "review", _l("états financiers avec mission d'examen")
+    COMPILATION = "compilation", _l("états financiers avec mission de compilation")
 
 
 def statement_type(annual_amount: Decimal) -> StatementType:
@@ -59,21 +49,10 @@ def statement_type(annual_amount: Decimal) -> StatementType:
     return StatementType.COMPILATION
 
 
-class ReportKind(StrEnum):
-    MIDYEAR = "midyear"  # rapport d'étape
-    ANNUAL = "annual"  # rapport annuel et états financiers
-    FINAL = "final"  # rapport final (the last report of a call-for-projects grant)
-
-    @property
-    def label(self) -> str:
-        return str(REPORT_KIND_LABELS[self])
-
-
-REPORT_KIND_LABELS = {
-    ReportKind.MIDYEAR: _l("Rapport d'étape"),
-    ReportKind.ANNUAL: _l("Rapport annuel et états financiers"),
-    ReportKind.FINAL: _l("Rapport final et états financiers"),
-}
+class ReportKind(LabelledEnum):
+    MIDYEAR = "midyear", _l("Rapport d'étape")
+    ANNUAL = "annual", _l("Rapport annuel et états financiers")
+    FINAL = "final", _l("Rapport final et états financiers")  # the last one of a call for projects
 
 
 @dataclass(frozen=True)

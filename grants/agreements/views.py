@@ -1,9 +1,9 @@
-"""Agreement pages: the list, an agreement with its versions, PDFs and schedule, acceptance by the
-organization's signatory, countersignature by the ministry, and amendments."""
+"""Agreement pages: the list, an agreement with its versions and PDFs (and the sections other
+packages add: amounts, indexation, schedule), acceptance by the organization's signatory,
+countersignature by the ministry, and amendments."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -11,41 +11,42 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from grants.agreements import operations
-from grants.agreements.forms import AcceptForm, AmendmentForm
-from grants.agreements.models import Agreement, AgreementStatus, AgreementVersion
+from grants.agreements import operations, signals
+from grants.agreements.envelopes import EnvelopeExceeded
+from grants.agreements.forms import AcceptForm, AmendmentForm, CountersignForm
+from grants.agreements.models import Agreement, AgreementVersion
 from grants.agreements.obligations import ReportKind, StatementType, reports_of
 from grants.agreements.workflow import AgreementTransitionRefused
 from grants.core import permissions
+from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
-from grants.core.fields import read_amount
+from grants.core.templating import label_filters
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.fiscal import FiscalYear
-from grants.payments.envelopes import EnvelopeExceeded
-from grants.payments.queries import agreement_totals
 
 blueprint = Blueprint("agreements", __name__, url_prefix="/conventions")
 
 
-@blueprint.app_template_filter("statement_label")
-def _statement_label(value: str) -> str:
-    return StatementType(value).label
-
-
-@blueprint.app_template_filter("report_kind_label")
-def _report_kind_label(value: str) -> str:
-    return ReportKind(value).label
+label_filters(blueprint, statement_label=StatementType, report_kind_label=ReportKind)
 
 
 def _load(agreement_id: int) -> Agreement:
     """The one place an agreement is loaded: 404 unless the user may see its file."""
     agreement = db.session.get(Agreement, agreement_id)
-    permissions.ensure(
-        agreement is not None
-        and permissions.can_read_funding_file(current_user, agreement.organization_id, agreement.program_id)
-    )
+    permissions.ensure(permissions.can_read_agreement(current_user, agreement))
     return agreement  # type: ignore[return-value]
+
+
+def _back(agreement: Agreement) -> Any:
+    return redirect(url_for("agreements.show", agreement_id=agreement.id))
+
+
+def _refused(agreement: Agreement, message: str) -> Any:
+    """A move the workflow refused, or a change made meanwhile: say why, show the current state."""
+    db.session.rollback()
+    flash(message, "error")
+    return _back(agreement), 303
 
 
 @blueprint.get("/")
@@ -69,27 +70,18 @@ def _render(
     status: int = 200,
     errors: dict | None = None,
 ) -> Any:
-    from grants.indexation.operations import applied_lines_of
-    from grants.payments.operations import installments_of
-
-    version = agreement.current
-    form = accept_form or AcceptForm(prefix="accept")
-    if not form.is_submitted():
-        form.version.data = str(agreement.version)
+    sections = signals.collect(signals.agreement_page, agreement, user=current_user)
     return render_template(
         "agreements/show.html",
         agreement=agreement,
-        version=version,
-        accept_form=form,
-        installments=installments_of(agreement.id),
+        version=agreement.current,
+        accept_form=accept_form or AcceptForm(prefix="accept", version=agreement.version),
+        countersign_form=CountersignForm(formdata=None, version=agreement.version),
+        sections=sorted((s for found in sections for s in found), key=lambda s: s.order),
         reports=reports_of(agreement),
-        indexations=applied_lines_of(agreement.id),
-        totals=agreement_totals(agreement.id),
-        can_sign=permissions.can_sign_for_organization(current_user, agreement.organization_id)
-        and version.status == AgreementStatus.SENT,
-        can_countersign=permissions.can_manage_program(current_user, agreement.program_id)
-        and version.status == AgreementStatus.ACCEPTED,
-        can_manage=permissions.can_manage_program(current_user, agreement.program_id),
+        can_sign=permissions.can_sign_agreement_now(current_user, agreement),
+        can_countersign=permissions.can_countersign_now(current_user, agreement),
+        can_amend=permissions.can_amend_agreement(current_user, agreement),
         errors=errors or {},
     ), status
 
@@ -99,18 +91,20 @@ def show(agreement_id: int) -> Any:
     return _render(_load(agreement_id))
 
 
+def _version(agreement: Agreement, number: int) -> AgreementVersion | None:
+    return next((v for v in agreement.versions if v.number == number), None)
+
+
 @blueprint.get("/<int:agreement_id>/versions/<int:number>.pdf")
 def pdf(agreement_id: int, number: int) -> Any:
-    agreement = _load(agreement_id)
-    version = next((v for v in agreement.versions if v.number == number), None)
+    version = _version(_load(agreement_id), number)
     permissions.ensure(version is not None and version.pdf is not None)
     return download(version.pdf, inline=True)
 
 
 @blueprint.get("/<int:agreement_id>/versions/<int:number>/signee.pdf")
 def signed_pdf(agreement_id: int, number: int) -> Any:
-    agreement = _load(agreement_id)
-    version = next((v for v in agreement.versions if v.number == number), None)
+    version = _version(_load(agreement_id), number)
     permissions.ensure(version is not None and version.signed_file is not None)
     return download(version.signed_file)
 
@@ -118,7 +112,7 @@ def signed_pdf(agreement_id: int, number: int) -> Any:
 @blueprint.post("/<int:agreement_id>/accepter")
 def accept(agreement_id: int) -> Any:
     agreement = _load(agreement_id)
-    permissions.ensure(permissions.can_sign_for_organization(current_user, agreement.organization_id))
+    permissions.ensure(permissions.can_sign_agreement(current_user, agreement))
     form = AcceptForm(prefix="accept")
     errors: dict[str, str] = {}
     signed = None
@@ -148,100 +142,99 @@ def accept(agreement_id: int) -> Any:
             signatory_title=form.signatory_title.data,
             ip_address=request.remote_addr,
             signed_file=signed,
-            expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+            expected_version=form.version.data,
         )
         db.session.commit()
-    except AgreementTransitionRefused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("agreements.show", agreement_id=agreement_id)), 303
-    except operations.ConcurrentChange:
-        db.session.rollback()
-        flash(_("Cette convention a changé entre-temps : relisez-la avant de l'accepter."), "error")
-        return redirect(url_for("agreements.show", agreement_id=agreement_id)), 303
+    except (AgreementTransitionRefused, ConcurrentChange) as refusal:
+        return _refused(agreement, refusal.message)
     flash(_("La convention est acceptée. Le ministère la contresignera."), "success")
-    return redirect(url_for("agreements.show", agreement_id=agreement_id))
+    return _back(agreement)
 
 
 @blueprint.post("/<int:agreement_id>/contresigner")
 def countersign(agreement_id: int) -> Any:
     agreement = _load(agreement_id)
-    permissions.ensure(permissions.can_manage_program(current_user, agreement.program_id))
-    from flask_wtf.csrf import validate_csrf
-
-    validate_csrf(request.form.get("csrf_token"))
-    version_field = request.form.get("version", "")
+    permissions.ensure(permissions.can_countersign(current_user, agreement))
+    form = CountersignForm()
+    if not form.validate():
+        return _refused(agreement, _("Le formulaire a expiré. Envoyez-le de nouveau."))
     try:
         operations.countersign(
-            agreement,
-            agreement.current,
-            actor=current_user,
-            expected_version=int(version_field) if version_field.isdigit() else None,
+            agreement, agreement.current, actor=current_user, expected_version=form.version.data
         )
         db.session.commit()
-    except AgreementTransitionRefused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("agreements.show", agreement_id=agreement_id)), 303
-    except operations.ConcurrentChange:
-        db.session.rollback()
-        flash(_("Cette convention a changé entre-temps : vérifiez-la avant de la contresigner."), "error")
-        return redirect(url_for("agreements.show", agreement_id=agreement_id)), 303
+    except (AgreementTransitionRefused, ConcurrentChange) as refusal:
+        return _refused(agreement, refusal.message)
     flash(_("La convention est contresignée : elle est en vigueur."), "success")
-    return redirect(url_for("agreements.show", agreement_id=agreement_id))
+    return _back(agreement)
 
 
 @blueprint.route("/<int:agreement_id>/avenant", methods=["GET", "POST"])
 def amend(agreement_id: int) -> Any:
     agreement = _load(agreement_id)
-    permissions.ensure(permissions.can_manage_program(current_user, agreement.program_id))
-    form = AmendmentForm()
-    years = _amendment_years(agreement, form.end_date.data if form.is_submitted() else None)
-    raw = {f"amount-{y.start_year}": request.form.get(f"amount-{y.start_year}", "") for y in years}
-    errors: dict[str, str] = {}
+    permissions.ensure(permissions.can_amend_agreement(current_user, agreement))
     if request.method == "GET":
-        form.end_date.data, form.conditions.data = agreement.end_date, agreement.conditions
-        form.version.data = str(agreement.version)
-        raw = {
-            f"amount-{y.fiscal_year.start_year}": f"{y.amount:.2f}".replace(".", ",") for y in agreement.years
-        }
-    elif form.validate():
-        amounts = {}
-        for year in years:
-            amount = read_amount(raw, f"amount-{year.start_year}", errors)
-            amounts[year] = amount if amount is not None else Decimal("0.00")
-        if form.end_date.data < agreement.start_date:
-            errors["end_date"] = _("La date de fin doit suivre le début de la convention.")
-        if not errors:
-            try:
-                version = operations.amend(
-                    agreement,
-                    amounts=amounts,
-                    end_date=form.end_date.data,
-                    conditions=form.conditions.data or "",
-                    reason=form.reason.data,
-                    actor=current_user,
-                    override_reason=form.override_reason.data or "",
-                    expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
-                )
-                db.session.commit()
-            except operations.AmendmentInvalid as invalid:
-                db.session.rollback()
-                errors.update(invalid.errors)
-            except EnvelopeExceeded as exceeded:
-                db.session.rollback()
-                errors["override_reason"] = exceeded.message
-            except operations.ConcurrentChange:
-                db.session.rollback()
-                errors["version"] = _("Cette convention a changé entre-temps : rechargez la page.")
-            else:
-                flash(_("L'avenant n° %(n)s est envoyé à l'organisme.", n=version.number - 1), "success")
-                return redirect(url_for("agreements.show", agreement_id=agreement_id))
-    else:
-        errors.update({k: " ".join(map(str, v)) for k, v in form.errors.items()})
+        form = AmendmentForm(
+            formdata=None,
+            version=agreement.version,
+            end_date=agreement.end_date,
+            conditions=agreement.conditions,
+            amounts=[
+                {"fiscal_year": str(y.fiscal_year.start_year), "amount": y.amount} for y in agreement.years
+            ],
+        )
+        return _render_amendment(agreement, form, {}, status=200)
+    form = AmendmentForm()
+    form.validate()
+    errors = {name: " ".join(map(str, found)) for name, found in form.errors.items() if name != "amounts"}
+    if form.end_date.data and form.end_date.data < agreement.start_date:
+        errors["end_date"] = _("La date de fin doit suivre le début de la convention.")
+    years = _amendment_years(agreement, form.end_date.data)
+    if not errors and not any(row.form.amount.errors for _, row in form.rows_for(years)):
+        try:
+            version = operations.amend(
+                agreement,
+                amounts=form.amounts_by_year(years),
+                end_date=form.end_date.data,
+                conditions=form.conditions.data or "",
+                reason=form.reason.data,
+                actor=current_user,
+                override_reason=form.override_reason.data or "",
+                expected_version=form.version.data,
+            )
+            db.session.commit()
+        except operations.AmendmentInvalid as invalid:
+            db.session.rollback()
+            errors.update(invalid.errors)
+        except EnvelopeExceeded as exceeded:
+            db.session.rollback()
+            errors["override_reason"] = exceeded.message
+        except ConcurrentChange as change:
+            db.session.rollback()
+            errors["version"] = change.message
+        else:
+            flash(_("L'avenant n° %(n)s est envoyé à l'organisme.", n=version.number - 1), "success")
+            return _back(agreement)
+    return _render_amendment(_load(agreement_id), form, errors, status=422)
+
+
+def _render_amendment(
+    agreement: Agreement, form: AmendmentForm, errors: dict[str, str], *, status: int
+) -> Any:
+    """The amendment page: one row per fiscal year of the (new) period, each with its message;
+    the summary links every message to its field."""
+    rows = form.rows_for(_amendment_years(agreement, form.end_date.data))
+    summary: dict[str, str] = {}
+    for year, row in rows:
+        amount = row.form.amount
+        message = errors.pop(operations.amount_field(year), None)
+        if message:
+            amount.errors = [*amount.errors, message]
+        if amount.errors:
+            summary[amount.id] = " ".join(map(str, amount.errors))
     return render_template(
-        "agreements/amend.html", agreement=_load(agreement_id), form=form, years=years, raw=raw, errors=errors
-    ), 422 if request.method == "POST" else 200
+        "agreements/amend.html", agreement=agreement, form=form, rows=rows, errors=errors | summary
+    ), status
 
 
 def _amendment_years(agreement: Agreement, end_date: Any) -> list[FiscalYear]:
@@ -251,4 +244,4 @@ def _amendment_years(agreement: Agreement, end_date: Any) -> list[FiscalYear]:
 
 @blueprint.app_template_global("version_of")
 def version_of(agreement: Agreement, number: int) -> AgreementVersion | None:
-    return next((v for v in agreement.versions if v.number == number), None)
+    return _version(agreement, number)

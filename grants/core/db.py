@@ -13,6 +13,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from grants.core import clock
+from grants.core.money import round_cent
 from grants.fiscal import FiscalYear
 
 NAMING_CONVENTION = {
@@ -83,10 +84,8 @@ class FiscalYearType(TypeDecorator[FiscalYear]):
 
 
 def to_money(value: Any) -> Decimal:
-    """Read a user or file amount as a Decimal rounded half-up to the cent."""
-    from decimal import ROUND_HALF_UP
-
-    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    """Read a user or file amount as a Decimal rounded half-up to the cent (`core.money.round_cent`)."""
+    return round_cent(value)
 
 
 @event.listens_for(Engine, "connect")

@@ -262,3 +262,62 @@ def audit_entries_visible_to(user: Principal) -> ColumnElement[bool]:
 def can_read_outbox(user: Principal) -> bool:
     """The sent emails (recipients, bodies of every program's messages): administrators only."""
     return is_admin(user)
+
+
+# == agreements and payments ======================================================================
+# Who may do what to an agreement or an installment. Objects are read duck-typed (an `Agreement`
+# has `organization_id`, `program_id` and the workflow's predicates `awaiting_signature`,
+# `awaiting_countersignature`; an `Installment` has `program_id`), so core imports no feature.
+# A route checks the role and ownership (`can_sign_agreement`, `can_countersign`, ...; a refusal
+# answers 404) and leaves the state to the workflow, whose refusal says why in words (a stale page,
+# a double click); what a page offers (`can_sign_agreement_now`, ...) adds the state.
+def can_read_agreement(user: Principal, agreement: Any) -> bool:
+    """An agreement, its PDFs and its schedule: whoever may read its funding file."""
+    return agreement is not None and can_read_funding_file(
+        user, agreement.organization_id, agreement.program_id
+    )
+
+
+def can_sign_agreement(user: Principal, agreement: Any) -> bool:
+    """Accept the agreement for the organization (in the app or by a signed PDF): its account
+    administrators."""
+    return can_sign_for_organization(user, agreement.organization_id)
+
+
+def can_sign_agreement_now(user: Principal, agreement: Any) -> bool:
+    """The page offers acceptance: a signatory, and the current version waits for one."""
+    return can_sign_agreement(user, agreement) and agreement.awaiting_signature
+
+
+def can_countersign(user: Principal, agreement: Any) -> bool:
+    """Countersign for the ministry: the program's officers."""
+    return can_manage_program(user, agreement.program_id)
+
+
+def can_countersign_now(user: Principal, agreement: Any) -> bool:
+    """The page offers countersignature: an officer, and the current version is accepted."""
+    return can_countersign(user, agreement) and agreement.awaiting_countersignature
+
+
+def can_amend_agreement(user: Principal, agreement: Any) -> bool:
+    """Prepare an amendment (amounts, end date, conditions): the program's officers."""
+    return can_manage_program(user, agreement.program_id)
+
+
+def can_edit_schedule(user: Principal, agreement: Any) -> bool:
+    """Change a fiscal year's installments: the program's officers."""
+    return can_manage_program(user, agreement.program_id)
+
+
+def can_pay(user: Principal, installment: Any) -> bool:
+    """Authorize, pay, hold or release an installment: the program's officers (whether the move is
+    allowed now is the installment workflow's answer)."""
+    return installment is not None and can_manage_program(user, installment.program_id)
+
+
+def can_see_program_payments(user: Principal, program: Any) -> bool:
+    """A program's envelope, commitments and payments by year: its officers and the coordination cell."""
+    return program is not None and (can_manage_program(user, program.id) or can_supervise_funding(user))
+
+
+# == end of agreements and payments ===============================================================

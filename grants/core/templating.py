@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_login import current_user
 
 from grants.core import permissions
@@ -19,6 +19,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_context)
     app.jinja_env.globals["absolute_url"] = absolute_url
+
+
+def label_filters(blueprint: Blueprint, **enums: Any) -> None:
+    """Register one filter per enum that shows a stored value in words: `label_filters(blueprint,
+    trigger_label=InstallmentTrigger)` makes `value|trigger_label` read `InstallmentTrigger(value).label`."""
+    for name, enum in enums.items():
+        blueprint.add_app_template_filter(lambda value, enum=enum: enum(value).label, name)
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:

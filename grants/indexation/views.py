@@ -9,7 +9,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from grants.agreements import signals as agreement_signals
 from grants.agreements.models import Agreement
 from grants.core import permissions
 from grants.core.clock import current_fiscal_year
@@ -352,3 +354,16 @@ def _rate_problems(rule: IndexationRule | None) -> dict[int, str]:
     if rule is None or rule.id is None:
         return {}
     return {f.id: problem for f in rule.fixed_rates if (problem := rate_problem(f.percent)) is not None}
+
+
+# -- the agreement page's indexation section (grants.agreements.signals.agreement_page) ----------
+@agreement_signals.agreement_page.connect
+def agreement_section(agreement: Agreement, **_: Any) -> list[agreement_signals.PageSection]:
+    """An indexed agreement's page shows, for each fiscal year, the amount granted, the rate
+    applied, the indexed amount and the notice; agreements themselves know nothing of indexation."""
+    if not agreement.indexed:
+        return []
+    lines = {line.run.fiscal_year: line for line in operations.applied_lines_of(agreement.id)}
+    rows = [(year, lines.get(year.fiscal_year)) for year in agreement.years]
+    html = render_template("indexation/_agreement_indexation.html", rows=rows)
+    return [agreement_signals.PageSection(20, Markup(html))]

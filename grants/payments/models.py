@@ -16,53 +16,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.agreements.models import Agreement
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.enums import LabelledEnum
 from grants.fiscal import FiscalYear
+from grants.payments.workflow import ADJUSTABLE_STATUSES, INSTALLMENTS, InstallmentStatus
 
 
-class InstallmentTrigger(StrEnum):
+class InstallmentTrigger(LabelledEnum):
     """What releases an installment (the program's payment plan names these)."""
 
-    SIGNATURE = "signature"  # at signature (first year)
-    YEAR_START = "year_start"  # at the start of the fiscal year
-    MIDYEAR_REPORT = "midyear_report"  # once the mid-year report is accepted
-    ANNUAL_REPORT = "annual_report"  # once the annual report is accepted
-    FINAL_REPORT = "final_report"  # once the final report is accepted
-    DATE = "date"  # on a date the officer set
-
-    @property
-    def label(self) -> str:
-        return str(TRIGGER_LABELS[self])
-
-
-TRIGGER_LABELS = {
-    InstallmentTrigger.SIGNATURE: _l("À la signature"),
-    InstallmentTrigger.YEAR_START: _l("Au début de l'exercice"),
-    InstallmentTrigger.MIDYEAR_REPORT: _l("Après acceptation du rapport d'étape"),
-    InstallmentTrigger.ANNUAL_REPORT: _l("Après acceptation du rapport annuel"),
-    InstallmentTrigger.FINAL_REPORT: _l("Après acceptation du rapport final"),
-    InstallmentTrigger.DATE: _l("À la date prévue"),
-}
-
-
-class InstallmentStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    AUTHORIZED = "authorized"
-    HELD = "held"
-    PAID = "paid"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return str(INSTALLMENT_STATUS_LABELS[self])
-
-
-INSTALLMENT_STATUS_LABELS = {
-    InstallmentStatus.SCHEDULED: _l("Prévu"),
-    InstallmentStatus.AUTHORIZED: _l("Autorisé"),
-    InstallmentStatus.HELD: _l("Retenu"),
-    InstallmentStatus.PAID: _l("Versé"),
-    InstallmentStatus.CANCELLED: _l("Annulé"),
-}
+    SIGNATURE = "signature", _l("À la signature")  # first year
+    YEAR_START = "year_start", _l("Au début de l'exercice")
+    MIDYEAR_REPORT = "midyear_report", _l("Après acceptation du rapport d'étape")
+    ANNUAL_REPORT = "annual_report", _l("Après acceptation du rapport annuel")
+    FINAL_REPORT = "final_report", _l("Après acceptation du rapport final")
+    DATE = "date", _l("À la date prévue")  # a date the officer set
 
 
 class HoldSource(StrEnum):
@@ -110,5 +77,19 @@ class Installment(db.Model):
         return InstallmentStatus(self.status).label
 
     @property
+    def is_cancelled(self) -> bool:
+        """Taken out of the schedule (an officer's edit or a rebalancing): not shown, not counted."""
+        return self.status == InstallmentStatus.CANCELLED
+
+    @property
+    def is_adjustable(self) -> bool:
+        """Its amount, trigger and date may still change: neither authorized, paid nor cancelled."""
+        return self.status in ADJUSTABLE_STATUSES
+
+    @property
     def trigger_label(self) -> str:
         return InstallmentTrigger(self.trigger).label
+
+
+# A status changes only through the installment workflow (grants.payments.workflow.INSTALLMENTS).
+INSTALLMENTS.guard(Installment.status)

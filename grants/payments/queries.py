@@ -1,5 +1,6 @@
-"""Reads of money by fiscal year: a grant's committed / paid / remaining, a program's envelope
-position for every year, and the payment list (filters, sorting) as one statement."""
+"""Reads of installments and of money by fiscal year: an agreement's installments and schedule, a
+grant's committed / paid / remaining, a program's envelope position for every year, and the payment
+list (filters, sorting) as one statement."""
 
 from __future__ import annotations
 
@@ -36,6 +37,20 @@ class YearTotals:
     @property
     def available(self) -> Decimal | None:
         return None if self.envelope is None else self.envelope - self.committed
+
+
+def installments_of(agreement_id: int, year: FiscalYear | None = None) -> list[Installment]:
+    """An agreement's installments (of one fiscal year, or all), cancelled ones included, in order."""
+    statement = db.select(Installment).where(Installment.agreement_id == agreement_id)
+    if year is not None:
+        statement = statement.where(Installment.fiscal_year == year)
+    return list(db.session.scalars(statement.order_by(Installment.fiscal_year, Installment.sequence)))
+
+
+def schedule_of(agreement_id: int, year: FiscalYear | None = None) -> list[Installment]:
+    """The agreement's payment schedule as people see it: its installments, cancelled ones left out
+    (the agreement page, the terms of a version, an indexation notice)."""
+    return [i for i in installments_of(agreement_id, year) if not i.is_cancelled]
 
 
 def _paid_and_held(filter_column: Any, value: int) -> dict[int, tuple[Decimal, Decimal]]:

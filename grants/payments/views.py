@@ -1,50 +1,87 @@
 """Payment pages: the payment list (filters, sorting, pagination, CSV), an action on one
-installment, a year's schedule edit, and the envelope position of a program per fiscal year."""
+installment, a year's schedule edit, the envelope position of a program per fiscal year, and the
+amounts and schedule sections of the agreement page (on `signals.agreement_page`)."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import InvalidOperation
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from grants.agreements import signals
 from grants.agreements.models import Agreement
 from grants.core import clock, permissions
 from grants.core.clock import current_fiscal_year
+from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
-from grants.core.fields import read_amount
 from grants.core.listing import csv_response, paginate_rows
+from grants.core.templating import label_filters
 from grants.fiscal import FiscalYear
 from grants.payments import operations
-from grants.payments.forms import InstallmentActionForm
+from grants.payments.forms import InstallmentActionForm, ScheduleForm
 from grants.payments.models import Installment, InstallmentStatus, InstallmentTrigger
-from grants.payments.queries import PAYMENT_SORT, PaymentFilters, payments_statement, program_totals
-from grants.payments.workflow import InstallmentEvent, InstallmentTransitionRefused
+from grants.payments.queries import (
+    PAYMENT_SORT,
+    PaymentFilters,
+    agreement_totals,
+    payments_statement,
+    program_totals,
+    schedule_of,
+)
+from grants.payments.workflow import (
+    COMMITTED_STATUSES,
+    INSTALLMENTS,
+    InstallmentEvent,
+    InstallmentTransitionRefused,
+)
 from grants.programs.models import Program
 
 blueprint = Blueprint("payments", __name__, url_prefix="/versements")
 
-
-@blueprint.app_template_filter("trigger_label")
-def _trigger_label(value: str) -> str:
-    return InstallmentTrigger(value).label
+BLANK_ROWS = 2
+"""Empty lines the schedule grid offers for new installments."""
 
 
-@blueprint.app_template_filter("installment_events")
-def _installment_events(installment: Installment) -> list[InstallmentEvent]:
-    """The buttons an installment offers: its moves, those that pay only under an agreement in force."""
-    from grants.payments.workflow import allowed_events
-
-    events = allowed_events(installment.status, agreement_in_force=installment.agreement.in_force)
-    return [e for e in events if e is not InstallmentEvent.CANCEL]
+label_filters(blueprint, trigger_label=InstallmentTrigger, installment_status_label=InstallmentStatus)
 
 
-@blueprint.app_template_filter("installment_status_label")
-def _status_label(value: str) -> str:
-    return InstallmentStatus(value).label
+def offered_events(installment: Installment) -> list[InstallmentEvent]:
+    """The buttons an installment offers: the moves its workflow allows now (paying only under an
+    agreement in force); cancelling is done by editing the schedule."""
+    return [
+        event
+        for event in INSTALLMENTS.allowed_events(installment.status)
+        if event is not InstallmentEvent.CANCEL and INSTALLMENTS.can(installment, event)
+    ]
+
+
+@signals.agreement_page.connect
+def agreement_sections(agreement: Agreement, *, user: Any, **_: Any) -> list[signals.PageSection]:
+    """The agreement page's amounts by fiscal year and payment schedule (with the officer's actions)."""
+    totals = agreement_totals(agreement.id)
+    can_manage = permissions.can_edit_schedule(user, agreement)
+    rows = [
+        (installment, offered_events(installment) if permissions.can_pay(user, installment) else [])
+        for installment in schedule_of(agreement.id)
+    ]
+    return [
+        signals.PageSection(10, Markup(render_template("payments/_agreement_totals.html", totals=totals))),
+        signals.PageSection(
+            30,
+            Markup(
+                render_template(
+                    "payments/_agreement_schedule.html",
+                    agreement=agreement,
+                    rows=rows,
+                    totals=totals,
+                    can_manage=can_manage,
+                )
+            ),
+        ),
+    ]
 
 
 def _program_ids() -> set[int] | None:
@@ -108,27 +145,18 @@ def index() -> Any:
     )
 
 
-def _load_installment(installment_id: int) -> Installment:
-    installment = db.session.get(Installment, installment_id)
-    permissions.ensure(
-        installment is not None and permissions.can_manage_program(current_user, installment.program_id)
-    )
-    return installment  # type: ignore[return-value]
-
-
 @blueprint.post("/<int:installment_id>/action")
 def act(installment_id: int) -> Any:
-    installment = _load_installment(installment_id)
+    installment = db.session.get(Installment, installment_id)
+    permissions.ensure(permissions.can_pay(current_user, installment))
     form = InstallmentActionForm()
     back = url_for("agreements.show", agreement_id=installment.agreement_id) + "#versements"
     if not form.validate():
         flash(_("Le formulaire a expiré. Envoyez-le de nouveau."), "error")
         return redirect(back)
-    try:
-        event = InstallmentEvent(form.event.data)
-    except ValueError:
-        permissions.ensure(False)
-    if event is InstallmentEvent.HOLD and not (form.reason.data or "").strip():
+    event = next((e for e in InstallmentEvent if e.value == form.event.data), None)
+    permissions.ensure(event is not None)
+    if event.needs_reason and not (form.reason.data or "").strip():
         flash(_("Donnez le motif de la retenue : l'organisme le recevra."), "error")
         return redirect(back)
     try:
@@ -136,114 +164,104 @@ def act(installment_id: int) -> Any:
             installment,
             event,
             actor=current_user,
-            expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+            expected_version=form.version.data,
             reason=form.reason.data or "",
             paid_on=form.paid_on.data or clock.today(),
             payment_reference=form.payment_reference.data or "",
         )
         db.session.commit()
-    except InstallmentTransitionRefused as error:
+    except (InstallmentTransitionRefused, ConcurrentChange) as refusal:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(refusal.message, "error")
         return redirect(back)
-    except operations.ConcurrentChange:
-        db.session.rollback()
-        flash(_("Ce versement a changé entre-temps : vérifiez son état avant d'agir."), "error")
-        return redirect(back)
-    flash(
-        _("Le versement est à l'état « %(status)s ».", status=InstallmentStatus(installment.status).label),
-        "success",
-    )
+    flash(_("Le versement est à l'état « %(status)s ».", status=installment.status_label), "success")
     return redirect(back)
 
 
 @blueprint.route("/conventions/<int:agreement_id>/<year>", methods=["GET", "POST"])
 def edit_schedule(agreement_id: int, year: str) -> Any:
     agreement = db.session.get(Agreement, agreement_id)
-    permissions.ensure(
-        agreement is not None and permissions.can_manage_program(current_user, agreement.program_id)
-    )
-    try:
-        fiscal_year = FiscalYear.parse(year)
-    except ValueError:
-        permissions.ensure(False)
-    permissions.ensure(agreement.year(fiscal_year) is not None)
+    permissions.ensure(agreement is not None and permissions.can_edit_schedule(current_user, agreement))
+    fiscal_year = _fiscal_year(year)
+    permissions.ensure(fiscal_year is not None and agreement.year(fiscal_year) is not None)
     installments = operations.installments_of(agreement.id, fiscal_year)
-    editable = [i for i in installments if i.status in operations.ADJUSTABLE]
-    fixed = [i for i in installments if i not in editable and i.status != InstallmentStatus.CANCELLED]
-    errors: dict[str, str] = {}
-    raw: dict[str, str] = {}
-    if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-
-        validate_csrf(request.form.get("csrf_token"))
-        rows = []
-        count = min(int(request.form.get("rows", "0") or 0), 20)
-        for index in range(count):
-            prefix = f"row-{index}-"
-            for key in ("id", "amount", "trigger", "date"):
-                raw[prefix + key] = request.form.get(prefix + key, "")
-            if not raw[prefix + "amount"].strip():
-                continue
-            amount = read_amount(raw, prefix + "amount", errors)
-            if amount is None:
-                errors[prefix + "amount"] = _(
-                    "Ligne %(n)s : %(reason)s", n=index + 1, reason=errors[prefix + "amount"]
-                )
-                continue
-            try:
-                planned = date.fromisoformat(raw[prefix + "date"]) if raw[prefix + "date"].strip() else None
-                trigger = InstallmentTrigger(raw[prefix + "trigger"])
-            except (InvalidOperation, ValueError):
-                errors[prefix + "amount"] = _(
-                    "Ligne %(n)s : montant, condition ou date invalide (AAAA-MM-JJ).", n=index + 1
-                )
-                continue
-            installment_id = int(raw[prefix + "id"]) if raw[prefix + "id"].isdigit() else None
-            rows.append(operations.ScheduleRow(installment_id, amount, trigger, planned))
-        if not errors:
-            try:
-                operations.edit_year_schedule(agreement, fiscal_year, rows, actor=current_user)
-                db.session.commit()
-                flash(_("Le calendrier %(year)s est enregistré.", year=str(fiscal_year)), "success")
-                return redirect(url_for("agreements.show", agreement_id=agreement.id) + "#versements")
-            except operations.ScheduleError as error:
-                db.session.rollback()
-                errors["schedule"] = str(error.message)
-            except operations.ConcurrentChange:
-                db.session.rollback()
-                errors["schedule"] = _("Ce calendrier a changé entre-temps : rechargez la page.")
-    else:
-        for index, installment in enumerate(editable):
-            prefix = f"row-{index}-"
-            raw.update(
-                {
-                    prefix + "id": str(installment.id),
-                    prefix + "amount": f"{installment.amount:.2f}".replace(".", ","),
-                    prefix + "trigger": installment.trigger,
-                    prefix + "date": installment.planned_date.isoformat() if installment.planned_date else "",
-                }
+    editable = [i for i in installments if i.is_adjustable]
+    if request.method == "GET":
+        form = ScheduleForm(formdata=None, rows=[_row_data(i) for i in editable] + [{}] * BLANK_ROWS)
+        return _render_schedule(agreement, fiscal_year, installments, form, {})
+    form = ScheduleForm()
+    errors = _grid_errors(form)
+    if not errors:
+        rows = [
+            operations.ScheduleRow(
+                row.form.installment_id.data,
+                row.form.amount.data,
+                InstallmentTrigger(row.form.trigger.data),
+                row.form.planned_date.data,
             )
+            for row in form.rows
+            if row.form.amount.data is not None
+        ]
+        try:
+            operations.edit_year_schedule(agreement, fiscal_year, rows, actor=current_user)
+            db.session.commit()
+        except (operations.ScheduleError, ConcurrentChange) as refusal:
+            db.session.rollback()
+            errors["schedule"] = str(refusal.message)
+        else:
+            flash(_("Le calendrier %(year)s est enregistré.", year=str(fiscal_year)), "success")
+            return redirect(url_for("agreements.show", agreement_id=agreement.id) + "#versements")
+    return _render_schedule(agreement, fiscal_year, installments, form, errors)
+
+
+def _fiscal_year(text: str) -> FiscalYear | None:
+    try:
+        return FiscalYear.parse(text)
+    except ValueError:
+        return None
+
+
+def _row_data(installment: Installment) -> dict[str, Any]:
+    return {
+        "installment_id": installment.id,
+        "amount": installment.amount,
+        "trigger": installment.trigger,
+        "planned_date": installment.planned_date,
+    }
+
+
+def _grid_errors(form: ScheduleForm) -> dict[str, str]:
+    """What the grid says is wrong, one message per line (the CSRF token first)."""
+    errors: dict[str, str] = {}
+    if not form.validate() and form.csrf_token.errors:
+        errors["csrf_token"] = _("Le formulaire a expiré. Envoyez-le de nouveau.")
+    for number, row in enumerate(form.rows, start=1):
+        found = [str(message) for field in row.form for message in field.errors]
+        if found:
+            errors[row.form.amount.id] = _("Ligne %(line)s : %(reason)s", line=number, reason=" ".join(found))
+    return errors
+
+
+def _render_schedule(
+    agreement: Agreement,
+    fiscal_year: FiscalYear,
+    installments: list[Installment],
+    form: ScheduleForm,
+    errors: dict[str, str],
+) -> Any:
     return render_template(
         "payments/schedule.html",
         agreement=agreement,
         fiscal_year=fiscal_year,
-        fixed=fixed,
-        row_count=max(len(editable), 1) + 2,
-        raw=raw,
+        year_amount=agreement.year(fiscal_year).amount,
+        fixed=[i for i in installments if i.status in COMMITTED_STATUSES],
+        form=form,
         errors=errors,
-        triggers=list(InstallmentTrigger),
     ), 422 if errors else 200
 
 
 @blueprint.get("/programmes/<code>")
 def program(code: str) -> Any:
     found = db.session.execute(db.select(Program).filter_by(code=code)).scalar_one_or_none()
-    permissions.ensure(
-        found is not None
-        and (
-            permissions.can_manage_program(current_user, found.id)
-            or permissions.can_supervise_funding(current_user)
-        )
-    )
+    permissions.ensure(permissions.can_see_program_payments(current_user, found))
     return render_template("payments/program.html", program=found, totals=program_totals(found.id))

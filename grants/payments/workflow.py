@@ -1,35 +1,48 @@
-"""The installment state machine: statuses as an enum (models), allowed moves as one table, and
-the conditions some moves carry (money goes out only under an agreement in force)."""
+"""The installment state machine: its statuses (an enum), its allowed moves (one table), and the
+condition two moves carry (money goes out only under an agreement in force).
+
+`INSTALLMENTS` is the only writer of `Installment.status` (the column is guarded, in models.py: a
+direct assignment raises `StatusWriteRefused`); bulk paths that cancel go through
+`INSTALLMENTS.move` too.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from grants.core.workflow import TransitionRefused, next_state
-from grants.payments.models import InstallmentStatus as St
+from grants.core.enums import LabelledEnum
+from grants.core.workflow import Condition, TransitionRefused, Workflow
 
 
-class InstallmentEvent(StrEnum):
-    AUTHORIZE = "authorize"
-    PAY = "pay"
-    HOLD = "hold"
-    RELEASE = "release"
-    CANCEL = "cancel"
+class InstallmentStatus(LabelledEnum):
+    SCHEDULED = "scheduled", _l("Prévu")
+    AUTHORIZED = "authorized", _l("Autorisé")
+    HELD = "held", _l("Retenu")
+    PAID = "paid", _l("Versé")
+    CANCELLED = "cancelled", _l("Annulé")
+
+
+St = InstallmentStatus
+
+
+class InstallmentEvent(LabelledEnum):
+    AUTHORIZE = "authorize", _l("autoriser le versement")
+    PAY = "pay", _l("inscrire le versement comme payé")
+    HOLD = "hold", _l("retenir le versement")
+    RELEASE = "release", _l("lever la retenue")
+    CANCEL = "cancel", _l("annuler le versement")
 
     @property
-    def label(self) -> str:
-        return str(EVENT_LABELS[self])
+    def needs_reason(self) -> bool:
+        """A hold says why: the organization receives the reason."""
+        return self is InstallmentEvent.HOLD
 
+    @property
+    def takes_payment_reference(self) -> bool:
+        return self is InstallmentEvent.PAY
 
-EVENT_LABELS = {
-    InstallmentEvent.AUTHORIZE: _l("autoriser le versement"),
-    InstallmentEvent.PAY: _l("inscrire le versement comme payé"),
-    InstallmentEvent.HOLD: _l("retenir le versement"),
-    InstallmentEvent.RELEASE: _l("lever la retenue"),
-    InstallmentEvent.CANCEL: _l("annuler le versement"),
-}
 
 Ev = InstallmentEvent
 TRANSITIONS: dict[tuple[St, InstallmentEvent], St] = {
@@ -43,11 +56,12 @@ TRANSITIONS: dict[tuple[St, InstallmentEvent], St] = {
 }
 """A paid or cancelled installment never moves again."""
 
-OPEN_STATUSES = frozenset({St.SCHEDULED, St.AUTHORIZED, St.HELD})
+ADJUSTABLE_STATUSES = frozenset({St.SCHEDULED, St.HELD})
+"""An officer's edit or a rebalancing may still change these installments' amounts (or cancel them)."""
 
-NEED_AGREEMENT_IN_FORCE = frozenset({Ev.AUTHORIZE, Ev.PAY})
-"""Moves that send money: only under an agreement signed by the organization and countersigned by
-the ministry. Holding, releasing and cancelling stay possible before."""
+COMMITTED_STATUSES = frozenset({St.AUTHORIZED, St.PAID})
+"""Paid, or authorized to be: an edit leaves these as they are, and an amendment may not take a
+year's amount below their total."""
 
 
 class InstallmentTransitionRefused(TransitionRefused):
@@ -63,17 +77,23 @@ class AgreementNotInForce(InstallmentTransitionRefused):
     )
 
 
-def target(status: St | str, event: InstallmentEvent, *, agreement_in_force: bool) -> St:
-    """The state `event` leads to, or a refusal: not in the table, or its condition fails."""
-    after = next_state(TRANSITIONS, St(status), event, InstallmentTransitionRefused)
-    if event in NEED_AGREEMENT_IN_FORCE and not agreement_in_force:
-        raise AgreementNotInForce(St(status), event)
-    return after
+def _under_agreement_in_force(event: InstallmentEvent) -> Condition:
+    """The condition of a move that sends money: the agreement is signed by the organization and
+    countersigned by the ministry. Holding, releasing and cancelling stay possible before."""
+
+    def condition(installment: Any) -> Any:
+        if not installment.agreement.in_force:
+            raise AgreementNotInForce(St(installment.status), event)
+        return None
+
+    return condition
 
 
-def allowed_events(status: St | str, *, agreement_in_force: bool) -> list[InstallmentEvent]:
-    return [
-        event
-        for (source, event) in TRANSITIONS
-        if source is St(status) and (agreement_in_force or event not in NEED_AGREEMENT_IN_FORCE)
-    ]
+INSTALLMENTS: Workflow[St, InstallmentEvent] = Workflow(
+    states=St,
+    events=InstallmentEvent,
+    table=TRANSITIONS,
+    refused=InstallmentTransitionRefused,
+    audit_prefix="installment",
+    conditions={event: _under_agreement_in_force(event) for event in (Ev.AUTHORIZE, Ev.PAY)},
+)
