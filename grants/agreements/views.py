@@ -19,6 +19,7 @@ from grants.agreements.workflow import AgreementTransitionRefused
 from grants.core import permissions
 from grants.core.db import db
 from grants.core.fields import parse_amount
+from grants.core.inputs import whole_number
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.fiscal import FiscalYear
@@ -142,7 +143,7 @@ def accept(agreement_id: int) -> Any:
             signatory_title=form.signatory_title.data,
             ip_address=request.remote_addr,
             signed_file=signed,
-            expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+            expected_version=whole_number(form.version.data),
         )
         db.session.commit()
     except AgreementTransitionRefused as error:
@@ -170,7 +171,7 @@ def countersign(agreement_id: int) -> Any:
             agreement,
             agreement.current,
             actor=current_user,
-            expected_version=int(version_field) if version_field.isdigit() else None,
+            expected_version=whole_number(version_field),
         )
         db.session.commit()
     except AgreementTransitionRefused as error:
@@ -221,7 +222,7 @@ def amend(agreement_id: int) -> Any:
                     reason=form.reason.data,
                     actor=current_user,
                     override_reason=form.override_reason.data or "",
-                    expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+                    expected_version=whole_number(form.version.data),
                 )
                 db.session.commit()
             except EnvelopeExceeded as exceeded:

@@ -19,7 +19,7 @@ def parse_amount(text: str) -> Decimal:
         cleaned = cleaned.replace(",", "")  # English thousands separators
     elif cleaned.count(",") == 1:
         cleaned = cleaned.replace(",", ".")  # French decimal comma
-    if not re.fullmatch(r"-?\d+(\.\d{1,2})?", cleaned):
+    if not re.fullmatch(r"-?\d{1,12}(\.\d{1,2})?", cleaned):  # NUMERIC(14, 2): under 10^12
         raise InvalidOperation(text)
     return Decimal(cleaned)
 

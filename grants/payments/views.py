@@ -15,6 +15,7 @@ from grants.agreements.models import Agreement
 from grants.core import permissions
 from grants.core.db import db
 from grants.core.fields import parse_amount
+from grants.core.inputs import whole_number
 from grants.core.listing import csv_response, paginate_rows
 from grants.fiscal import FiscalYear
 from grants.payments import operations
@@ -133,7 +134,7 @@ def act(installment_id: int) -> Any:
             installment,
             event,
             actor=current_user,
-            expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+            expected_version=whole_number(form.version.data),
             reason=form.reason.data or "",
             paid_on=form.paid_on.data or date.today(),
             payment_reference=form.payment_reference.data or "",
@@ -175,7 +176,7 @@ def edit_schedule(agreement_id: int, year: str) -> Any:
 
         validate_csrf(request.form.get("csrf_token"))
         rows = []
-        count = min(int(request.form.get("rows", "0") or 0), 20)
+        count = min(whole_number(request.form.get("rows")) or 0, 20)
         for index in range(count):
             prefix = f"row-{index}-"
             for key in ("id", "amount", "trigger", "date"):
@@ -191,7 +192,7 @@ def edit_schedule(agreement_id: int, year: str) -> Any:
                     "Ligne %(n)s : montant, condition ou date invalide (AAAA-MM-JJ).", n=index + 1
                 )
                 continue
-            installment_id = int(raw[prefix + "id"]) if raw[prefix + "id"].isdigit() else None
+            installment_id = whole_number(raw[prefix + "id"])
             rows.append(operations.ScheduleRow(installment_id, amount, trigger, planned))
         if not errors:
             try:
