@@ -9,9 +9,14 @@ from urllib.parse import urlsplit
 
 @dataclass
 class Form:
+    """A form as its page renders it: the fields a browser sends unchanged, the submit buttons
+    (a browser sends the one clicked), and the checkboxes left unticked (sent only if ticked)."""
+
     action: str
     method: str
     fields: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+    unticked: list[str] = field(default_factory=list)
 
 
 class _FormParser(HTMLParser):
@@ -40,15 +45,20 @@ class _FormParser(HTMLParser):
         name = a.get("name")
         if tag == "input" and name:
             kind = a.get("type", "text").lower()
-            if kind in {"submit", "button", "file", "image", "reset"}:
+            if kind == "submit":
+                self._form.buttons.append((name, a.get("value", "")))
+                return
+            if kind in {"button", "file", "image", "reset"}:
                 return
             if kind in {"checkbox", "radio"}:
                 if "checked" in a or (kind == "radio" and not any(n == name for n, _ in self._form.fields)):
                     self._form.fields.append((name, a.get("value", "on")))
+                elif kind == "checkbox" and name not in self._form.unticked:
+                    self._form.unticked.append(name)
                 return
             self._form.fields.append((name, a.get("value", "")))
-        elif tag == "button" and name:
-            self._form.fields.append((name, a.get("value", "")))
+        elif tag == "button" and name and a.get("type", "submit").lower() == "submit":
+            self._form.buttons.append((name, a.get("value", "")))
         elif tag == "select" and name:
             self._select, self._select_first, self._select_chosen = name, None, False
         elif tag == "option" and self._select:
