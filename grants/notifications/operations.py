@@ -234,11 +234,18 @@ class Delivery(StrEnum):
 def is_permanent(error: BaseException) -> bool:
     """Whether a failure is about this message and will not pass by waiting: the server refused
     the address or the message with a 5xx answer, cannot take the address (SMTPUTF8), or the
-    message cannot be written. A server that is down, a 4xx answer, a refused sender or refused
-    credentials (the configuration, not the message) are passing failures."""
+    message cannot be written. A server that is down, a 4xx answer, a server refusing the
+    connection, the sender or the credentials (the configuration, not the message) are passing
+    failures."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
-    if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError):
+    passing = (
+        smtplib.SMTPSenderRefused,
+        smtplib.SMTPAuthenticationError,
+        smtplib.SMTPConnectError,
+        smtplib.SMTPHeloError,
+    )
+    if isinstance(error, passing):
         return False
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code >= 500
