@@ -28,6 +28,7 @@ from grants.review.forms import AssignForm, DecisionForm, InfoRequestForm, Recom
 from grants.review.queries import QUEUE_SORT, QueueFilters, queue_statement
 
 blueprint = Blueprint("review", __name__, url_prefix="/analyse")
+SECTION_NAMES = frozenset(s.value for s in RequestSection)  # an unknown one is left out, not a 500
 
 
 @blueprint.app_template_filter("recommendation_label")
@@ -279,7 +280,7 @@ def ask_info(request_id: int) -> Any:
     try:
         operations.request_info(
             funding_request,
-            [RequestSection(s) for s in form.sections.data or []],
+            [RequestSection(s) for s in form.sections.data or [] if s in SECTION_NAMES],
             form.message.data or "",
             actor=current_user,
             expected_version=_version(form),
