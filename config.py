@@ -68,6 +68,9 @@ class Config:
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
     # Seconds before a failed delivery is tried again (doubled each time, capped at one hour).
     MAIL_RETRY_DELAY = int(os.environ.get("MAIL_RETRY_DELAY", "60"))
+    # A failure that will not pass (a 5xx answer for the address or the message) is tried this many
+    # times, then the message is marked failed with its reason (shown on the outbox page).
+    MAIL_PERMANENT_FAILURE_TRIES = max(1, int(os.environ.get("MAIL_PERMANENT_FAILURE_TRIES", "3")))
     # A queued message older than this many seconds is handed to the worker again by the sweep.
     MAIL_SWEEP_AFTER = int(os.environ.get("MAIL_SWEEP_AFTER", "120"))
     MAIL_SWEEP_INTERVAL = float(os.environ.get("MAIL_SWEEP_INTERVAL", "60"))

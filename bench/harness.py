@@ -3,6 +3,10 @@ loopback, a load generator of a few concurrent HTTP clients, and the figures pri
 
 Run a benchmark with its one command (see bench/README.md); nothing here is a test: it prints
 medians and 95th percentiles and leaves the judgement to the reader and the targets in the README.
+
+Every figure is printed beside a floor measured in the same run, under the same load (for pages:
+`/healthz`, asked by the same clients between the pages; for PDFs: a one-line document), and the
+ratio of the two: on a busy machine both grow, the ratio much less.
 """
 
 from __future__ import annotations
@@ -135,13 +139,27 @@ class Timing:
     name: str
     samples: list[float]
 
-    def line(self) -> str:
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
         ordered = sorted(self.samples)
-        p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-        return (
-            f"{self.name:<44} n={len(ordered):>4}  median {statistics.median(ordered) * 1000:7.1f} ms"
-            f"  p95 {p95 * 1000:7.1f} ms  max {ordered[-1] * 1000:7.1f} ms"
+        return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+    def line(self, floor: Timing | None = None) -> str:
+        """Median, p95 and max; with a floor, its p95 and the ratio of the two p95s."""
+        text = (
+            f"{self.name:<44} n={len(self.samples):>4}  median {self.median * 1000:7.1f} ms"
+            f"  p95 {self.p95 * 1000:7.1f} ms  max {max(self.samples) * 1000:7.1f} ms"
         )
+        if floor is not None:
+            text += f"  | floor p95 {floor.p95 * 1000:6.1f} ms, ratio {self.p95 / floor.p95:5.1f}"
+        return text
+
+
+FLOOR_PATH = "/healthz"
 
 
 def load(
@@ -154,17 +172,48 @@ def load(
     expect: int = 200,
 ) -> list[float]:
     """`clients` concurrent signed-in clients each GET their list of paths; the durations of all."""
+    return load_with_floor(port, email, password, paths, clients=clients, expect=expect, floor=False)[0]
 
-    def run(index: int) -> list[float]:
+
+def load_with_floor(
+    port: int,
+    email: str,
+    password: str,
+    paths: Callable[[int], Iterable[str]],
+    *,
+    clients: int = 4,
+    expect: int = 200,
+    floor: bool = True,
+) -> tuple[list[float], list[float]]:
+    """As `load`, each client also asking `/healthz` (one query, no page) after each path: the
+    durations of the pages, and those of the floor, measured under the same load."""
+
+    def timed(client: Client, path: str) -> float:
+        start = time.perf_counter()
+        status, _ = client.request("GET", path)
+        elapsed = time.perf_counter() - start
+        assert status == expect, f"{path} answered {status}"
+        return elapsed
+
+    def run(index: int) -> tuple[list[float], list[float]]:
         client = Client(port)
         client.sign_in(email, password)
-        durations = []
+        pages, floors = [], []
         for path in paths(index):
-            start = time.perf_counter()
-            status, _ = client.request("GET", path)
-            durations.append(time.perf_counter() - start)
-            assert status == expect, f"{path} answered {status}"
-        return durations
+            pages.append(timed(client, path))
+            if floor:
+                floors.append(timed(client, FLOOR_PATH))
+        return pages, floors
 
     with ThreadPoolExecutor(clients) as pool:
-        return [d for part in pool.map(run, range(clients)) for d in part]
+        parts = list(pool.map(run, range(clients)))
+    return [d for pages, _ in parts for d in pages], [d for _, floors in parts for d in floors]
+
+
+def one_line_pdf() -> float:
+    """The floor of a PDF figure: WeasyPrint rendering a document of one line, in seconds."""
+    from weasyprint import HTML
+
+    start = time.perf_counter()
+    HTML(string="<p>Une ligne.</p>").write_pdf()
+    return time.perf_counter() - start

@@ -9,6 +9,9 @@ installments a year), then indexes 2026-2027 with each program's rule (annual-av
 time (amounts, installments, audit, in one transaction) and the peak Python memory of each, to
 show whether memory stays flat as the number of grants grows. The notices (PDF + email) are the
 Celery task's work: they are timed apart, in notices per second.
+Each figure comes with a floor measured in the same run: for the preview and the application, one
+scan of the installments in SQL (a sum over all of them), which grows with the machine's load and
+the table's size alike; for the notices, the rendering of a one-line PDF.
 Targets (issue: CPI indexation): preview < 1 s and application < 3 s for 10 000 grants.
 """
 
@@ -161,6 +164,20 @@ def timed(action):  # type: ignore[no-untyped-def]
     return result, time.perf_counter() - started
 
 
+def sql_floor() -> float:
+    """The floor of the database figures: one scan of every installment, in seconds (best of 3)."""
+    from sqlalchemy import text
+
+    from grants.core.db import db
+
+    def scan() -> float:
+        started = time.perf_counter()
+        db.session.execute(text("SELECT sum(amount) FROM installments")).scalar()
+        return time.perf_counter() - started
+
+    return min(scan() for _ in range(3))
+
+
 def peak_python_mib(action) -> float:  # type: ignore[no-untyped-def]
     """The peak of Python allocations while `action()` runs (a second, untimed run)."""
     tracemalloc.start()
@@ -207,7 +224,10 @@ def main() -> int:
                 )
             )
         db.session.commit()
-        print("indexation 2026-2027 (targets for 10 000 grants: preview < 1 s, application < 3 s):")
+        print(
+            "indexation 2026-2027 (targets for 10 000 grants: preview < 1 s, application < 3 s); "
+            "floor: one SQL scan of the installments, measured before each program:"
+        )
         run_ids = []
         for code, size in SIZES.items():
             program = db.session.execute(db.select(Program).filter_by(code=code)).scalar_one()
@@ -216,6 +236,7 @@ def main() -> int:
                 return operations.preview(program, year)
 
             preview()  # warm the query plan
+            floor_s = sql_floor()
             (rate, _lines), preview_s = timed(preview)
             preview_mb = peak_python_mib(preview)
             run = operations.create_run(program, year, actor=officer)
@@ -241,7 +262,8 @@ def main() -> int:
             print(
                 f"  {code:6} {size:>6} grants  rate {rate.percent} %  preview {preview_s * 1000:5.0f} ms "
                 f"(Python peak {preview_mb:4.1f} MiB)  application {apply_s * 1000:5.0f} ms "
-                f"(Python peak {apply_mb:4.1f} MiB)"
+                f"(Python peak {apply_mb:4.1f} MiB)  | floor {floor_s * 1000:5.1f} ms, ratios "
+                f"{preview_s / floor_s:5.1f} and {apply_s / floor_s:5.1f}"
             )
         # The notices: what the Celery task runs, on a sample of the last run's lines.
         from grants.indexation.models import IndexationLine
@@ -264,9 +286,12 @@ def main() -> int:
         db.session.commit()
         built = send_notices(run_ids[-1])
         elapsed = time.perf_counter() - started
+        floor = sorted(harness.one_line_pdf() for _ in range(5))[2]
+        per_notice = elapsed / max(built, 1)
         print(
             f"notices (PDF rendered and stored, email queued), one worker thread: {built} in "
-            f"{elapsed:.1f} s, {built / elapsed:.1f} notices/s"
+            f"{elapsed:.1f} s, {built / elapsed:.1f} notices/s, {per_notice * 1000:.0f} ms each"
+            f"  | floor (a one-line PDF) {floor * 1000:.0f} ms, ratio {per_notice / floor:.1f}"
         )
     return 0
 

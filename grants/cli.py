@@ -1,6 +1,14 @@
-"""The `grants` command: Flask's CLI with the project's own groups (seed, users, bootstrap)."""
+"""The `grants` command: Flask's CLI with the project's own groups (seed, users, bootstrap, cpi,
+indexation).
+
+Every command is known without building the application, so `grants --help` is quick, and the
+commands that only read and compute (`cpi`, `indexation`) get the application without its pages,
+sign-in or Celery (`create_app(web=False)`): they start in a fraction of a second.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 from flask import Flask
@@ -8,27 +16,67 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from grants.core.db import db
 
+# Top-level commands that need the database and the models, not the web stack.
+LIGHT_COMMANDS = frozenset({"cpi", "indexation"})
+
 
 def _create_app() -> Flask:
     from grants import create_app
 
-    return create_app()
+    return create_app(web=_invoked_command() not in LIGHT_COMMANDS)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def _invoked_command() -> str | None:
+    """The top-level command being run (`cpi` for `grants cpi rate`), when the app is asked for."""
+    context = click.get_current_context(silent=True)
+    names = []
+    while context is not None:
+        names.append(context.info_name)
+        context = context.parent
+    return names[-2] if len(names) >= 2 else None
+
+
+class GrantsGroup(FlaskGroup):
+    """Flask's group, listing its commands without loading the application (all are its own),
+    and without scanning every installed package for `flask.commands` plugins (none is used:
+    Flask-Migrate's `db` is registered below)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(click.Group.list_commands(self, ctx))
+
+    def _load_plugin_commands(self) -> None:
+        self._loaded_plugin_commands = True
+
+
+class MigrationsGroup(click.Group):
+    """Flask-Migrate's `db` group, imported when it is run (Alembic is slow to import): listed
+    with its one-line help, it hands over to the real group as soon as it is invoked."""
+
+    def __init__(self) -> None:
+        super().__init__("db", help="Perform database migrations (Flask-Migrate).")
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        from flask_migrate.cli import db as migrations
+
+        return migrations.make_context(info_name, args, parent=parent, **extra)
+
+
+@click.group(cls=GrantsGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
     """Subventions: grant program management (run `grants --help` for the commands)."""
 
 
 def register_commands(app: Flask) -> None:
-    app.cli.add_command(seed)
-    app.cli.add_command(users)
-    app.cli.add_command(bootstrap)
+    """The project's commands on the application too (`flask --app grants …`)."""
+    for command in project_commands():
+        app.cli.add_command(command)
+
+
+def project_commands() -> list[click.Command]:
     from grants.cpi.cli import cpi
     from grants.indexation.cli import indexation
 
-    app.cli.add_command(cpi)
-    app.cli.add_command(indexation)
+    return [seed, users, bootstrap, cpi, indexation]
 
 
 @click.group()
@@ -157,3 +205,8 @@ def create_user_command(
         add_membership(user, organization_id, MemberRole(member_role))
     db.session.commit()
     click.echo(f"created {user.email} (id {user.id})")
+
+
+for _command in project_commands():
+    main.add_command(_command)
+main.add_command(MigrationsGroup())

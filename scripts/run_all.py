@@ -2,7 +2,11 @@
 
 With nothing configured everything is embedded: SQLite under instance/, kombu's SQLAlchemy
 transport on SQLite as the broker, and a local SMTP catcher writing to instance/mail/ (a Maildir).
-DATABASE_URL, REDIS_URL and MAIL_SERVER switch to real services. Ctrl-C stops everything.
+DATABASE_URL, REDIS_URL and MAIL_SERVER switch to real services.
+
+The processes are supervised: one that dies (the mail catcher, the worker…) is started again
+after a pause that doubles while it keeps dying (1 s, 2 s, 4 s… at most 30 s), and the log says
+so. Only Ctrl-C (or SIGTERM) stops everything.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +27,107 @@ PORT = os.environ.get("PORT", "5000")
 MAIL_NOTE = "  email: caught in instance/mail/new/ (one file per message)\n"
 
 
+def say(message: str) -> None:
+    print(f"[run] {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+@dataclass
+class Child:
+    """One supervised process: its command, the running process, and its restart back-off."""
+
+    name: str
+    command: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    restart_at: float | None = None  # set while it is dead and waiting for its next start
+    failures: int = 0  # deaths in a row, each soon after its start
+    restarts: int = 0
+
+
+@dataclass
+class Supervisor:
+    """Start processes, restart any that dies (with a back-off), stop them all on request.
+
+    A child that ran at least `stable_after` seconds before dying starts again after
+    `backoff_start`; one that keeps dying right away waits twice as long each time, up to
+    `backoff_max`."""
+
+    cwd: Path = ROOT
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    backoff_start: float = 1.0
+    backoff_max: float = 30.0
+    stable_after: float = 30.0
+    log: Callable[[str], None] = say
+    children: list[Child] = field(default_factory=list)
+
+    def add(self, name: str, command: list[str]) -> Child:
+        child = Child(name, command)
+        self.children.append(child)
+        self._spawn(child)
+        return child
+
+    def _spawn(self, child: Child) -> None:
+        try:
+            child.process = subprocess.Popen(child.command, cwd=self.cwd, env=self.env)
+        except OSError as error:  # the program is missing: try again later, like a crash
+            child.process = None
+            self.log(f"{child.name} could not start: {error}")
+            self._schedule_restart(child, died_after=0.0)
+            return
+        child.started_at, child.restart_at = time.monotonic(), None
+        self.log(f"{child.name} started (pid {child.process.pid})")
+
+    def _schedule_restart(self, child: Child, died_after: float) -> float:
+        child.failures = 1 if died_after >= self.stable_after else child.failures + 1
+        delay = min(self.backoff_max, self.backoff_start * 2 ** (child.failures - 1))
+        child.restart_at = time.monotonic() + delay
+        return delay
+
+    def check(self) -> None:
+        """Notice dead children and start again those whose pause is over."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.restart_at is None and child.process is not None and child.process.poll() is not None:
+                code = child.process.returncode
+                how = f"signal {-code}" if code < 0 else f"exit {code}"
+                delay = self._schedule_restart(child, died_after=now - child.started_at)
+                self.log(f"{child.name} stopped ({how}); restarting it in {delay:g} s")
+            if child.restart_at is not None and now >= child.restart_at:
+                child.restarts += 1
+                self.log(f"restarting {child.name} (restart {child.restarts})")
+                self._spawn(child)
+
+    def run(self, interval: float = 0.5) -> int:
+        """Supervise until Ctrl-C or SIGTERM, then stop every child; answer the exit status."""
+
+        def interrupt(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, interrupt)
+        try:
+            while True:
+                self.check()
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            self.log("stopping…")
+            return self.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    def stop(self, timeout: float = 10) -> int:
+        running = [c.process for c in self.children if c.process is not None and c.process.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return 0
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("BASE_URL", f"http://{HOST}:{PORT}")
@@ -28,14 +135,11 @@ def main() -> int:
     env.setdefault("SESSION_COOKIE_SECURE", "0")
     instance = Path(env.get("GRANTS_INSTANCE_PATH", ROOT / "instance"))
     instance.mkdir(parents=True, exist_ok=True)
-    processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def start(name: str, command: list[str]) -> None:
-        processes.append((name, subprocess.Popen(command, cwd=ROOT, env=env)))
+    supervisor = Supervisor(env=env)
 
     if "MAIL_SERVER" not in os.environ:
         env.setdefault("MAIL_PORT", "8025")
-        start(
+        supervisor.add(
             "mail",
             [
                 str(BIN / "python"),
@@ -52,10 +156,10 @@ def main() -> int:
 
     setup = subprocess.run([str(BIN / "grants"), "bootstrap"], cwd=ROOT, env=env, check=False)
     if setup.returncode != 0:
-        stop(processes)
+        supervisor.stop()
         return setup.returncode
 
-    start(
+    supervisor.add(
         "web",
         [
             str(BIN / "gunicorn"),
@@ -70,31 +174,11 @@ def main() -> int:
             "grants:create_app()",
         ],
     )
-    start(
-        "worker",
-        [
-            str(BIN / "celery"),
-            "-A",
-            "workers.celery_app:celery",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-        ],
-    )
-    start(
+    celery = [str(BIN / "celery"), "-A", "workers.celery_app:celery"]
+    supervisor.add("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])
+    supervisor.add(
         "beat",
-        [
-            str(BIN / "celery"),
-            "-A",
-            "workers.celery_app:celery",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(instance / "celerybeat-schedule"),
-        ],
+        [*celery, "beat", "--loglevel", "INFO", "--schedule", str(instance / "celerybeat-schedule")],
     )
 
     database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (instance/)"
@@ -103,37 +187,10 @@ def main() -> int:
         f"\n  Subventions is running at http://{HOST}:{PORT}/\n"
         f"  database: {database} · Celery broker: {broker}\n"
         + (MAIL_NOTE if "MAIL_SERVER" not in os.environ else "")
-        + "  Ctrl-C stops the web server, the worker and beat.\n",
+        + "  A process that stops is started again; Ctrl-C stops everything.\n",
         flush=True,
     )
-
-    def handle(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handle)
-    try:
-        while True:
-            for name, process in processes:
-                if process.poll() is not None:
-                    print(f"{name} stopped (exit {process.returncode}); stopping the rest", flush=True)
-                    return stop(processes) or 1
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("\nStopping…", flush=True)
-        return stop(processes)
-
-
-def stop(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
-    for _, process in processes:
-        if process.poll() is None:
-            process.terminate()
-    deadline = time.monotonic() + 10
-    for _, process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return 0
+    return supervisor.run()
 
 
 if __name__ == "__main__":

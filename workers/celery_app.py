@@ -40,6 +40,12 @@ def make_celery(app: Flask) -> Celery:
     return celery
 
 
+def celery_for(app: Flask) -> Celery:
+    """The app's Celery, made on first use: an app built without it (a command, `web=False`)
+    imports Celery only if it queues an email."""
+    return app.extensions.get("celery") or make_celery(app)
+
+
 def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
     return {
         "sweep-outbox": {

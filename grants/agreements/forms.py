@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -21,6 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from grants.core.concurrency import VersionField
 from grants.core.fields import MoneyField
+from grants.core.inputs import DateField
 from grants.fiscal import FiscalYear
 
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from grants.core.fields import MoneyField
+from grants.core.inputs import DateField
 from grants.organizations.forms import CheckboxListField
 from grants.organizations.models import OrganizationKind
 

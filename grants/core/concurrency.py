@@ -8,6 +8,7 @@ Models that can be edited by two people at once map a `version` column as SQLAlc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,7 +40,7 @@ class ConcurrentChange(RuntimeError):
 def parse_version(raw: Any) -> int | None:
     """A version sent back by a form: a small positive integer, anything else is 'unknown'."""
     text = str(raw or "").strip()
-    if not text.isdigit() or len(text) > 9:
+    if not re.fullmatch(r"[0-9]{1,9}", text):  # not str.isdigit(): it takes "²", which int() refuses
         return None
     return int(text)
 

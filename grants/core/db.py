@@ -9,7 +9,7 @@ from typing import Any
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Integer, MetaData, Numeric, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 from sqlalchemy.types import TypeDecorator
 
 from grants.core import clock
@@ -29,7 +29,20 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class _SQLAlchemy(SQLAlchemy):
+    def paginate(self, select: Any, *, page: int | None = None, **options: Any) -> Any:  # type: ignore[override]
+        """Flask-SQLAlchemy's pagination with the `?page=` number kept between 1 and MAX_PAGE: a
+        huge number would otherwise reach the database as an OFFSET it refuses."""
+        from flask import has_request_context
+
+        if page is None and has_request_context():
+            from grants.core.listing import page_number
+
+            page = page_number()
+        return super().paginate(select, page=page, **options)
+
+
+db = _SQLAlchemy(model_class=Base)
 
 Money = Numeric(14, 2, asdecimal=True)
 """Every amount of money: NUMERIC(14, 2), read back as Decimal."""
@@ -97,3 +110,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _sqlite_for_update(state: ORMExecuteState) -> None:
+    """SQLite has no row locks and ignores FOR UPDATE: there, a locking read first takes the
+    database's write lock (BEGIN IMMEDIATE), so the second of two simultaneous clicks waits for
+    the first to commit and then reads what it did, as PostgreSQL's row lock makes it do."""
+    if not state.is_select or getattr(state.statement, "_for_update_arg", None) is None:
+        return
+    connection = state.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -21,6 +21,8 @@ from sqlalchemy import Select
 from grants.fiscal import FiscalYear
 
 PAGE_SIZES = (25, 50, 100)
+MAX_PAGE = 100_000
+"""No list reaches this page; a larger `?page=` is read as this one (an OFFSET stays in range)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,15 @@ class SortSpec:
     def current(self) -> str:
         key = request.args.get("sort", self.default)
         return key if key.lstrip("-") in self.columns else self.default
+
+
+def page_number() -> int:
+    """`?page=`, between 1 and MAX_PAGE; anything that is not a whole number is page 1."""
+    try:
+        number = int(request.args.get("page", 1))
+    except ValueError:
+        return 1
+    return min(max(1, number), MAX_PAGE)
 
 
 def page_size() -> int:
@@ -142,10 +153,7 @@ def paginate_rows(statement: Select) -> RowPage:
     from grants.core.db import db
 
     per_page = page_size()
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = page_number()
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     number = min(number, max(1, -(-total // per_page)))
     items = db.session.execute(statement.limit(per_page).offset((number - 1) * per_page)).all()
@@ -155,10 +163,6 @@ def paginate_rows(statement: Select) -> RowPage:
 def paginate_list(items: list[Any]) -> RowPage:
     """One page of a list already in memory (e.g. an indexation preview computed on the fly)."""
     per_page = page_size()
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
-    number = min(number, max(1, -(-len(items) // per_page)))
+    number = min(page_number(), max(1, -(-len(items) // per_page)))
     start = (number - 1) * per_page
     return RowPage(items=items[start : start + per_page], page=number, per_page=per_page, total=len(items))

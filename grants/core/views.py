@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -127,4 +129,30 @@ def http_error(error: HTTPException) -> Any:
             message=messages.get(error.code or 500, _("Une erreur est survenue.")),
         ),
         error.code,
+    )
+
+
+@blueprint.app_errorhandler(DataError)
+@blueprint.app_errorhandler(OverflowError)
+@blueprint.app_errorhandler(InvalidOperation)
+def bad_input(error: Exception) -> Any:
+    """The net under the input checks: a value the database or the arithmetic refused (a number
+    too large, a date out of range) answers 400 with a page, not 500. Each time is a check
+    missing where the value was read: it is logged as an error, and the suite's walk over every
+    route fails on it (tests/test_bad_input.py)."""
+    db.session.rollback()
+    current_app.logger.error(
+        "bad input reached %s on %s %s: %s", type(error).__name__, request.method, request.path, error
+    )
+    return (
+        render_template(
+            "errors/error.html",
+            code=400,
+            title=_("Requête invalide"),
+            message=_(
+                "Une valeur envoyée ne peut pas être traitée (un nombre trop grand ou une date hors "
+                "limites, par exemple). Revenez à la page précédente, corrigez-la et réessayez."
+            ),
+        ),
+        400,
     )

@@ -16,6 +16,7 @@ from grants.agreements.models import Agreement
 from grants.core import permissions
 from grants.core.clock import current_fiscal_year
 from grants.core.db import db
+from grants.core.inputs import whole_number
 from grants.core.listing import csv_response, paginate_list, paginate_rows
 from grants.cpi.models import CpiSeries
 from grants.cpi.rates import METHOD_LABELS, MissingMonths, RateMethod
@@ -216,7 +217,7 @@ def step(run_id: int, step: str) -> Any:
     if not form.validate_on_submit():
         flash(_("Le formulaire a expiré ; recommencez."), "error")
         return redirect(url_for("indexation.show", run_id=run_id))
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    version = whole_number(form.version.data)
     messages = {
         "approuver": _("L'indexation est approuvée ; elle peut être appliquée."),
         "appliquer": _(

@@ -16,6 +16,7 @@ class EmailStatus(StrEnum):
     QUEUED = "queued"  # waiting for the worker (first try or a retry)
     SENDING = "sending"  # claimed by a worker
     SENT = "sent"
+    FAILED = "failed"  # refused for good (a 5xx answer, an impossible address): not retried
 
     @property
     def label(self) -> str:
@@ -26,6 +27,7 @@ EMAIL_STATUS_LABELS = {
     EmailStatus.QUEUED: _l("En attente d'envoi"),
     EmailStatus.SENDING: _l("En cours d'envoi"),
     EmailStatus.SENT: _l("Envoyé"),
+    EmailStatus.FAILED: _l("Échec : non envoyé"),
 }
 
 

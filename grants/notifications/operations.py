@@ -3,17 +3,20 @@
 `queue_email` renders the message in the recipient's language and writes it to the outbox in
 the caller's transaction; after commit the delivery task is handed to Celery. If the broker is
 down at that moment nothing is lost: the periodic sweep hands over every queued message whose
-time has come. `deliver` claims a message atomically, sends it, and stamps it sent; an SMTP
-failure puts it back in the queue with a growing delay.
+time has come. `deliver` claims a message atomically, sends it, and stamps it sent; a passing
+failure (the server is down, a 4xx answer) puts it back in the queue with a growing delay; a
+failure that will not pass (a 5xx answer for the address or the message, an address the server
+cannot take) is tried MAIL_PERMANENT_FAILURE_TRIES times, then marked failed with its reason.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +33,14 @@ SUBJECT_SEPARATOR = "\n---\n"
 STALE_CLAIM = timedelta(minutes=10)
 # Messages whose body holds a personal link: the body is wiped once delivered.
 SECRET_TEMPLATES = frozenset({"password_reset", "invitation"})
+SUBJECT_MAX = 255  # the outbox column
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """A header value on one line: line breaks and other control characters (a line break typed
+    in an organization's name) become one space, so a header can always be written."""
+    return re.sub(r" {2,}", " ", _CONTROL.sub(" ", text or "")).strip()
 
 
 def queue_email(
@@ -56,7 +67,7 @@ def queue_email(
         organization_id=organization_id,
         language=language,
         template=template,
-        subject=subject.strip(),
+        subject=one_line(subject)[:SUBJECT_MAX],
         body_text=body.strip() + "\n",
         attachment_file_ids=list(attachment_file_ids),
     )
@@ -72,7 +83,10 @@ def dispatch_after_commit(session: Any) -> None:
     message_ids = session.info.pop("emails_to_dispatch", [])
     if not message_ids:
         return
+    from workers.celery_app import celery_for
     from workers.tasks import deliver_email
+
+    celery_for(current_app._get_current_object())  # type: ignore[attr-defined]
 
     for message_id in message_ids:
         try:
@@ -106,17 +120,37 @@ def claim(message_id: int) -> OutboundEmail | None:
     return db.session.get(OutboundEmail, message_id)
 
 
-def send_smtp(message: OutboundEmail) -> None:
-    """Hand one message to the SMTP server named by MAIL_SERVER / MAIL_PORT."""
+def build_message(message: OutboundEmail) -> EmailMessage:
+    """The email as it goes on the wire: one-line headers, a Date and a Message-ID on our domain."""
     config = current_app.config
+    sender = one_line(config["MAIL_DEFAULT_SENDER"])
     email = EmailMessage()
-    email["Subject"] = message.subject
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.to_address
-    email["Message-ID"] = make_msgid(idstring=f"grants-{message.id}")
+    email["Subject"] = one_line(message.subject)
+    email["From"] = sender
+    email["To"] = smtp_address(message.to_address)
+    email["Date"] = format_datetime(utcnow())
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "subventions.invalid"
+    email["Message-ID"] = make_msgid(idstring=f"grants-{message.id}", domain=domain)
     email["Content-Language"] = "fr-CA" if message.language == "fr" else "en-CA"
     email.set_content(message.body_text)
     _attach_files(email, message.attachment_file_ids or [])
+    return email
+
+
+def smtp_address(address: str) -> str:
+    """The address as SMTP takes it: one line, an accented domain in its ASCII (IDNA) form. An
+    accented name before the @ stays: only a server announcing SMTPUTF8 accepts it."""
+    address = one_line(address)
+    local, at, domain = address.rpartition("@")
+    if at and not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}{at}{domain}" if at else address
+
+
+def send_smtp(message: OutboundEmail) -> None:
+    """Hand one message to the SMTP server named by MAIL_SERVER / MAIL_PORT."""
+    config = current_app.config
+    email = build_message(message)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
@@ -194,6 +228,41 @@ class Delivery(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"  # sent already, or another worker holds it
     FAILED = "failed"  # back in the queue; try again later
+    GAVE_UP = "gave_up"  # a failure that will not pass, tried enough: marked failed, not retried
+
+
+def is_permanent(error: BaseException) -> bool:
+    """Whether a failure is about this message and will not pass by waiting: the server refused
+    the address or the message with a 5xx answer, cannot take the address (SMTPUTF8), or the
+    message cannot be written. A server that is down, a 4xx answer, a server refusing the
+    connection, the sender or the credentials (the configuration, not the message) are passing
+    failures."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    passing = (
+        smtplib.SMTPSenderRefused,
+        smtplib.SMTPAuthenticationError,
+        smtplib.SMTPConnectError,
+        smtplib.SMTPHeloError,
+    )
+    if isinstance(error, passing):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return True
+    return isinstance(error, ValueError | LookupError)  # UnicodeError included
+
+
+def failure_reason(error: BaseException) -> str:
+    """The reason kept with the message and shown on the outbox page."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        details = "; ".join(
+            f"{address}: {code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply}"
+            for address, (code, reply) in error.recipients.items()
+        )
+        return f"SMTPRecipientsRefused: {details}"[:2000]
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
 def deliver(message_id: int) -> tuple[Delivery, int]:
@@ -203,13 +272,22 @@ def deliver(message_id: int) -> tuple[Delivery, int]:
         return Delivery.SKIPPED, 0
     try:
         send_smtp(message)
-    except (OSError, smtplib.SMTPException) as error:
+    except Exception as error:  # every failure is kept with the message, none leaves it claimed
+        db.session.rollback()
+        message = db.session.get(OutboundEmail, message_id)
+        reason = failure_reason(error)
+        message.last_error = reason
+        tries = current_app.config["MAIL_PERMANENT_FAILURE_TRIES"]
+        if is_permanent(error) and message.attempts >= tries:
+            message.status = EmailStatus.FAILED
+            db.session.commit()
+            log.error("email %s failed for good after %s attempts: %s", message_id, message.attempts, reason)
+            return Delivery.GAVE_UP, 0
         delay = min(current_app.config["MAIL_RETRY_DELAY"] * 2 ** (message.attempts - 1), 3600)
         message.status = EmailStatus.QUEUED
-        message.last_error = f"{type(error).__name__}: {error}"[:2000]
         message.next_attempt_at = utcnow() + timedelta(seconds=delay)
         db.session.commit()
-        log.warning("email %s not delivered (attempt %s): %s", message_id, message.attempts, error)
+        log.warning("email %s not delivered (attempt %s): %s", message_id, message.attempts, reason)
         return Delivery.FAILED, delay
     message.status = EmailStatus.SENT
     message.sent_at = utcnow()

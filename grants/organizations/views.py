@@ -15,6 +15,7 @@ from grants.accounts.models import Membership
 from grants.accounts.operations import AlreadyMember, invite_member, pending_invitations
 from grants.core import permissions
 from grants.core.db import db
+from grants.core.inputs import whole_number
 from grants.core.roles import MemberRole
 from grants.organizations.forms import OrganizationForm
 from grants.organizations.models import Organization, OrganizationAlias
@@ -131,7 +132,7 @@ def edit(organization_id: int) -> Any:
             "phone": form.phone.data or "",
             "website": form.website.data or "",
         }
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = whole_number(form.version.data)
         try:
             changes = update_organization(organization, data, expected_version=version, actor=current_user)
             db.session.commit()

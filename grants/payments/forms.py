@@ -8,7 +8,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -20,6 +19,7 @@ from wtforms.validators import Length, Optional
 
 from grants.core.concurrency import VersionField, parse_version
 from grants.core.fields import MoneyField
+from grants.core.inputs import DateField
 from grants.payments.models import InstallmentTrigger
 
 

@@ -12,10 +12,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from grants.core.fields import amount_text, read_amount
+from grants.core.inputs import DateField, whole_number
 from grants.fiscal import FiscalYear
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import AttachmentKind, BudgetCategory, FundingSourceStatus
@@ -96,7 +97,7 @@ def parse_grid(formdata: Any, years: list[FiscalYear]) -> Grid:
             value = _money(grid, name, formdata.get(name, ""))
             if value:
                 grid.budget[(year, category)] = value
-    rows = int(formdata.get("funding_rows", "0") or 0)
+    rows = whole_number(formdata.get("funding_rows")) or 0
     grid.funding_rows = min(max(rows, 0), 50)
     for index in range(grid.funding_rows):
         prefix = f"other-{index}-"

@@ -17,6 +17,7 @@ from grants.accounts.models import Membership
 from grants.calls.models import Call
 from grants.core import permissions
 from grants.core.db import db
+from grants.core.inputs import whole_number
 from grants.core.roles import MemberRole
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
@@ -116,7 +117,7 @@ def new(call_id: int) -> Any:
             for problem in problems:
                 flash(str(problem), "error")
             return render_template("requests/new.html", call=call, form=form), 422
-        token = form.token.data or secrets.token_urlsafe(24)
+        token = (form.token.data or "")[:64] or secrets.token_urlsafe(24)  # the column holds 64
         try:
             funding_request, created = operations.start_request(
                 organization, call, actor=current_user, token=token
@@ -218,7 +219,7 @@ def edit(request_id: int) -> Any:
     errors = {name: " ".join(map(str, messages)) for name, messages in form.errors.items()} | grid.errors
     if errors:
         return _render_form(funding_request, form, grid, errors=errors), 422
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    version = whole_number(form.version.data)
     try:
         operations.save(
             funding_request,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 
 from grants.accounts.models import User
+from grants.core.inputs import whole_number
 from grants.core.listing import SortSpec
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
@@ -107,6 +108,6 @@ def queue_statement(program_ids: set[int], filters: QueueFilters, *, me_id: int)
         statement = statement.where(FundingRequest.assignee_id == me_id)
     elif filters.assignee == "none":
         statement = statement.where(FundingRequest.assignee_id.is_(None))
-    elif filters.assignee.isdigit():
-        statement = statement.where(FundingRequest.assignee_id == int(filters.assignee))
+    elif (assignee_id := whole_number(filters.assignee)) is not None:
+        statement = statement.where(FundingRequest.assignee_id == assignee_id)
     return statement

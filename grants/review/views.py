@@ -14,6 +14,7 @@ from grants.core.audit import AuditEntry
 from grants.core.clock import current_fiscal_year
 from grants.core.db import db
 from grants.core.fields import read_amount
+from grants.core.inputs import whole_number
 from grants.core.listing import csv_response, paginate_rows
 from grants.notifications.operations import officers_of_program
 from grants.payments.envelopes import EnvelopeExceeded, positions
@@ -26,6 +27,7 @@ from grants.review.forms import AssignForm, DecisionForm, InfoRequestForm, Recom
 from grants.review.queries import QUEUE_SORT, QueueFilters, queue_statement
 
 blueprint = Blueprint("review", __name__, url_prefix="/analyse")
+SECTION_NAMES = frozenset(s.value for s in RequestSection)  # an unknown one is left out, not a 500
 
 
 @blueprint.app_template_filter("recommendation_label")
@@ -196,7 +198,7 @@ def show(request_id: int) -> Any:
 
 
 def _version(form: Any) -> int | None:
-    return int(form.version.data) if (form.version.data or "").isdigit() else None
+    return whole_number(form.version.data)
 
 
 def _changed_meanwhile(request_id: int) -> Any:
@@ -249,10 +251,11 @@ def score(request_id: int) -> Any:
     errors = {}
     for criterion in operations.criteria_of(funding_request.program_id):
         raw = (request.form.get(f"score-{criterion.id}") or "").strip()
-        if raw and not raw.isdigit():
+        score = whole_number(raw)
+        if raw and score is None:
             errors[f"score-{criterion.id}"] = _("Note entre 0 et %(max)s.", max=criterion.max_score)
             continue
-        entries[criterion.id] = (int(raw) if raw else None, request.form.get(f"comment-{criterion.id}", ""))
+        entries[criterion.id] = (score, request.form.get(f"comment-{criterion.id}", ""))
     try:
         if errors:
             raise operations.DecisionInvalid(errors)
@@ -276,7 +279,7 @@ def ask_info(request_id: int) -> Any:
     try:
         operations.request_info(
             funding_request,
-            [RequestSection(s) for s in form.sections.data or []],
+            [RequestSection(s) for s in form.sections.data or [] if s in SECTION_NAMES],
             form.message.data or "",
             actor=current_user,
             expected_version=_version(form),
@@ -330,9 +333,7 @@ def reopen(request_id: int) -> Any:
     validate_csrf(request.form.get("csrf_token"))
     version = request.form.get("version", "")
     try:
-        operations.reopen_review(
-            funding_request, actor=current_user, expected_version=int(version) if version.isdigit() else None
-        )
+        operations.reopen_review(funding_request, actor=current_user, expected_version=whole_number(version))
         db.session.commit()
     except operations.ConcurrentChange:
         return _changed_meanwhile(request_id)
