@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from grants.coordination.cli import dedupe
 from grants.core.db import db
 
 
@@ -18,6 +19,9 @@ def _create_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
     """Subventions: grant program management (run `grants --help` for the commands)."""
+
+
+main.add_command(dedupe)  # needs neither the app nor the database
 
 
 def register_commands(app: Flask) -> None:
