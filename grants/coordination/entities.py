@@ -18,21 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import IntFlag
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 
-from grants.coordination.names import normalize_city, normalize_name
+from grants.coordination.names import KIND_WORDS, STOPWORDS, normalize_city, normalize_name
 
 SAME_TOWN_THRESHOLD = 0.88  # name similarity that links two mentions in the same town
 NO_TOWN_THRESHOLD = 0.93  # when one side has no town: same region and a closer name
 ACRONYM_THRESHOLD = 0.86  # initials against an acronym, same town
-CONTAINED_MIN_TOKENS = 1  # a short form (`La Passerelle`) must keep a distinctive word
+DIFF_SIMILARITY = 0.7  # a word only one of two names has needs a spelling this close on the other side
 WINDOW = 5  # neighbours looked at in each sorted order
-CITY_TYPO_SCORE = 90  # `Sherbrook` is `Sherbrooke` (same region, at least 6 letters)
-GENERIC_SHARE = 0.002  # a word in more than 0.2 % of names (`centre`, `maison`) is not distinctive
+TOWN_TYPO_SAME_REGION = 0.8  # `Mscouche` is `Mascouche` in Lanaudière
+TOWN_TYPO_ANY_REGION = 0.9
 
 
 class Reason(IntFlag):
@@ -201,23 +202,29 @@ class _Groups:
 
 
 def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list[int]) -> list[int]:
-    """Number the towns, a misspelt town taking the number of the frequent one it resembles."""
+    """Number the towns, a misspelt town (`sherbrook`, `mscouche`) taking the number of the more
+    frequent one it resembles: 80 % alike in the same region, 90 % when a region is unknown; at
+    least 6 letters."""
     order = sorted(range(len(town_keys)), key=lambda i: -counts[i])
-    canonical: dict[int, list[tuple[str, int]]] = {}  # region → (town key, number)
+    canonical_keys: list[str] = []
+    canonical: list[tuple[int, int]] = []  # (number, region)
     number = [0] * len(town_keys)
     for i in order:
         key, region = town_keys[i], town_regions[i]
-        choices = canonical.setdefault(region, [])
         found = None
-        if len(key) >= 6 and choices:
-            best = process.extractOne(
-                key, [c[0] for c in choices], scorer=Indel.normalized_similarity, score_cutoff=CITY_TYPO_SCORE / 100
-            )
-            if best is not None:
-                found = choices[best[2]][1]
+        if len(key) >= 6 and canonical_keys:
+            for _, score, position in process.extract(
+                key, canonical_keys, scorer=Indel.normalized_similarity, score_cutoff=TOWN_TYPO_SAME_REGION, limit=3
+            ):
+                other_number, other_region = canonical[position]
+                same_region = region >= 0 and region == other_region
+                if same_region or score >= TOWN_TYPO_ANY_REGION:
+                    found = other_number
+                    break
         if found is None:
             found = i
-            choices.append((key, i))
+            canonical_keys.append(key)
+            canonical.append((i, region))
         number[i] = found
     return number
 
@@ -290,21 +297,21 @@ def resolve(
     region_codes = {code: i for i, code in enumerate(sorted({k[3] for k in mention_keys}))}
     region = np.fromiter((region_codes[k[3]] if k[3] else -1 for k in mention_keys), dtype=np.int64, count=count)
 
-    # 2. Towns, typos folded into the frequent spelling of the same region.
-    town_numbers: dict[tuple[str, int], int] = {}
-    town_counts: dict[tuple[str, int], int] = {}
-    for t, r in zip(town_key, region.tolist(), strict=True):
+    # 2. Towns, typos folded into the frequent spelling.
+    town_counts: dict[str, int] = {}
+    for t in town_key:
         if t:
-            town_counts[(t, r)] = town_counts.get((t, r), 0) + 1
+            town_counts[t] = town_counts.get(t, 0) + 1
+    town_region: dict[str, dict[int, int]] = {}
+    for t, r in zip(town_key, region.tolist(), strict=True):
+        if t and r >= 0:
+            votes = town_region.setdefault(t, {})
+            votes[r] = votes.get(r, 0) + 1
     distinct = list(town_counts)
-    canon = _canonical_towns([t for t, _ in distinct], [r for _, r in distinct], [town_counts[d] for d in distinct])
-    for position, pair in enumerate(distinct):
-        town_numbers[pair] = canon[position]
-    town = np.fromiter(
-        (town_numbers[(t, r)] if t else -1 for t, r in zip(town_key, region.tolist(), strict=True)),
-        dtype=np.int64,
-        count=count,
-    )
+    regions_of = [max(town_region[t], key=town_region[t].get) if t in town_region else -1 for t in distinct]
+    numbers = _canonical_towns(distinct, regions_of, [town_counts[t] for t in distinct])
+    town_numbers = dict(zip(distinct, numbers, strict=True))
+    town = np.fromiter((town_numbers[t] if t else -1 for t in town_key), dtype=np.int64, count=count)
     groups = _Groups(mention_neq, town.tolist(), region.tolist())
     applied_a: list[np.ndarray] = []
     applied_b: list[np.ndarray] = []
@@ -360,15 +367,30 @@ def resolve(
     # 5. Names, within a town; a mention without a town meets its region's mentions.
     a, b = _name_candidates(keys, sorted_keys, initials, town, region)
     if len(a):
-        score, reasons = _score_names(a, b, keys, sorted_keys, initials, has_acronym, token_sets, town, region)
+        score, reasons, probe = _score_names(a, b, keys, sorted_keys, initials, has_acronym, token_sets, town, region)
         keep = score > 0
-        a, b, score, reasons = a[keep], b[keep], score[keep], reasons[keep]
+        a, b, score, reasons, probe = a[keep], b[keep], score[keep], reasons[keep], probe[keep]
         order = np.argsort(-score, kind="stable")
-        a, b, score, reasons = a[order], b[order], score[order], reasons[order]
+        a, b, score, reasons, probe = a[order], b[order], score[order], reasons[order], probe[order]
         taken = np.zeros(len(a), dtype=bool)
         find, can_join, join = groups.find, groups.can_join, groups.join
-        for position, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
-            rx, ry = find(x), find(y)
+        # Strong links first, then weak ones whose probe fits a single group by then.
+        for position in np.flatnonzero(probe < 0).tolist():
+            rx, ry = find(int(a[position])), find(int(b[position]))
+            if rx != ry and can_join(rx, ry, True):
+                join(rx, ry)
+                taken[position] = True
+        weak = np.flatnonzero(probe >= 0)
+        fits: dict[int, set[int]] = {}
+        for position in weak.tolist():
+            p = int(probe[position])
+            other = int(b[position]) if int(a[position]) == p else int(a[position])
+            fits.setdefault(p, set()).add(find(other))
+        for position in weak.tolist():
+            p = int(probe[position])
+            if len(fits[p]) > 1:
+                continue
+            rx, ry = find(int(a[position])), find(int(b[position]))
             if rx != ry and can_join(rx, ry, True):
                 join(rx, ry)
                 taken[position] = True
@@ -432,7 +454,9 @@ def _name_candidates(
     b = np.concatenate(seconds)
     low, high = np.minimum(a, b), np.maximum(a, b)
     keep = low != high
-    code = np.unique(low[keep] * count + high[keep])
+    code = np.sort(low[keep] * count + high[keep])
+    if len(code):
+        code = code[np.concatenate(([True], code[1:] != code[:-1]))]
     return code // count, code % count
 
 
@@ -446,8 +470,9 @@ def _score_names(
     token_sets: list[tuple[str, ...]],
     town: np.ndarray,
     region: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """A score per candidate pair (0 when not linked) and its reasons."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A score per candidate pair (0 when not linked), its reasons, and for a weak link (a name
+    without a town, a short form, an acronym) the mention that must fit one organization only."""
     key_array = np.asarray(keys, dtype=object)
     sorted_array = np.asarray(sorted_keys, dtype=object)
     initials_array = np.asarray(initials, dtype=object)
@@ -476,30 +501,80 @@ def _score_names(
     if len(short):
         subset = process.cpdist(key_array[a[short]], key_array[b[short]], scorer=fuzz.token_set_ratio, workers=-1)
         short = short[subset >= 100]
-    if len(short):
-        generic = _generic_words(token_sets)
-        for position in short.tolist():
-            x, y = token_sets[a[position]], token_sets[b[position]]
-            small, large = (x, y) if len(x) <= len(y) else (y, x)
-            if set(small) <= set(large):
-                distinctive = [w for w in small if w not in generic and len(w) > 2]
-                if len(distinctive) >= CONTAINED_MIN_TOKENS:
-                    name[position] = SAME_TOWN_THRESHOLD
-                    reasons[position] = int(Reason.SHORT_FORM)
-    linked = (same_town & (name >= SAME_TOWN_THRESHOLD)) | (
-        one_townless & same_region & (name >= NO_TOWN_THRESHOLD)
-    )
+    for position in short.tolist():
+        x, y = token_sets[a[position]], token_sets[b[position]]
+        small = x if len(x) <= len(y) else y
+        if any(w not in KIND_WORDS and len(w) > 2 for w in small):
+            name[position] = SAME_TOWN_THRESHOLD
+            reasons[position] = int(Reason.SHORT_FORM)
+    linked = (same_town & (name >= SAME_TOWN_THRESHOLD)) | (one_townless & same_region & (name >= NO_TOWN_THRESHOLD))
+    # Close spellings must also agree on what tells organizations apart (`La Ronde` is not `du Sud`).
+    for position in np.flatnonzero(linked & ~same_key).tolist():
+        if not _distinctive_agree(token_sets[a[position]], token_sets[b[position]], reasons[position]):
+            linked[position] = False
+    probe = _probes(linked, a, b, reasons, town, token_sets)
     reasons |= np.where(same_town, int(Reason.SAME_CITY), 0)
     reasons |= np.where(same_region, int(Reason.SAME_REGION), 0)
     score = np.where(linked, name, 0.0)
-    return score, reasons
+    return score, reasons, probe
 
 
-def _generic_words(token_sets: list[tuple[str, ...]]) -> set[str]:
-    """Words too common among the names to tell an organization by (`centre`, `maison`, `jeune`)."""
-    counts: dict[str, int] = {}
-    for tokens in token_sets:
-        for word in set(tokens):
-            counts[word] = counts.get(word, 0) + 1
-    limit = max(3, int(len(token_sets) * GENERIC_SHARE))
-    return {word for word, n in counts.items() if n > limit}
+def _distinctive_agree(x: tuple[str, ...], y: tuple[str, ...], reasons: int) -> bool:
+    """Words only one name has are typos of each other, or words of the kind (`inc`, `centre`)."""
+    if reasons & (Reason.ACRONYM | Reason.SHORT_FORM):
+        return True
+    only_x, only_y = set(x) - set(y), set(y) - set(x)
+    if not only_x and not only_y:
+        return True
+    only_x = {word for word in only_x if not _noise_word(word)}
+    only_y = {word for word in only_y if not _noise_word(word)}
+    if only_x and only_y:
+        return _counterparts(only_x, only_y) and _counterparts(only_y, only_x)
+    if not only_x and not only_y:
+        return True
+    extra, shorter = (only_x, y) if only_x else (only_y, x)
+    if all(word in KIND_WORDS for word in extra):
+        return True
+    return any(word not in KIND_WORDS for word in shorter)
+
+
+def _counterparts(words: set[str], others: set[str]) -> bool:
+    """Every word has a close spelling on the other side (`deveooppement` / `developpement`); a
+    short word one edit away (`nor` / `nord`, not `ouest` / `est`)."""
+    for word in words:
+        if len(word) <= 5:
+            if not any(Levenshtein.distance(word, other, score_cutoff=1) <= 1 for other in others):
+                return False
+        elif not process.extractOne(word, others, scorer=Indel.normalized_similarity, score_cutoff=DIFF_SIMILARITY):
+            return False
+    return True
+
+
+@lru_cache(maxsize=1 << 14)
+def _noise_word(word: str) -> bool:
+    """A small word with its letters swapped (`poru` for `pour`, `ed` for `de`): no identity in it."""
+    if len(word) > 4:
+        return False
+    return len(word) <= 2 or any(sorted(word) == sorted(stop) for stop in STOPWORDS)
+
+
+def _probes(
+    linked: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    reasons: np.ndarray,
+    town: np.ndarray,
+    token_sets: list[tuple[str, ...]],
+) -> np.ndarray:
+    """For each weak link, the side that could fit several organizations (−1 for a strong link):
+    the side without a town, or the shorter name of a short form or an acronym."""
+    probe = np.full(len(a), -1, dtype=np.int64)
+    townless_a = linked & (town[a] < 0)
+    townless_b = linked & (town[b] < 0) & ~townless_a
+    probe[townless_a] = a[townless_a]
+    probe[townless_b] = b[townless_b]
+    weak = int(Reason.ACRONYM | Reason.SHORT_FORM)
+    for position in np.flatnonzero(linked & (probe < 0) & ((reasons & weak) > 0)).tolist():
+        x, y = int(a[position]), int(b[position])
+        probe[position] = x if len(token_sets[x]) <= len(token_sets[y]) else y
+    return probe

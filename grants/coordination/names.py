@@ -53,7 +53,9 @@ PHRASES = (
     (r"\b(round ?table|concertation table)\b", "table concertation"),
     (r"\bfriendship (centre|center)\b", "centre amitie"),
     (r"\byouth (house|centre|center)\b", "maison jeunes"),
-    (r"\bwomen s (centre|center|shelter)\b", "centre femmes"),
+    (r"\bwomen s (centre|center)\b", "centre femmes"),
+    (r"\bwomen s shelter\b", "maison hebergement femmes"),
+    (r"\bmutual aid\b", "entraide"),
     (r"\bsexual assault\b", "agressions caractere sexuel"),
     (r"\bsexual exploitation\b", "exploitation sexuelle"),
     (r"\bcrime victims?\b", "victimes actes criminels"),
@@ -71,7 +73,13 @@ WORDS = {
     "national": "national", "nationale": "national", "nationales": "national", "nationaux": "national",
     "st": "saint", "ste": "saint", "sainte": "saint", "saints": "saint", "saintes": "saint",
     "mun": "municipalite", "municipality": "municipalite", "municipalite": "municipalite",
-    "city": "ville", "town": "ville", "village": "village",
+    "city": "municipalite", "town": "municipalite", "ville": "municipalite", "village": "municipalite",
+    # the eleven nations, in French, English and their own names
+    "cris": "cri", "cree": "cri", "eeyou": "cri", "innus": "innu", "mohawks": "mohawk",
+    "kanienkehaka": "mohawk", "abenakis": "abenaki", "w8banaki": "abenaki", "hurons": "huron",
+    "algonquins": "anishinabe", "algonquin": "anishinabe", "anishinabeg": "anishinabe",
+    "naskapis": "naskapi", "malecites": "wolastoqiyik", "malecite": "wolastoqiyik", "maliseet": "wolastoqiyik",
+    "micmac": "migmaq", "mi": "mi", "gmaq": "gmaq",
     "women": "femmes", "woman": "femmes", "femme": "femmes", "womens": "femmes",
     "youth": "jeunes", "jeunesse": "jeunes", "young": "jeunes", "jeune": "jeunes",
     "house": "maison", "home": "maison", "shelter": "hebergement", "housing": "logement",
@@ -101,7 +109,9 @@ WORDS = {
     "integrated": "integre", "university": "universitaire", "sexual-exploitation": "exploitation",
     "municipal": "municipalite", "regional-county": "mrc",
 }
-_APOSTROPHE = re.compile(r"[’'`´]")
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"} | {ch: " " for ch in "'’‘`´“”«»–—‐‑‒·•…"}
+)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _PAREN = re.compile(r"\(([^)]*)\)")
 _RAW_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9]+")
@@ -110,10 +120,8 @@ _PHRASES = tuple((re.compile(pattern), words) for pattern, words in PHRASES)
 
 def fold(text: str) -> str:
     """Lowercase ASCII words separated by single spaces; `&` reads `et`, apostrophes split words."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = _APOSTROPHE.sub(" ", text.replace("&", " et "))
-    return _NON_WORD.sub(" ", text).strip()
+    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES)).encode("ascii", "ignore").decode("ascii")
+    return _NON_WORD.sub(" ", text.lower().replace("&", " et ")).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +209,15 @@ def normalize_city(raw: str) -> str:
     text = re.sub(r"^(ville|city|municipalite|town|village|cite) (de |d |of |du )?", "", text)
     text = re.sub(r"\b(st|ste|sainte)\b", "saint", text)
     return text.strip()
+
+
+# Words that say what kind of organization it is, not which one: two names that differ only in
+# such words are the same organization written two ways only if the rest agrees.
+KIND_WORDS = frozenset(
+    """centre femme jeune maison association regroupement organisme communautaire service aide famille
+    table concertation municipalite conseil nation corporation developpement carrefour emploi hebergement
+    justice alternative travail rue prevention ressource personne coalition lutte contre agression caractere
+    sexuelle victime acte criminel entraide scolaire autochtone amitie regional national premiere integre
+    sante social local petite enfance commission comite reseau groupe federation fondation institut
+    cooperative exploitation intervention soutien bande universitaire regionale comte""".split()
+)

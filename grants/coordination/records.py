@@ -291,7 +291,7 @@ class FundingCsvReader:
         width = len(self.columns)
         seen: dict[str, int] = {}
         fiscal_years: dict[str, FiscalYear] = {}
-        regions = region_table()
+        regions = dict(region_table())
         interned: dict[str, str] = {}
         errors = self.errors
         rows = self._csv
@@ -353,7 +353,11 @@ class FundingCsvReader:
         region_text = row[at["recipient_region"]].strip()
         region: str | None = None
         if region_text:
-            region = regions.get(region_text) or regions.get(_fold(region_text))
+            region = regions.get(region_text)
+            if region is None:
+                region = regions.get(_fold(region_text))
+                if region is not None:
+                    regions[region_text] = region  # the next line spelled this way is one look-up
             if region is None:
                 return refuse("region", value=region_text)
 
