@@ -33,8 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 SPLINK_MAX_DEFAULT = 100_000
 SPLINK_1M_NOTE = (
-    "Splink skipped at {size:,} lines: measured on this 2-core machine (issue 11), Splink 5 + DuckDB took 489 s and "
-    "14.9 GB for 1 000 000 records (organizations F1 0.877, pairs F1 0.83); the session's machine is shared and "
+    "Splink skipped at {size:,} lines: measured on this 2-core machine (issue 11), Splink 5 + DuckDB "
+    "took 489 s and 14.9 GB for 1 000 000 records (organizations F1 0.877, pairs F1 0.83); the "
+    "session's machine is shared and "
     "that run would not fit beside the others. Pass --splink-max {size} to run it anyway."
 )
 
@@ -159,7 +160,9 @@ def splink_child(input_path: str, entities_path: str, pairs_path: str) -> None:
         writer = csv.writer(handle)
         writer.writerow(("record_id_a", "record_id_b", "score"))
         ids = table.record_ids
-        writer.writerows((ids[x], ids[y], s) for x, y, s in zip(a.tolist(), b.tolist(), score.tolist(), strict=True))
+        writer.writerows(
+            (ids[x], ids[y], s) for x, y, s in zip(a.tolist(), b.tolist(), score.tolist(), strict=True)
+        )
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -173,15 +176,17 @@ def bench_size(size: int, seed: int, workdir: Path, splink_max: int) -> dict:
     del lines
     print(
         f"\n{size:,} lines (seed {seed}): {len(set(truth.organization_of.values())):,} organizations, "
-        f"{len(truth.pairs):,} true duplicated-funding pairs; generated in {time.perf_counter() - started:.0f} s "
+        f"{len(truth.pairs):,} true duplicated-funding pairs; "
+        f"generated in {time.perf_counter() - started:.0f} s "
         f"({data.stat().st_size / 2**20:.0f} MiB)",
         flush=True,
     )
     result: dict = {"size": size, "seed": seed}
     grants = str(Path(sys.executable).parent / "grants")
     pairs, entities = workdir / f"ours-pairs-{size}.csv", workdir / f"ours-entities-{size}.csv"
-    seconds, peak, code, output = timed([grants, "dedupe", "--input", str(data), "--output", str(pairs),
-                                         "--entities", str(entities)])
+    seconds, peak, code, output = timed(
+        [grants, "dedupe", "--input", str(data), "--output", str(pairs), "--entities", str(entities)]
+    )
     if code != 0:
         print(output)
         raise SystemExit(f"grants dedupe failed ({code})")
@@ -207,7 +212,10 @@ def _scores(label: str, seconds: float, peak: float, pairs: Path, entities: Path
     pp, pr, pf, found = score_pairs(pairs, truth.pairs)
     op, orr, of, groups = score_organizations(entities, truth.organization_of)
     row = {
-        "seconds": round(seconds, 1), "peak_mib": round(peak), "pairs_found": found, "organizations_found": groups,
+        "seconds": round(seconds, 1),
+        "peak_mib": round(peak),
+        "pairs_found": found,
+        "organizations_found": groups,
         "pairs": {"precision": round(pp, 4), "recall": round(pr, 4), "f1": round(pf, 4)},
         "organizations": {"precision": round(op, 4), "recall": round(orr, 4), "f1": round(of, 4)},
     }
@@ -220,20 +228,31 @@ def _scores(label: str, seconds: float, peak: float, pairs: Path, entities: Path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--splink-max", type=int, default=SPLINK_MAX_DEFAULT,
-                        help="largest size Splink runs at (default 100 000)")
+    parser.add_argument(
+        "--splink-max",
+        type=int,
+        default=SPLINK_MAX_DEFAULT,
+        help="largest size Splink runs at (default 100 000)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/grants-bench-dedupe"))
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--splink-child", nargs=3, metavar=("INPUT", "ENTITIES", "PAIRS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--splink-child", nargs=3, metavar=("INPUT", "ENTITIES", "PAIRS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.splink_child:
         splink_child(*args.splink_child)
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"bench-dedupe: sizes {', '.join(f'{s:,}' for s in args.sizes)}; seed {args.seed}; {os.cpu_count()} cores")
+    print(
+        f"bench-dedupe: sizes {', '.join(f'{s:,}' for s in args.sizes)}; seed {args.seed}; "
+        f"{os.cpu_count()} cores"
+    )
     results = [bench_size(size, args.seed, args.workdir, args.splink_max) for size in sorted(args.sizes)]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - phrase banks: one sentence a line reads better than wrapped fragments
 """Labeled funding lines for the duplicated-funding benchmark (bench/dedupe.py).
 
 Quebec community organizations, concertation tables, municipalities, school service centres and
@@ -23,43 +24,158 @@ from pathlib import Path
 
 # (town, region number, English spelling if any)
 TOWNS = [
-    ("Montréal", "06"), ("Laval", "13"), ("Québec", "03"), ("Gatineau", "07"), ("Longueuil", "16"),
-    ("Sherbrooke", "05"), ("Saguenay", "02"), ("Lévis", "12"), ("Trois-Rivières", "04"),
-    ("Terrebonne", "14"), ("Saint-Jean-sur-Richelieu", "16"), ("Repentigny", "14"), ("Brossard", "16"),
-    ("Drummondville", "17"), ("Saint-Jérôme", "15"), ("Granby", "16"), ("Blainville", "15"),
-    ("Saint-Hyacinthe", "16"), ("Shawinigan", "04"), ("Dollard-des-Ormeaux", "06"), ("Rimouski", "01"),
-    ("Châteauguay", "16"), ("Mirabel", "15"), ("Victoriaville", "17"), ("Rouyn-Noranda", "08"),
-    ("Salaberry-de-Valleyfield", "16"), ("Sorel-Tracy", "16"), ("Alma", "02"), ("Val-d'Or", "08"),
-    ("Sept-Îles", "09"), ("Baie-Comeau", "09"), ("Rivière-du-Loup", "01"), ("Thetford Mines", "12"),
-    ("Saint-Georges", "12"), ("Joliette", "14"), ("Magog", "05"), ("Matane", "01"), ("Gaspé", "11"),
-    ("Chibougamau", "10"), ("Amos", "08"), ("Roberval", "02"), ("Dolbeau-Mistassini", "02"),
-    ("La Tuque", "04"), ("Sainte-Anne-des-Monts", "11"), ("Mont-Laurier", "15"),
-    ("Sainte-Agathe-des-Monts", "15"), ("Saint-Eustache", "15"), ("Vaudreuil-Dorion", "16"),
-    ("Beloeil", "16"), ("Chambly", "16"), ("Cowansville", "16"), ("Lachute", "15"), ("Montmagny", "12"),
-    ("Sainte-Marie", "12"), ("Nicolet", "17"), ("Bécancour", "17"), ("La Malbaie", "03"),
-    ("Baie-Saint-Paul", "03"), ("Donnacona", "03"), ("Saint-Raymond", "03"), ("Kuujjuaq", "10"),
-    ("Chisasibi", "10"), ("Mashteuiatsh", "02"), ("Wendake", "03"), ("Kahnawake", "16"), ("Odanak", "17"),
-    ("Listuguj", "11"), ("Uashat", "09"), ("Wemotaci", "04"), ("Manawan", "14"), ("Lac-Simon", "08"),
-    ("Kitigan Zibi", "07"), ("Pikogan", "08"), ("Mistissini", "10"), ("Gesgapegiag", "11"),
-    ("Kanesatake", "15"), ("Wôlinak", "17"), ("Essipit", "09"), ("Pessamit", "09"), ("Opitciwan", "04"),
-    ("Saint-Jean-de-Matha", "14"), ("Saint-Lazare", "16"), ("Sainte-Julie", "16"), ("Saint-Constant", "16"),
-    ("Saint-Bruno-de-Montarville", "16"), ("Saint-Lambert", "16"), ("Sainte-Thérèse", "15"),
-    ("Saint-Colomban", "15"), ("Saint-Félicien", "02"), ("Saint-Tite", "04"), ("Sainte-Adèle", "15"),
-    ("Mascouche", "14"), ("L'Assomption", "14"), ("Boisbriand", "15"), ("Candiac", "16"), ("Pointe-Claire", "06"),
-    ("Kirkland", "06"), ("Beaconsfield", "06"), ("Westmount", "06"), ("Mont-Royal", "06"), ("Côte-Saint-Luc", "06"),
-    ("Rosemère", "15"), ("Lorraine", "15"), ("Varennes", "16"), ("Contrecoeur", "16"), ("Farnham", "16"),
-    ("Coaticook", "05"), ("Lac-Mégantic", "05"), ("Asbestos", "05"), ("Windsor", "05"), ("Plessisville", "17"),
-    ("Princeville", "17"), ("Louiseville", "04"), ("Grand-Mère", "04"), ("Amqui", "01"), ("Mont-Joli", "01"),
-    ("Trois-Pistoles", "01"), ("Carleton-sur-Mer", "11"), ("New Richmond", "11"), ("Chandler", "11"),
-    ("Îles-de-la-Madeleine", "11"), ("Forestville", "09"), ("Havre-Saint-Pierre", "09"), ("Fermont", "09"),
-    ("Matagami", "10"), ("Lebel-sur-Quévillon", "10"), ("Ville-Marie", "08"), ("La Sarre", "08"),
-    ("Témiscaming", "08"), ("Maniwaki", "07"), ("Buckingham", "07"), ("Chelsea", "07"), ("Shawville", "07"),
+    ("Montréal", "06"),
+    ("Laval", "13"),
+    ("Québec", "03"),
+    ("Gatineau", "07"),
+    ("Longueuil", "16"),
+    ("Sherbrooke", "05"),
+    ("Saguenay", "02"),
+    ("Lévis", "12"),
+    ("Trois-Rivières", "04"),
+    ("Terrebonne", "14"),
+    ("Saint-Jean-sur-Richelieu", "16"),
+    ("Repentigny", "14"),
+    ("Brossard", "16"),
+    ("Drummondville", "17"),
+    ("Saint-Jérôme", "15"),
+    ("Granby", "16"),
+    ("Blainville", "15"),
+    ("Saint-Hyacinthe", "16"),
+    ("Shawinigan", "04"),
+    ("Dollard-des-Ormeaux", "06"),
+    ("Rimouski", "01"),
+    ("Châteauguay", "16"),
+    ("Mirabel", "15"),
+    ("Victoriaville", "17"),
+    ("Rouyn-Noranda", "08"),
+    ("Salaberry-de-Valleyfield", "16"),
+    ("Sorel-Tracy", "16"),
+    ("Alma", "02"),
+    ("Val-d'Or", "08"),
+    ("Sept-Îles", "09"),
+    ("Baie-Comeau", "09"),
+    ("Rivière-du-Loup", "01"),
+    ("Thetford Mines", "12"),
+    ("Saint-Georges", "12"),
+    ("Joliette", "14"),
+    ("Magog", "05"),
+    ("Matane", "01"),
+    ("Gaspé", "11"),
+    ("Chibougamau", "10"),
+    ("Amos", "08"),
+    ("Roberval", "02"),
+    ("Dolbeau-Mistassini", "02"),
+    ("La Tuque", "04"),
+    ("Sainte-Anne-des-Monts", "11"),
+    ("Mont-Laurier", "15"),
+    ("Sainte-Agathe-des-Monts", "15"),
+    ("Saint-Eustache", "15"),
+    ("Vaudreuil-Dorion", "16"),
+    ("Beloeil", "16"),
+    ("Chambly", "16"),
+    ("Cowansville", "16"),
+    ("Lachute", "15"),
+    ("Montmagny", "12"),
+    ("Sainte-Marie", "12"),
+    ("Nicolet", "17"),
+    ("Bécancour", "17"),
+    ("La Malbaie", "03"),
+    ("Baie-Saint-Paul", "03"),
+    ("Donnacona", "03"),
+    ("Saint-Raymond", "03"),
+    ("Kuujjuaq", "10"),
+    ("Chisasibi", "10"),
+    ("Mashteuiatsh", "02"),
+    ("Wendake", "03"),
+    ("Kahnawake", "16"),
+    ("Odanak", "17"),
+    ("Listuguj", "11"),
+    ("Uashat", "09"),
+    ("Wemotaci", "04"),
+    ("Manawan", "14"),
+    ("Lac-Simon", "08"),
+    ("Kitigan Zibi", "07"),
+    ("Pikogan", "08"),
+    ("Mistissini", "10"),
+    ("Gesgapegiag", "11"),
+    ("Kanesatake", "15"),
+    ("Wôlinak", "17"),
+    ("Essipit", "09"),
+    ("Pessamit", "09"),
+    ("Opitciwan", "04"),
+    ("Saint-Jean-de-Matha", "14"),
+    ("Saint-Lazare", "16"),
+    ("Sainte-Julie", "16"),
+    ("Saint-Constant", "16"),
+    ("Saint-Bruno-de-Montarville", "16"),
+    ("Saint-Lambert", "16"),
+    ("Sainte-Thérèse", "15"),
+    ("Saint-Colomban", "15"),
+    ("Saint-Félicien", "02"),
+    ("Saint-Tite", "04"),
+    ("Sainte-Adèle", "15"),
+    ("Mascouche", "14"),
+    ("L'Assomption", "14"),
+    ("Boisbriand", "15"),
+    ("Candiac", "16"),
+    ("Pointe-Claire", "06"),
+    ("Kirkland", "06"),
+    ("Beaconsfield", "06"),
+    ("Westmount", "06"),
+    ("Mont-Royal", "06"),
+    ("Côte-Saint-Luc", "06"),
+    ("Rosemère", "15"),
+    ("Lorraine", "15"),
+    ("Varennes", "16"),
+    ("Contrecoeur", "16"),
+    ("Farnham", "16"),
+    ("Coaticook", "05"),
+    ("Lac-Mégantic", "05"),
+    ("Asbestos", "05"),
+    ("Windsor", "05"),
+    ("Plessisville", "17"),
+    ("Princeville", "17"),
+    ("Louiseville", "04"),
+    ("Grand-Mère", "04"),
+    ("Amqui", "01"),
+    ("Mont-Joli", "01"),
+    ("Trois-Pistoles", "01"),
+    ("Carleton-sur-Mer", "11"),
+    ("New Richmond", "11"),
+    ("Chandler", "11"),
+    ("Îles-de-la-Madeleine", "11"),
+    ("Forestville", "09"),
+    ("Havre-Saint-Pierre", "09"),
+    ("Fermont", "09"),
+    ("Matagami", "10"),
+    ("Lebel-sur-Quévillon", "10"),
+    ("Ville-Marie", "08"),
+    ("La Sarre", "08"),
+    ("Témiscaming", "08"),
+    ("Maniwaki", "07"),
+    ("Buckingham", "07"),
+    ("Chelsea", "07"),
+    ("Shawville", "07"),
 ]
 REGION_NAMES = {
-    "01": "Bas-Saint-Laurent", "02": "Saguenay–Lac-Saint-Jean", "03": "Capitale-Nationale", "04": "Mauricie",
-    "05": "Estrie", "06": "Montréal", "07": "Outaouais", "08": "Abitibi-Témiscamingue", "09": "Côte-Nord",
-    "10": "Nord-du-Québec", "11": "Gaspésie–Îles-de-la-Madeleine", "12": "Chaudière-Appalaches", "13": "Laval",
-    "14": "Lanaudière", "15": "Laurentides", "16": "Montérégie", "17": "Centre-du-Québec",
+    "01": "Bas-Saint-Laurent",
+    "02": "Saguenay–Lac-Saint-Jean",
+    "03": "Capitale-Nationale",
+    "04": "Mauricie",
+    "05": "Estrie",
+    "06": "Montréal",
+    "07": "Outaouais",
+    "08": "Abitibi-Témiscamingue",
+    "09": "Côte-Nord",
+    "10": "Nord-du-Québec",
+    "11": "Gaspésie–Îles-de-la-Madeleine",
+    "12": "Chaudière-Appalaches",
+    "13": "Laval",
+    "14": "Lanaudière",
+    "15": "Laurentides",
+    "16": "Montérégie",
+    "17": "Centre-du-Québec",
 }
 # Distinctive names community organizations take.
 DISTINCT = """La Passerelle|L'Escale|Le Phare|La Boussole|Le Tournant|L'Éclaircie|La Traversée|Le Havre|L'Entraide|
@@ -114,9 +230,17 @@ du Val-des-Cerfs|de la Moyenne-Côte-Nord|René-Lévesque|des Îles|de Laval|de 
     "\n", ""
 ).split("|")
 NATIONS = [
-    ("Abénakis", "Abenaki"), ("Anishinabeg", "Anishinabe"), ("Atikamekw", "Atikamekw"), ("Cris", "Cree"),
-    ("Hurons-Wendat", "Huron-Wendat"), ("Innus", "Innu"), ("Wolastoqiyik", "Wolastoqiyik"),
-    ("Mi'gmaq", "Mi'gmaq"), ("Mohawks", "Mohawk"), ("Naskapis", "Naskapi"), ("Inuit", "Inuit"),
+    ("Abénakis", "Abenaki"),
+    ("Anishinabeg", "Anishinabe"),
+    ("Atikamekw", "Atikamekw"),
+    ("Cris", "Cree"),
+    ("Hurons-Wendat", "Huron-Wendat"),
+    ("Innus", "Innu"),
+    ("Wolastoqiyik", "Wolastoqiyik"),
+    ("Mi'gmaq", "Mi'gmaq"),
+    ("Mohawks", "Mohawk"),
+    ("Naskapis", "Naskapi"),
+    ("Inuit", "Inuit"),
 ]
 MINISTRIES = {
     "MSI": ["Prévention jeunesse", "TRCES", "PQLC"],
@@ -130,139 +254,292 @@ MINISTRIES = {
 }
 # Purposes: (French titles, French descriptions, English titles, English descriptions)
 THEMES = [
-    (["Ateliers de prévention en milieu scolaire", "Prévention de l'exploitation sexuelle dans les écoles secondaires",
-      "Tournée de sensibilisation dans les écoles"],
-     ["Animation d'ateliers de sensibilisation auprès des élèves du secondaire sur le recrutement et l'exploitation sexuelle.",
-      "Des ateliers en classe pour outiller les jeunes du secondaire face au leurre et au recrutement.",
-      "Sensibiliser les élèves et le personnel des écoles secondaires aux signes de l'exploitation sexuelle."],
-     ["School prevention workshops", "Sexual exploitation awareness tour in high schools"],
-     ["Awareness workshops for high school students on recruitment and sexual exploitation.",
-      "Classroom workshops to equip secondary students against luring and recruitment."]),
-    (["Hébergement d'urgence pour victimes", "Places d'hébergement sécuritaire", "Maison d'hébergement de transition"],
-     ["Offrir des places d'hébergement d'urgence et un accompagnement aux femmes victimes d'exploitation sexuelle.",
-      "Hébergement sécuritaire 24 heures sur 24 et soutien psychosocial pour les victimes qui quittent le milieu.",
-      "Ajout de lits d'urgence et d'un suivi de transition pour les survivantes."],
-     ["Emergency shelter for victims", "Safe housing beds for survivors"],
-     ["Emergency shelter beds and support for women who are victims of sexual exploitation.",
-      "Round-the-clock safe housing and psychosocial support for victims leaving the sex trade."]),
-    (["Travail de rue et intervention de proximité", "Intervention de proximité auprès des jeunes en fugue",
-      "Équipe de travail de rue"],
-     ["Des travailleurs de rue rejoignent les jeunes en fugue et les orientent vers les services.",
-      "Intervention de proximité le soir et la nuit auprès des jeunes à risque dans les lieux publics.",
-      "Présence de rue pour repérer et accompagner les adolescentes à risque de recrutement."],
-     ["Street outreach work", "Outreach to runaway youth"],
-     ["Street workers reach runaway youth at night and refer them to services.",
-      "Night-time outreach to at-risk teens in public places and referral to support."]),
-    (["Formation des intervenants", "Formation sur le repérage des victimes", "Programme de formation continue"],
-     ["Former les intervenants du réseau et des organismes au repérage et à l'accompagnement des victimes.",
-      "Sessions de formation pour les intervenantes sur les signes de l'exploitation et l'intervention.",
-      "Formation continue des équipes cliniques sur le repérage et la référence."],
-     ["Training for caseworkers", "Training on identifying victims"],
-     ["Training practitioners to identify and support victims of sexual exploitation.",
-      "Training sessions for front-line workers on warning signs and intervention."]),
-    (["Accompagnement juridique des victimes", "Soutien aux victimes dans le processus judiciaire",
-      "Accompagnement à la cour"],
-     ["Accompagner les victimes dans leurs démarches judiciaires, de la plainte au tribunal.",
-      "Soutien et information juridique pour les victimes qui témoignent à la cour.",
-      "Une intervenante accompagne les victimes aux rencontres avec les policiers et au tribunal."],
-     ["Legal support for victims", "Court accompaniment"],
-     ["Supporting victims through the legal process, from the police complaint to court.",
-      "Legal information and accompaniment for victims who testify in court."]),
-    (["Campagne de sensibilisation en ligne", "Prévention du leurre sur les réseaux sociaux",
-      "Campagne numérique jeunesse"],
-     ["Campagne sur les réseaux sociaux pour prévenir le leurre et le recrutement en ligne des adolescents.",
-      "Capsules vidéo et publications pour sensibiliser les jeunes aux dangers du leurre en ligne.",
-      "Une campagne numérique conçue avec des jeunes sur le recrutement par internet."],
-     ["Online awareness campaign", "Preventing online luring on social media"],
-     ["A social media campaign to prevent online luring and recruitment of teenagers.",
-      "Video clips and posts raising youth awareness of online luring."]),
-    (["Guérison et culture pour les femmes autochtones", "Programme de guérison sur le territoire",
-      "Cercle de guérison communautaire"],
-     ["Activités de guérison culturelle sur le territoire avec les aînées pour les femmes autochtones victimes.",
-      "Des cercles de guérison et des séjours sur le territoire pour les survivantes des Premières Nations.",
-      "Guérison traditionnelle et accompagnement culturel des femmes et des jeunes filles autochtones."],
-     ["Indigenous women's healing program", "Land-based healing"],
-     ["Land-based cultural healing with elders for Indigenous women who are victims.",
-      "Healing circles and time on the land for First Nations survivors."]),
-    (["Concertation régionale en exploitation sexuelle", "Coordination de la table régionale",
-      "Soutien à la concertation"],
-     ["Coordonner les partenaires régionaux, tenir les rencontres de la table et suivre le plan d'action.",
-      "Coordination de la table de concertation régionale et animation du réseau de partenaires.",
-      "Soutenir la concertation des partenaires et le plan d'action régional en exploitation sexuelle."],
-     ["Regional roundtable coordination", "Coordination of regional partners"],
-     ["Coordinating regional partners, holding roundtable meetings and following the action plan.",
-      "Coordination of the regional concertation table and its partner network."]),
-    (["Soutien psychologique aux survivantes", "Suivi psychosocial et thérapie", "Clinique de soutien psychologique"],
-     ["Thérapie individuelle et de groupe pour les survivantes d'exploitation sexuelle.",
-      "Suivi psychosocial et psychothérapie axée sur le trauma pour les femmes qui ont quitté le milieu.",
-      "Des rencontres de thérapie et des groupes de soutien pour les survivantes."],
-     ["Psychological support for survivors", "Trauma therapy"],
-     ["Individual and group therapy for survivors of sexual exploitation.",
-      "Trauma-informed psychotherapy for women who have left the sex trade."]),
-    (["Réinsertion et employabilité", "Parcours de sortie et emploi", "Programme de réinsertion socioprofessionnelle"],
-     ["Accompagner les femmes qui quittent le milieu vers la formation et l'emploi.",
-      "Un parcours de sortie avec stage, recherche d'emploi et retour aux études.",
-      "Soutien à la réinsertion sociale et professionnelle des survivantes."],
-     ["Exit and employment pathway", "Reintegration and employability"],
-     ["Helping women leaving the sex trade toward training and jobs.",
-      "An exit pathway with internships, job search and return to school."]),
-    (["Sensibilisation des hôtels et du transport", "Formation du personnel hôtelier",
-      "Repérage dans l'industrie touristique"],
-     ["Former le personnel des hôtels, des taxis et des motels à repérer l'exploitation sexuelle.",
-      "Sensibilisation des employés de l'hôtellerie et des chauffeurs au repérage des victimes.",
-      "Outils de repérage pour l'industrie touristique et le transport."],
-     ["Hotel and transport awareness", "Training hotel staff"],
-     ["Training hotel, motel and taxi staff to identify sexual exploitation.",
-      "Awareness for hospitality employees and drivers on spotting victims."]),
-    (["Soutien aux parents", "Ateliers pour les parents d'adolescentes", "Ligne de soutien aux familles"],
-     ["Ateliers et soutien pour les parents dont l'adolescente est recrutée ou en fugue.",
-      "Groupes de parents et accompagnement des familles touchées par l'exploitation d'un enfant.",
-      "Une ligne d'écoute et des rencontres pour les familles inquiètes."],
-     ["Support for parents", "Family support line"],
-     ["Workshops and support for parents whose teenage daughter is recruited or runaway.",
-      "Parent groups and support for families affected by a child's exploitation."]),
-    (["Recherche sur la demande", "Étude sur les clients-exploiteurs", "Portrait régional de l'exploitation"],
-     ["Une étude sur la demande et les clients pour orienter la dissuasion.",
-      "Recherche et collecte de données sur l'ampleur de l'exploitation dans la région.",
-      "Portrait statistique et qualitatif de la situation régionale."],
-     ["Research on demand", "Regional portrait study"],
-     ["A study of demand and buyers to inform deterrence.",
-      "Research and data collection on the extent of exploitation in the region."]),
-    (["Halte de nuit pour jeunes", "Halte-accueil de soir", "Centre de jour jeunesse"],
-     ["Une halte-accueil ouverte le soir et la nuit pour les jeunes en situation d'itinérance.",
-      "Lieu d'accueil de nuit avec repas et intervention pour les jeunes sans domicile.",
-      "Un centre de jour où les jeunes itinérants trouvent écoute et services."],
-     ["Night drop-in for youth", "Youth day centre"],
-     ["A night drop-in centre for homeless youth with meals and support.",
-      "A day centre where homeless youth find listening and services."]),
-    (["Mentorat par les pairs", "Programme de pairs aidantes", "Intervention par les pairs"],
-     ["Des survivantes formées comme pairs aidantes accompagnent les jeunes femmes à risque.",
-      "Programme de mentorat par des pairs pour soutenir la sortie du milieu.",
-      "Pairs aidantes et groupes d'entraide animés par des survivantes."],
-     ["Peer mentoring", "Peer support workers"],
-     ["Survivors trained as peer workers accompany young women at risk.",
-      "A peer mentoring program supporting exit from the sex trade."]),
-    (["Théâtre de prévention", "Pièce de théâtre sur le recrutement", "Tournée théâtrale"],
-     ["Une pièce de théâtre suivie d'une discussion pour prévenir le recrutement chez les adolescents.",
-      "Tournée d'une production théâtrale de prévention dans les maisons des jeunes.",
-      "Théâtre interactif sur les relations et le recrutement."],
-     ["Prevention theatre", "Theatre tour"],
-     ["A play followed by a discussion to prevent recruitment of teenagers.",
-      "A touring prevention theatre production in youth houses."]),
-    (["Services en dépendance pour victimes", "Traitement des dépendances", "Intervention en toxicomanie"],
-     ["Traitement des dépendances adapté aux femmes victimes d'exploitation sexuelle.",
-      "Intervention en toxicomanie et accompagnement vers la désintoxication pour les survivantes.",
-      "Services spécialisés en dépendance pour les jeunes femmes exploitées."],
-     ["Addiction services for victims", "Substance use treatment"],
-     ["Addiction treatment adapted to women who are victims of sexual exploitation.",
-      "Substance use intervention and detox support for survivors."]),
-    (["Accueil des personnes immigrantes", "Prévention auprès des nouvelles arrivantes", "Soutien aux femmes immigrantes"],
-     ["Informer les femmes immigrantes et réfugiées de leurs droits et prévenir leur exploitation.",
-      "Séances d'information pour les nouvelles arrivantes sur le travail, les droits et l'exploitation.",
-      "Accompagnement des travailleuses étrangères vulnérables à l'exploitation."],
-     ["Newcomer women support", "Prevention for immigrant women"],
-     ["Informing immigrant and refugee women of their rights and preventing exploitation.",
-      "Information sessions for newcomers on work, rights and exploitation."]),
+    (
+        [
+            "Ateliers de prévention en milieu scolaire",
+            "Prévention de l'exploitation sexuelle dans les écoles secondaires",
+            "Tournée de sensibilisation dans les écoles",
+        ],
+        [
+            "Animation d'ateliers de sensibilisation auprès des élèves du secondaire sur le recrutement et l'exploitation sexuelle.",
+            "Des ateliers en classe pour outiller les jeunes du secondaire face au leurre et au recrutement.",
+            "Sensibiliser les élèves et le personnel des écoles secondaires aux signes de l'exploitation sexuelle.",
+        ],
+        ["School prevention workshops", "Sexual exploitation awareness tour in high schools"],
+        [
+            "Awareness workshops for high school students on recruitment and sexual exploitation.",
+            "Classroom workshops to equip secondary students against luring and recruitment.",
+        ],
+    ),
+    (
+        [
+            "Hébergement d'urgence pour victimes",
+            "Places d'hébergement sécuritaire",
+            "Maison d'hébergement de transition",
+        ],
+        [
+            "Offrir des places d'hébergement d'urgence et un accompagnement aux femmes victimes d'exploitation sexuelle.",
+            "Hébergement sécuritaire 24 heures sur 24 et soutien psychosocial pour les victimes qui quittent le milieu.",
+            "Ajout de lits d'urgence et d'un suivi de transition pour les survivantes.",
+        ],
+        ["Emergency shelter for victims", "Safe housing beds for survivors"],
+        [
+            "Emergency shelter beds and support for women who are victims of sexual exploitation.",
+            "Round-the-clock safe housing and psychosocial support for victims leaving the sex trade.",
+        ],
+    ),
+    (
+        [
+            "Travail de rue et intervention de proximité",
+            "Intervention de proximité auprès des jeunes en fugue",
+            "Équipe de travail de rue",
+        ],
+        [
+            "Des travailleurs de rue rejoignent les jeunes en fugue et les orientent vers les services.",
+            "Intervention de proximité le soir et la nuit auprès des jeunes à risque dans les lieux publics.",
+            "Présence de rue pour repérer et accompagner les adolescentes à risque de recrutement.",
+        ],
+        ["Street outreach work", "Outreach to runaway youth"],
+        [
+            "Street workers reach runaway youth at night and refer them to services.",
+            "Night-time outreach to at-risk teens in public places and referral to support.",
+        ],
+    ),
+    (
+        [
+            "Formation des intervenants",
+            "Formation sur le repérage des victimes",
+            "Programme de formation continue",
+        ],
+        [
+            "Former les intervenants du réseau et des organismes au repérage et à l'accompagnement des victimes.",
+            "Sessions de formation pour les intervenantes sur les signes de l'exploitation et l'intervention.",
+            "Formation continue des équipes cliniques sur le repérage et la référence.",
+        ],
+        ["Training for caseworkers", "Training on identifying victims"],
+        [
+            "Training practitioners to identify and support victims of sexual exploitation.",
+            "Training sessions for front-line workers on warning signs and intervention.",
+        ],
+    ),
+    (
+        [
+            "Accompagnement juridique des victimes",
+            "Soutien aux victimes dans le processus judiciaire",
+            "Accompagnement à la cour",
+        ],
+        [
+            "Accompagner les victimes dans leurs démarches judiciaires, de la plainte au tribunal.",
+            "Soutien et information juridique pour les victimes qui témoignent à la cour.",
+            "Une intervenante accompagne les victimes aux rencontres avec les policiers et au tribunal.",
+        ],
+        ["Legal support for victims", "Court accompaniment"],
+        [
+            "Supporting victims through the legal process, from the police complaint to court.",
+            "Legal information and accompaniment for victims who testify in court.",
+        ],
+    ),
+    (
+        [
+            "Campagne de sensibilisation en ligne",
+            "Prévention du leurre sur les réseaux sociaux",
+            "Campagne numérique jeunesse",
+        ],
+        [
+            "Campagne sur les réseaux sociaux pour prévenir le leurre et le recrutement en ligne des adolescents.",
+            "Capsules vidéo et publications pour sensibiliser les jeunes aux dangers du leurre en ligne.",
+            "Une campagne numérique conçue avec des jeunes sur le recrutement par internet.",
+        ],
+        ["Online awareness campaign", "Preventing online luring on social media"],
+        [
+            "A social media campaign to prevent online luring and recruitment of teenagers.",
+            "Video clips and posts raising youth awareness of online luring.",
+        ],
+    ),
+    (
+        [
+            "Guérison et culture pour les femmes autochtones",
+            "Programme de guérison sur le territoire",
+            "Cercle de guérison communautaire",
+        ],
+        [
+            "Activités de guérison culturelle sur le territoire avec les aînées pour les femmes autochtones victimes.",
+            "Des cercles de guérison et des séjours sur le territoire pour les survivantes des Premières Nations.",
+            "Guérison traditionnelle et accompagnement culturel des femmes et des jeunes filles autochtones.",
+        ],
+        ["Indigenous women's healing program", "Land-based healing"],
+        [
+            "Land-based cultural healing with elders for Indigenous women who are victims.",
+            "Healing circles and time on the land for First Nations survivors.",
+        ],
+    ),
+    (
+        [
+            "Concertation régionale en exploitation sexuelle",
+            "Coordination de la table régionale",
+            "Soutien à la concertation",
+        ],
+        [
+            "Coordonner les partenaires régionaux, tenir les rencontres de la table et suivre le plan d'action.",
+            "Coordination de la table de concertation régionale et animation du réseau de partenaires.",
+            "Soutenir la concertation des partenaires et le plan d'action régional en exploitation sexuelle.",
+        ],
+        ["Regional roundtable coordination", "Coordination of regional partners"],
+        [
+            "Coordinating regional partners, holding roundtable meetings and following the action plan.",
+            "Coordination of the regional concertation table and its partner network.",
+        ],
+    ),
+    (
+        [
+            "Soutien psychologique aux survivantes",
+            "Suivi psychosocial et thérapie",
+            "Clinique de soutien psychologique",
+        ],
+        [
+            "Thérapie individuelle et de groupe pour les survivantes d'exploitation sexuelle.",
+            "Suivi psychosocial et psychothérapie axée sur le trauma pour les femmes qui ont quitté le milieu.",
+            "Des rencontres de thérapie et des groupes de soutien pour les survivantes.",
+        ],
+        ["Psychological support for survivors", "Trauma therapy"],
+        [
+            "Individual and group therapy for survivors of sexual exploitation.",
+            "Trauma-informed psychotherapy for women who have left the sex trade.",
+        ],
+    ),
+    (
+        [
+            "Réinsertion et employabilité",
+            "Parcours de sortie et emploi",
+            "Programme de réinsertion socioprofessionnelle",
+        ],
+        [
+            "Accompagner les femmes qui quittent le milieu vers la formation et l'emploi.",
+            "Un parcours de sortie avec stage, recherche d'emploi et retour aux études.",
+            "Soutien à la réinsertion sociale et professionnelle des survivantes.",
+        ],
+        ["Exit and employment pathway", "Reintegration and employability"],
+        [
+            "Helping women leaving the sex trade toward training and jobs.",
+            "An exit pathway with internships, job search and return to school.",
+        ],
+    ),
+    (
+        [
+            "Sensibilisation des hôtels et du transport",
+            "Formation du personnel hôtelier",
+            "Repérage dans l'industrie touristique",
+        ],
+        [
+            "Former le personnel des hôtels, des taxis et des motels à repérer l'exploitation sexuelle.",
+            "Sensibilisation des employés de l'hôtellerie et des chauffeurs au repérage des victimes.",
+            "Outils de repérage pour l'industrie touristique et le transport.",
+        ],
+        ["Hotel and transport awareness", "Training hotel staff"],
+        [
+            "Training hotel, motel and taxi staff to identify sexual exploitation.",
+            "Awareness for hospitality employees and drivers on spotting victims.",
+        ],
+    ),
+    (
+        ["Soutien aux parents", "Ateliers pour les parents d'adolescentes", "Ligne de soutien aux familles"],
+        [
+            "Ateliers et soutien pour les parents dont l'adolescente est recrutée ou en fugue.",
+            "Groupes de parents et accompagnement des familles touchées par l'exploitation d'un enfant.",
+            "Une ligne d'écoute et des rencontres pour les familles inquiètes.",
+        ],
+        ["Support for parents", "Family support line"],
+        [
+            "Workshops and support for parents whose teenage daughter is recruited or runaway.",
+            "Parent groups and support for families affected by a child's exploitation.",
+        ],
+    ),
+    (
+        [
+            "Recherche sur la demande",
+            "Étude sur les clients-exploiteurs",
+            "Portrait régional de l'exploitation",
+        ],
+        [
+            "Une étude sur la demande et les clients pour orienter la dissuasion.",
+            "Recherche et collecte de données sur l'ampleur de l'exploitation dans la région.",
+            "Portrait statistique et qualitatif de la situation régionale.",
+        ],
+        ["Research on demand", "Regional portrait study"],
+        [
+            "A study of demand and buyers to inform deterrence.",
+            "Research and data collection on the extent of exploitation in the region.",
+        ],
+    ),
+    (
+        ["Halte de nuit pour jeunes", "Halte-accueil de soir", "Centre de jour jeunesse"],
+        [
+            "Une halte-accueil ouverte le soir et la nuit pour les jeunes en situation d'itinérance.",
+            "Lieu d'accueil de nuit avec repas et intervention pour les jeunes sans domicile.",
+            "Un centre de jour où les jeunes itinérants trouvent écoute et services.",
+        ],
+        ["Night drop-in for youth", "Youth day centre"],
+        [
+            "A night drop-in centre for homeless youth with meals and support.",
+            "A day centre where homeless youth find listening and services.",
+        ],
+    ),
+    (
+        ["Mentorat par les pairs", "Programme de pairs aidantes", "Intervention par les pairs"],
+        [
+            "Des survivantes formées comme pairs aidantes accompagnent les jeunes femmes à risque.",
+            "Programme de mentorat par des pairs pour soutenir la sortie du milieu.",
+            "Pairs aidantes et groupes d'entraide animés par des survivantes.",
+        ],
+        ["Peer mentoring", "Peer support workers"],
+        [
+            "Survivors trained as peer workers accompany young women at risk.",
+            "A peer mentoring program supporting exit from the sex trade.",
+        ],
+    ),
+    (
+        ["Théâtre de prévention", "Pièce de théâtre sur le recrutement", "Tournée théâtrale"],
+        [
+            "Une pièce de théâtre suivie d'une discussion pour prévenir le recrutement chez les adolescents.",
+            "Tournée d'une production théâtrale de prévention dans les maisons des jeunes.",
+            "Théâtre interactif sur les relations et le recrutement.",
+        ],
+        ["Prevention theatre", "Theatre tour"],
+        [
+            "A play followed by a discussion to prevent recruitment of teenagers.",
+            "A touring prevention theatre production in youth houses.",
+        ],
+    ),
+    (
+        ["Services en dépendance pour victimes", "Traitement des dépendances", "Intervention en toxicomanie"],
+        [
+            "Traitement des dépendances adapté aux femmes victimes d'exploitation sexuelle.",
+            "Intervention en toxicomanie et accompagnement vers la désintoxication pour les survivantes.",
+            "Services spécialisés en dépendance pour les jeunes femmes exploitées.",
+        ],
+        ["Addiction services for victims", "Substance use treatment"],
+        [
+            "Addiction treatment adapted to women who are victims of sexual exploitation.",
+            "Substance use intervention and detox support for survivors.",
+        ],
+    ),
+    (
+        [
+            "Accueil des personnes immigrantes",
+            "Prévention auprès des nouvelles arrivantes",
+            "Soutien aux femmes immigrantes",
+        ],
+        [
+            "Informer les femmes immigrantes et réfugiées de leurs droits et prévenir leur exploitation.",
+            "Séances d'information pour les nouvelles arrivantes sur le travail, les droits et l'exploitation.",
+            "Accompagnement des travailleuses étrangères vulnérables à l'exploitation.",
+        ],
+        ["Newcomer women support", "Prevention for immigrant women"],
+        [
+            "Informing immigrant and refugee women of their rights and preventing exploitation.",
+            "Information sessions for newcomers on work, rights and exploitation.",
+        ],
+    ),
 ]
 LEGAL = [" inc.", " inc", " enr.", " (OBNL)", ", Inc.", " ltée"]
 
@@ -351,7 +628,10 @@ class Generator:
 
     def neq(self) -> str:
         while True:
-            value = self.rng.choice(("114", "116", "117", "118", "336", "337")) + f"{self.rng.randrange(10**7):07d}"
+            value = (
+                self.rng.choice(("114", "116", "117", "118", "336", "337"))
+                + f"{self.rng.randrange(10**7):07d}"
+            )
             if value not in self.neqs:
                 self.neqs.add(value)
                 return value
@@ -365,7 +645,7 @@ class Generator:
 
     def organization(self, number: int) -> Organization:
         rng = self.rng
-        for _ in range(100):
+        for _ in range(10_000):
             kind = rng.random()
             town, region = self.town()
             acronym = short = name_en = None
@@ -379,14 +659,14 @@ class Generator:
                     short = distinct
                     name_en = f"{distinct} {english}" if english and rng.random() < 0.3 else None
                 elif style < 0.8:
-                    name = f"{words} de {town}" if not town[0] in "AEIOUÎÉ" else f"{words} d'{town}"
+                    name = f"{words} de {town}" if town[0] not in "AEIOUÎÉ" else f"{words} d'{town}"
                     name_en = f"{town} {english}" if english and rng.random() < 0.4 else None
                 else:
                     place = rng.choice(NEIGHBOURHOODS)
                     name = f"{words} {place}"
                     name_en = None
                 if known:
-                    acronym = f"{known} {name[len(words):].strip().removeprefix('de ').removeprefix('du ')}"
+                    acronym = f"{known} {name[len(words) :].strip().removeprefix('de ').removeprefix('du ')}"
                 elif rng.random() < 0.15:
                     acronym = _acronym_of(name)
                 category = "community"
@@ -434,8 +714,9 @@ class Generator:
                     name_en = f"{nation_en} Native Women of {town}"
                 category = "indigenous"
             if category == "community" and style < 0.45:
-                if ("distinct", distinct, town) in self.used:  # one `La Passerelle` per town
-                    continue
+                if ("distinct", distinct, town) in self.used:  # one is called `La Passerelle` in a town
+                    short = None
+                    acronym = None if acronym and distinct in acronym else acronym
                 self.used.add(("distinct", distinct, town))
             if category == "school":
                 if ("school", name) in self.used:  # a school service centre exists once
@@ -453,8 +734,13 @@ class Generator:
             if town != other.town and (other.name_fr, town) not in self.used:
                 self.used.add((other.name_fr, town))
                 neq = self.neq() if self.rng.random() < 0.8 else None
+                short = other.short
+                if short and ("distinct", short, town) in self.used:
+                    short = None  # that town already calls another organization so
+                elif short:
+                    self.used.add(("distinct", short, town))
                 return Organization(
-                    number, other.name_fr, other.name_en, other.acronym, other.short, town, region, neq, other.kind
+                    number, other.name_fr, other.name_en, other.acronym, short, town, region, neq, other.kind
                 )
         return None
 
@@ -587,20 +873,40 @@ def generate(size: int, seed: int) -> tuple[list[Line], Truth]:
     project_number = 0
     proposals: dict[int, int] = {}
 
-    def add_line(org: Organization, ministry: str, program: str, theme: int, project: int, start: date, end: date,
-                 fiscal: int) -> None:
+    def add_line(
+        org: Organization,
+        ministry: str,
+        program: str,
+        theme: int,
+        project: int,
+        start: date,
+        end: date,
+        fiscal: int,
+    ) -> None:
         nonlocal sequence
         sequence += 1
         title, description = gen.purpose(theme, proposals[project])
         if rng.random() < 0.3:
             description = f"{description} {_of(org.town).capitalize()}."
-        lines.append(Line(
-            record_id=f"{ministry}-{fiscal}-{sequence:07d}",
-            ministry=ministry, program=program, name=gen.written_name(org), neq=gen.written_neq(org),
-            city=gen.written_city(org), region=gen.written_region(org), title=title, description=description,
-            amount=f"{rng.randrange(5_000, 500_000)}.00", start=start, end=end, fiscal=fiscal,
-            organization=org.number, project=project,
-        ))
+        lines.append(
+            Line(
+                record_id=f"{ministry}-{fiscal}-{sequence:07d}",
+                ministry=ministry,
+                program=program,
+                name=gen.written_name(org),
+                neq=gen.written_neq(org),
+                city=gen.written_city(org),
+                region=gen.written_region(org),
+                title=title,
+                description=description,
+                amount=f"{rng.randrange(5_000, 500_000)}.00",
+                start=start,
+                end=end,
+                fiscal=fiscal,
+                organization=org.number,
+                project=project,
+            )
+        )
 
     while len(lines) < size:
         roll = rng.random()
@@ -638,12 +944,22 @@ def generate(size: int, seed: int) -> tuple[list[Line], Truth]:
                     year = first_year + rng.randrange(years)
                     start = date(year, rng.randrange(4, 13), 1)
                     end = start + timedelta(days=rng.choice((180, 270, 364, 364)))
-                    add_line(org, other, rng.choice(MINISTRIES[other]), theme, project_number, start, end, year)
+                    add_line(
+                        org, other, rng.choice(MINISTRIES[other]), theme, project_number, start, end, year
+                    )
             elif roll < 0.4:  # the same purpose paid by another ministry later, not at the same time
                 other = rng.choice([m for m in ministries if m != ministry])
                 year = first_year + years + 1
-                add_line(org, other, rng.choice(MINISTRIES[other]), theme, project_number, date(year, 4, 1),
-                         date(year + 1, 3, 31), year)
+                add_line(
+                    org,
+                    other,
+                    rng.choice(MINISTRIES[other]),
+                    theme,
+                    project_number,
+                    date(year, 4, 1),
+                    date(year + 1, 3, 31),
+                    year,
+                )
     rng.shuffle(lines)
     return lines, _truth(lines)
 
@@ -663,13 +979,26 @@ def _truth(lines: list[Line]) -> Truth:
                     continue
                 if x.ministry == y.ministry and abs(x.fiscal - y.fiscal) == 1:
                     continue
-                truth.pairs.add((x.record_id, y.record_id) if x.record_id < y.record_id else (y.record_id, x.record_id))
+                truth.pairs.add(
+                    (x.record_id, y.record_id) if x.record_id < y.record_id else (y.record_id, x.record_id)
+                )
     return truth
 
 
 HEADER = [
-    "record_id", "source_ministry", "program", "recipient_name", "recipient_neq", "recipient_city",
-    "recipient_region", "project_title", "description", "amount_cad", "start_date", "end_date", "fiscal_year",
+    "record_id",
+    "source_ministry",
+    "program",
+    "recipient_name",
+    "recipient_neq",
+    "recipient_city",
+    "recipient_region",
+    "project_title",
+    "description",
+    "amount_cad",
+    "start_date",
+    "end_date",
+    "fiscal_year",
     "internal_note",
 ]
 
@@ -680,8 +1009,21 @@ def write_csv(lines: list[Line], path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for line in lines:
-            writer.writerow([
-                line.record_id, line.ministry, line.program, line.name, line.neq, line.city, line.region,
-                line.title, line.description, line.amount, line.start.isoformat(), line.end.isoformat(),
-                f"{line.fiscal}-{line.fiscal + 1}", "",
-            ])
+            writer.writerow(
+                [
+                    line.record_id,
+                    line.ministry,
+                    line.program,
+                    line.name,
+                    line.neq,
+                    line.city,
+                    line.region,
+                    line.title,
+                    line.description,
+                    line.amount,
+                    line.start.isoformat(),
+                    line.end.isoformat(),
+                    f"{line.fiscal}-{line.fiscal + 1}",
+                    "",
+                ]
+            )

@@ -17,10 +17,17 @@ MAX_ERRORS_SHOWN = 20
 
 
 @click.command("dedupe")
-@click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False), help="Funding lines (CSV).")
-@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False), help="pairs.csv to write.")
 @click.option(
-    "--entities", "entities_path", type=click.Path(dir_okay=False), help="Also write record_id,entity_id here."
+    "--input", "input_path", required=True, type=click.Path(dir_okay=False), help="Funding lines (CSV)."
+)
+@click.option(
+    "--output", "output_path", required=True, type=click.Path(dir_okay=False), help="pairs.csv to write."
+)
+@click.option(
+    "--entities",
+    "entities_path",
+    type=click.Path(dir_okay=False),
+    help="Also write record_id,entity_id here.",
 )
 @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 def dedupe(input_path: str, output_path: str, entities_path: str | None, language: str) -> None:
@@ -32,19 +39,25 @@ def dedupe(input_path: str, output_path: str, entities_path: str | None, languag
     outcome = run_batch(input_path, output_path, entities_path, progress=progress.say, language=language)
     progress.clear()
     if outcome.refused is not None:
-        click.echo(("refused, nothing loaded: " if language == "en" else "refusé, rien n'est chargé : ")
-                   + outcome.refused, err=True)
+        click.echo(
+            ("refused, nothing loaded: " if language == "en" else "refusé, rien n'est chargé : ")
+            + outcome.refused,
+            err=True,
+        )
         sys.exit(1)
     for message in outcome.errors[:MAX_ERRORS_SHOWN]:
         click.echo(message, err=True)
     if len(outcome.errors) > MAX_ERRORS_SHOWN:
         more = len(outcome.errors) - MAX_ERRORS_SHOWN
-        click.echo(f"… and {more} more bad lines" if language == "en" else f"… et {more} autres lignes refusées",
-                   err=True)
+        click.echo(
+            f"… and {more} more bad lines" if language == "en" else f"… et {more} autres lignes refusées",
+            err=True,
+        )
     seconds = time.perf_counter() - started
     if language == "en":
         click.echo(
-            f"{outcome.records} records ({len(outcome.errors)} bad lines left out), {outcome.entities} organizations, "
+            f"{outcome.records} records ({len(outcome.errors)} bad lines left out), "
+            f"{outcome.entities} organizations, "
             f"{outcome.pairs} pairs, {seconds:.1f} s"
         )
     else:

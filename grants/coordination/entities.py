@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from enum import IntFlag
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -30,6 +30,7 @@ from grants.coordination.names import KIND_WORDS, STOPWORDS, normalize_city, nor
 SAME_TOWN_THRESHOLD = 0.88  # name similarity that links two mentions in the same town
 NO_TOWN_THRESHOLD = 0.93  # when one side has no town: same region and a closer name
 ACRONYM_THRESHOLD = 0.86  # initials against an acronym, same town
+SHORT_WORD_SIMILARITY = 0.8  # `jeune` / `jeunese`, but not `ouest` / `est`
 DIFF_SIMILARITY = 0.7  # a word only one of two names has needs a spelling this close on the other side
 WINDOW = 5  # neighbours looked at in each sorted order
 TOWN_TYPO_SAME_REGION = 0.8  # `Mscouche` is `Mascouche` in Lanaudière
@@ -67,7 +68,11 @@ def describe(reasons: Reason, score: float, language: str = "fr") -> str:
     for flag, (french, english) in REASON_TEXT.items():
         if reasons & flag:
             number = f"{score:.2f}"
-            text = english.format(score=number) if language == "en" else french.format(score=number.replace(".", ","))
+            text = (
+                english.format(score=number)
+                if language == "en"
+                else french.format(score=number.replace(".", ","))
+            )
             texts.append(text)
     return " ; ".join(texts) if language != "en" else "; ".join(texts)
 
@@ -126,7 +131,10 @@ class Resolution:
     def links(self) -> Iterator[Link]:
         """Every link applied (NEQ, names, confirmations), strongest first."""
         for a, b, score, reasons in zip(
-            self._link_a.tolist(), self._link_b.tolist(), self._link_score.tolist(), self._link_reasons.tolist(),
+            self._link_a.tolist(),
+            self._link_b.tolist(),
+            self._link_score.tolist(),
+            self._link_reasons.tolist(),
             strict=True,
         ):
             yield Link(a, b, score, Reason(reasons))
@@ -145,7 +153,9 @@ def mention_evidence(a: tuple[str, str, str], b: tuple[str, str, str]) -> tuple[
     reasons = Reason(0)
     if a[1] and a[1] == b[1]:
         reasons |= Reason.SAME_NEQ
-    score = 1.0 if a[0] == b[0] else max(Indel.normalized_similarity(a[0], b[0]), _sorted_similarity(a[0], b[0]))
+    score = (
+        1.0 if a[0] == b[0] else max(Indel.normalized_similarity(a[0], b[0]), _sorted_similarity(a[0], b[0]))
+    )
     reasons |= Reason.SAME_NAME if score == 1.0 else Reason.SIMILAR_NAME
     if a[2] and a[2] == b[2]:
         reasons |= Reason.SAME_CITY
@@ -214,7 +224,11 @@ def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list
         found = None
         if len(key) >= 6 and canonical_keys:
             for _, score, position in process.extract(
-                key, canonical_keys, scorer=Indel.normalized_similarity, score_cutoff=TOWN_TYPO_SAME_REGION, limit=3
+                key,
+                canonical_keys,
+                scorer=Indel.normalized_similarity,
+                score_cutoff=TOWN_TYPO_SAME_REGION,
+                limit=3,
             ):
                 other_number, other_region = canonical[position]
                 same_region = region >= 0 and region == other_region
@@ -295,7 +309,9 @@ def resolve(
     mention_neq = [k[1] for k in mention_keys]
     town_key = [k[2] for k in mention_keys]
     region_codes = {code: i for i, code in enumerate(sorted({k[3] for k in mention_keys}))}
-    region = np.fromiter((region_codes[k[3]] if k[3] else -1 for k in mention_keys), dtype=np.int64, count=count)
+    region = np.fromiter(
+        (region_codes[k[3]] if k[3] else -1 for k in mention_keys), dtype=np.int64, count=count
+    )
 
     # 2. Towns, typos folded into the frequent spelling.
     town_counts: dict[str, int] = {}
@@ -367,7 +383,9 @@ def resolve(
     # 5. Names, within a town; a mention without a town meets its region's mentions.
     a, b = _name_candidates(keys, sorted_keys, initials, town, region)
     if len(a):
-        score, reasons, probe = _score_names(a, b, keys, sorted_keys, initials, has_acronym, token_sets, town, region)
+        score, reasons, probe = _score_names(
+            a, b, keys, sorted_keys, initials, has_acronym, token_sets, town, region
+        )
         keep = score > 0
         a, b, score, reasons, probe = a[keep], b[keep], score[keep], reasons[keep], probe[keep]
         order = np.argsort(-score, kind="stable")
@@ -478,7 +496,9 @@ def _score_names(
     initials_array = np.asarray(initials, dtype=object)
     same_key = key_array[a] == key_array[b]
     by_order = process.cpdist(key_array[a], key_array[b], scorer=Indel.normalized_similarity, workers=-1)
-    by_words = process.cpdist(sorted_array[a], sorted_array[b], scorer=Indel.normalized_similarity, workers=-1)
+    by_words = process.cpdist(
+        sorted_array[a], sorted_array[b], scorer=Indel.normalized_similarity, workers=-1
+    )
     name = np.maximum(by_order, by_words)
     name[same_key] = 1.0
     reasons = np.where(same_key, int(Reason.SAME_NAME), int(Reason.SIMILAR_NAME)).astype(np.int64)
@@ -499,7 +519,9 @@ def _score_names(
     # A short form that keeps a distinctive word: `La Passerelle` for `Centre de femmes La Passerelle`.
     short = np.flatnonzero(same_town & (name < SAME_TOWN_THRESHOLD))
     if len(short):
-        subset = process.cpdist(key_array[a[short]], key_array[b[short]], scorer=fuzz.token_set_ratio, workers=-1)
+        subset = process.cpdist(
+            key_array[a[short]], key_array[b[short]], scorer=fuzz.token_set_ratio, workers=-1
+        )
         short = short[subset >= 100]
     for position in short.tolist():
         x, y = token_sets[a[position]], token_sets[b[position]]
@@ -507,7 +529,9 @@ def _score_names(
         if any(w not in KIND_WORDS and len(w) > 2 for w in small):
             name[position] = SAME_TOWN_THRESHOLD
             reasons[position] = int(Reason.SHORT_FORM)
-    linked = (same_town & (name >= SAME_TOWN_THRESHOLD)) | (one_townless & same_region & (name >= NO_TOWN_THRESHOLD))
+    linked = (same_town & (name >= SAME_TOWN_THRESHOLD)) | (
+        one_townless & same_region & (name >= NO_TOWN_THRESHOLD)
+    )
     # Close spellings must also agree on what tells organizations apart (`La Ronde` is not `du Sud`).
     for position in np.flatnonzero(linked & ~same_key).tolist():
         if not _distinctive_agree(token_sets[a[position]], token_sets[b[position]], reasons[position]):
@@ -540,12 +564,18 @@ def _distinctive_agree(x: tuple[str, ...], y: tuple[str, ...], reasons: int) -> 
 
 def _counterparts(words: set[str], others: set[str]) -> bool:
     """Every word has a close spelling on the other side (`deveooppement` / `developpement`); a
-    short word one edit away (`nor` / `nord`, not `ouest` / `est`)."""
+    short word one edit away or nearly all of its letters (`nor` / `nord`, not `ouest` / `est`)."""
     for word in words:
         if len(word) <= 5:
-            if not any(Levenshtein.distance(word, other, score_cutoff=1) <= 1 for other in others):
+            if not any(
+                Levenshtein.distance(word, other, score_cutoff=1) <= 1
+                or Indel.normalized_similarity(word, other) >= SHORT_WORD_SIMILARITY
+                for other in others
+            ):
                 return False
-        elif not process.extractOne(word, others, scorer=Indel.normalized_similarity, score_cutoff=DIFF_SIMILARITY):
+        elif not process.extractOne(
+            word, others, scorer=Indel.normalized_similarity, score_cutoff=DIFF_SIMILARITY
+        ):
             return False
     return True
 

@@ -17,13 +17,62 @@ from functools import lru_cache
 
 # Words that carry no identity: articles, prepositions, conjunctions (French and English).
 STOPWORDS = frozenset(
-    "le la les l de du des d un une au aux en et a the of for and pour par sur dans avec qu to at on "
-    "in by from".split()
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "de",
+        "du",
+        "des",
+        "d",
+        "un",
+        "une",
+        "au",
+        "aux",
+        "en",
+        "et",
+        "a",
+        "the",
+        "of",
+        "for",
+        "and",
+        "pour",
+        "par",
+        "sur",
+        "dans",
+        "avec",
+        "qu",
+        "to",
+        "at",
+        "on",
+        "in",
+        "by",
+        "from",
+    ]
 )
 # Legal forms and registration suffixes: never what tells two organizations apart.
 LEGAL_SUFFIXES = frozenset(
-    "inc incorporated incorporee incorporation ltee ltd limitee limited enr enregistre enregistree obnl "
-    "osbl oscbl sec senc llc cie".split()
+    [
+        "inc",
+        "incorporated",
+        "incorporee",
+        "incorporation",
+        "ltee",
+        "ltd",
+        "limitee",
+        "limited",
+        "enr",
+        "enregistre",
+        "enregistree",
+        "obnl",
+        "osbl",
+        "oscbl",
+        "sec",
+        "senc",
+        "llc",
+        "cie",
+    ]
 )
 # Known acronyms of the Quebec community, health, school and municipal world → their words.
 ACRONYMS = {
@@ -66,48 +115,154 @@ PHRASES = (
 )
 # Single words: abbreviations and English forms → one canonical (French) word.
 WORDS = {
-    "center": "centre", "ctr": "centre", "cntr": "centre",
-    "assn": "association", "assoc": "association", "ass": "association",
-    "regional": "regional", "regionale": "regional", "regionales": "regional", "regionaux": "regional",
+    "center": "centre",
+    "ctr": "centre",
+    "cntr": "centre",
+    "assn": "association",
+    "assoc": "association",
+    "ass": "association",
+    "regional": "regional",
+    "regionale": "regional",
+    "regionales": "regional",
+    "regionaux": "regional",
     "reg": "regional",
-    "national": "national", "nationale": "national", "nationales": "national", "nationaux": "national",
-    "st": "saint", "ste": "saint", "sainte": "saint", "saints": "saint", "saintes": "saint",
-    "mun": "municipalite", "municipality": "municipalite", "municipalite": "municipalite",
-    "city": "municipalite", "town": "municipalite", "ville": "municipalite", "village": "municipalite",
+    "national": "national",
+    "nationale": "national",
+    "nationales": "national",
+    "nationaux": "national",
+    "st": "saint",
+    "ste": "saint",
+    "sainte": "saint",
+    "saints": "saint",
+    "saintes": "saint",
+    "mun": "municipalite",
+    "municipality": "municipalite",
+    "municipalite": "municipalite",
+    "city": "municipalite",
+    "town": "municipalite",
+    "ville": "municipalite",
+    "village": "municipalite",
     # the eleven nations, in French, English and their own names
-    "cris": "cri", "cree": "cri", "eeyou": "cri", "innus": "innu", "mohawks": "mohawk",
-    "kanienkehaka": "mohawk", "abenakis": "abenaki", "w8banaki": "abenaki", "hurons": "huron",
-    "algonquins": "anishinabe", "algonquin": "anishinabe", "anishinabeg": "anishinabe",
-    "naskapis": "naskapi", "malecites": "wolastoqiyik", "malecite": "wolastoqiyik", "maliseet": "wolastoqiyik",
-    "micmac": "migmaq", "mi": "mi", "gmaq": "gmaq",
-    "women": "femmes", "woman": "femmes", "femme": "femmes", "womens": "femmes",
-    "youth": "jeunes", "jeunesse": "jeunes", "young": "jeunes", "jeune": "jeunes",
-    "house": "maison", "home": "maison", "shelter": "hebergement", "housing": "logement",
-    "community": "communautaire", "communautaires": "communautaire", "communities": "communautaire",
-    "council": "conseil", "committee": "comite", "network": "reseau", "group": "groupe",
-    "service": "services", "school": "scolaire", "schools": "scolaire", "table": "table",
-    "sexual": "sexuelle", "sexuel": "sexuelle", "sexuelles": "sexuelle", "victims": "victimes",
-    "victim": "victimes", "victime": "victimes", "help": "aide", "aid": "aide", "assistance": "aide",
-    "against": "contre", "assault": "agressions", "assaults": "agressions", "agression": "agressions",
-    "support": "soutien", "family": "famille", "families": "famille", "familles": "famille",
-    "indigenous": "autochtone", "native": "autochtone", "aboriginal": "autochtone",
-    "autochtones": "autochtone", "first": "premiere", "premieres": "premiere", "premier": "premiere",
-    "nations": "nation", "band": "bande", "friendship": "amitie", "health": "sante",
-    "social": "social", "sociaux": "social", "sociale": "social", "sociales": "social",
-    "north": "nord", "south": "sud", "east": "est", "west": "ouest",
-    "organization": "organisme", "organisation": "organisme", "org": "organisme",
-    "organismes": "organisme", "organizations": "organisme",
-    "corp": "corporation", "coop": "cooperative", "co-op": "cooperative", "foundation": "fondation",
-    "institute": "institut", "program": "programme", "project": "projet",
-    "development": "developpement", "employment": "emploi", "crossroads": "carrefour",
-    "coalition": "coalition", "federation": "federation", "regroupment": "regroupement",
-    "association": "association", "centres": "centre", "centers": "centre",
-    "intervention": "intervention", "prevention": "prevention", "resource": "ressource",
-    "resources": "ressource", "ressources": "ressource", "street": "rue", "work": "travail",
-    "workers": "travailleurs", "worker": "travailleurs", "girls": "filles", "girl": "filles",
-    "men": "hommes", "man": "hommes", "children": "enfants", "child": "enfants", "kids": "enfants",
-    "integrated": "integre", "university": "universitaire", "sexual-exploitation": "exploitation",
-    "municipal": "municipalite", "regional-county": "mrc",
+    "cris": "cri",
+    "cree": "cri",
+    "eeyou": "cri",
+    "innus": "innu",
+    "mohawks": "mohawk",
+    "kanienkehaka": "mohawk",
+    "abenakis": "abenaki",
+    "w8banaki": "abenaki",
+    "hurons": "huron",
+    "algonquins": "anishinabe",
+    "algonquin": "anishinabe",
+    "anishinabeg": "anishinabe",
+    "naskapis": "naskapi",
+    "malecites": "wolastoqiyik",
+    "malecite": "wolastoqiyik",
+    "maliseet": "wolastoqiyik",
+    "micmac": "migmaq",
+    "mi": "mi",
+    "gmaq": "gmaq",
+    "women": "femmes",
+    "woman": "femmes",
+    "femme": "femmes",
+    "womens": "femmes",
+    "youth": "jeunes",
+    "jeunesse": "jeunes",
+    "young": "jeunes",
+    "jeune": "jeunes",
+    "house": "maison",
+    "home": "maison",
+    "shelter": "hebergement",
+    "housing": "logement",
+    "community": "communautaire",
+    "communautaires": "communautaire",
+    "communities": "communautaire",
+    "council": "conseil",
+    "committee": "comite",
+    "network": "reseau",
+    "group": "groupe",
+    "service": "services",
+    "school": "scolaire",
+    "schools": "scolaire",
+    "table": "table",
+    "sexual": "sexuelle",
+    "sexuel": "sexuelle",
+    "sexuelles": "sexuelle",
+    "victims": "victimes",
+    "victim": "victimes",
+    "victime": "victimes",
+    "help": "aide",
+    "aid": "aide",
+    "assistance": "aide",
+    "against": "contre",
+    "assault": "agressions",
+    "assaults": "agressions",
+    "agression": "agressions",
+    "support": "soutien",
+    "family": "famille",
+    "families": "famille",
+    "familles": "famille",
+    "indigenous": "autochtone",
+    "native": "autochtone",
+    "aboriginal": "autochtone",
+    "autochtones": "autochtone",
+    "first": "premiere",
+    "premieres": "premiere",
+    "premier": "premiere",
+    "nations": "nation",
+    "band": "bande",
+    "friendship": "amitie",
+    "health": "sante",
+    "social": "social",
+    "sociaux": "social",
+    "sociale": "social",
+    "sociales": "social",
+    "north": "nord",
+    "south": "sud",
+    "east": "est",
+    "west": "ouest",
+    "organization": "organisme",
+    "organisation": "organisme",
+    "org": "organisme",
+    "organismes": "organisme",
+    "organizations": "organisme",
+    "corp": "corporation",
+    "coop": "cooperative",
+    "co-op": "cooperative",
+    "foundation": "fondation",
+    "institute": "institut",
+    "program": "programme",
+    "project": "projet",
+    "development": "developpement",
+    "employment": "emploi",
+    "crossroads": "carrefour",
+    "coalition": "coalition",
+    "federation": "federation",
+    "regroupment": "regroupement",
+    "association": "association",
+    "centres": "centre",
+    "centers": "centre",
+    "intervention": "intervention",
+    "prevention": "prevention",
+    "resource": "ressource",
+    "resources": "ressource",
+    "ressources": "ressource",
+    "street": "rue",
+    "work": "travail",
+    "workers": "travailleurs",
+    "worker": "travailleurs",
+    "girls": "filles",
+    "girl": "filles",
+    "men": "hommes",
+    "man": "hommes",
+    "children": "enfants",
+    "child": "enfants",
+    "kids": "enfants",
+    "integrated": "integre",
+    "university": "universitaire",
+    "sexual-exploitation": "exploitation",
+    "municipal": "municipalite",
+    "regional-county": "mrc",
 }
 _LIGATURES = str.maketrans(
     {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"} | {ch: " " for ch in "'’‘`´“”«»–—‐‑‒·•…"}
@@ -116,6 +271,8 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _PAREN = re.compile(r"\(([^)]*)\)")
 _RAW_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9]+")
 _PHRASES = tuple((re.compile(pattern), words) for pattern, words in PHRASES)
+_ANY_PHRASE = re.compile("|".join(f"(?:{pattern})" for pattern, _ in PHRASES))
+_CAPITALS = re.compile(r"[A-ZÀ-Ý]{2}|\(")
 
 
 def fold(text: str) -> str:
@@ -139,6 +296,8 @@ def _acronym_tokens(raw: str) -> set[str]:
     """Words typed in capitals (2 to 8 letters) in a name that is not all capitals, and any
     parenthesised short word: `ROHE`, `(ROHE)`."""
     found: set[str] = set()
+    if not _CAPITALS.search(raw):
+        return found
     letters = [ch for ch in raw if ch.isalpha()]
     all_caps = bool(letters) and all(ch.isupper() for ch in letters)
     for inner in _PAREN.findall(raw):
@@ -148,7 +307,9 @@ def _acronym_tokens(raw: str) -> set[str]:
     for word in _RAW_TOKEN.findall(raw):
         if 2 <= len(word) <= 8 and word.isupper() and word.isalpha():
             folded = fold(word)
-            if not all_caps or (folded not in WORDS and folded not in STOPWORDS and _looks_like_acronym(folded)):
+            if not all_caps or (
+                folded not in WORDS and folded not in STOPWORDS and _looks_like_acronym(folded)
+            ):
                 found.add(folded)
     return found
 
@@ -172,8 +333,8 @@ def normalize_name(raw: str) -> NormalizedName:
     # A parenthesised acronym repeats the name: `Centre … (CALACS)` compares on its words.
     stripped = _PAREN.sub(lambda m: " " if fold(m.group(1)) in acronym_words else f" {m.group(1)} ", raw)
     text = fold(stripped) or fold(raw)
-    for pattern, words in _PHRASES:
-        if pattern.search(text):
+    if _ANY_PHRASE.search(text):
+        for pattern, words in _PHRASES:
             text = pattern.sub(words, text)
     tokens: list[str] = []
     kept_acronyms: list[str] = []
@@ -214,10 +375,71 @@ def normalize_city(raw: str) -> str:
 # Words that say what kind of organization it is, not which one: two names that differ only in
 # such words are the same organization written two ways only if the rest agrees.
 KIND_WORDS = frozenset(
-    """centre femme jeune maison association regroupement organisme communautaire service aide famille
-    table concertation municipalite conseil nation corporation developpement carrefour emploi hebergement
-    justice alternative travail rue prevention ressource personne coalition lutte contre agression caractere
-    sexuelle victime acte criminel entraide scolaire autochtone amitie regional national premiere integre
-    sante social local petite enfance commission comite reseau groupe federation fondation institut
-    cooperative exploitation intervention soutien bande universitaire regionale comte""".split()
+    [
+        "centre",
+        "femme",
+        "jeune",
+        "maison",
+        "association",
+        "regroupement",
+        "organisme",
+        "communautaire",
+        "service",
+        "aide",
+        "famille",
+        "table",
+        "concertation",
+        "municipalite",
+        "conseil",
+        "nation",
+        "corporation",
+        "developpement",
+        "carrefour",
+        "emploi",
+        "hebergement",
+        "justice",
+        "alternative",
+        "travail",
+        "rue",
+        "prevention",
+        "ressource",
+        "personne",
+        "coalition",
+        "lutte",
+        "contre",
+        "agression",
+        "caractere",
+        "sexuelle",
+        "victime",
+        "acte",
+        "criminel",
+        "entraide",
+        "scolaire",
+        "autochtone",
+        "amitie",
+        "regional",
+        "national",
+        "premiere",
+        "integre",
+        "sante",
+        "social",
+        "local",
+        "petite",
+        "enfance",
+        "commission",
+        "comite",
+        "reseau",
+        "groupe",
+        "federation",
+        "fondation",
+        "institut",
+        "cooperative",
+        "exploitation",
+        "intervention",
+        "soutien",
+        "bande",
+        "universitaire",
+        "regionale",
+        "comte",
+    ]
 )

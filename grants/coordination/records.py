@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from grants.fiscal import FiscalYear
 
@@ -48,9 +48,9 @@ _REGIONS_CSV = Path(__file__).resolve().parent.parent / "reference" / "data" / "
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class FundingRecord:
-    """One funding line as another ministry reported it (amount in dollars, dates inclusive)."""
+class FundingRecord(NamedTuple):
+    """One funding line as another ministry reported it (amount in dollars, dates inclusive).
+    A named tuple: immutable, and cheap enough to make a million of."""
 
     record_id: str
     source_ministry: str
@@ -99,7 +99,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "record_id {value} already seen on line {first}",
     ),
     "neq_nine": (
-        "NEQ {value} : 9 chiffres ; un NEQ en a 10 (un numéro de 9 chiffres est le numéro d'entreprise fédéral)",
+        "NEQ {value} : 9 chiffres ; un NEQ en a 10 "
+        "(un numéro de 9 chiffres est le numéro d'entreprise fédéral)",
         "NEQ {value}: 9 digits; an NEQ has 10 (a 9-digit number is the federal business number)",
     ),
     "neq_format": ("NEQ {value} : il faut 10 chiffres", "NEQ {value}: 10 digits are needed"),
@@ -152,7 +153,7 @@ class LineError:
         return f"{word} {self.line}: {self.problem.message(language)}"
 
 
-class FileRefused(Exception):  # noqa: N818 - a refusal, not a programming error
+class FileRefused(Exception):
     """A problem with the whole file: nothing is loaded."""
 
     def __init__(self, problem: Problem) -> None:
@@ -165,7 +166,7 @@ class FileRefused(Exception):  # noqa: N818 - a refusal, not a programming error
 
 # -- regions -------------------------------------------------------------------------------------
 def _fold(text: str) -> str:
-    """Lowercase without accents, dashes and spaces collapsed: `Saguenay–Lac-St-Jean` → `saguenay lac saint jean`."""
+    """Lowercase, no accents, one space between words: `Saguenay–Lac-St-Jean` → `saguenay lac saint jean`."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()
@@ -196,7 +197,7 @@ def _open_bytes(source: str | Path | bytes | BinaryIO) -> BinaryIO:
     if isinstance(source, bytes | bytearray):
         return io.BytesIO(source)
     if isinstance(source, str | Path):
-        return open(source, "rb")  # noqa: SIM115 - closed by the reader
+        return open(source, "rb")
     return source
 
 
@@ -210,13 +211,17 @@ def check_encoding(handle: BinaryIO, max_bytes: int | None = None) -> int:
         size += len(chunk)
         if max_bytes is not None and size > max_bytes:
             raise FileRefused(
-                Problem("too_large", {"size": _megabytes(_total_size(handle, size)), "limit": max_bytes // 2**20})
+                Problem(
+                    "too_large", {"size": _megabytes(_total_size(handle, size)), "limit": max_bytes // 2**20}
+                )
             )
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError as error:
             line = lines_before + chunk.count(b"\n", 0, error.start) + 1
-            raise FileRefused(Problem("encoding", {"byte": f"0x{chunk[error.start]:02X}", "line": line})) from None
+            raise FileRefused(
+                Problem("encoding", {"byte": f"0x{chunk[error.start]:02X}", "line": line})
+            ) from None
         lines_before += chunk.count(b"\n")
     try:
         decoder.decode(b"", final=True)
@@ -251,7 +256,7 @@ class FundingCsvReader:
 
     def __init__(self, source: str | Path | bytes | BinaryIO, *, max_bytes: int | None = None) -> None:
         self._handle = _open_bytes(source)
-        self._owned = not (self._handle is source)
+        self._owned = self._handle is not source
         try:
             if self._handle.seekable():
                 self.size = check_encoding(self._handle, max_bytes)
@@ -286,13 +291,10 @@ class FundingCsvReader:
             self._handle.close()
 
     def __iter__(self) -> Iterator[FundingRecord]:
-        position = {name: self.columns.index(name) for name in REQUIRED_COLUMNS}
+        columns = tuple(self.columns.index(name) for name in REQUIRED_COLUMNS)
         measure_at = self.columns.index("measure") if "measure" in self.columns else None
         width = len(self.columns)
-        seen: dict[str, int] = {}
-        fiscal_years: dict[str, FiscalYear] = {}
-        regions = dict(region_table())
-        interned: dict[str, str] = {}
+        state = _LineState(dict(region_table()))
         errors = self.errors
         rows = self._csv
         try:
@@ -304,122 +306,146 @@ class FundingCsvReader:
                 except csv.Error as error:
                     errors.append(LineError(rows.line_num, Problem("not_csv", {"detail": str(error)})))
                     continue
-                line = rows.line_num
                 self.lines_read += 1
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # blank line
                 if len(row) < width:
-                    errors.append(LineError(line, Problem("field_count", {"found": len(row), "expected": width})))
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue  # blank line
+                    problem = Problem("field_count", {"found": len(row), "expected": width})
+                    errors.append(LineError(rows.line_num, problem))
                     continue
-                record = self._record(row, line, position, measure_at, seen, fiscal_years, regions, interned)
-                if record is not None:
-                    yield record
+                outcome = _check_line(row, rows.line_num, columns, measure_at, state)
+                if type(outcome) is Problem:
+                    errors.append(LineError(rows.line_num, outcome))
+                else:
+                    yield outcome  # type: ignore[misc]
         finally:
             self.close()
 
-    def _record(  # noqa: PLR0911, PLR0912 - one check per column, in order
-        self,
-        row: list[str],
-        line: int,
-        at: dict[str, int],
-        measure_at: int | None,
-        seen: dict[str, int],
-        fiscal_years: dict[str, FiscalYear],
-        regions: dict[str, str],
-        interned: dict[str, str],
-    ) -> FundingRecord | None:
-        def refuse(code: str, **params: object) -> None:
-            self.errors.append(LineError(line, Problem(code, params)))
 
-        record_id = row[at["record_id"]].strip()
-        for column in ("record_id", "source_ministry", "program", "recipient_name"):
-            if not row[at[column]].strip():
-                return refuse("required", column=column)
-        if record_id in seen:
-            return refuse("duplicate_id", value=record_id, first=seen[record_id])
+class _LineState:
+    """What the lines of one file share: ids seen, and caches of parsed regions and fiscal years."""
 
-        neq_text = row[at["recipient_neq"]].strip()
-        neq: str | None = None
-        if neq_text:
-            digits = neq_text.replace(" ", "").replace("-", "")
-            if not digits.isdigit() or not digits.isascii():
-                return refuse("neq_format", value=neq_text)
-            if len(digits) == 9:
-                return refuse("neq_nine", value=neq_text)
-            if len(digits) != 10:
-                return refuse("neq_format", value=neq_text)
-            neq = digits
+    def __init__(self, regions: dict[str, str]) -> None:
+        self.seen: dict[str, int] = {}
+        self.regions = regions
+        self.fiscal_years: dict[str, FiscalYear] = {}
+        self.interned: dict[str, str] = {}
 
-        region_text = row[at["recipient_region"]].strip()
-        region: str | None = None
-        if region_text:
-            region = regions.get(region_text)
+
+def _check_line(
+    row: list[str], line: int, columns: tuple[int, ...], measure_at: int | None, state: _LineState
+) -> FundingRecord | Problem:
+    """A good line becomes a FundingRecord; a bad one, the Problem that says why."""
+    (
+        record_id,
+        ministry,
+        program,
+        name,
+        neq_text,
+        city,
+        region_text,
+        title,
+        description,
+        amount_text,
+        start_text,
+        end_text,
+        fiscal_text,
+    ) = (row[i].strip() for i in columns)
+    for column, value in (
+        ("record_id", record_id),
+        ("source_ministry", ministry),
+        ("program", program),
+        ("recipient_name", name),
+    ):
+        if not value:
+            return Problem("required", {"column": column})
+    first = state.seen.get(record_id)
+    if first is not None:
+        return Problem("duplicate_id", {"value": record_id, "first": first})
+
+    neq: str | None = None
+    if neq_text:
+        digits = neq_text.replace(" ", "").replace("-", "") if not neq_text.isdigit() else neq_text
+        if not (digits.isdigit() and digits.isascii()):
+            return Problem("neq_format", {"value": neq_text})
+        if len(digits) != 10:
+            return Problem("neq_nine" if len(digits) == 9 else "neq_format", {"value": neq_text})
+        neq = digits
+
+    region: str | None = None
+    if region_text:
+        region = state.regions.get(region_text)
+        if region is None:
+            region = state.regions.get(_fold(region_text))
             if region is None:
-                region = regions.get(_fold(region_text))
-                if region is not None:
-                    regions[region_text] = region  # the next line spelled this way is one look-up
-            if region is None:
-                return refuse("region", value=region_text)
+                return Problem("region", {"value": region_text})
+            state.regions[region_text] = region  # the next line spelled this way is one look-up
 
-        amount_text = row[at["amount_cad"]].strip()
+    amount = _amount(amount_text)
+    if amount is None:
+        return Problem("amount", {"value": amount_text or "''"})
+    if amount < 0:
+        return Problem("amount_negative", {"value": amount_text})
+    if amount >= MAX_AMOUNT:
+        return Problem("amount_too_large", {"value": amount_text})
+
+    try:
+        start = date.fromisoformat(start_text) if len(start_text) == 10 else None
+    except ValueError:
+        start = None
+    if start is None:
+        return Problem("date", {"column": "start_date", "value": start_text or "''"})
+    try:
+        end = date.fromisoformat(end_text) if len(end_text) == 10 else None
+    except ValueError:
+        end = None
+    if end is None:
+        return Problem("date", {"column": "end_date", "value": end_text or "''"})
+    if end < start:
+        return Problem("period", {"start": start_text, "end": end_text})
+
+    fiscal = state.fiscal_years.get(fiscal_text)
+    if fiscal is None:
         try:
-            amount = Decimal(amount_text.replace(" ", "").replace("\u00a0", "").replace("$", ""))
+            fiscal = FiscalYear.parse(fiscal_text)
+        except ValueError:
+            return Problem("fiscal_year", {"value": fiscal_text or "''"})
+        state.fiscal_years[fiscal_text] = fiscal
+
+    state.seen[record_id] = line
+    interned = state.interned
+    return FundingRecord(
+        record_id,
+        interned.setdefault(ministry, ministry),
+        interned.setdefault(program, program),
+        name,
+        neq,
+        interned.setdefault(city, city),
+        region,
+        title,
+        description,
+        amount,
+        start,
+        end,
+        fiscal,
+        (row[measure_at].strip() or None) if measure_at is not None else None,
+        line,
+    )
+
+
+def _amount(text: str) -> Decimal | None:
+    """`12500.00`, `12 500,00 $` → Decimal; anything else → None."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        cleaned = text.replace(" ", "").replace("\u00a0", "").replace("$", "")
+        if "," in cleaned and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")
+        try:
+            amount = Decimal(cleaned)
         except InvalidOperation:
-            amount = None
-        if amount is None or not amount.is_finite():
-            if "," in amount_text and "." not in amount_text:
-                try:
-                    amount = Decimal(amount_text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
-                except InvalidOperation:
-                    amount = None
-            if amount is None or not amount.is_finite():
-                return refuse("amount", value=amount_text or "''")
-        if amount < 0:
-            return refuse("amount_negative", value=amount_text)
-        if amount >= MAX_AMOUNT:
-            return refuse("amount_too_large", value=amount_text)
-
-        dates = []
-        for column in ("start_date", "end_date"):
-            text = row[at[column]].strip()
-            try:
-                if len(text) != 10:
-                    raise ValueError
-                dates.append(date.fromisoformat(text))
-            except ValueError:
-                return refuse("date", column=column, value=text or "''")
-        start, end = dates
-        if end < start:
-            return refuse("period", start=start.isoformat(), end=end.isoformat())
-
-        fiscal_text = row[at["fiscal_year"]].strip()
-        fiscal = fiscal_years.get(fiscal_text)
-        if fiscal is None:
-            try:
-                fiscal = FiscalYear.parse(fiscal_text)
-            except ValueError:
-                return refuse("fiscal_year", value=fiscal_text or "''")
-            fiscal_years[fiscal_text] = fiscal
-
-        seen[record_id] = line
-        measure = row[measure_at].strip() or None if measure_at is not None else None
-        return FundingRecord(
-            record_id=record_id,
-            source_ministry=_intern(interned, row[at["source_ministry"]].strip()),
-            program=_intern(interned, row[at["program"]].strip()),
-            recipient_name=row[at["recipient_name"]].strip(),
-            recipient_neq=neq,
-            recipient_city=_intern(interned, row[at["recipient_city"]].strip()),
-            recipient_region=region,
-            project_title=row[at["project_title"]].strip(),
-            description=row[at["description"]].strip(),
-            amount_cad=amount,
-            start_date=start,
-            end_date=end,
-            fiscal_year=fiscal,
-            measure=measure,
-            line=line,
-        )
+            return None
+    return amount if amount.is_finite() else None
 
 
 def _intern(table: dict[str, str], text: str) -> str:
