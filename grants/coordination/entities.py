@@ -30,9 +30,11 @@ from grants.coordination.names import KIND_WORDS, STOPWORDS, normalize_city, nor
 SAME_TOWN_THRESHOLD = 0.88  # name similarity that links two mentions in the same town
 NO_TOWN_THRESHOLD = 0.93  # when one side has no town: same region and a closer name
 ACRONYM_THRESHOLD = 0.86  # initials against an acronym, same town
+SHORT_FORM_WORDS = 3  # a short form (`La Passerelle`, `Le Pignon Bleu`) has at most this many words
 SHORT_WORD_SIMILARITY = 0.8  # `jeune` / `jeunese`, but not `ouest` / `est`
 DIFF_SIMILARITY = 0.7  # a word only one of two names has needs a spelling this close on the other side
-WINDOW = 5  # neighbours looked at in each sorted order
+# Neighbours looked at in each sorted order: the name, its words sorted, its initials, backwards.
+WINDOWS = (3, 3, 2, 2)
 TOWN_TYPO_SAME_REGION = 0.8  # `Mscouche` is `Mascouche` in Lanaudière
 TOWN_TYPO_ANY_REGION = 0.9
 
@@ -380,8 +382,41 @@ def resolve(
         applied_score.append(np.ones(len(neq_a)))
         applied_reasons.append(np.full(len(neq_a), int(Reason.SAME_NEQ)))
 
-    # 5. Names, within a town; a mention without a town meets its region's mentions.
-    a, b = _name_candidates(keys, sorted_keys, initials, town, region)
+    # 5. Names, within a town; a mention without a town meets its region's mentions. Mentions
+    # with the same name in the same town (they differ by NEQ or region only) are one unit: linked
+    # to each other at once, compared to others through the first of them.
+    unit_of: dict[tuple[str, int], int] = {}
+    representative = np.fromiter(
+        (
+            unit_of.setdefault((key, t), m) if t >= 0 else m
+            for m, (key, t) in enumerate(zip(keys, town.tolist(), strict=True))
+        ),
+        dtype=np.int64,
+        count=count,
+    )
+    members = np.flatnonzero(representative != np.arange(count))
+    if len(members):
+        a, b = representative[members], members
+        taken = np.zeros(len(a), dtype=bool)
+        for position, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            rx, ry = groups.find(x), groups.find(y)
+            if rx != ry and groups.can_join(rx, ry, True):
+                groups.join(rx, ry)
+                taken[position] = True
+        applied_a.append(a[taken])
+        applied_b.append(b[taken])
+        applied_score.append(np.ones(int(taken.sum())))
+        applied_reasons.append(np.full(int(taken.sum()), int(Reason.SAME_NAME | Reason.SAME_CITY)))
+    units = np.flatnonzero(representative == np.arange(count))
+    unit_list = units.tolist()
+    a, b = _name_candidates(
+        [keys[u] for u in unit_list],
+        [sorted_keys[u] for u in unit_list],
+        [initials[u] for u in unit_list],
+        town[units],
+        region[units],
+    )
+    a, b = units[a], units[b]
     if len(a):
         score, reasons, probe = _score_names(
             a, b, keys, sorted_keys, initials, has_acronym, token_sets, town, region
@@ -463,9 +498,9 @@ def _name_candidates(
     entries, block = entries[valid], block[valid]
     reversed_keys = [k[::-1] for k in keys]
     firsts, seconds = [], []
-    for values in (keys, sorted_keys, initials, reversed_keys):
+    for values, window in zip((keys, sorted_keys, initials, reversed_keys), WINDOWS, strict=True):
         rank = _rank(values)[entries]
-        x, y = _neighbour_pairs(block, rank, WINDOW)
+        x, y = _neighbour_pairs(block, rank, window)
         firsts.append(entries[x])
         seconds.append(entries[y])
     a = np.concatenate(firsts)
@@ -495,11 +530,13 @@ def _score_names(
     sorted_array = np.asarray(sorted_keys, dtype=object)
     initials_array = np.asarray(initials, dtype=object)
     same_key = key_array[a] == key_array[b]
-    by_order = process.cpdist(key_array[a], key_array[b], scorer=Indel.normalized_similarity, workers=-1)
-    by_words = process.cpdist(
-        sorted_array[a], sorted_array[b], scorer=Indel.normalized_similarity, workers=-1
-    )
-    name = np.maximum(by_order, by_words)
+    name = process.cpdist(key_array[a], key_array[b], scorer=Indel.normalized_similarity, workers=-1)
+    low = np.flatnonzero(name < SAME_TOWN_THRESHOLD)  # the other word order may still be close
+    if len(low):
+        by_words = process.cpdist(
+            sorted_array[a[low]], sorted_array[b[low]], scorer=Indel.normalized_similarity, workers=-1
+        )
+        name[low] = np.maximum(name[low], by_words)
     name[same_key] = 1.0
     reasons = np.where(same_key, int(Reason.SAME_NAME), int(Reason.SIMILAR_NAME)).astype(np.int64)
     acronym = has_acronym[a] | has_acronym[b]
@@ -517,7 +554,14 @@ def _score_names(
     one_townless = (town[a] < 0) | (town[b] < 0)
     same_region = (region[a] >= 0) & (region[a] == region[b])
     # A short form that keeps a distinctive word: `La Passerelle` for `Centre de femmes La Passerelle`.
-    short = np.flatnonzero(same_town & (name < SAME_TOWN_THRESHOLD))
+    word_count = np.fromiter(map(len, token_sets), dtype=np.int64, count=len(token_sets))
+    fewer = np.minimum(word_count[a], word_count[b])
+    short = np.flatnonzero(
+        same_town
+        & (name < SAME_TOWN_THRESHOLD)
+        & (fewer <= SHORT_FORM_WORDS)
+        & (word_count[a] != word_count[b])
+    )
     if len(short):
         subset = process.cpdist(
             key_array[a[short]], key_array[b[short]], scorer=fuzz.token_set_ratio, workers=-1
@@ -533,7 +577,8 @@ def _score_names(
         one_townless & same_region & (name >= NO_TOWN_THRESHOLD)
     )
     # Close spellings must also agree on what tells organizations apart (`La Ronde` is not `du Sud`).
-    for position in np.flatnonzero(linked & ~same_key).tolist():
+    same_words = sorted_array[a] == sorted_array[b]
+    for position in np.flatnonzero(linked & ~same_key & ~same_words).tolist():
         if not _distinctive_agree(token_sets[a[position]], token_sets[b[position]], reasons[position]):
             linked[position] = False
     probe = _probes(linked, a, b, reasons, town, token_sets)

@@ -298,8 +298,7 @@ def _acronym_tokens(raw: str) -> set[str]:
     found: set[str] = set()
     if not _CAPITALS.search(raw):
         return found
-    letters = [ch for ch in raw if ch.isalpha()]
-    all_caps = bool(letters) and all(ch.isupper() for ch in letters)
+    all_caps = raw.upper() == raw
     for inner in _PAREN.findall(raw):
         word = inner.strip()
         if 2 <= len(word) <= 10 and word.isalpha() and " " not in word:
@@ -320,6 +319,19 @@ def _looks_like_acronym(word: str) -> bool:
     return len(word) <= 5 and (vowels == 0 or (len(word) <= 4 and vowels <= 1))
 
 
+def _word_form(word: str) -> tuple[str, ...]:
+    """The canonical words one folded word stands for (none for an article or a legal suffix)."""
+    if word in ACRONYMS:
+        return tuple(_plural(WORDS.get(part, part)) for part in ACRONYMS[word].split())
+    if word in STOPWORDS or word in LEGAL_SUFFIXES:
+        return ()
+    return (_plural(WORDS.get(word, word)),)
+
+
+_WORD_FORMS: dict[str, tuple[str, ...]] = {}
+_NOT_ACRONYMS = frozenset(WORDS) | frozenset(ACRONYMS) | STOPWORDS | LEGAL_SUFFIXES
+
+
 def _plural(word: str) -> str:
     if len(word) > 4 and word[-1] in "sx" and not word.endswith("ss"):
         return word[:-1]
@@ -331,25 +343,25 @@ def normalize_name(raw: str) -> NormalizedName:
     """The comparable form of an organization name (cached: the same spelling is worked out once)."""
     acronym_words = _acronym_tokens(raw)
     # A parenthesised acronym repeats the name: `Centre … (CALACS)` compares on its words.
-    stripped = _PAREN.sub(lambda m: " " if fold(m.group(1)) in acronym_words else f" {m.group(1)} ", raw)
-    text = fold(stripped) or fold(raw)
+    if "(" in raw:
+        stripped = _PAREN.sub(lambda m: " " if fold(m.group(1)) in acronym_words else f" {m.group(1)} ", raw)
+        text = fold(stripped) or fold(raw)
+    else:
+        text = fold(raw)
     if _ANY_PHRASE.search(text):
         for pattern, words in _PHRASES:
             text = pattern.sub(words, text)
     tokens: list[str] = []
     kept_acronyms: list[str] = []
     for word in text.split():
-        if word in ACRONYMS:
-            tokens.extend(_plural(WORDS.get(part, part)) for part in ACRONYMS[word].split())
-            continue
-        if word in STOPWORDS or word in LEGAL_SUFFIXES:
-            continue
-        if word in acronym_words and word not in WORDS:
+        if acronym_words and word in acronym_words and word not in _NOT_ACRONYMS:
             tokens.append(word)
             kept_acronyms.append(word)
             continue
-        word = WORDS.get(word, word)
-        tokens.append(_plural(word))
+        form = _WORD_FORMS.get(word)
+        if form is None:
+            form = _WORD_FORMS[word] = _word_form(word)
+        tokens.extend(form)
     if not tokens:  # a name made only of small words: keep them rather than nothing
         tokens = text.split() or [fold(raw) or "?"]
     acronym_set = set(kept_acronyms)

@@ -16,11 +16,12 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -291,7 +292,7 @@ class FundingCsvReader:
             self._handle.close()
 
     def __iter__(self) -> Iterator[FundingRecord]:
-        columns = tuple(self.columns.index(name) for name in REQUIRED_COLUMNS)
+        columns = itemgetter(*(self.columns.index(name) for name in REQUIRED_COLUMNS))
         measure_at = self.columns.index("measure") if "measure" in self.columns else None
         width = len(self.columns)
         state = _LineState(dict(region_table()))
@@ -333,7 +334,11 @@ class _LineState:
 
 
 def _check_line(
-    row: list[str], line: int, columns: tuple[int, ...], measure_at: int | None, state: _LineState
+    row: list[str],
+    line: int,
+    columns: Callable[[list[str]], tuple[str, ...]],
+    measure_at: int | None,
+    state: _LineState,
 ) -> FundingRecord | Problem:
     """A good line becomes a FundingRecord; a bad one, the Problem that says why."""
     (
@@ -350,15 +355,16 @@ def _check_line(
         start_text,
         end_text,
         fiscal_text,
-    ) = (row[i].strip() for i in columns)
-    for column, value in (
-        ("record_id", record_id),
-        ("source_ministry", ministry),
-        ("program", program),
-        ("recipient_name", name),
-    ):
-        if not value:
-            return Problem("required", {"column": column})
+    ) = map(str.strip, columns(row))
+    if not (record_id and ministry and program and name):
+        for column, value in (
+            ("record_id", record_id),
+            ("source_ministry", ministry),
+            ("program", program),
+            ("recipient_name", name),
+        ):
+            if not value:
+                return Problem("required", {"column": column})
     first = state.seen.get(record_id)
     if first is not None:
         return Problem("duplicate_id", {"value": record_id, "first": first})
