@@ -791,8 +791,3 @@ def analyse(
     resolution = resolve(table.names, table.neqs, table.cities, table.regions, decisions)
     say(f"paires / pairs: {resolution.entity_count:,} organismes / organizations")
     return Analysis(table, resolution, find_duplicates(table, resolution))
-
-
-def overlap_days(start_a: date, end_a: date, start_b: date, end_b: date) -> int:
-    """Days two inclusive periods share (0 when apart)."""
-    return max(0, (min(end_a, end_b) - max(start_a, start_b)).days + 1)

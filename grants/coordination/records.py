@@ -452,8 +452,3 @@ def _amount(text: str) -> Decimal | None:
         except InvalidOperation:
             return None
     return amount if amount.is_finite() else None
-
-
-def _intern(table: dict[str, str], text: str) -> str:
-    """Share the repeated short strings (ministries, programs, cities) between records."""
-    return table.setdefault(text, text)
