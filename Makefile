@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli
+.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -37,6 +37,13 @@ bench-indexation: install-test services
 
 bench-cli: install
 	$(BIN)/python bench/cli.py
+
+# Duplicated funding: ours against Splink on generated labeled data (no database needed).
+# SIZES="10000" for a quick run; BENCH_ARGS="--seed 7" for the tuning seed.
+SIZES ?= 10000 100000 1000000
+bench-dedupe: install-test
+	$(BIN)/python -c "import splink, duckdb" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	$(BIN)/python bench/dedupe.py --sizes $(SIZES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -14,6 +14,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from grants.coordination.cli import dedupe
 from grants.core.db import db
 
 # Top-level commands that need the database and the models, not the web stack.
@@ -64,6 +65,9 @@ class MigrationsGroup(click.Group):
 @click.group(cls=GrantsGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
     """Subventions: grant program management (run `grants --help` for the commands)."""
+
+
+main.add_command(dedupe)  # needs neither the app nor the database
 
 
 def register_commands(app: Flask) -> None:

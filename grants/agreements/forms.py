@@ -3,6 +3,7 @@ amendment (with its grid of amounts per fiscal year)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -92,4 +93,4 @@ class AmendmentForm(FlaskForm):
 
     def amounts_by_year(self, years: list[FiscalYear]) -> dict[FiscalYear, Any]:
         """The amount typed for each year of the period (a blank one is 0)."""
-        return {year: row.form.amount.data or 0 for year, row in self.rows_for(years)}
+        return {year: row.form.amount.data or Decimal("0.00") for year, row in self.rows_for(years)}

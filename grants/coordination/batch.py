@@ -1,0 +1,68 @@
+"""The batch run behind `grants dedupe`: read, match, write — the same code the pages will call."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from grants.coordination.duplicates import analyse
+from grants.coordination.records import FileRefused, FundingCsvReader, FundingRecord
+
+PROGRESS_EVERY = 50_000
+
+
+@dataclass
+class BatchOutcome:
+    records: int = 0
+    entities: int = 0
+    pairs: int = 0
+    errors: list[str] = field(default_factory=list)
+    refused: str | None = None
+
+
+def run_batch(
+    input_path: str,
+    output_path: str,
+    entities_path: str | None = None,
+    *,
+    progress: Callable[[str], None] = lambda message: None,
+    language: str = "fr",
+) -> BatchOutcome:
+    """Match one file; a file-level problem writes nothing and says why in `refused`."""
+    from grants.core.listing import csv_cell
+
+    outcome = BatchOutcome()
+    progress("lecture / reading…")
+    try:
+        reader = FundingCsvReader(input_path)
+    except FileRefused as refused:
+        outcome.refused = refused.message(language)
+        return outcome
+    except OSError as error:
+        outcome.refused = f"{input_path}: {error.strerror}"
+        return outcome
+
+    def counted(records: Iterator[FundingRecord]) -> Iterator[FundingRecord]:
+        for number, record in enumerate(records, start=1):
+            if number % PROGRESS_EVERY == 0:
+                progress(f"lecture / reading: {number:,} lignes / lines")
+            yield record
+
+    records = counted(iter(reader))
+    analysis = analyse(records, progress=progress)
+    outcome.records = len(analysis.table)
+    outcome.entities = analysis.resolution.entity_count
+    outcome.pairs = len(analysis.pairs)
+    outcome.errors = [error.message(language) for error in reader.errors]
+    progress("écriture / writing…")
+    with open(output_path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("record_id_a", "record_id_b", "score"))
+        writer.writerows((csv_cell(a), csv_cell(b), f"{score:.3f}") for a, b, score in analysis.pair_rows())
+    if entities_path:
+        with open(entities_path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(("record_id", "entity_id"))
+            writer.writerows((csv_cell(record_id), entity) for record_id, entity in analysis.entity_rows())
+    return outcome

@@ -1,0 +1,86 @@
+"""`grants dedupe`: duplicated funding from a CSV file, in batch, without the database.
+
+Reads the import format (see `records`), writes `record_id_a,record_id_b,score` for every
+suspected pair (each once) and, with `--entities`, `record_id,entity_id` for every good line.
+Bad lines are reported on standard error with their number and reason; the good ones are kept.
+It never builds the web application: only click here; the engine is imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+MAX_ERRORS_SHOWN = 20
+
+
+@click.command("dedupe")
+@click.option(
+    "--input", "input_path", required=True, type=click.Path(dir_okay=False), help="Funding lines (CSV)."
+)
+@click.option(
+    "--output", "output_path", required=True, type=click.Path(dir_okay=False), help="pairs.csv to write."
+)
+@click.option(
+    "--entities",
+    "entities_path",
+    type=click.Path(dir_okay=False),
+    help="Also write record_id,entity_id here.",
+)
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def dedupe(input_path: str, output_path: str, entities_path: str | None, language: str) -> None:
+    """Find duplicated funding across ministries in a CSV of funding lines (no database needed)."""
+    from grants.coordination.batch import run_batch
+
+    started = time.perf_counter()
+    progress = _Progress(enabled=sys.stderr.isatty())
+    outcome = run_batch(input_path, output_path, entities_path, progress=progress.say, language=language)
+    progress.clear()
+    if outcome.refused is not None:
+        click.echo(
+            ("refused, nothing loaded: " if language == "en" else "refusé, rien n'est chargé : ")
+            + outcome.refused,
+            err=True,
+        )
+        sys.exit(1)
+    for message in outcome.errors[:MAX_ERRORS_SHOWN]:
+        click.echo(message, err=True)
+    if len(outcome.errors) > MAX_ERRORS_SHOWN:
+        more = len(outcome.errors) - MAX_ERRORS_SHOWN
+        click.echo(
+            f"… and {more} more bad lines" if language == "en" else f"… et {more} autres lignes refusées",
+            err=True,
+        )
+    seconds = time.perf_counter() - started
+    if language == "en":
+        click.echo(
+            f"{outcome.records} records ({len(outcome.errors)} bad lines left out), "
+            f"{outcome.entities} organizations, "
+            f"{outcome.pairs} pairs, {seconds:.1f} s"
+        )
+    else:
+        click.echo(
+            f"{outcome.records} lignes ({len(outcome.errors)} refusées), {outcome.entities} organismes, "
+            f"{outcome.pairs} paires, {seconds:.1f} s".replace(".", ",")
+        )
+
+
+class _Progress:
+    """One self-erasing status line on a terminal; silent when the output is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.perf_counter()
+
+    def say(self, message: str) -> None:
+        if self.enabled:
+            elapsed = time.perf_counter() - self.started
+            sys.stderr.write(f"\r\033[K[{elapsed:6.1f} s] {message}")
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()

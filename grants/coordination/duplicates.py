@@ -1,0 +1,793 @@
+"""Duplicated funding: two lines paying the same organization for the same purpose at once.
+
+A pair is suspected when the two lines name the same organization (see `entities`), come from
+different sources (another ministry or another program), have periods that overlap, and describe
+the same purpose: title and description, French or English, brought to shared word stems (a small
+bilingual lexicon of the field, then the first letters of each word) and compared with the Dice
+coefficient of their stem sets. A renewal by the same funder in the next fiscal year is not a
+duplicate. Everything runs on arrays: pairs are only formed inside an organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from operator import itemgetter
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
+from grants.coordination.entities import Decision, Reason, Resolution, describe, resolve
+from grants.coordination.names import fold
+from grants.coordination.records import FundingRecord
+
+PURPOSE_THRESHOLD = 0.24  # weighted Dice of the purposes (tuned on the benchmark seed 7, reported on seed 1)
+STEM = 6  # letters kept of a word: `prevention`/`prévention`, `victims`/`victimes` meet
+MIN_LINES_FOR_SHARE = 500  # below, stems are not weighted by how many lines share them
+MAX_WEIGHT = 14
+TITLE_WEIGHT = 0.8  # the same title alone is good evidence, a little less than the whole text
+DAYS_PER_MONTH = 30.4375
+
+# Words that say nothing of a purpose, in both languages.
+TEXT_STOPWORDS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "de",
+        "du",
+        "des",
+        "d",
+        "un",
+        "une",
+        "au",
+        "aux",
+        "en",
+        "et",
+        "a",
+        "the",
+        "of",
+        "for",
+        "and",
+        "pour",
+        "par",
+        "sur",
+        "dans",
+        "avec",
+        "qu",
+        "to",
+        "at",
+        "on",
+        "in",
+        "by",
+        "from",
+        "ou",
+        "or",
+        "their",
+        "leur",
+        "leurs",
+        "ses",
+        "son",
+        "sa",
+        "nos",
+        "notre",
+        "our",
+        "its",
+        "with",
+        "as",
+        "aupres",
+        "aupres",
+        "chez",
+        "into",
+        "this",
+        "ce",
+        "cette",
+        "ces",
+        "est",
+        "sont",
+        "is",
+        "are",
+        "be",
+        "will",
+        "sera",
+        "seront",
+        "qui",
+        "que",
+        "which",
+        "who",
+        "new",
+        "nouveau",
+        "nouvelle",
+        "nouveaux",
+        "an",
+        "projet",
+        "project",
+        "programme",
+        "program",
+        "volet",
+        "component",
+        "financement",
+        "funding",
+        "phase",
+        "annee",
+        "year",
+        "an",
+        "organisme",
+        "organization",
+    ]
+)
+# The field's words in English → a French word (their stems then meet).
+LEXICON = {
+    "youth": "jeunes",
+    "young": "jeunes",
+    "teens": "adolescents",
+    "teenagers": "adolescents",
+    "adolescent": "adolescents",
+    "girls": "filles",
+    "girl": "filles",
+    "women": "femmes",
+    "woman": "femmes",
+    "boys": "garcons",
+    "men": "hommes",
+    "children": "enfants",
+    "child": "enfants",
+    "minors": "mineurs",
+    "minor": "mineurs",
+    "victims": "victimes",
+    "survivors": "survivantes",
+    "sexual": "sexuelle",
+    "sexually": "sexuelle",
+    "exploited": "exploitation",
+    "trafficking": "traite",
+    "traffickers": "proxenetes",
+    "pimps": "proxenetes",
+    "pimping": "proxenetisme",
+    "prostitution": "prostitution",
+    "awareness": "sensibilisation",
+    "raising": "sensibilisation",
+    "workshops": "ateliers",
+    "workshop": "ateliers",
+    "schools": "ecoles",
+    "school": "ecoles",
+    "high": "secondaire",
+    "secondary": "secondaire",
+    "students": "eleves",
+    "pupils": "eleves",
+    "teachers": "enseignants",
+    "training": "formation",
+    "train": "formation",
+    "trained": "formation",
+    "workers": "intervenants",
+    "worker": "intervenants",
+    "practitioners": "intervenants",
+    "caseworkers": "intervenants",
+    "street": "rue",
+    "outreach": "proximite",
+    "housing": "hebergement",
+    "shelter": "hebergement",
+    "sheltering": "hebergement",
+    "beds": "places",
+    "emergency": "urgence",
+    "transitional": "transition",
+    "support": "soutien",
+    "supporting": "soutien",
+    "help": "aide",
+    "helping": "aide",
+    "assistance": "aide",
+    "accompaniment": "accompagnement",
+    "accompanying": "accompagnement",
+    "legal": "juridique",
+    "court": "tribunal",
+    "courts": "tribunaux",
+    "police": "policiers",
+    "officers": "policiers",
+    "online": "ligne",
+    "internet": "internet",
+    "social": "sociaux",
+    "media": "medias",
+    "recruitment": "recrutement",
+    "luring": "leurre",
+    "gangs": "gangs",
+    "healing": "guerison",
+    "indigenous": "autochtones",
+    "aboriginal": "autochtones",
+    "native": "autochtones",
+    "first": "premieres",
+    "nations": "nations",
+    "community": "communautaire",
+    "communities": "communautes",
+    "families": "familles",
+    "family": "familles",
+    "parents": "parents",
+    "campaign": "campagne",
+    "campaigns": "campagne",
+    "research": "recherche",
+    "study": "etude",
+    "survey": "enquete",
+    "data": "donnees",
+    "clinic": "clinique",
+    "health": "sante",
+    "mental": "mentale",
+    "psychological": "psychologique",
+    "addiction": "dependances",
+    "addictions": "dependances",
+    "substance": "dependances",
+    "exit": "sortie",
+    "leaving": "sortie",
+    "reintegration": "reinsertion",
+    "employment": "emploi",
+    "job": "emploi",
+    "jobs": "emploi",
+    "hotels": "hotels",
+    "hotel": "hotels",
+    "tourism": "tourisme",
+    "drivers": "chauffeurs",
+    "taxi": "taxi",
+    "prevention": "prevention",
+    "prevent": "prevention",
+    "preventing": "prevention",
+    "detection": "depistage",
+    "screening": "depistage",
+    "identify": "reperage",
+    "identifying": "reperage",
+    "identification": "reperage",
+    "coordination": "concertation",
+    "concerted": "concertation",
+    "roundtable": "concertation",
+    "partners": "partenaires",
+    "partnership": "partenariat",
+    "network": "reseau",
+    "regional": "regional",
+    "national": "national",
+    "tool": "outil",
+    "tools": "outils",
+    "kit": "trousse",
+    "guide": "guide",
+    "video": "video",
+    "theatre": "theatre",
+    "theater": "theatre",
+    "play": "theatre",
+    "peer": "pairs",
+    "peers": "pairs",
+    "mentoring": "mentorat",
+    "sports": "sport",
+    "sport": "sport",
+    "camp": "camp",
+    "summer": "ete",
+    "night": "nuit",
+    "drop": "halte",
+    "center": "centre",
+    "centre": "centre",
+    "crisis": "crise",
+    "line": "ligne",
+    "hotline": "ligne",
+    "phone": "telephone",
+    "helpline": "ligne",
+    "counselling": "counseling",
+    "counseling": "counseling",
+    "therapy": "therapie",
+    "group": "groupe",
+    "groups": "groupe",
+    "trauma": "trauma",
+    "care": "soins",
+    "services": "services",
+    "service": "services",
+    "evaluation": "evaluation",
+    "assessment": "evaluation",
+    "impact": "impact",
+    "men's": "hommes",
+    "clients": "clients",
+    "buyers": "clients",
+    "demand": "demande",
+    "deterrence": "dissuasion",
+    "municipal": "municipal",
+    "city": "ville",
+    "cities": "villes",
+    "rural": "rural",
+    "remote": "eloignees",
+    "north": "nord",
+    "northern": "nord",
+    "inuit": "inuit",
+    "elders": "aines",
+    "cultural": "culturel",
+    "culture": "culture",
+    "land": "territoire",
+    "based": "territoire",
+    "traditional": "traditionnel",
+    "immigrant": "immigrantes",
+    "immigrants": "immigrantes",
+    "newcomers": "immigrantes",
+    "refugees": "refugiees",
+    "lgbtq": "lgbtq",
+    "queer": "lgbtq",
+    "disabilities": "handicap",
+    "disability": "handicap",
+    "homeless": "itinerance",
+    "homelessness": "itinerance",
+    "runaway": "fugue",
+    "runaways": "fugue",
+    "fugues": "fugue",
+    "fugueuses": "fugue",
+    "foster": "placement",
+    "care-leavers": "placement",
+    "protection": "protection",
+    "dpj": "protection",
+    # general words of social services, in English
+    "treatment": "traitement",
+    "treatments": "traitement",
+    "detox": "desintoxication",
+    "detoxification": "desintoxication",
+    "specialized": "specialises",
+    "specialised": "specialises",
+    "listening": "ecoute",
+    "meals": "repas",
+    "meal": "repas",
+    "food": "alimentation",
+    "day": "jour",
+    "days": "jour",
+    "nights": "nuit",
+    "evening": "soir",
+    "evenings": "soir",
+    "reach": "rejoindre",
+    "refer": "referer",
+    "referral": "reference",
+    "referrals": "reference",
+    "public": "publics",
+    "places": "lieux",
+    "spaces": "lieux",
+    "risk": "risque",
+    "at-risk": "risque",
+    "safe": "securitaire",
+    "safety": "securite",
+    "secure": "securitaire",
+    "round-the-clock": "24",
+    "hours": "heures",
+    "hour": "heures",
+    "psychosocial": "psychosocial",
+    "follow-up": "suivi",
+    "followup": "suivi",
+    "monitoring": "suivi",
+    "individual": "individuelle",
+    "trauma-informed": "trauma",
+    "psychotherapy": "psychotherapie",
+    "sex": "sexuelle",
+    "trade": "milieu",
+    "leave": "quitter",
+    "left": "quitter",
+    "exiting": "sortie",
+    "internships": "stage",
+    "internship": "stage",
+    "search": "recherche",
+    "return": "retour",
+    "studies": "etudes",
+    "studying": "etudes",
+    "education": "education",
+    "equip": "outiller",
+    "equipping": "outiller",
+    "classroom": "classe",
+    "classes": "classe",
+    "class": "classe",
+    "staff": "personnel",
+    "personnel": "personnel",
+    "employees": "employes",
+    "employee": "employes",
+    "hospitality": "hotellerie",
+    "spotting": "reperage",
+    "spot": "reperage",
+    "signs": "signes",
+    "warning": "signes",
+    "front-line": "premiere",
+    "frontline": "premiere",
+    "teams": "equipes",
+    "team": "equipes",
+    "clinical": "clinique",
+    "continuing": "continue",
+    "ongoing": "continue",
+    "sessions": "seances",
+    "session": "seances",
+    "meetings": "rencontres",
+    "meeting": "rencontres",
+    "holding": "tenir",
+    "hold": "tenir",
+    "action": "action",
+    "plan": "plan",
+    "following": "suivi",
+    "coordinating": "coordonner",
+    "coordinate": "coordonner",
+    "information": "information",
+    "rights": "droits",
+    "right": "droits",
+    "testify": "temoigner",
+    "testifying": "temoigner",
+    "complaint": "plainte",
+    "process": "processus",
+    "proceedings": "demarches",
+    "judicial": "judiciaire",
+    "justice": "justice",
+    "law": "droit",
+    "lawyer": "avocat",
+    "lawyers": "avocat",
+    "clips": "capsules",
+    "posts": "publications",
+    "designed": "concue",
+    "dangers": "dangers",
+    "danger": "dangers",
+    "elder": "aines",
+    "circles": "cercles",
+    "circle": "cercles",
+    "time": "temps",
+    "stays": "sejours",
+    "stay": "sejours",
+    "extent": "ampleur",
+    "collection": "collecte",
+    "collecting": "collecte",
+    "statistical": "statistique",
+    "statistics": "statistique",
+    "qualitative": "qualitatif",
+    "situation": "situation",
+    "inform": "informer",
+    "informing": "informer",
+    "newcomer": "immigrantes",
+    "foreign": "etrangeres",
+    "temporary": "temporaires",
+    "migrant": "immigrantes",
+    "touring": "tournee",
+    "tour": "tournee",
+    "production": "production",
+    "discussion": "discussion",
+    "interactive": "interactif",
+    "relationships": "relations",
+    "survivor": "survivantes",
+    "exploitation": "exploitation",
+    "adapted": "adapte",
+    "tailored": "adapte",
+    "daughter": "fille",
+    "daughters": "fille",
+    "son": "fils",
+    "affected": "touchees",
+    "worried": "inquietes",
+    "concerned": "inquietes",
+    "listening-line": "ecoute",
+    "people": "personnes",
+    "persons": "personnes",
+    "person": "personnes",
+    "adults": "adultes",
+    "adult": "adultes",
+    "older": "aines",
+    "seniors": "aines",
+    "boys'": "garcons",
+    "sexualized": "sexuelle",
+    "consent": "consentement",
+    "healthy": "saines",
+    "relations": "relations",
+    "dating": "amoureuses",
+    "violence": "violence",
+    "abuse": "abus",
+    "abused": "abus",
+    "harassment": "harcelement",
+    "bullying": "intimidation",
+    "cyberbullying": "cyberintimidation",
+    "pornography": "pornographie",
+    "images": "images",
+    "intimate": "intimes",
+    "sextortion": "sextorsion",
+    "gang": "gangs",
+    "street-gang": "gangs",
+    "recruiters": "recruteurs",
+    "recruiting": "recrutement",
+    "recruited": "recrutee",
+    "lured": "leurre",
+    "grooming": "leurre",
+    "activities": "activites",
+    "activity": "activites",
+    "cultural-healing": "guerison",
+    "schools'": "ecoles",
+    "teen": "adolescents",
+}
+# Two-word English forms.
+LEXICON_PHRASES = (
+    ("high school", "secondaire"),
+    ("human trafficking", "traite"),
+    ("sexual exploitation", "exploitation sexuelle"),
+    ("first nations", "premieres nations"),
+    ("social media", "medias sociaux"),
+    ("drop in", "halte"),
+    ("drop-in", "halte"),
+    ("youth protection", "protection"),
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(word: str) -> str:
+    word = LEXICON.get(word, word)
+    if len(word) > 4 and word[-1] in "sx":
+        word = word[:-1]
+    return word[:STEM]
+
+
+class Stems:
+    """Stems as characters: a purpose becomes a short string of distinct stems in sorted order,
+    so that Indel similarity between two of them is the Dice coefficient of their stem sets."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+
+    def char(self, stem: str) -> str:
+        n = self.number.get(stem)
+        if n is None:
+            n = self.number[stem] = len(self.number)
+        code = 0x100 + n
+        if code >= 0xD800:  # skip the surrogates
+            code += 0x800
+        return chr(code)
+
+    def encode(self, text: str, keep_all: bool = False) -> str:
+        folded = fold(text)
+        if keep_all:
+            return "".join(sorted({self.char(_stem(word)) for word in folded.split()}))
+        for phrase, words in LEXICON_PHRASES:
+            if phrase in folded:
+                folded = folded.replace(phrase, words)
+        chars = {
+            self.char(_stem(word)) for word in folded.split() if word not in TEXT_STOPWORDS and len(word) > 2
+        }
+        return "".join(sorted(chars))
+
+
+def purpose_similarity(a: str, b: str) -> float:
+    """Dice similarity of two texts' stems (French or English), between 0 and 1."""
+    stems = Stems()
+    return Indel.normalized_similarity(stems.encode(a), stems.encode(b))
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicatePair:
+    """Two funding lines (positions in the input) suspected of paying for the same thing twice."""
+
+    a: int
+    b: int
+    score: float
+    purpose: float  # similarity of the purposes
+    overlap_days: int
+    organization_score: float
+    organization_reasons: Reason
+
+    def explanation(self, language: str = "fr") -> str:
+        """`même NEQ ; périodes qui se chevauchent sur 9 mois ; descriptions semblables à 0,82`."""
+        english = language == "en"
+        parts = [describe(self.organization_reasons, self.organization_score, language)]
+        months = round(self.overlap_days / DAYS_PER_MONTH)
+        if months >= 1:
+            period = (
+                f"overlapping periods for {months} month{'s' if months > 1 else ''}"
+                if english
+                else (f"périodes qui se chevauchent sur {months} mois")
+            )
+        else:
+            days = self.overlap_days
+            period = (
+                f"overlapping periods for {days} day{'s' if days > 1 else ''}"
+                if english
+                else (f"périodes qui se chevauchent sur {days} jour{'s' if days > 1 else ''}")
+            )
+        parts.append(period)
+        number = f"{self.purpose:.2f}"
+        parts.append(
+            f"descriptions similar at {number}"
+            if english
+            else f"descriptions semblables à {number.replace('.', ',')}"
+        )
+        return ("; " if english else " ; ").join(parts)
+
+
+@dataclass
+class FundingTable:
+    """The columns of funding lines the matching needs (the records themselves are not kept)."""
+
+    record_ids: list[str]
+    names: list[str]
+    neqs: list[str | None]
+    cities: list[str]
+    regions: list[str | None]
+    source: np.ndarray  # number of (ministry, program)
+    funder: np.ndarray  # number of the ministry
+    start: np.ndarray  # date ordinals
+    end: np.ndarray
+    fiscal: np.ndarray  # start year of the fiscal year
+    purpose: np.ndarray  # number of the distinct purpose text
+    purposes: list[str]  # encoded stems of each distinct purpose
+    title: np.ndarray  # number of the distinct title
+    titles: list[str]  # encoded stems of each distinct title
+    place_stems: set[int]  # the stems of the towns named in the lines
+
+    @classmethod
+    def build(cls, records: Iterable[FundingRecord]) -> FundingTable:
+        """Columns at C speed: the records are transposed once, then each column is mapped."""
+        rows = records if isinstance(records, list) else list(records)
+        columns = [list(map(itemgetter(k), rows)) for k in (0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12)]
+        del rows
+        (record_ids, ministries, programs, names, neqs, cities, regions, titles, descriptions) = columns[:9]
+        starts, ends, fiscal_years = columns[9:]
+        del columns
+        folded_ministries = [m.casefold() for m in ministries]
+        sources: dict[tuple[str, str], int] = {}
+        source = [
+            sources.setdefault(key, len(sources))
+            for key in zip(folded_ministries, (p.casefold() for p in programs), strict=True)
+        ]
+        funders: dict[str, int] = {}
+        funder = [funders.setdefault(m, len(funders)) for m in folded_ministries]
+        stems = Stems()
+        purpose_index: dict[str, int] = {}
+        encoded: list[str] = []
+        purpose = []
+        for text in map("{} {}".format, titles, descriptions):
+            number = purpose_index.get(text)
+            if number is None:
+                number = purpose_index[text] = len(encoded)
+                encoded.append(stems.encode(text))
+            purpose.append(number)
+        title_index: dict[str, int] = {}
+        encoded_titles: list[str] = []
+        title = []
+        for text in titles:
+            number = title_index.get(text)
+            if number is None:
+                number = title_index[text] = len(encoded_titles)
+                encoded_titles.append(stems.encode(text))
+            title.append(number)
+        towns = set(cities)
+        return cls(
+            record_ids=list(record_ids),
+            names=list(names),
+            neqs=list(neqs),
+            cities=list(cities),
+            regions=list(regions),
+            source=np.asarray(source, dtype=np.int32),
+            funder=np.asarray(funder, dtype=np.int32),
+            start=np.fromiter(map(date.toordinal, starts), dtype=np.int64, count=len(starts)),
+            end=np.fromiter(map(date.toordinal, ends), dtype=np.int64, count=len(ends)),
+            fiscal=np.fromiter((f.start_year for f in fiscal_years), dtype=np.int32, count=len(fiscal_years)),
+            purpose=np.asarray(purpose, dtype=np.int64),
+            purposes=encoded,
+            title=np.asarray(title, dtype=np.int64),
+            titles=encoded_titles,
+            place_stems={ord(c) for c in stems.encode(" ".join(towns), keep_all=True)},
+        )
+
+    def __len__(self) -> int:
+        return len(self.record_ids)
+
+
+def _pairs_within(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j), i before j, of positions sharing a group number, without a Python loop."""
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    boundaries = np.flatnonzero(np.diff(sorted_groups)) + 1
+    starts = np.concatenate([[0], boundaries])
+    sizes = np.diff(np.concatenate([starts, [len(groups)]]))
+    group_start = np.repeat(starts, sizes)  # start of each position's group
+    position = np.arange(len(groups))
+    partners = (group_start + np.repeat(sizes, sizes)) - position - 1  # later members of its group
+    total = int(partners.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    first = np.repeat(position, partners)
+    run_start = np.repeat(np.cumsum(partners) - partners, partners)
+    second = first + 1 + (np.arange(total) - run_start)
+    return order[first], order[second]
+
+
+def duplicate_arrays(
+    table: FundingTable, entity_of_record: np.ndarray, threshold: float = PURPOSE_THRESHOLD
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Suspected pairs as arrays (first, second, score, purpose similarity, days of overlap),
+    first < second, strongest first; any grouping of the records into organizations will do."""
+    a, b = _pairs_within(np.asarray(entity_of_record, dtype=np.int64))
+    keep = table.source[a] != table.source[b]
+    overlap = np.minimum(table.end[a], table.end[b]) - np.maximum(table.start[a], table.start[b]) + 1
+    keep &= overlap > 0
+    renewal = (table.funder[a] == table.funder[b]) & (np.abs(table.fiscal[a] - table.fiscal[b]) == 1)
+    keep &= ~renewal
+    a, b, overlap = a[keep], b[keep], overlap[keep]
+    if len(a):
+        weights = _weights(table)
+        purposes = np.asarray([text.translate(weights) for text in table.purposes], dtype=object)
+        similarity = process.cpdist(
+            purposes[table.purpose[a]],
+            purposes[table.purpose[b]],
+            scorer=Indel.normalized_similarity,
+            workers=-1,
+        )
+        titles = np.asarray([text.translate(weights) for text in table.titles], dtype=object)
+        by_title = process.cpdist(
+            titles[table.title[a]], titles[table.title[b]], scorer=Indel.normalized_similarity, workers=-1
+        )
+        similarity = np.maximum(similarity, by_title * TITLE_WEIGHT)
+        similarity = np.where(table.purpose[a] == table.purpose[b], 1.0, similarity)
+    else:
+        similarity = np.empty(0)
+    keep = similarity >= threshold
+    a, b, overlap, similarity = a[keep], b[keep], overlap[keep], similarity[keep]
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    shorter = np.minimum(table.end[a] - table.start[a], table.end[b] - table.start[b]) + 1
+    score = np.round(0.7 * similarity + 0.3 * np.minimum(overlap / shorter, 1.0), 3)
+    order = np.lexsort((b, a, -score))
+    return a[order], b[order], score[order], similarity[order], overlap[order]
+
+
+def find_duplicates(
+    table: FundingTable, resolution: Resolution, threshold: float = PURPOSE_THRESHOLD
+) -> list[DuplicatePair]:
+    """The suspected pairs, each once, strongest first, with what explains them."""
+    a, b, score, similarity, overlap = duplicate_arrays(table, resolution.entity_of_record, threshold)
+    pairs = []
+    for x, y, s, p, o in zip(
+        a.tolist(), b.tolist(), score.tolist(), similarity.tolist(), overlap.tolist(), strict=True
+    ):
+        org_score, org_reasons = resolution.record_link(x, y)
+        pairs.append(DuplicatePair(x, y, s, p, o, org_score, org_reasons))
+    return pairs
+
+
+def _weights(table: FundingTable) -> dict[int, str | None]:
+    """Each stem repeated by its weight, so that Indel similarity becomes a weighted Dice: a stem
+    few lines share (`theatre`, `dependance`) counts more than one most lines share (`jeune`),
+    and the words of the towns, which say where and not what, count for nothing."""
+    count = len(table)
+    uses = np.bincount(table.purpose, minlength=len(table.purposes))
+    lengths = np.fromiter(map(len, table.purposes), dtype=np.int64, count=len(table.purposes))
+    codes = np.frombuffer("".join(table.purposes).encode("utf-32-le"), dtype=np.uint32)
+    lines_with = np.bincount(codes, weights=np.repeat(uses, lengths)) if len(codes) else np.zeros(0)
+    present = np.flatnonzero(lines_with)
+    if count >= MIN_LINES_FOR_SHARE:
+        rarity = np.log(count / lines_with[present])
+        weights = np.clip(np.rint(2 * rarity - 1), 0, MAX_WEIGHT).astype(int)
+    else:  # too few lines to tell common from rare: every stem counts the same
+        weights = np.full(len(present), 2, dtype=int)
+    table_map: dict[int, str | None] = {
+        int(code): chr(int(code)) * int(weight) if weight else None
+        for code, weight in zip(present.tolist(), weights.tolist(), strict=True)
+    }
+    for code in table.place_stems:
+        table_map[code] = None
+    return table_map
+
+
+@dataclass
+class Analysis:
+    """Organizations and duplicated-funding pairs of one set of funding lines."""
+
+    table: FundingTable
+    resolution: Resolution
+    pairs: list[DuplicatePair]
+
+    def entity_rows(self) -> Iterator[tuple[str, int]]:
+        for record_id, entity in zip(
+            self.table.record_ids, self.resolution.entity_of_record.tolist(), strict=True
+        ):
+            yield record_id, entity + 1
+
+    def pair_rows(self) -> Iterator[tuple[str, str, float]]:
+        ids = self.table.record_ids
+        for pair in self.pairs:
+            yield ids[pair.a], ids[pair.b], pair.score
+
+
+def analyse(
+    records: Iterable[FundingRecord],
+    decisions: Sequence[Decision] = (),
+    progress: Callable[[str], None] | None = None,
+) -> Analysis:
+    """The whole matching: organizations, then duplicated-funding pairs (what the command and the
+    pages both call)."""
+    say = progress or (lambda message: None)
+    table = FundingTable.build(records)
+    say(f"organismes / organizations: {len(table):,} lignes / lines")
+    resolution = resolve(table.names, table.neqs, table.cities, table.regions, decisions)
+    say(f"paires / pairs: {resolution.entity_count:,} organismes / organizations")
+    return Analysis(table, resolution, find_duplicates(table, resolution))
