@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import Money, UTCDateTime, db, utcnow
+from grants.core.clock import now
+from grants.core.db import Money, UTCDateTime, db
 from grants.core.i18n_fields import Bilingual
 from grants.programs.models import Program
 from grants.reference.models import Nation, Region
@@ -50,7 +51,7 @@ class Call(Bilingual, db.Model, title=True):
     annual_max: Mapped[Decimal | None] = mapped_column(Money)
     years_max: Mapped[int] = mapped_column(default=1)
     eligible_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     program: Mapped[Program] = relationship()
@@ -66,7 +67,7 @@ class Call(Bilingual, db.Model, title=True):
         return self._in_language("description")
 
     def is_open(self, moment: datetime | None = None) -> bool:
-        moment = moment or utcnow()
+        moment = moment or now()
         if moment < self.opens_at:
             return False
         return self.continuous or self.closes_at is None or moment <= self.closes_at

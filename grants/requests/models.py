@@ -1,8 +1,10 @@
 """A funding request and what it holds: amounts and budget per fiscal year, other funding sources,
-attachments, information requests. Its status moves only through grants.requests.workflow."""
+attachments, information requests. Its status moves only through grants.requests.workflow (the
+column is guarded: a direct assignment raises StatusWriteRefused)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -12,13 +14,23 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.calls.models import Call
-from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.clock import now
+from grants.core.db import FiscalYearType, Money, UTCDateTime, db
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
 from grants.programs.models import Program
 from grants.reference.models import Measure, Nation, Region
-from grants.requests.workflow import RequestStatus
+from grants.requests.workflow import (
+    AWAITING_DECISION,
+    EDITABLE_BY_ORGANIZATION,
+    IN_ANALYSIS,
+    OPEN_FOR_REVIEW,
+    REQUEST_WORKFLOW,
+    SUBMITTED_ONCE,
+    RequestEvent,
+    RequestStatus,
+)
 
 request_measures = Table(
     "request_measures",
@@ -89,7 +101,7 @@ class FundingRequest(db.Model):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
     status: Mapped[RequestStatus] = mapped_column(String(20), default=RequestStatus.DRAFT, index=True)
-    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     title: Mapped[str] = mapped_column(String(255), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -110,8 +122,8 @@ class FundingRequest(db.Model):
 
     creation_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledgement_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     version: Mapped[int] = mapped_column(default=1)
@@ -148,12 +160,75 @@ class FundingRequest(db.Model):
     def status_label(self) -> str:
         return RequestStatus(self.status).label
 
+    # -- where the request stands (grants.requests.workflow's named sets) ----------------------------
+    @property
+    def is_draft(self) -> bool:
+        return self.status == RequestStatus.DRAFT
+
+    @property
+    def is_submitted(self) -> bool:
+        """Submitted at some point: the ministry sees it (a draft is the organization's alone)."""
+        return self.status in SUBMITTED_ONCE
+
+    @property
+    def is_editable_by_organization(self) -> bool:
+        """A draft, or a request whose officer asked for information (the reopened sections)."""
+        return self.status in EDITABLE_BY_ORGANIZATION and bool(self.open_sections)
+
+    @property
+    def open_sections(self) -> set[RequestSection]:
+        """The sections the organization may change now: all of a draft, the asked ones when reopened."""
+        if self.is_draft:
+            return set(RequestSection)
+        info = self.open_info_request
+        if self.is_awaiting_information and info is not None:
+            return set(info.section_list)
+        return set()
+
+    @property
+    def is_awaiting_information(self) -> bool:
+        return self.status == RequestStatus.INFO_REQUESTED
+
+    @property
+    def is_open_for_review(self) -> bool:
+        """Submitted and not decided yet: in the officer's queue."""
+        return self.status in OPEN_FOR_REVIEW
+
+    @property
+    def is_in_analysis(self) -> bool:
+        """The officer may score the assessment grid."""
+        return self.status in IN_ANALYSIS
+
+    @property
+    def is_awaiting_decision(self) -> bool:
+        return self.status in AWAITING_DECISION
+
+    @property
+    def is_refused(self) -> bool:
+        return self.status == RequestStatus.REFUSED
+
+    @property
+    def is_withdrawable(self) -> bool:
+        """The organization may still withdraw it (not decided, not withdrawn)."""
+        return REQUEST_WORKFLOW.can(self, RequestEvent.WITHDRAW)
+
+    # -- figures -----------------------------------------------------------------------------------
     @property
     def fiscal_years(self) -> list[FiscalYear]:
         """The fiscal years the requested period touches (empty while the period is not set)."""
         if self.start_date is None or self.end_date is None or self.end_date < self.start_date:
             return []
         return FiscalYear.spanning(self.start_date, self.end_date)
+
+    @property
+    def budget_totals(self) -> dict[FiscalYear, Decimal]:
+        """The budget's total of each fiscal year (every expense category)."""
+        return budget_totals((line.fiscal_year, line.amount) for line in self.budget_lines)
+
+    @property
+    def budget_by_cell(self) -> dict[tuple[FiscalYear, BudgetCategory], Decimal]:
+        """The budget table: the amount of each (fiscal year, expense category) cell."""
+        return {(line.fiscal_year, BudgetCategory(line.category)): line.amount for line in self.budget_lines}
 
     @property
     def total_requested(self) -> Decimal:
@@ -187,6 +262,14 @@ class RequestYear(db.Model):
     approved_amount: Mapped[Decimal | None] = mapped_column(Money)
 
     request: Mapped[FundingRequest] = relationship(back_populates="years")
+
+
+def budget_totals(cells: Iterable[tuple[FiscalYear, Decimal | None]]) -> dict[FiscalYear, Decimal]:
+    """The total of each fiscal year of budget cells (fiscal year, amount), saved or typed."""
+    totals: dict[FiscalYear, Decimal] = {}
+    for year, amount in cells:
+        totals[year] = totals.get(year, Decimal("0.00")) + (amount or Decimal(0))
+    return totals
 
 
 class BudgetCategory(StrEnum):
@@ -285,7 +368,7 @@ class RequestAttachment(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
     kind: Mapped[AttachmentKind] = mapped_column(String(30))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     request: Mapped[FundingRequest] = relationship(back_populates="attachments")
@@ -306,7 +389,7 @@ class InfoRequest(db.Model):
     sections: Mapped[list[str]] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(Text)
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -317,3 +400,6 @@ class InfoRequest(db.Model):
     @property
     def section_list(self) -> list[RequestSection]:
         return [RequestSection(s) for s in self.sections]
+
+
+REQUEST_WORKFLOW.guard(FundingRequest.status)

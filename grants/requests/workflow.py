@@ -1,8 +1,12 @@
-"""The request state machine: states as an enum, allowed transitions as one table.
+"""The request state machine: states as an enum, allowed moves as one table, on grants.core.workflow.
 
-Every change of a request's status goes through `transition()`: it refuses any move the table
-does not list (with a message for the person who tried), writes the audit entry in the same
-transaction and sends the `request_transitioned` signal that emails subscribe to.
+Every change of a request's status goes through `transition()` (the `REQUEST_WORKFLOW`): it refuses
+any move the table does not list (with a message for the person who tried), writes the audit entry
+`request.<event>` in the same transaction and stamps `status_changed_at`. `FundingRequest.status`
+is guarded (grants.requests.models): assigning it anywhere else raises `StatusWriteRefused`.
+
+Pages and queries ask the named sets below (or the model's predicates built on them), never a
+state spelled as a string.
 """
 
 from __future__ import annotations
@@ -10,13 +14,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from blinker import signal
 from flask_babel import lazy_gettext as _l
 
-from grants.core.audit import record
-from grants.core.db import utcnow
+from grants.core.clock import now
 from grants.core.workflow import TransitionRefused as BaseTransitionRefused
-from grants.core.workflow import next_state
+from grants.core.workflow import Workflow
 
 
 class RequestStatus(StrEnum):
@@ -91,49 +93,52 @@ TRANSITIONS: dict[tuple[RequestStatus, RequestEvent], RequestStatus] = {
 }
 """Every allowed move. Anything else is refused: a decided request never changes state again."""
 
-ORGANIZATION_EVENTS = frozenset({E.SUBMIT, E.PROVIDE_INFO, E.WITHDRAW})
-OFFICER_EVENTS = frozenset(set(E) - ORGANIZATION_EVENTS)
+# -- the named sets pages and queries ask -----------------------------------------------------------
+SUBMITTED_ONCE = frozenset(set(S) - {S.DRAFT})
+"""Every state after submission: what the ministry sees (a draft is the organization's alone)."""
 EDITABLE_BY_ORGANIZATION = frozenset({S.DRAFT, S.INFO_REQUESTED})
+"""The organization may change the request (all of a draft; the reopened sections otherwise)."""
 OPEN_FOR_REVIEW = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.INFO_REQUESTED, S.RECOMMENDED})
-
-request_transitioned = signal("request-transitioned")
-"""Sent after a transition with `request`, `event`, `before`, `after`, `actor` and `details`."""
+"""Submitted and not decided: the officer's queue, assignment."""
+IN_ANALYSIS = frozenset({S.UNDER_REVIEW, S.RECOMMENDED})
+"""The officer scores the assessment grid (until the decision)."""
+AWAITING_DECISION = frozenset({S.RECOMMENDED})
+"""Recommended: the decision (approve or refuse) may be taken."""
 
 
 class TransitionRefused(BaseTransitionRefused):
-    """The move is not in the table (or the request changed meanwhile); `message` says why."""
+    """The move is not in the table; `message` says why in words."""
 
     template = _l("Impossible de %(action)s : la demande est à l'état « %(status)s ».")
 
 
+REQUEST_WORKFLOW: Workflow[RequestStatus, RequestEvent] = Workflow(
+    states=RequestStatus,
+    events=RequestEvent,
+    table=TRANSITIONS,
+    refused=TransitionRefused,
+    audit_prefix="request",
+)
+
+
 def allowed_events(status: RequestStatus | str) -> list[RequestEvent]:
-    status = RequestStatus(status)
-    return [event for (source, event) in TRANSITIONS if source is status]
+    """The events the table allows from `status` (for showing the buttons of a page)."""
+    return REQUEST_WORKFLOW.allowed_events(status)
 
 
 def target(status: RequestStatus | str, event: RequestEvent) -> RequestStatus:
     """The state `event` leads to from `status`, or TransitionRefused."""
-    return next_state(TRANSITIONS, RequestStatus(status), event, TransitionRefused)
+    return REQUEST_WORKFLOW.target(status, event)
 
 
 def transition(
     request: Any, event: RequestEvent, *, actor: Any, details: dict[str, Any] | None = None
-) -> None:
-    """Move `request` by `event`: check the table, change the state, audit, signal.
+) -> tuple[RequestStatus, RequestStatus]:
+    """Move `request` by `event`: check the table, change the state, stamp the moment, audit.
 
-    The caller flushes inside its transaction; the request's version column turns a concurrent
-    change into StaleDataError at flush time (grants.requests.operations maps it to a message).
+    The caller flushes inside its transaction (grants.core.concurrency.optimistic): the request's
+    version column turns a concurrent change into ConcurrentChange.
     """
-    before = RequestStatus(request.status)
-    after = target(before, event)
-    request.status = after
-    request.status_changed_at = utcnow()
-    record(
-        f"request.{event.value}",
-        request,
-        actor=actor,
-        changes={"status": [before.value, after.value], **(details or {})},
-    )
-    request_transitioned.send(
-        request, event=event, before=before, after=after, actor=actor, details=details or {}
-    )
+    moved = REQUEST_WORKFLOW.move(request, event, actor=actor, details=details)
+    request.status_changed_at = now()
+    return moved
