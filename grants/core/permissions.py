@@ -258,6 +258,16 @@ def can_read_outbox(user: Principal) -> bool:
 # The object rules of grants/requests, grants/review and grants/calls. They read the request's
 # state through its predicates (grants.requests.models: is_submitted, is_editable_by_organization…)
 # so this module imports no feature.
+T = TypeVar("T")
+
+
+def permitted(obj: T | None, rule: Callable[[Any, T], bool]) -> T:
+    """`obj` when `rule(current_user, obj)` allows it; 404 otherwise (a missing object too), so a
+    view loads and checks an object in one line: `permitted(db.session.get(...), can_read_request)`."""
+    ensure(obj is not None and rule(current_user, obj))
+    return obj  # type: ignore[return-value]
+
+
 def can_read_request(user: Principal, funding_request: Any) -> bool:
     """The request's page, attachments and acknowledgement (see can_read_funding_file); a draft is
     its organization's alone until it is submitted."""

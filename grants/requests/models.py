@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grants.calls.models import Call
 from grants.core.clock import now
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db
+from grants.core.enums import LabelledEnum
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
@@ -54,7 +54,7 @@ request_nations = Table(
 )
 
 
-class RequestSection(StrEnum):
+class RequestSection(LabelledEnum):
     """The parts of the form an officer can reopen with an information request."""
 
     PROJECT = "project"  # title, summary, objectives
@@ -64,28 +64,27 @@ class RequestSection(StrEnum):
     OTHER_FUNDING = "other_funding"
     ATTACHMENTS = "attachments"
 
-    @property
-    def label(self) -> str:
-        return str(SECTION_LABELS[self])
+
+SECTION_LABELS = RequestSection.labelled(
+    {
+        RequestSection.PROJECT: _l("Projet ou mission"),
+        RequestSection.POPULATIONS: _l("Populations visées et mesures du plan"),
+        RequestSection.TERRITORY: _l("Territoire desservi"),
+        RequestSection.BUDGET: _l("Période, budget et montants demandés"),
+        RequestSection.OTHER_FUNDING: _l("Autres sources de financement"),
+        RequestSection.ATTACHMENTS: _l("Pièces jointes"),
+    }
+)
 
 
-SECTION_LABELS = {
-    RequestSection.PROJECT: _l("Projet ou mission"),
-    RequestSection.POPULATIONS: _l("Populations visées et mesures du plan"),
-    RequestSection.TERRITORY: _l("Territoire desservi"),
-    RequestSection.BUDGET: _l("Période, budget et montants demandés"),
-    RequestSection.OTHER_FUNDING: _l("Autres sources de financement"),
-    RequestSection.ATTACHMENTS: _l("Pièces jointes"),
-}
-
-
-class Recommendation(StrEnum):
+class Recommendation(LabelledEnum):
     APPROVE = "approve"
     REFUSE = "refuse"
 
-    @property
-    def label(self) -> str:
-        return str(_l("Accepter") if self is Recommendation.APPROVE else _l("Refuser"))
+
+RECOMMENDATION_LABELS = Recommendation.labelled(
+    {Recommendation.APPROVE: _l("Accepter"), Recommendation.REFUSE: _l("Refuser")}
+)
 
 
 class FundingRequest(db.Model):
@@ -272,7 +271,7 @@ def budget_totals(cells: Iterable[tuple[FiscalYear, Decimal | None]]) -> dict[Fi
     return totals
 
 
-class BudgetCategory(StrEnum):
+class BudgetCategory(LabelledEnum):
     SALARIES = "salaries"
     OPERATING = "operating"
     TRAVEL = "travel"
@@ -281,20 +280,18 @@ class BudgetCategory(StrEnum):
     ADMINISTRATION = "administration"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(BUDGET_CATEGORY_LABELS[self])
 
-
-BUDGET_CATEGORY_LABELS = {
-    BudgetCategory.SALARIES: _l("Salaires et charges sociales"),
-    BudgetCategory.OPERATING: _l("Fonctionnement"),
-    BudgetCategory.TRAVEL: _l("Déplacements"),
-    BudgetCategory.RENT: _l("Loyer"),
-    BudgetCategory.TRAINING: _l("Formation"),
-    BudgetCategory.ADMINISTRATION: _l("Frais d'administration"),
-    BudgetCategory.OTHER: _l("Autres dépenses"),
-}
+BUDGET_CATEGORY_LABELS = BudgetCategory.labelled(
+    {
+        BudgetCategory.SALARIES: _l("Salaires et charges sociales"),
+        BudgetCategory.OPERATING: _l("Fonctionnement"),
+        BudgetCategory.TRAVEL: _l("Déplacements"),
+        BudgetCategory.RENT: _l("Loyer"),
+        BudgetCategory.TRAINING: _l("Formation"),
+        BudgetCategory.ADMINISTRATION: _l("Frais d'administration"),
+        BudgetCategory.OTHER: _l("Autres dépenses"),
+    }
+)
 
 
 class BudgetLine(db.Model):
@@ -312,13 +309,14 @@ class BudgetLine(db.Model):
     request: Mapped[FundingRequest] = relationship(back_populates="budget_lines")
 
 
-class FundingSourceStatus(StrEnum):
+class FundingSourceStatus(LabelledEnum):
     OBTAINED = "obtained"
     REQUESTED = "requested"
 
-    @property
-    def label(self) -> str:
-        return str(_l("Obtenu") if self is FundingSourceStatus.OBTAINED else _l("Demandé"))
+
+FUNDING_SOURCE_STATUS_LABELS = FundingSourceStatus.labelled(
+    {FundingSourceStatus.OBTAINED: _l("Obtenu"), FundingSourceStatus.REQUESTED: _l("Demandé")}
+)
 
 
 class OtherFunding(db.Model):
@@ -342,23 +340,21 @@ class OtherFunding(db.Model):
         return FundingSourceStatus(self.status).label
 
 
-class AttachmentKind(StrEnum):
+class AttachmentKind(LabelledEnum):
     BOARD_RESOLUTION = "board_resolution"
     FINANCIAL_STATEMENTS = "financial_statements"
     SUPPORT_LETTER = "support_letter"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(ATTACHMENT_KIND_LABELS[self])
 
-
-ATTACHMENT_KIND_LABELS = {
-    AttachmentKind.BOARD_RESOLUTION: _l("Résolution du conseil d'administration"),
-    AttachmentKind.FINANCIAL_STATEMENTS: _l("Derniers états financiers"),
-    AttachmentKind.SUPPORT_LETTER: _l("Lettre d'appui"),
-    AttachmentKind.OTHER: _l("Autre document"),
-}
+ATTACHMENT_KIND_LABELS = AttachmentKind.labelled(
+    {
+        AttachmentKind.BOARD_RESOLUTION: _l("Résolution du conseil d'administration"),
+        AttachmentKind.FINANCIAL_STATEMENTS: _l("Derniers états financiers"),
+        AttachmentKind.SUPPORT_LETTER: _l("Lettre d'appui"),
+        AttachmentKind.OTHER: _l("Autre document"),
+    }
+)
 
 
 class RequestAttachment(db.Model):

@@ -60,11 +60,7 @@ def _budget_categories() -> dict[str, Any]:
 
 def _load(request_id: int) -> FundingRequest:
     """The one place a request is loaded for these pages: 404 unless the user may read it."""
-    funding_request = db.session.get(FundingRequest, request_id)
-    permissions.ensure(
-        funding_request is not None and permissions.can_read_request(current_user, funding_request)
-    )
-    return funding_request  # type: ignore[return-value]
+    return permissions.permitted(db.session.get(FundingRequest, request_id), permissions.can_read_request)
 
 
 def _load_for_organization(request_id: int) -> FundingRequest:

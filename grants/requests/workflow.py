@@ -11,17 +11,17 @@ state spelled as a string.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from grants.core.clock import now
+from grants.core.enums import LabelledEnum
 from grants.core.workflow import TransitionRefused as BaseTransitionRefused
 from grants.core.workflow import Workflow
 
 
-class RequestStatus(StrEnum):
+class RequestStatus(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"
@@ -31,24 +31,22 @@ class RequestStatus(StrEnum):
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
+
+STATUS_LABELS = RequestStatus.labelled(
+    {
+        RequestStatus.DRAFT: _l("Brouillon"),
+        RequestStatus.SUBMITTED: _l("Déposée"),
+        RequestStatus.UNDER_REVIEW: _l("En analyse"),
+        RequestStatus.INFO_REQUESTED: _l("Information demandée"),
+        RequestStatus.RECOMMENDED: _l("Recommandée"),
+        RequestStatus.APPROVED: _l("Acceptée"),
+        RequestStatus.REFUSED: _l("Refusée"),
+        RequestStatus.WITHDRAWN: _l("Retirée"),
+    }
+)
 
 
-STATUS_LABELS = {
-    RequestStatus.DRAFT: _l("Brouillon"),
-    RequestStatus.SUBMITTED: _l("Déposée"),
-    RequestStatus.UNDER_REVIEW: _l("En analyse"),
-    RequestStatus.INFO_REQUESTED: _l("Information demandée"),
-    RequestStatus.RECOMMENDED: _l("Recommandée"),
-    RequestStatus.APPROVED: _l("Acceptée"),
-    RequestStatus.REFUSED: _l("Refusée"),
-    RequestStatus.WITHDRAWN: _l("Retirée"),
-}
-
-
-class RequestEvent(StrEnum):
+class RequestEvent(LabelledEnum):
     SUBMIT = "submit"  # the organization submits its draft
     START_REVIEW = "start_review"  # an officer takes the file (assignment)
     REQUEST_INFO = "request_info"  # the officer reopens some sections to the organization
@@ -59,22 +57,20 @@ class RequestEvent(StrEnum):
     REFUSE = "refuse"
     WITHDRAW = "withdraw"  # the organization withdraws a request not yet decided
 
-    @property
-    def label(self) -> str:
-        return str(EVENT_LABELS[self])
 
-
-EVENT_LABELS = {
-    RequestEvent.SUBMIT: _l("déposer la demande"),
-    RequestEvent.START_REVIEW: _l("commencer l'analyse"),
-    RequestEvent.REQUEST_INFO: _l("demander de l'information"),
-    RequestEvent.PROVIDE_INFO: _l("transmettre l'information demandée"),
-    RequestEvent.RECOMMEND: _l("formuler la recommandation"),
-    RequestEvent.REOPEN_REVIEW: _l("rouvrir l'analyse"),
-    RequestEvent.APPROVE: _l("accepter la demande"),
-    RequestEvent.REFUSE: _l("refuser la demande"),
-    RequestEvent.WITHDRAW: _l("retirer la demande"),
-}
+EVENT_LABELS = RequestEvent.labelled(
+    {
+        RequestEvent.SUBMIT: _l("déposer la demande"),
+        RequestEvent.START_REVIEW: _l("commencer l'analyse"),
+        RequestEvent.REQUEST_INFO: _l("demander de l'information"),
+        RequestEvent.PROVIDE_INFO: _l("transmettre l'information demandée"),
+        RequestEvent.RECOMMEND: _l("formuler la recommandation"),
+        RequestEvent.REOPEN_REVIEW: _l("rouvrir l'analyse"),
+        RequestEvent.APPROVE: _l("accepter la demande"),
+        RequestEvent.REFUSE: _l("refuser la demande"),
+        RequestEvent.WITHDRAW: _l("retirer la demande"),
+    }
+)
 
 S, E = RequestStatus, RequestEvent
 TRANSITIONS: dict[tuple[RequestStatus, RequestEvent], RequestStatus] = {

@@ -11,19 +11,17 @@ from flask_login import current_user
 from grants.requests.models import Recommendation
 from grants.review import operations
 from grants.review.views import blueprint
-from grants.review.views.page import PageForms, act, invalid, load_for_action
+from grants.review.views.page import act, posted
 
 
 @blueprint.post("/<int:request_id>/recommandation")
 def recommend(request_id: int) -> Any:
-    funding_request = load_for_action(request_id)
-    forms = PageForms.of(funding_request)
+    funding_request, forms = posted(request_id)
     form = forms.recommend
-    if not form.validate():
-        return invalid(funding_request, forms, form)
     return act(
         funding_request,
         forms,
+        form,
         lambda: operations.recommend(
             funding_request,
             Recommendation(form.recommendation.data),
@@ -37,15 +35,14 @@ def recommend(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/rouvrir")
 def reopen(request_id: int) -> Any:
-    funding_request = load_for_action(request_id)
-    forms = PageForms.of(funding_request)
-    if not forms.reopen.validate():
-        return invalid(funding_request, forms, forms.reopen)
+    funding_request, forms = posted(request_id)
+    form = forms.reopen
     return act(
         funding_request,
         forms,
+        form,
         lambda: operations.reopen_review(
-            funding_request, actor=current_user, expected_version=forms.reopen.version.data
+            funding_request, actor=current_user, expected_version=form.version.data
         ),
         _("L'analyse est rouverte."),
     )
@@ -53,17 +50,16 @@ def reopen(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/decision")
 def decide(request_id: int) -> Any:
-    funding_request = load_for_action(request_id)
-    forms = PageForms.of(funding_request)
+    funding_request, forms = posted(request_id)
     form = forms.decision
     approving = form.decision.data == "approve"
     # The amounts are read only for an approval: a refusal is not held back by a stray cell.
-    if not form.validate() and (approving or set(form.errors) - {"approved"}):
-        return invalid(funding_request, forms, form)
+    valid = form.validate() or (not approving and not set(form.errors) - {"approved"})
     if approving:
         return act(
             funding_request,
             forms,
+            form,
             lambda: operations.approve(
                 funding_request,
                 form.amounts(),
@@ -73,14 +69,17 @@ def decide(request_id: int) -> Any:
                 expected_version=form.version.data,
             ),
             _("La demande est acceptée ; la convention est envoyée à l'organisme."),
+            valid=valid,
             form_prefix="decision-",
         )
     return act(
         funding_request,
         forms,
+        form,
         lambda: operations.refuse(
             funding_request, form.reasons.data or "", actor=current_user, expected_version=form.version.data
         ),
         _("La demande est refusée ; l'organisme en est informé."),
+        valid=valid,
         form_prefix="decision-",
     )

@@ -9,11 +9,10 @@ from flask import flash
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.core import permissions
 from grants.requests.models import RequestSection
 from grants.review import operations
 from grants.review.views import blueprint
-from grants.review.views.page import PageForms, act, assignees, invalid, load, load_for_action, render
+from grants.review.views.page import act, assignees, load, posted, render
 
 
 @blueprint.get("/<int:request_id>")
@@ -23,49 +22,46 @@ def show(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/assigner")
 def assign(request_id: int) -> Any:
-    funding_request = load_for_action(request_id)
-    forms = PageForms.of(funding_request)
+    funding_request, forms = posted(request_id)
     form = forms.assign
-    if not form.validate():
-        return invalid(funding_request, forms, form)
+    # The choices are the program's officers: a valid form names one of them.
     assignee = next((u for u in assignees(funding_request) if u.id == form.assignee_id.data), None)
-    permissions.ensure(assignee is not None)
     return act(
         funding_request,
         forms,
+        form,
         lambda: operations.assign(
             funding_request, assignee, actor=current_user, expected_version=form.version.data
         ),
-        _("Le dossier est confié à %(name)s.", name=assignee.display_name),
+        _("Le dossier est confié à %(name)s.", name=getattr(assignee, "display_name", "")),
     )
 
 
 @blueprint.post("/<int:request_id>/grille")
 def score(request_id: int) -> Any:
-    funding_request = load_for_action(request_id)
-    forms = PageForms.of(funding_request)
-    if not forms.grid.validate():
+    funding_request, forms = posted(request_id)
+    valid = forms.grid.validate()
+    if not valid:
         flash(_("La grille n'est pas enregistrée : corrigez les notes indiquées."), "error")
-        return invalid(funding_request, forms, forms.grid)
     return act(
         funding_request,
         forms,
+        forms.grid,
         lambda: operations.save_scores(funding_request, forms.grid.entries(), actor=current_user),
         _("La grille d'analyse est enregistrée."),
+        valid=valid,
         anchor="#grille",
     )
 
 
 @blueprint.post("/<int:request_id>/information")
 def ask_info(request_id: int) -> Any:
-    funding_request = load_for_action(request_id)
-    forms = PageForms.of(funding_request)
+    funding_request, forms = posted(request_id)
     form = forms.info
-    if not form.validate():
-        return invalid(funding_request, forms, form)
     return act(
         funding_request,
         forms,
+        form,
         lambda: operations.request_info(
             funding_request,
             [RequestSection(s) for s in form.sections.data or []],

@@ -44,18 +44,16 @@ def _status_label(status: str) -> str:
 
 def load(request_id: int) -> FundingRequest:
     """A submitted request the user may read here (its program's officers, the coordination cell)."""
-    funding_request = db.session.get(FundingRequest, request_id)
-    permissions.ensure(
-        funding_request is not None and permissions.can_read_review(current_user, funding_request)
+    return permissions.permitted(db.session.get(FundingRequest, request_id), permissions.can_read_review)
+
+
+def posted(request_id: int) -> tuple[FundingRequest, PageForms]:
+    """A submitted request the user may act on (its program's officers; 404 for anyone else), and
+    the page's forms bound to what was posted."""
+    funding_request = permissions.permitted(
+        db.session.get(FundingRequest, request_id), permissions.can_review
     )
-    return funding_request  # type: ignore[return-value]
-
-
-def load_for_action(request_id: int) -> FundingRequest:
-    """A submitted request the user may act on (its program's officers); 404 for anyone else."""
-    funding_request = load(request_id)
-    permissions.ensure(permissions.can_review(current_user, funding_request))
-    return funding_request
+    return funding_request, PageForms.of(funding_request)
 
 
 @dataclass
@@ -130,15 +128,19 @@ def render(
 def act(
     funding_request: FundingRequest,
     forms: PageForms,
+    form: Any,
     change: Callable[[], Any],
     done: str,
     *,
+    valid: bool | None = None,
     form_prefix: str = "",
     anchor: str = "",
 ) -> Any:
-    """Run one officer's action and commit, or show the page again with why it was refused:
-    invalid input (422, what was typed kept), a concurrent change or a move the workflow refuses
-    (409, the request as it is now)."""
+    """Run one officer's action from `form` (checked first, unless `valid` says) and commit, or show
+    the page again with why it was refused: invalid input (422, what was typed kept), a concurrent
+    change or a move the workflow refuses (409, the request as it is now)."""
+    if not (form.validate() if valid is None else valid):
+        return render(funding_request, status=422, errors=input_errors(form), forms=forms)
     request_id = funding_request.id
     try:
         change()
@@ -157,8 +159,3 @@ def act(
         return render(load(request_id), status=409)
     flash(done, "success")
     return redirect(url_for("review.show", request_id=request_id) + anchor)
-
-
-def invalid(funding_request: FundingRequest, forms: PageForms, form: Any) -> Any:
-    """The page again with a form's own errors, what was typed kept (422)."""
-    return render(funding_request, status=422, errors=input_errors(form), forms=forms)
