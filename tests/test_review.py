@@ -21,7 +21,7 @@ from grants.programs.operations import set_envelope
 from grants.requests.models import FundingRequest
 from grants.requests.workflow import RequestEvent, RequestStatus, TransitionRefused, transition
 from grants.review import operations
-from tests.factories import OrganizationFactory, budget_officer, funding_request, program, staff
+from tests.factories import OrganizationFactory, budget_officer, funding_request, open_call, program, staff
 from tests.helpers import csrf_token, normalize_spaces
 
 
@@ -336,7 +336,12 @@ def test_the_coordination_cell_reads_every_program_queue_and_file_without_acting
         "HEBERGEMENT", status="recommended", years=1, annual_amount="50000.00", title="Hébergement"
     )
     funding_request("TRCES", status="draft", years=1, title="Brouillon de table")
+    call = open_call("HEBERGEMENT", title_fr="Appel hébergement 2026")
     sign_in(staff(StaffRole.COORDINATION_CELL))
+
+    calls = client.get("/appels/").get_data(as_text=True)
+    assert f'href="/appels/{call.id}"' in calls and "Nouvel appel" not in calls
+    assert "Modifier l'appel" not in client.get(f"/appels/{call.id}").get_data(as_text=True)
 
     queue = client.get("/analyse/").get_data(as_text=True)
     assert tnces.reference in queue and housing.reference in queue

@@ -4,7 +4,7 @@
         APPROVE = "approve"
         REFUSE = "refuse"
 
-    RECOMMENDATION_LABELS = Recommendation.labelled({Recommendation.APPROVE: _l("Accepter"), ...})
+    Recommendation.labelled({Recommendation.APPROVE: _l("Accepter"), Recommendation.REFUSE: _l("Refuser")})
 
 `member.label` is then the label in the reader's language (lazy strings are resolved when read).
 """

@@ -197,6 +197,24 @@ class RequestForm(FlaskForm):
         years = period_years(self.start_date.data, self.end_date.data)
         return years if len(years) <= MAX_GRID_YEARS else []
 
+    def bind_grid(self, saved_years: list[FiscalYear]) -> None:
+        """Read a posted grid: the columns of the typed period's years and of the saved ones (whose
+        figures a shorter period would drop, and which are kept until the person confirms)."""
+        self.set_grid_years(sorted(set(self.typed_period_years() or saved_years) | set(saved_years)))
+        self.pad_funding_rows()
+
+    def shown_years(
+        self, saved_years: list[FiscalYear], dropped: set[FiscalYear]
+    ) -> tuple[list[FiscalYear], set[FiscalYear]]:
+        """The grid's columns on the page, and those outside the new period: a saved year keeps its
+        column while it still holds typed figures (or is named in the confirmation to drop it)."""
+        years = self.typed_period_years() or saved_years
+        outside = set(dropped) | {year for year in saved_years if year not in years and self.typed_in(year)}
+        shown = sorted(set(years) | outside)
+        if not set(shown) <= set(self.amount.keys):
+            self.set_grid_years(sorted(set(self.amount.keys) | set(shown)))
+        return shown, outside
+
     def set_grid_years(self, years: list[FiscalYear]) -> None:
         """Read the grid's cells for these fiscal years (the keys come from here, not the post)."""
         self.amount.set_keys(years)

@@ -65,7 +65,7 @@ class RequestSection(LabelledEnum):
     ATTACHMENTS = "attachments"
 
 
-SECTION_LABELS = RequestSection.labelled(
+RequestSection.labelled(
     {
         RequestSection.PROJECT: _l("Projet ou mission"),
         RequestSection.POPULATIONS: _l("Populations visées et mesures du plan"),
@@ -82,9 +82,7 @@ class Recommendation(LabelledEnum):
     REFUSE = "refuse"
 
 
-RECOMMENDATION_LABELS = Recommendation.labelled(
-    {Recommendation.APPROVE: _l("Accepter"), Recommendation.REFUSE: _l("Refuser")}
-)
+Recommendation.labelled({Recommendation.APPROVE: _l("Accepter"), Recommendation.REFUSE: _l("Refuser")})
 
 
 class FundingRequest(db.Model):
@@ -281,7 +279,7 @@ class BudgetCategory(LabelledEnum):
     OTHER = "other"
 
 
-BUDGET_CATEGORY_LABELS = BudgetCategory.labelled(
+BudgetCategory.labelled(
     {
         BudgetCategory.SALARIES: _l("Salaires et charges sociales"),
         BudgetCategory.OPERATING: _l("Fonctionnement"),
@@ -314,7 +312,7 @@ class FundingSourceStatus(LabelledEnum):
     REQUESTED = "requested"
 
 
-FUNDING_SOURCE_STATUS_LABELS = FundingSourceStatus.labelled(
+FundingSourceStatus.labelled(
     {FundingSourceStatus.OBTAINED: _l("Obtenu"), FundingSourceStatus.REQUESTED: _l("Demandé")}
 )
 
@@ -347,7 +345,7 @@ class AttachmentKind(LabelledEnum):
     OTHER = "other"
 
 
-ATTACHMENT_KIND_LABELS = AttachmentKind.labelled(
+AttachmentKind.labelled(
     {
         AttachmentKind.BOARD_RESOLUTION: _l("Résolution du conseil d'administration"),
         AttachmentKind.FINANCIAL_STATEMENTS: _l("Derniers états financiers"),

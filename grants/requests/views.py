@@ -22,7 +22,6 @@ from grants.core.fields import input_errors
 from grants.core.formatting import money
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
-from grants.fiscal import FiscalYear
 from grants.programs.rules import AmountLimits
 from grants.reference.models import ActionPlan, Measure, Nation, Region
 from grants.requests import operations, rules
@@ -179,10 +178,7 @@ def edit(request_id: int) -> Any:
         return redirect(url_for("requests.show", request_id=request_id))
     if not permissions.can_edit_request(current_user, funding_request):
         return _closed(funding_request)
-    # The grid's columns: the new period's years and the saved ones (whose figures a shorter
-    # period would drop, and which are kept until the person confirms).
-    form.set_grid_years(sorted(set(_period_years(form, funding_request)) | set(funding_request.fiscal_years)))
-    form.pad_funding_rows()
+    form.bind_grid(funding_request.fiscal_years)
     if not form.validate():
         return _render_form(funding_request, form), 422
     try:
@@ -227,11 +223,6 @@ def edit(request_id: int) -> Any:
 def _closed(funding_request: FundingRequest) -> Any:
     flash(_("Cette demande ne peut plus être modifiée : elle a été déposée."), "info")
     return redirect(url_for("requests.show", request_id=funding_request.id)), 303
-
-
-def _period_years(form: RequestForm, funding_request: FundingRequest) -> list[FiscalYear]:
-    """The fiscal years of the period typed in the form, else the saved ones."""
-    return form.typed_period_years() or funding_request.fiscal_years
 
 
 def _receive_attachments(funding_request: FundingRequest, form: RequestForm) -> str | None:
@@ -343,14 +334,7 @@ def _render_form(
     for name, message in errors.items():
         if name in form._fields and not form[name].errors:
             form[name].errors = [message]
-    years = _period_years(form, funding_request)
-    # Saved years outside the new period keep their column while it still holds typed figures.
-    outside = {d.fiscal_year for d in dropped or []} | {
-        year for year in funding_request.fiscal_years if year not in years and form.typed_in(year)
-    }
-    years = sorted(set(years) | outside)
-    if not set(years) <= set(form.amount.keys):
-        form.set_grid_years(sorted(set(form.amount.keys) | set(years)))
+    years, outside = form.shown_years(funding_request.fiscal_years, {d.fiscal_year for d in dropped or []})
     return render_template(
         "requests/edit.html",
         funding_request=funding_request,

@@ -32,7 +32,7 @@ class RequestStatus(LabelledEnum):
     WITHDRAWN = "withdrawn"
 
 
-STATUS_LABELS = RequestStatus.labelled(
+RequestStatus.labelled(
     {
         RequestStatus.DRAFT: _l("Brouillon"),
         RequestStatus.SUBMITTED: _l("Déposée"),
@@ -58,7 +58,7 @@ class RequestEvent(LabelledEnum):
     WITHDRAW = "withdraw"  # the organization withdraws a request not yet decided
 
 
-EVENT_LABELS = RequestEvent.labelled(
+RequestEvent.labelled(
     {
         RequestEvent.SUBMIT: _l("déposer la demande"),
         RequestEvent.START_REVIEW: _l("commencer l'analyse"),
