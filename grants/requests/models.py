@@ -9,12 +9,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.calls.models import Call
 from grants.core.clock import now
-from grants.core.db import FiscalYearType, Money, UTCDateTime, db
+from grants.core.db import FiscalYearType, Money, UTCDateTime, db, link_table
 from grants.core.enums import LabelledEnum
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
@@ -30,28 +30,13 @@ from grants.requests.workflow import (
     SUBMITTED_ONCE,
     RequestEvent,
     RequestStatus,
+    status_in,
 )
 
-request_measures = Table(
-    "request_measures",
-    db.metadata,
-    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
-    Column("measure_id", ForeignKey("measures.id"), primary_key=True),
-)
-
-request_regions = Table(
-    "request_regions",
-    db.metadata,
-    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
-    Column("region_code", ForeignKey("regions.code"), primary_key=True),
-)
-
-request_nations = Table(
-    "request_nations",
-    db.metadata,
-    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
-    Column("nation_code", ForeignKey("nations.code"), primary_key=True),
-)
+_REQUEST = ("request_id", "funding_requests.id")
+request_measures = link_table("request_measures", _REQUEST, ("measure_id", "measures.id"))
+request_regions = link_table("request_regions", _REQUEST, ("region_code", "regions.code"))
+request_nations = link_table("request_nations", _REQUEST, ("nation_code", "nations.code"))
 
 
 class RequestSection(LabelledEnum):
@@ -158,14 +143,13 @@ class FundingRequest(db.Model):
         return RequestStatus(self.status).label
 
     # -- where the request stands (grants.requests.workflow's named sets) ----------------------------
-    @property
-    def is_draft(self) -> bool:
-        return self.status == RequestStatus.DRAFT
-
-    @property
-    def is_submitted(self) -> bool:
-        """Submitted at some point: the ministry sees it (a draft is the organization's alone)."""
-        return self.status in SUBMITTED_ONCE
+    is_draft = status_in({RequestStatus.DRAFT}, "Not submitted yet: the organization's alone.")
+    is_submitted = status_in(SUBMITTED_ONCE, "Submitted at some point: the ministry sees it.")
+    is_awaiting_information = status_in({RequestStatus.INFO_REQUESTED}, "The officer asked for information.")
+    is_open_for_review = status_in(OPEN_FOR_REVIEW, "Submitted and not decided yet: in the officer's queue.")
+    is_in_analysis = status_in(IN_ANALYSIS, "The officer may score the assessment grid.")
+    is_awaiting_decision = status_in(AWAITING_DECISION, "Recommended: the decision may be taken.")
+    is_refused = status_in({RequestStatus.REFUSED}, "Refused (the reasons are in decision_reasons).")
 
     @property
     def is_editable_by_organization(self) -> bool:
@@ -181,28 +165,6 @@ class FundingRequest(db.Model):
         if self.is_awaiting_information and info is not None:
             return set(info.section_list)
         return set()
-
-    @property
-    def is_awaiting_information(self) -> bool:
-        return self.status == RequestStatus.INFO_REQUESTED
-
-    @property
-    def is_open_for_review(self) -> bool:
-        """Submitted and not decided yet: in the officer's queue."""
-        return self.status in OPEN_FOR_REVIEW
-
-    @property
-    def is_in_analysis(self) -> bool:
-        """The officer may score the assessment grid."""
-        return self.status in IN_ANALYSIS
-
-    @property
-    def is_awaiting_decision(self) -> bool:
-        return self.status in AWAITING_DECISION
-
-    @property
-    def is_refused(self) -> bool:
-        return self.status == RequestStatus.REFUSED
 
     @property
     def is_withdrawable(self) -> bool:

@@ -11,6 +11,7 @@ state spelled as a string.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -100,6 +101,17 @@ IN_ANALYSIS = frozenset({S.UNDER_REVIEW, S.RECOMMENDED})
 """The officer scores the assessment grid (until the decision)."""
 AWAITING_DECISION = frozenset({S.RECOMMENDED})
 """Recommended: the decision (approve or refuse) may be taken."""
+
+
+def status_in(states: Iterable[RequestStatus], doc: str) -> property:
+    """A request predicate on one of the named sets above (`FundingRequest.is_open_for_review`)."""
+    members = frozenset(states)
+
+    def holds(request: Any) -> bool:
+        return request.status in members
+
+    holds.__doc__ = doc
+    return property(holds)
 
 
 class TransitionRefused(BaseTransitionRefused):

@@ -56,30 +56,27 @@ def decide(request_id: int) -> Any:
     # The amounts are read only for an approval: a refusal is not held back by a stray cell.
     valid = form.validate() or (not approving and not set(form.errors) - {"approved"})
     if approving:
-        return act(
-            funding_request,
-            forms,
-            form,
-            lambda: operations.approve(
+
+        def change() -> Any:
+            return operations.approve(
                 funding_request,
                 form.amounts(),
                 form.conditions.data or "",
                 actor=current_user,
                 override_reason=form.override_reason.data or "",
                 expected_version=form.version.data,
-            ),
-            _("La demande est acceptée ; la convention est envoyée à l'organisme."),
-            valid=valid,
-            form_prefix="decision-",
-        )
-    return act(
-        funding_request,
-        forms,
-        form,
-        lambda: operations.refuse(
-            funding_request, form.reasons.data or "", actor=current_user, expected_version=form.version.data
-        ),
-        _("La demande est refusée ; l'organisme en est informé."),
-        valid=valid,
-        form_prefix="decision-",
-    )
+            )
+
+        done = _("La demande est acceptée ; la convention est envoyée à l'organisme.")
+    else:
+
+        def change() -> Any:
+            return operations.refuse(
+                funding_request,
+                form.reasons.data or "",
+                actor=current_user,
+                expected_version=form.version.data,
+            )
+
+        done = _("La demande est refusée ; l'organisme en est informé.")
+    return act(funding_request, forms, form, change, done, valid=valid, form_prefix="decision-")
