@@ -327,6 +327,13 @@ def test_the_grid_saves_scores_gives_the_weighted_result_and_refuses_out_of_rang
     audit = db.session.scalars(db.select(AuditEntry).filter_by(action="request.scored")).all()
     assert len(audit) == 1
 
+    # Another panel's refused form shows its error; the grid still shows what is saved.
+    refused = client.post(f"{url}/recommandation", data={"csrf_token": csrf_token(client, url)})
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Choisissez une recommandation." in page
+    assert f'name="grid-{criteria[2].id}-score" type="number" value="3"' in page
+
 
 def test_the_coordination_cell_reads_every_program_queue_and_file_without_acting(client, sign_in):
     """Issue 9: which programs a list shows is one rule (grants.core.permissions.visible_program_ids);

@@ -64,12 +64,14 @@ class AssessmentForm(FlaskForm):
     grid = KeyedFieldList(FormField(ScoreRow))
 
     @classmethod
-    def of(cls, criteria: list[AssessmentCriterion], scores: dict[int, Assessment]) -> AssessmentForm:
+    def of(
+        cls, criteria: list[AssessmentCriterion], scores: dict[int, Assessment], **kwargs: Any
+    ) -> AssessmentForm:
         saved = {
             c.id: {"score": scores[c.id].score, "comment": scores[c.id].comment} if c.id in scores else {}
             for c in criteria
         }
-        form = cls(data={"grid": saved})
+        form = cls(data={"grid": saved}, **kwargs)
         for criterion in criteria:
             score = form.grid.entry(criterion.id).form.score
             score.render_kw = {"max": criterion.max_score, "aria-describedby": "score-hint"}

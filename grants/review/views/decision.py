@@ -16,7 +16,7 @@ from grants.review.views.page import act, posted
 
 @blueprint.post("/<int:request_id>/recommandation")
 def recommend(request_id: int) -> Any:
-    funding_request, forms = posted(request_id)
+    funding_request, forms = posted(request_id, "recommend")
     form = forms.recommend
     return act(
         funding_request,
@@ -35,7 +35,7 @@ def recommend(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/rouvrir")
 def reopen(request_id: int) -> Any:
-    funding_request, forms = posted(request_id)
+    funding_request, forms = posted(request_id, "reopen")
     form = forms.reopen
     return act(
         funding_request,
@@ -50,7 +50,7 @@ def reopen(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/decision")
 def decide(request_id: int) -> Any:
-    funding_request, forms = posted(request_id)
+    funding_request, forms = posted(request_id, "decision")
     form = forms.decision
     approving = form.decision.data == "approve"
     # The amounts are read only for an approval: a refusal is not held back by a stray cell.

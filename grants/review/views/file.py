@@ -22,7 +22,7 @@ def show(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/assigner")
 def assign(request_id: int) -> Any:
-    funding_request, forms = posted(request_id)
+    funding_request, forms = posted(request_id, "assign")
     form = forms.assign
     # The choices are the program's officers: a valid form names one of them.
     assignee = next((u for u in assignees(funding_request) if u.id == form.assignee_id.data), None)
@@ -39,7 +39,7 @@ def assign(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/grille")
 def score(request_id: int) -> Any:
-    funding_request, forms = posted(request_id)
+    funding_request, forms = posted(request_id, "grid")
     valid = forms.grid.validate()
     if not valid:
         flash(_("La grille n'est pas enregistrée : corrigez les notes indiquées."), "error")
@@ -56,7 +56,7 @@ def score(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/information")
 def ask_info(request_id: int) -> Any:
-    funding_request, forms = posted(request_id)
+    funding_request, forms = posted(request_id, "info")
     form = forms.info
     return act(
         funding_request,

@@ -47,18 +47,19 @@ def load(request_id: int) -> FundingRequest:
     return permissions.permitted(db.session.get(FundingRequest, request_id), permissions.can_read_review)
 
 
-def posted(request_id: int) -> tuple[FundingRequest, PageForms]:
+def posted(request_id: int, name: str) -> tuple[FundingRequest, PageForms]:
     """A submitted request the user may act on (its program's officers; 404 for anyone else), and
-    the page's forms bound to what was posted."""
+    the page's forms: form `name` bound to what was posted, the others to the request."""
     funding_request = permissions.permitted(
         db.session.get(FundingRequest, request_id), permissions.can_review
     )
-    return funding_request, PageForms.of(funding_request)
+    return funding_request, PageForms.of(funding_request, posted=name)
 
 
 @dataclass
 class PageForms:
-    """The forms of the analysis page, each bound to what was posted (or to the request)."""
+    """The forms of the analysis page: the one posted keeps what was typed, the others show the
+    request as it is."""
 
     assign: AssignForm
     grid: AssessmentForm
@@ -68,24 +69,26 @@ class PageForms:
     reopen: ReopenForm
 
     @classmethod
-    def of(cls, funding_request: FundingRequest) -> PageForms:
-        assign = AssignForm(prefix="assign")
-        assign.assignee_id.choices = [(u.id, u.display_name) for u in assignees(funding_request)]
-        if not assign.is_submitted():
-            assign.assignee_id.data = funding_request.assignee_id or current_user.id
+    def of(cls, funding_request: FundingRequest, *, posted: str | None = None) -> PageForms:
+        def bound(name: str) -> dict[str, Any]:
+            return {} if name == posted else {"formdata": None}
+
         criteria = operations.criteria_of(funding_request.program_id)
         forms = cls(
-            assign=assign,
-            grid=AssessmentForm.of(criteria, operations.scores_of(funding_request.id)),
-            info=InfoRequestForm(prefix="info"),
-            recommend=RecommendForm(prefix="recommend"),
-            decision=DecisionForm(prefix="decision"),
-            reopen=ReopenForm(prefix="reopen"),
+            assign=AssignForm(prefix="assign", **bound("assign")),
+            grid=AssessmentForm.of(criteria, operations.scores_of(funding_request.id), **bound("grid")),
+            info=InfoRequestForm(prefix="info", **bound("info")),
+            recommend=RecommendForm(prefix="recommend", **bound("recommend")),
+            decision=DecisionForm(prefix="decision", **bound("decision")),
+            reopen=ReopenForm(prefix="reopen", **bound("reopen")),
         )
+        forms.assign.assignee_id.choices = [(u.id, u.display_name) for u in assignees(funding_request)]
         forms.decision.set_request(funding_request)
-        for form in (forms.assign, forms.info, forms.recommend, forms.decision, forms.reopen):
-            if not form.is_submitted():
-                form.version.data = funding_request.version
+        if posted != "assign":
+            forms.assign.assignee_id.data = funding_request.assignee_id or current_user.id
+        for name in ("assign", "info", "recommend", "decision", "reopen"):
+            if name != posted:
+                getattr(forms, name).version.data = funding_request.version
         return forms
 
 
