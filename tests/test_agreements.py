@@ -285,7 +285,7 @@ def test_an_amendment_refuses_a_negative_annual_amount(client, sign_in):
 
 def test_submission_approval_and_amendment_share_one_amount_rule():
     from grants.agreements.operations import amendment_problems
-    from grants.requests.operations import submission_problems
+    from grants.requests.rules import submission_problems
     from tests.factories import agreement_in_force
 
     request = funding_request("TNCES", status="recommended", years=1, annual_amount="175000.01")

@@ -175,7 +175,7 @@ def test_tnces_request_from_draft_to_payment_schedule(client, app, sign_in):
         "decision-version": version,
         "decision-decision": "approve",
         "decision-conditions": "Deux rapports par année.",
-    } | {f"approved-{y}": "175 000,00" for y in YEARS}
+    } | {f"decision-approved-{y}": "175 000,00" for y in YEARS}
     approved = client.post(f"{review}/decision", data=decision)
     assert approved.status_code == 302, approved.get_data(as_text=True)[:3000]
 

@@ -2,19 +2,22 @@
 double submission, eligibility, withdrawal, and no way into another organization's file."""
 
 import io
+import re
 import threading
 from datetime import timedelta
+
+import pytest
 
 from grants.core.audit import AuditEntry
 from grants.core.db import db, utcnow
 from grants.core.roles import MemberRole, StaffRole
 from grants.notifications.models import OutboundEmail
 from grants.organizations.models import OrganizationKind
-from grants.requests import operations
+from grants.requests import operations, rules
 from grants.requests.models import AttachmentKind, FundingRequest
 from grants.requests.workflow import RequestStatus
 from tests.factories import OrganizationFactory, funding_request, member, open_call, pdf_bytes, staff
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, normalize_spaces
 
 
 def _edit(client, request, token_page=None, **fields):
@@ -142,9 +145,9 @@ def test_closed_call_and_ineligible_kind_are_refused(client, sign_in):
 
     request.regions = [db.session.get(Region, "06")]
     db.session.commit()
-    problems = dict(operations.submission_problems(db.session.get(FundingRequest, request.id)))
+    problems = dict(rules.submission_problems(db.session.get(FundingRequest, request.id)))
     assert "n'est pas ouvert" in problems["call"] or "ne sont pas admissibles" in problems["call"]
-    messages = [m for _, m in operations.submission_problems(db.session.get(FundingRequest, request.id))]
+    messages = [m for _, m in rules.submission_problems(db.session.get(FundingRequest, request.id))]
     assert any("n'est pas ouvert en ce moment" in m for m in messages)
     assert any("Organisme de recherche" in m and "ne sont pas admissibles" in m for m in messages)
     page = client.get(f"/appels/{closed.id}").get_data(as_text=True)
@@ -185,7 +188,7 @@ def test_another_organizations_request_attachment_and_receipt_answer_404(client,
         f"/demandes/{request.id}/accuse-de-reception.pdf",
         f"/analyse/{request.id}",
     ):
-        assert client.get(url).status_code in (404, 403), url
+        assert client.get(url).status_code == 404, url
     assert client.get(f"/demandes/{request.id}/pieces/{attachment.id}").status_code == 404
 
 
@@ -262,11 +265,11 @@ def test_a_partial_first_year_prorates_the_annual_maximum(app):
     request.start_date = date(2026, 10, 1)  # half of 2026-2027 by months
     request.regions = [db.session.get(Region, "06")]
     db.session.commit()
-    problems = dict(operations.submission_problems(request))
+    problems = dict(rules.submission_problems(request))
     assert "87 500,00 $" in problems["amount-2026"].replace("\u202f", " ").replace("\u00a0", " ")
     assert "amount-2027" not in problems
     request.years[0].requested_amount = Decimal("87500.00")
-    assert "amount-2026" not in dict(operations.submission_problems(request))
+    assert "amount-2026" not in dict(rules.submission_problems(request))
     # By days (a program setting): 182 days of 365.
     program = db.session.get(Program, request.program_id)
     program.proration = Proration.DAYS
@@ -274,3 +277,48 @@ def test_a_partial_first_year_prorates_the_annual_maximum(app):
         Decimal("175000"), FiscalYear(2026), request.start_date, request.end_date
     ) == Decimal("87260.27")
     db.session.rollback()
+
+
+def test_a_direct_status_write_raises_and_the_workflow_moves_it():
+    """Issue 9: a request's status changes only through its table (grants.requests.workflow)."""
+    from grants.core.workflow import StatusWriteRefused
+    from grants.requests.workflow import RequestEvent, transition
+
+    request = funding_request("TNCES", status="submitted", years=1)
+    with pytest.raises(StatusWriteRefused):
+        request.status = RequestStatus.APPROVED
+    assert request.status == RequestStatus.SUBMITTED
+    transition(request, RequestEvent.WITHDRAW, actor=None, details={"reason": "test"})
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(FundingRequest, request.id).status == RequestStatus.WITHDRAWN
+    entry = db.session.execute(db.select(AuditEntry).filter_by(action="request.withdraw")).scalar_one()
+    assert entry.changes["status"] == ["submitted", "withdrawn"]
+
+
+def test_the_budget_grid_reads_only_the_years_of_the_period_and_shows_its_totals(client, sign_in):
+    """The grid's columns come from the period, never from the post: a forged `amount-1999` or
+    `budget-2040-rent` is ignored; the page writes the totals the server computed."""
+    organization = OrganizationFactory()
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
+    request = funding_request("TNCES", organization, years=1)
+    page = normalize_spaces(client.get(f"/demandes/{request.id}/modifier").get_data(as_text=True))
+    assert re.search(r'data-year-total="2026">175 000,00 \$<', page)
+    assert re.search(r"data-amount-total>175 000,00 \$<", page)
+    response = _edit(
+        client,
+        request,
+        start_date="2026-04-01",
+        end_date="2027-03-31",
+        **{
+            "amount-2026": "100 000",
+            "budget-2026-salaries": "100 000",
+            "amount-1999": "5",
+            "budget-2040-rent": "7",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(FundingRequest, request.id)
+    assert [(str(y.fiscal_year), y.requested_amount) for y in saved.years] == [("2026-2027", 100000)]
+    assert [(str(b.fiscal_year), b.category) for b in saved.budget_lines] == [("2026-2027", "salaries")]

@@ -2,6 +2,7 @@
 reasons, two officers deciding at once, and the envelope rule with its audited override."""
 
 import csv
+import html
 import io
 import threading
 from decimal import Decimal
@@ -10,6 +11,8 @@ import pytest
 
 from grants.agreements.models import Agreement
 from grants.core.audit import AuditEntry
+from grants.core.concurrency import MESSAGE as CONCURRENT_CHANGE
+from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.roles import StaffRole
 from grants.fiscal import FiscalYear
@@ -18,7 +21,7 @@ from grants.programs.operations import set_envelope
 from grants.requests.models import FundingRequest
 from grants.requests.workflow import RequestEvent, RequestStatus, TransitionRefused, transition
 from grants.review import operations
-from tests.factories import OrganizationFactory, budget_officer, funding_request, program, staff
+from tests.factories import OrganizationFactory, budget_officer, funding_request, open_call, program, staff
 from tests.helpers import csrf_token, normalize_spaces
 
 
@@ -74,18 +77,23 @@ def test_the_state_machine_refuses_moves_outside_its_table():
     with pytest.raises(TransitionRefused) as refused:
         transition(request, RequestEvent.APPROVE, actor=None)
     assert "Déposée" in refused.value.message or "déposée" in refused.value.message.lower()
-    request.status = RequestStatus.REFUSED
+    decided = funding_request("TNCES", status="refused", years=1)
     for event in RequestEvent:
         with pytest.raises(TransitionRefused):
-            transition(request, event, actor=None)
+            transition(decided, event, actor=None)
 
 
 def test_approving_straight_from_submitted_is_refused_through_the_page(client, sign_in):
     officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
     request = funding_request("TNCES", status="submitted", years=1)
     sign_in(officer)
-    response = _decide(client, request, **{"decision-decision": "approve", "approved-2026": "175000"})
-    assert response.status_code in (302, 303, 409, 422)
+    response = _decide(
+        client, request, **{"decision-decision": "approve", "decision-approved-2026": "175000"}
+    )
+    assert response.status_code == 409
+    assert "accepter la demande : la demande est à l'état « Déposée »" in html.unescape(
+        response.get_data(as_text=True)
+    )
     db.session.expire_all()
     assert db.session.get(FundingRequest, request.id).status == RequestStatus.SUBMITTED
     assert db.session.scalar(db.select(db.func.count(Agreement.id))) == 0
@@ -124,11 +132,11 @@ def test_a_decision_on_a_stale_page_is_refused_and_shows_the_current_state(clien
             "csrf_token": token,
             "decision-version": str(stale_version),
             "decision-decision": "approve",
-            "approved-2026": "175000",
+            "decision-approved-2026": "175000",
         },
     )
     assert response.status_code == 409
-    assert "a changé pendant que vous le consultiez" in response.get_data(as_text=True)
+    assert str(CONCURRENT_CHANGE) in html.unescape(response.get_data(as_text=True))
     db.session.expire_all()
     assert db.session.get(FundingRequest, request.id).status == RequestStatus.REFUSED
     assert db.session.scalar(db.select(db.func.count(Agreement.id))) == 0
@@ -156,7 +164,7 @@ def test_two_officers_deciding_at_once_make_one_decision(app):
                     operations.refuse(loaded, "Doublon.", actor=officer, expected_version=version)
                 db.session.commit()
                 outcomes.append("done")
-            except (operations.ConcurrentChange, TransitionRefused):
+            except (ConcurrentChange, TransitionRefused):
                 db.session.rollback()
                 outcomes.append("refused")
             except Exception as error:
@@ -201,7 +209,11 @@ def test_the_envelope_blocks_an_overrun_unless_an_authorized_officer_overrides(a
     response = _decide(
         client,
         request,
-        **{"decision-decision": "approve", "approved-2026": "175 000", "decision-override_reason": "Urgence"},
+        **{
+            "decision-decision": "approve",
+            "decision-approved-2026": "175 000",
+            "decision-override_reason": "Urgence",
+        },
     )
     assert response.status_code == 422
     assert "dépasse l'enveloppe du programme" in response.get_data(as_text=True).replace("&#39;", "'")
@@ -210,14 +222,16 @@ def test_the_envelope_blocks_an_overrun_unless_an_authorized_officer_overrides(a
 
     authorized = budget_officer("TNCES")
     client = sign_in(authorized, target=app.test_client())
-    response = _decide(client, request, **{"decision-decision": "approve", "approved-2026": "175 000"})
+    response = _decide(
+        client, request, **{"decision-decision": "approve", "decision-approved-2026": "175 000"}
+    )
     assert response.status_code == 422  # no reason given: still refused
     response = _decide(
         client,
         request,
         **{
             "decision-decision": "approve",
-            "approved-2026": "175 000",
+            "decision-approved-2026": "175 000",
             "decision-override_reason": "Financement prioritaire du plan",
         },
     )
@@ -235,7 +249,11 @@ def test_approved_amounts_may_differ_from_the_asked_ones_and_respect_the_maximum
     response = _decide(
         client,
         request,
-        **{"decision-decision": "approve", "approved-2026": "200 000", "approved-2027": "150 000"},
+        **{
+            "decision-decision": "approve",
+            "decision-approved-2026": "200 000",
+            "decision-approved-2027": "150 000",
+        },
     )
     assert response.status_code == 422
     assert "dépasse le maximum annuel" in response.get_data(as_text=True)
@@ -244,8 +262,8 @@ def test_approved_amounts_may_differ_from_the_asked_ones_and_respect_the_maximum
         request,
         **{
             "decision-decision": "approve",
-            "approved-2026": "175 000",
-            "approved-2027": "150 000,50",
+            "decision-approved-2026": "175 000",
+            "decision-approved-2027": "150 000,50",
             "decision-conditions": "Rapport",
         },
     )
@@ -290,15 +308,15 @@ def test_the_grid_saves_scores_gives_the_weighted_result_and_refuses_out_of_rang
     sign_in(officer)
     url = f"/analyse/{request.id}"
 
-    bad = {"csrf_token": csrf_token(client, url), f"score-{criteria[0].id}": "9"}
+    bad = {"csrf_token": csrf_token(client, url), f"grid-{criteria[0].id}-score": "9"}
     response = client.post(f"{url}/grille", data=bad)
     assert response.status_code == 422
     assert "Note entre 0 et 5" in response.get_data(as_text=True)
     assert not operations.scores_of(request.id)
 
     scores = {criteria[0].id: "5", criteria[1].id: "4", criteria[2].id: "3", criteria[3].id: "5"}
-    data = {"csrf_token": csrf_token(client, url)} | {f"score-{k}": v for k, v in scores.items()}
-    data[f"comment-{criteria[2].id}"] = "Budget de déplacement à justifier."
+    data = {"csrf_token": csrf_token(client, url)} | {f"grid-{k}-score": v for k, v in scores.items()}
+    data[f"grid-{criteria[2].id}-comment"] = "Budget de déplacement à justifier."
     response = client.post(f"{url}/grille", data=data)
     assert response.status_code == 302
     # 30·5/5 + 25·4/5 + 25·3/5 + 20·5/5 = 30 + 20 + 15 + 20 = 85
@@ -308,3 +326,42 @@ def test_the_grid_saves_scores_gives_the_weighted_result_and_refuses_out_of_rang
     assert saved[criteria[2].id].comment == "Budget de déplacement à justifier."
     audit = db.session.scalars(db.select(AuditEntry).filter_by(action="request.scored")).all()
     assert len(audit) == 1
+
+    # Another panel's refused form shows its error; the grid still shows what is saved.
+    refused = client.post(f"{url}/recommandation", data={"csrf_token": csrf_token(client, url)})
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Choisissez une recommandation." in page
+    assert f'name="grid-{criteria[2].id}-score" type="number" value="3"' in page
+
+
+def test_the_coordination_cell_reads_every_program_queue_and_file_without_acting(client, sign_in):
+    """Issue 9: which programs a list shows is one rule (grants.core.permissions.visible_program_ids);
+    the coordination cell reads across programs, with no action button or form."""
+    tnces = funding_request("TNCES", status="submitted", years=1, title="Table nationale")
+    housing = funding_request(
+        "HEBERGEMENT", status="recommended", years=1, annual_amount="50000.00", title="Hébergement"
+    )
+    funding_request("TRCES", status="draft", years=1, title="Brouillon de table")
+    call = open_call("HEBERGEMENT", title_fr="Appel hébergement 2026")
+    sign_in(staff(StaffRole.COORDINATION_CELL))
+
+    calls = client.get("/appels/").get_data(as_text=True)
+    assert f'href="/appels/{call.id}"' in calls and "Nouvel appel" not in calls
+    assert "Modifier l'appel" not in client.get(f"/appels/{call.id}").get_data(as_text=True)
+
+    queue = client.get("/analyse/").get_data(as_text=True)
+    assert tnces.reference in queue and housing.reference in queue
+    assert "Brouillon de table" not in queue
+    for request in (tnces, housing):
+        response = client.get(f"/analyse/{request.id}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert request.reference in page and "Historique" in page
+        assert f'action="/analyse/{request.id}/' not in page  # no form posts to an action
+        assert "Confier" not in page and "Enregistrer la décision" not in page
+    token = csrf_token(client, "/analyse/")
+    for action in ("assigner", "grille", "information", "recommandation", "rouvrir", "decision"):
+        assert client.post(f"/analyse/{housing.id}/{action}", data={"csrf_token": token}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(FundingRequest, housing.id).status == RequestStatus.RECOMMENDED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from grants.calls.models import Call
+from grants.calls.operations import quebec_moment
 from grants.core.fields import MoneyField
+from grants.core.formatting import to_local
 from grants.core.inputs import DateField
 from grants.organizations.forms import CheckboxListField
 from grants.organizations.models import OrganizationKind
@@ -64,3 +67,40 @@ class CallForm(FlaskForm):
             raise ValidationError(_l("Entrez la date de fermeture, ou cochez la réception en continu."))
         if self.opens_on.data and field.data < self.opens_on.data:
             raise ValidationError(_l("La fermeture doit suivre l'ouverture."))
+
+    def fill_from(self, call: Call) -> None:
+        """The call as saved, its moments on a Quebec clock."""
+        snapshot = call.snapshot()
+        for name in ("title_fr", "continuous", "annual_max", "years_max", *_LISTS):
+            self[name].data = snapshot[name]
+        for name in ("title_en", "description_fr", "description_en"):
+            self[name].data = getattr(call, name)
+        self.opens_on.data, self.opens_time.data = _local(call.opens_at)
+        if call.closes_at is not None:
+            self.closes_on.data, self.closes_time.data = _local(call.closes_at)
+
+    def call_data(self) -> dict[str, Any]:
+        """What the operations take: texts trimmed, moments in UTC (typed in Quebec time)."""
+        continuous = bool(self.continuous.data)
+        return {
+            "title_fr": self.title_fr.data.strip(),
+            "title_en": (self.title_en.data or "").strip(),
+            "description_fr": self.description_fr.data or "",
+            "description_en": self.description_en.data or "",
+            "continuous": continuous,
+            "opens_at": quebec_moment(self.opens_on.data, self.opens_time.data or time(0, 0)),
+            "closes_at": None
+            if continuous
+            else quebec_moment(self.closes_on.data, self.closes_time.data or time(23, 59)),
+            "annual_max": self.annual_max.data,
+            "years_max": self.years_max.data,
+            **{name: list(self[name].data or []) for name in _LISTS},
+        }
+
+
+_LISTS = ("eligible_kinds", "eligible_regions", "eligible_nations")
+
+
+def _local(moment: datetime) -> tuple[date, time]:
+    local = to_local(moment)
+    return local.date(), local.time().replace(second=0, microsecond=0)

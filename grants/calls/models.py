@@ -6,27 +6,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import Money, UTCDateTime, db, utcnow
+from grants.core.clock import now
+from grants.core.db import Money, UTCDateTime, db, link_table
 from grants.core.i18n_fields import Bilingual
 from grants.programs.models import Program
 from grants.reference.models import Nation, Region
 
-call_regions = Table(
-    "call_regions",
-    db.metadata,
-    Column("call_id", ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
-    Column("region_code", ForeignKey("regions.code"), primary_key=True),
-)
-
-call_nations = Table(
-    "call_nations",
-    db.metadata,
-    Column("call_id", ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
-    Column("nation_code", ForeignKey("nations.code"), primary_key=True),
-)
+call_regions = link_table("call_regions", ("call_id", "calls.id"), ("region_code", "regions.code"))
+call_nations = link_table("call_nations", ("call_id", "calls.id"), ("nation_code", "nations.code"))
 
 
 class Call(Bilingual, db.Model, title=True):
@@ -50,7 +40,7 @@ class Call(Bilingual, db.Model, title=True):
     annual_max: Mapped[Decimal | None] = mapped_column(Money)
     years_max: Mapped[int] = mapped_column(default=1)
     eligible_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     program: Mapped[Program] = relationship()
@@ -66,7 +56,7 @@ class Call(Bilingual, db.Model, title=True):
         return self._in_language("description")
 
     def is_open(self, moment: datetime | None = None) -> bool:
-        moment = moment or utcnow()
+        moment = moment or now()
         if moment < self.opens_at:
             return False
         return self.continuous or self.closes_at is None or moment <= self.closes_at

@@ -7,8 +7,8 @@ from typing import Any
 
 from grants.calls.models import Call
 from grants.core.audit import diff, record
+from grants.core.clock import TIME_ZONE, now
 from grants.core.db import db
-from grants.core.formatting import TIME_ZONE
 from grants.programs.models import Program
 from grants.reference.models import Nation, Region
 
@@ -66,9 +66,7 @@ def update_call(call: Call, data: dict[str, Any], *, actor: Any) -> dict[str, An
 
 def open_calls(moment: datetime | None = None) -> list[Call]:
     """Calls open now, continuous intakes included, by program."""
-    from grants.core.db import utcnow
-
-    moment = moment or utcnow()
+    moment = moment or now()
     calls = db.session.scalars(
         db.select(Call).where(Call.opens_at <= moment).join(Program).order_by(Program.code, Call.opens_at)
     ).all()

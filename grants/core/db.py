@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Integer, MetaData, Numeric, event, inspect
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, Numeric, Table, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 from sqlalchemy.types import TypeDecorator
@@ -124,3 +124,14 @@ def _sqlite_for_update(state: ORMExecuteState) -> None:
         return
     if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def link_table(name: str, owner: tuple[str, str], other: tuple[str, str]) -> Table:
+    """A many-to-many table: (column, "table.key") of the owner, whose deletion removes its links,
+    and of the other side; both columns make the primary key."""
+    return Table(
+        name,
+        db.metadata,
+        Column(owner[0], ForeignKey(owner[1], ondelete="CASCADE"), primary_key=True),
+        Column(other[0], ForeignKey(other[1]), primary_key=True),
+    )

@@ -1,12 +1,28 @@
-"""Enumerations whose members carry their words: a state, an event or a kind and its label.
+"""Enumerations whose members people read: each member carries its translated label, declared once.
 
-`SENT = "sent", _l("Envoyée à l'organisme")` declares the stored value and the (lazy) label on one
-line, so a member can never be added without its words, and no mapping repeats the members."""
+Two ways to declare the words, both checked:
+
+    class AgreementStatus(LabelledEnum):
+        SENT = "sent", _l("Envoyée à l'organisme")      # value and label on one line
+
+    class Recommendation(LabelledEnum):
+        APPROVE = "approve"
+        REFUSE = "refuse"
+
+    Recommendation.labelled({Recommendation.APPROVE: _l("Accepter"), Recommendation.REFUSE: _l("Refuser")})
+
+`member.label` is the label in the reader's language (lazy strings are resolved when read).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+L = TypeVar("L", bound="LabelledEnum")
+
+_LABELS: dict[type, dict[Any, Any]] = {}
 
 
 class LabelledEnum(StrEnum):
@@ -17,10 +33,21 @@ class LabelledEnum(StrEnum):
     def __new__(cls, value: str, label: Any = None) -> LabelledEnum:
         member = str.__new__(cls, value)
         member._value_ = value
-        member._label = value if label is None else label
+        member._label = label
         return member
 
     @property
     def label(self) -> str:
         """The member's words in the current language."""
-        return str(self._label)
+        if self._label is not None:
+            return str(self._label)
+        return str(_LABELS[type(self)][self])
+
+    @classmethod
+    def labelled(cls: type[L], labels: Mapping[L, Any]) -> dict[L, Any]:
+        """Give every member its label (all of them: a member without one is a programming error)."""
+        missing = [member for member in cls if member not in labels]
+        if missing:
+            raise ValueError(f"{cls.__name__}: no label for {', '.join(missing)}")
+        _LABELS[cls] = dict(labels)
+        return _LABELS[cls]

@@ -8,11 +8,13 @@ Every money input of the product is a text box (`type="text" inputmode="decimal"
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
+from wtforms import DecimalField, FieldList
+from wtforms.utils import unset_value
 from wtforms.widgets import TextInput
 
 # The largest amount a NUMERIC(14, 2) column holds.
@@ -129,3 +131,94 @@ def read_amount(
     except AmountInvalid as error:
         errors[name] = str(error.message)
         return None
+
+
+# -- grids keyed by what their rows are (reqrev) ---------------------------------------------------
+class KeyedFieldList(FieldList):
+    """A FieldList whose entries are named by a key, not by position: `amount-2026` for a fiscal
+    year, `grid-17-score` for criterion 17. A grid's cell keeps its name whatever the other rows,
+    so an error, a confirmation or a test names the cell it means.
+
+    The keys come from the page, never from the posted form (a forged `amount-1999` is ignored):
+    the keys of the `data` mapping the form is built with, or `set_keys()` once they are known.
+    `data` is then a dict {key: entry data}.
+    """
+
+    def __init__(self, unbound_field: Any, *args: Any, key_name: Any = str, **kwargs: Any) -> None:
+        super().__init__(unbound_field, *args, **kwargs)
+        self.key_name = key_name
+        self.keys: list[Any] = []
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        if extra_filters:
+            raise TypeError("KeyedFieldList takes no filters: put them on the enclosed field.")
+        self._formdata = formdata
+        self.object_data = dict(data) if isinstance(data, Mapping) else {}
+        self.set_keys(list(self.object_data))
+
+    def set_keys(self, keys: Iterable[Any], data: Mapping[Any, Any] | None = None) -> None:
+        """(Re)build one entry per key, in order, reading the posted value of each again."""
+        if data is not None:
+            self.object_data = dict(data)
+        self.keys = list(dict.fromkeys(keys))
+        self.entries = []
+        for key in self.keys:
+            text = self.key_name(key)
+            field = self.meta.bind_field(
+                self._form,
+                self.unbound_field,
+                {
+                    "name": f"{self.name}{self._separator}{text}",
+                    "id": f"{self.id}{self._separator}{text}",
+                    "_meta": self.meta,
+                    "translations": self._translations,
+                },
+            )
+            field.key, field.short_name = key, str(text)
+            field.process(self._formdata, self.object_data.get(key, unset_value))
+            field.post_process(self._formdata)
+            self.entries.append(field)
+
+    def post_process(self, formdata: Any = None) -> None:
+        """Entries are post-processed as they are built (set_keys may run after the form's pass)."""
+
+    def entry(self, key: Any) -> Any:
+        """The entry of `key` (KeyError when the grid has no such row)."""
+        try:
+            return self.entries[self.keys.index(key)]
+        except ValueError:
+            raise KeyError(key) from None
+
+    def typed(self, key: Any) -> bool:
+        """Whether something was typed in the entry of `key` (any cell of it, for a row form)."""
+        if key not in self.keys:
+            return False
+        return any(str(value).strip() for value in _raw_values(self.entry(key)))
+
+    @property
+    def data(self) -> dict[Any, Any]:  # type: ignore[override]
+        return {key: entry.data for key, entry in zip(self.keys, self.entries, strict=True)}
+
+
+def input_errors(form: Any) -> dict[str, str]:
+    """Every error of a form by the name of the input it belongs to (`amount-2026`,
+    `other-0-funder`, `decision-reasons`), grids and rows included: for a page's error summary."""
+    return {
+        leaf.name: " ".join(str(message) for message in leaf.errors)
+        for field in form
+        for leaf in _leaves(field)
+        if leaf.errors
+    }
+
+
+def _leaves(field: Any) -> list[Any]:
+    """The input fields under `field`: itself, or the cells of its rows (FieldList, FormField)."""
+    if hasattr(field, "entries"):
+        return [leaf for entry in field.entries for leaf in _leaves(entry)]
+    if hasattr(field, "form") and hasattr(field.form, "_fields"):
+        return [leaf for sub in field.form._fields.values() for leaf in _leaves(sub)]
+    return [field]
+
+
+def _raw_values(field: Any) -> list[Any]:
+    return [value for leaf in _leaves(field) for value in (leaf.raw_data or [])]

@@ -183,16 +183,6 @@ def can_read_funding_file(user: Principal, organization_id: int, program_id: int
     )
 
 
-def can_edit_request(user: Principal, organization_id: int) -> bool:
-    """Draft, complete, submit and answer for the organization (not read-only members)."""
-    return can_contribute(user, organization_id)
-
-
-def can_review_request(user: Principal, program_id: int) -> bool:
-    """Analyse, ask for information, recommend and decide: the program's officers."""
-    return can_manage_program(user, program_id)
-
-
 def can_sign_for_organization(user: Principal, organization_id: int) -> bool:
     """Accept an agreement on the organization's behalf: its account administrators."""
     return user.member_role(organization_id) is MemberRole.ACCOUNT_ADMIN
@@ -321,3 +311,71 @@ def can_see_program_payments(user: Principal, program: Any) -> bool:
 
 
 # == end of agreements and payments ===============================================================
+# == requests, review and calls ====================================================================
+# The object rules of grants/requests, grants/review and grants/calls. They read the request's
+# state through its predicates (grants.requests.models: is_submitted, is_editable_by_organization…)
+# so this module imports no feature.
+T = TypeVar("T")
+
+
+def permitted(obj: T | None, rule: Callable[[Any, T], bool]) -> T:
+    """`obj` when `rule(current_user, obj)` allows it; 404 otherwise (a missing object too), so a
+    view loads and checks an object in one line: `permitted(db.session.get(...), can_read_request)`."""
+    ensure(obj is not None and rule(current_user, obj))
+    return obj  # type: ignore[return-value]
+
+
+def can_read_request(user: Principal, funding_request: Any) -> bool:
+    """The request's page, attachments and acknowledgement (see can_read_funding_file); a draft is
+    its organization's alone until it is submitted."""
+    if not funding_request.is_submitted:
+        return getattr(user, "is_authenticated", False) and (
+            user.member_role(funding_request.organization_id) is not None
+        )
+    return can_read_funding_file(user, funding_request.organization_id, funding_request.program_id)
+
+
+def can_edit_request(user: Principal, funding_request: Any) -> bool:
+    """Change the request now: a contributor of its organization (can_contribute), while the
+    request is open to the organization (a draft, or the sections an information request reopened)."""
+    return (
+        can_contribute(user, funding_request.organization_id) and funding_request.is_editable_by_organization
+    )
+
+
+def can_withdraw_request(user: Principal, funding_request: Any) -> bool:
+    """Withdraw the request: a contributor of its organization, before the decision."""
+    return can_contribute(user, funding_request.organization_id) and funding_request.is_withdrawable
+
+
+def can_read_review(user: Principal, funding_request: Any) -> bool:
+    """The analysis page of a submitted request: the program's officers, and the coordination
+    cell, which reads every program's files without acting on them."""
+    return funding_request.is_submitted and (
+        can_manage_program(user, funding_request.program_id) or can_supervise_funding(user)
+    )
+
+
+def can_review(user: Principal, funding_request: Any) -> bool:
+    """Act on a submitted request (assign, score, ask for information, recommend): the program's
+    officers. What the request's state allows is the workflow's to say."""
+    return funding_request.is_submitted and can_manage_program(user, funding_request.program_id)
+
+
+def can_decide(user: Principal, funding_request: Any) -> bool:
+    """Approve or refuse: the program's officers, once the request is recommended."""
+    return can_review(user, funding_request) and funding_request.is_awaiting_decision
+
+
+def can_apply_to_call(user: Principal, call: Any) -> bool:
+    """Start a request for an open call: a contributor of some organization."""
+    return call.is_open() and any(can_contribute(user, oid) for oid in user.organization_ids())
+
+
+def can_open_call(user: Principal, program: Any) -> bool:
+    """Open a call for a program: its officers."""
+    return can_manage_program(user, program.id)
+
+
+def can_edit_call(user: Principal, call: Any) -> bool:
+    return can_manage_program(user, call.program_id)

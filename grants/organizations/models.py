@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import UTCDateTime, db, utcnow
+from grants.core.enums import LabelledEnum
 from grants.reference.models import Nation, Region
 
 
-class OrganizationKind(StrEnum):
+class OrganizationKind(LabelledEnum):
     COMMUNITY = "community"
     CONCERTATION_TABLE = "concertation_table"
     TABLE_FIDUCIARY = "table_fiduciary"
@@ -22,20 +22,18 @@ class OrganizationKind(StrEnum):
     RESEARCH = "research"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
 
-
-KIND_LABELS = {
-    OrganizationKind.COMMUNITY: _l("Organisme communautaire"),
-    OrganizationKind.CONCERTATION_TABLE: _l("Table de concertation"),
-    OrganizationKind.TABLE_FIDUCIARY: _l("Fiduciaire d'une table de concertation"),
-    OrganizationKind.INDIGENOUS: _l("Organisme autochtone"),
-    OrganizationKind.BAND_COUNCIL: _l("Conseil de bande"),
-    OrganizationKind.RESEARCH: _l("Organisme de recherche"),
-    OrganizationKind.OTHER: _l("Autre"),
-}
+KIND_LABELS = OrganizationKind.labelled(
+    {
+        OrganizationKind.COMMUNITY: _l("Organisme communautaire"),
+        OrganizationKind.CONCERTATION_TABLE: _l("Table de concertation"),
+        OrganizationKind.TABLE_FIDUCIARY: _l("Fiduciaire d'une table de concertation"),
+        OrganizationKind.INDIGENOUS: _l("Organisme autochtone"),
+        OrganizationKind.BAND_COUNCIL: _l("Conseil de bande"),
+        OrganizationKind.RESEARCH: _l("Organisme de recherche"),
+        OrganizationKind.OTHER: _l("Autre"),
+    }
+)
 
 organization_regions_served = Table(
     "organization_regions_served",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,26 +11,25 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import FiscalYearType, Money, db
+from grants.core.enums import LabelledEnum
 from grants.core.i18n_fields import Bilingual
 from grants.fiscal import FiscalYear, Proration
 from grants.reference.models import Measure, Ministry
 
 
-class ProgramKind(StrEnum):
+class ProgramKind(LabelledEnum):
     MISSION_FUNDING = "mission_funding"
     CONCERTATION_TABLE = "concertation_table"
     CALL_FOR_PROJECTS = "call_for_projects"
 
-    @property
-    def label(self) -> str:
-        return str(PROGRAM_KIND_LABELS[self])
 
-
-PROGRAM_KIND_LABELS = {
-    ProgramKind.MISSION_FUNDING: _l("Financement à la mission"),
-    ProgramKind.CONCERTATION_TABLE: _l("Table de concertation"),
-    ProgramKind.CALL_FOR_PROJECTS: _l("Appel de projets"),
-}
+PROGRAM_KIND_LABELS = ProgramKind.labelled(
+    {
+        ProgramKind.MISSION_FUNDING: _l("Financement à la mission"),
+        ProgramKind.CONCERTATION_TABLE: _l("Table de concertation"),
+        ProgramKind.CALL_FOR_PROJECTS: _l("Appel de projets"),
+    }
+)
 
 
 class Program(Bilingual, db.Model):

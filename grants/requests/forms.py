@@ -1,6 +1,7 @@
-"""The funding request form: WTForms for the fixed fields; the budget table, the amounts per fiscal
-year and the other funding sources are grids whose cells are parsed here with the same money
-parser, so a typo in one cell gives a message on that cell and keeps every other value."""
+"""The funding request form. The amounts per fiscal year and the budget table are grids keyed by
+fiscal year (`amount-2026`, `budget-2026-salaries`), the other funding sources a list of rows
+(`other-0-funder`): every cell is a WTForms field read with the same Quebec money reader, so a typo
+in one cell gives a message on that cell and keeps every other value."""
 
 from __future__ import annotations
 
@@ -11,23 +12,120 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
-from grants.core.fields import amount_text, read_amount
-from grants.core.inputs import DateField, whole_number
+from grants.core.concurrency import VersionField
+from grants.core.fields import KeyedFieldList, MoneyField
+from grants.core.inputs import DateField
 from grants.fiscal import FiscalYear
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import AttachmentKind, BudgetCategory, FundingSourceStatus
 from grants.requests.operations import OtherFundingData, RequestData
+from grants.requests.rules import period_years
 
 BLANK_FUNDING_ROWS = 2
+MAX_FUNDING_ROWS = 50
+MAX_GRID_YEARS = 10
 _DATE_MESSAGE = _l("Entrez une date au format AAAA-MM-JJ, par exemple 2027-03-31.")
 
 
+class IsoDateField(DateField):
+    """A date typed `AAAA-MM-JJ` in a text box of a grid row (blank: no date)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if text:
+            try:
+                self.data = date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(str(_DATE_MESSAGE)) from None
+
+
+YearBudgetForm: type[Form] = type(
+    "YearBudgetForm",
+    (Form,),
+    {
+        "__doc__": "One fiscal year's column of the budget table: an amount per expense category.",
+        **{category.value: MoneyField(category.label) for category in BudgetCategory},
+    },
+)
+
+
+class OtherFundingRow(Form):
+    """One other source of funding; a blank row is ignored, a started one must be complete."""
+
+    funder = StringField(_l("Bailleur de fonds"), validators=[Length(max=255)])
+    program = StringField(_l("Programme"), validators=[Length(max=255)])
+    amount = MoneyField(_l("Montant ($)"))
+    start = IsoDateField(_l("Début"), render_kw={"placeholder": "AAAA-MM-JJ"})
+    end = IsoDateField(_l("Fin"), render_kw={"placeholder": "AAAA-MM-JJ"})
+    status = SelectField(
+        _l("Statut"),
+        choices=[("", "—")] + [(s.value, s.label) for s in FundingSourceStatus],
+        validate_choice=False,
+    )
+
+    @property
+    def is_blank(self) -> bool:
+        return not ((self.funder.data or "").strip() or (self.program.data or "").strip() or self.amount.data)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        if self.is_blank:
+            return not self.errors
+        if not (self.funder.data or "").strip():
+            self.funder.errors.append(str(_l("Nommez le bailleur de fonds.")))
+        if self.amount.data is None and not self.amount.errors:
+            self.amount.errors.append(str(_l("Indiquez le montant.")))
+        if self.status.data not in {s.value for s in FundingSourceStatus}:
+            self.status.errors.append(str(_l("Indiquez si ce financement est obtenu ou demandé.")))
+        if self.start.data and self.end.data and self.end.data < self.start.data:
+            self.end.errors.append(str(_l("La date de fin doit suivre la date de début.")))
+        return not self.errors
+
+    def funding_data(self) -> OtherFundingData | None:
+        """The row as data (None for a blank or incomplete row)."""
+        if self.is_blank or self.errors or self.amount.data is None:
+            return None
+        return OtherFundingData(
+            (self.funder.data or "").strip(),
+            (self.program.data or "").strip(),
+            self.amount.data,
+            self.start.data,
+            self.end.data,
+            FundingSourceStatus(self.status.data),
+        )
+
+
+def _start_year(year: FiscalYear) -> int:
+    return year.start_year
+
+
+@dataclass
+class BudgetTotals:
+    """The totals of the budget table as typed, computed here for the page (its script updates them
+    while one types)."""
+
+    by_year: dict[FiscalYear, Decimal] = field(default_factory=dict)
+    by_category: dict[BudgetCategory, Decimal] = field(default_factory=dict)
+    grand: Decimal = Decimal("0.00")
+    asked: Decimal = Decimal("0.00")
+
+
 class RequestForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
+    action = HiddenField(default="save")  # the button pressed: save, submit or provide_info
     title = StringField(_l("Titre du projet ou de la demande"), validators=[Optional(), Length(max=255)])
     summary = TextAreaField(
         _l("Résumé du projet ou de la mission"), validators=[Optional(), Length(max=10000)]
@@ -39,12 +137,14 @@ class RequestForm(FlaskForm):
     nation_codes = CheckboxListField(_l("Nations desservies (Premières Nations et Inuit)"))
     start_date = DateField(_l("Début de la période"), validators=[Optional()], format="%Y-%m-%d")
     end_date = DateField(_l("Fin de la période"), validators=[Optional()], format="%Y-%m-%d")
+    amount = KeyedFieldList(MoneyField(_l("Montant demandé")), key_name=_start_year)
+    budget = KeyedFieldList(FormField(YearBudgetForm), key_name=_start_year)
+    other = FieldList(FormField(OtherFundingRow), max_entries=MAX_FUNDING_ROWS)
+    confirm_drop = StringField()
     answer = TextAreaField(_l("Votre réponse à l'agent·e"), validators=[Optional(), Length(max=10000)])
     attachment_kind = SelectField(_l("Type de pièce jointe"), validate_choice=False)
-    attachment = FileField(
-        _l("Pièce jointe"),
-        description=_l("Vous pouvez choisir plusieurs fichiers à la fois."),
-        render_kw={"multiple": True},
+    attachment = MultipleFileField(
+        _l("Pièce jointe"), description=_l("Vous pouvez choisir plusieurs fichiers à la fois.")
     )
 
     def __init__(self, *args: Any, measures: list, regions: list, nations: list, **kwargs: Any) -> None:
@@ -56,117 +156,121 @@ class RequestForm(FlaskForm):
         for name in ("start_date", "end_date"):
             getattr(self, name).render_kw = {"placeholder": "AAAA-MM-JJ", "autocomplete": "off"}
 
-
-@dataclass
-class Grid:
-    """The grid cells as typed (to re-render them) and the errors per cell name."""
-
-    raw: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    amounts: dict[FiscalYear, Decimal] = field(default_factory=dict)
-    budget: dict[tuple[FiscalYear, BudgetCategory], Decimal] = field(default_factory=dict)
-    other_funding: list[OtherFundingData] = field(default_factory=list)
-    funding_rows: int = 0
-
-
-def _money(grid: Grid, name: str, text: str) -> Decimal | None:
-    grid.raw[name] = text
-    return read_amount({name: text}, name, grid.errors)
-
-
-def _date(grid: Grid, name: str, text: str) -> date | None:
-    grid.raw[name] = text
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        grid.errors[name] = str(_DATE_MESSAGE)
-        return None
-
-
-def parse_grid(formdata: Any, years: list[FiscalYear]) -> Grid:
-    """Read the amounts, the budget table and the other funding rows from the posted form."""
-    grid = Grid()
-    for year in years:
-        amount = _money(grid, f"amount-{year.start_year}", formdata.get(f"amount-{year.start_year}", ""))
-        if amount is not None:
-            grid.amounts[year] = amount
-        for category in BudgetCategory:
-            name = f"budget-{year.start_year}-{category.value}"
-            value = _money(grid, name, formdata.get(name, ""))
-            if value:
-                grid.budget[(year, category)] = value
-    rows = whole_number(formdata.get("funding_rows")) or 0
-    grid.funding_rows = min(max(rows, 0), 50)
-    for index in range(grid.funding_rows):
-        prefix = f"other-{index}-"
-        funder = formdata.get(prefix + "funder", "").strip()
-        grid.raw[prefix + "funder"] = funder
-        program_name = formdata.get(prefix + "program", "").strip()
-        grid.raw[prefix + "program"] = program_name
-        status = formdata.get(prefix + "status", "")
-        grid.raw[prefix + "status"] = status
-        amount = _money(grid, prefix + "amount", formdata.get(prefix + "amount", ""))
-        start = _date(grid, prefix + "start", formdata.get(prefix + "start", ""))
-        end = _date(grid, prefix + "end", formdata.get(prefix + "end", ""))
-        if not (funder or program_name or amount):
-            continue
-        if not funder:
-            grid.errors[prefix + "funder"] = str(_l("Nommez le bailleur de fonds."))
-        if amount is None and prefix + "amount" not in grid.errors:
-            grid.errors[prefix + "amount"] = str(_l("Indiquez le montant."))
-        if status not in {s.value for s in FundingSourceStatus}:
-            grid.errors[prefix + "status"] = str(_l("Indiquez si ce financement est obtenu ou demandé."))
-        if start and end and end < start:
-            grid.errors[prefix + "end"] = str(_l("La date de fin doit suivre la date de début."))
-        if funder and amount is not None and status in {s.value for s in FundingSourceStatus}:
-            grid.other_funding.append(
-                OtherFundingData(funder, program_name, amount, start, end, FundingSourceStatus(status))
-            )
-    return grid
-
-
-def request_data(form: RequestForm, grid: Grid) -> RequestData:
-    return RequestData(
-        title=form.title.data or "",
-        summary=form.summary.data or "",
-        objectives=form.objectives.data or "",
-        target_populations=form.target_populations.data or "",
-        measure_ids=list(form.measure_ids.data or []),
-        region_codes=list(form.region_codes.data or []),
-        nation_codes=list(form.nation_codes.data or []),
-        start_date=form.start_date.data,
-        end_date=form.end_date.data,
-        amounts=grid.amounts,
-        budget=grid.budget,
-        other_funding=grid.other_funding,
-    )
-
-
-def grid_from_request(data: RequestData) -> Grid:
-    """The grid pre-filled from the saved request (amounts written the Quebec way)."""
-    text = amount_text
-
-    grid = Grid()
-    for year, amount in data.amounts.items():
-        grid.raw[f"amount-{year.start_year}"] = text(amount) if amount else ""
-    for (year, category), amount in data.budget.items():
-        grid.raw[f"budget-{year.start_year}-{category.value}"] = text(amount)
-    for index, row in enumerate(data.other_funding):
-        prefix = f"other-{index}-"
-        grid.raw.update(
-            {
-                prefix + "funder": row.funder,
-                prefix + "program": row.program_name,
-                prefix + "amount": text(row.amount),
-                prefix + "start": row.start_date.isoformat() if row.start_date else "",
-                prefix + "end": row.end_date.isoformat() if row.end_date else "",
-                prefix + "status": row.status.value,
-            }
+    @classmethod
+    def of(cls, data: RequestData, *, version: int, **choices: Any) -> RequestForm:
+        """The form pre-filled from the saved request (amounts written the Quebec way)."""
+        years = sorted(
+            set(period_years(data.start_date, data.end_date))
+            | set(data.amounts)
+            | {year for year, _category in data.budget}
         )
-    grid.funding_rows = len(data.other_funding)
-    return grid
+        budget: dict[FiscalYear, dict[str, Decimal]] = {year: {} for year in years}
+        for (year, category), amount in data.budget.items():
+            budget[year][category.value] = amount
+        rows = [
+            {
+                "funder": row.funder,
+                "program": row.program_name,
+                "amount": row.amount,
+                "start": row.start_date,
+                "end": row.end_date,
+                "status": row.status.value,
+            }
+            for row in data.other_funding
+        ]
+        form = cls(
+            data={
+                **{name: getattr(data, name) for name in _PLAIN_FIELDS},
+                "version": version,
+                "amount": {year: data.amounts.get(year) or None for year in years},
+                "budget": budget,
+                "other": rows,
+            },
+            **choices,
+        )
+        form.pad_funding_rows()
+        return form
+
+    # -- the grid ----------------------------------------------------------------------------------
+    def typed_period_years(self) -> list[FiscalYear]:
+        """The fiscal years of the period as typed (empty when incomplete, reversed or too long)."""
+        years = period_years(self.start_date.data, self.end_date.data)
+        return years if len(years) <= MAX_GRID_YEARS else []
+
+    def bind_grid(self, saved_years: list[FiscalYear]) -> None:
+        """Read a posted grid: the columns of the typed period's years and of the saved ones (whose
+        figures a shorter period would drop, and which are kept until the person confirms)."""
+        self.set_grid_years(sorted(set(self.typed_period_years() or saved_years) | set(saved_years)))
+        self.pad_funding_rows()
+
+    def shown_years(
+        self, saved_years: list[FiscalYear], dropped: set[FiscalYear]
+    ) -> tuple[list[FiscalYear], set[FiscalYear]]:
+        """The grid's columns on the page, and those outside the new period: a saved year keeps its
+        column while it still holds typed figures (or is named in the confirmation to drop it)."""
+        years = self.typed_period_years() or saved_years
+        outside = set(dropped) | {year for year in saved_years if year not in years and self.typed_in(year)}
+        shown = sorted(set(years) | outside)
+        if not set(shown) <= set(self.amount.keys):
+            self.set_grid_years(sorted(set(self.amount.keys) | set(shown)))
+        return shown, outside
+
+    def set_grid_years(self, years: list[FiscalYear]) -> None:
+        """Read the grid's cells for these fiscal years (the keys come from here, not the post)."""
+        self.amount.set_keys(years)
+        self.budget.set_keys(years)
+
+    def typed_in(self, year: FiscalYear) -> bool:
+        """Whether a figure of `year` was typed (an amount or a budget cell)."""
+        return self.amount.typed(year) or self.budget.typed(year)
+
+    def pad_funding_rows(self) -> None:
+        """Leave blank rows to fill after the ones started (a few, within the maximum)."""
+        started = sum(1 for row in self.other if not row.form.is_blank)
+        while len(self.other) < min(started + BLANK_FUNDING_ROWS, MAX_FUNDING_ROWS):
+            self.other.append_entry()
+
+    def budget_totals(self, years: list[FiscalYear]) -> BudgetTotals:
+        totals = BudgetTotals()
+        for year in years:
+            cells = self.budget.entry(year).form
+            for category in BudgetCategory:
+                amount = cells[category.value].data or Decimal(0)
+                totals.by_year[year] = totals.by_year.get(year, Decimal("0.00")) + amount
+                totals.by_category[category] = totals.by_category.get(category, Decimal("0.00")) + amount
+            totals.asked += self.amount.entry(year).data or Decimal(0)
+        totals.grand = sum(totals.by_year.values(), Decimal("0.00"))
+        return totals
+
+    def confirmed_drop(self) -> set[FiscalYear]:
+        """The fiscal years whose figures the person agreed to delete (the confirmation box)."""
+        parts = (self.confirm_drop.data or "").split()
+        return {FiscalYear(int(part)) for part in parts if part.isdigit() and len(part) == 4}
+
+    def request_data(self) -> RequestData:
+        amounts = {year: amount for year, amount in self.amount.data.items() if amount is not None}
+        budget = {
+            (year, category): cells[category.value]
+            for year, cells in self.budget.data.items()
+            for category in BudgetCategory
+            if cells.get(category.value)
+        }
+        rows = [row.form.funding_data() for row in self.other]
+        return RequestData(
+            **{name: self[name].data or "" for name in _TEXT_FIELDS},
+            measure_ids=list(self.measure_ids.data or []),
+            region_codes=list(self.region_codes.data or []),
+            nation_codes=list(self.nation_codes.data or []),
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            amounts=amounts,
+            budget=budget,
+            other_funding=[row for row in rows if row is not None],
+        )
+
+
+_TEXT_FIELDS = ("title", "summary", "objectives", "target_populations")
+_PLAIN_FIELDS = (*_TEXT_FIELDS, "measure_ids", "region_codes", "nation_codes", "start_date", "end_date")
 
 
 class StartRequestForm(FlaskForm):
@@ -175,4 +279,5 @@ class StartRequestForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
+    version = VersionField()
     reason = TextAreaField(_l("Motif du retrait (facultatif)"), validators=[Optional(), Length(max=2000)])

@@ -1,48 +1,45 @@
 """A funding request and what it holds: amounts and budget per fiscal year, other funding sources,
-attachments, information requests. Its status moves only through grants.requests.workflow."""
+attachments, information requests. Its status moves only through grants.requests.workflow (the
+column is guarded: a direct assignment raises StatusWriteRefused)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.calls.models import Call
-from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.clock import now
+from grants.core.db import FiscalYearType, Money, UTCDateTime, db, link_table
+from grants.core.enums import LabelledEnum
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
 from grants.programs.models import Program
 from grants.reference.models import Measure, Nation, Region
-from grants.requests.workflow import RequestStatus
-
-request_measures = Table(
-    "request_measures",
-    db.metadata,
-    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
-    Column("measure_id", ForeignKey("measures.id"), primary_key=True),
+from grants.requests.workflow import (
+    AWAITING_DECISION,
+    EDITABLE_BY_ORGANIZATION,
+    IN_ANALYSIS,
+    OPEN_FOR_REVIEW,
+    REQUEST_WORKFLOW,
+    SUBMITTED_ONCE,
+    RequestEvent,
+    RequestStatus,
+    status_in,
 )
 
-request_regions = Table(
-    "request_regions",
-    db.metadata,
-    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
-    Column("region_code", ForeignKey("regions.code"), primary_key=True),
-)
-
-request_nations = Table(
-    "request_nations",
-    db.metadata,
-    Column("request_id", ForeignKey("funding_requests.id", ondelete="CASCADE"), primary_key=True),
-    Column("nation_code", ForeignKey("nations.code"), primary_key=True),
-)
+_REQUEST = ("request_id", "funding_requests.id")
+request_measures = link_table("request_measures", _REQUEST, ("measure_id", "measures.id"))
+request_regions = link_table("request_regions", _REQUEST, ("region_code", "regions.code"))
+request_nations = link_table("request_nations", _REQUEST, ("nation_code", "nations.code"))
 
 
-class RequestSection(StrEnum):
+class RequestSection(LabelledEnum):
     """The parts of the form an officer can reopen with an information request."""
 
     PROJECT = "project"  # title, summary, objectives
@@ -52,28 +49,25 @@ class RequestSection(StrEnum):
     OTHER_FUNDING = "other_funding"
     ATTACHMENTS = "attachments"
 
-    @property
-    def label(self) -> str:
-        return str(SECTION_LABELS[self])
+
+RequestSection.labelled(
+    {
+        RequestSection.PROJECT: _l("Projet ou mission"),
+        RequestSection.POPULATIONS: _l("Populations visées et mesures du plan"),
+        RequestSection.TERRITORY: _l("Territoire desservi"),
+        RequestSection.BUDGET: _l("Période, budget et montants demandés"),
+        RequestSection.OTHER_FUNDING: _l("Autres sources de financement"),
+        RequestSection.ATTACHMENTS: _l("Pièces jointes"),
+    }
+)
 
 
-SECTION_LABELS = {
-    RequestSection.PROJECT: _l("Projet ou mission"),
-    RequestSection.POPULATIONS: _l("Populations visées et mesures du plan"),
-    RequestSection.TERRITORY: _l("Territoire desservi"),
-    RequestSection.BUDGET: _l("Période, budget et montants demandés"),
-    RequestSection.OTHER_FUNDING: _l("Autres sources de financement"),
-    RequestSection.ATTACHMENTS: _l("Pièces jointes"),
-}
-
-
-class Recommendation(StrEnum):
+class Recommendation(LabelledEnum):
     APPROVE = "approve"
     REFUSE = "refuse"
 
-    @property
-    def label(self) -> str:
-        return str(_l("Accepter") if self is Recommendation.APPROVE else _l("Refuser"))
+
+Recommendation.labelled({Recommendation.APPROVE: _l("Accepter"), Recommendation.REFUSE: _l("Refuser")})
 
 
 class FundingRequest(db.Model):
@@ -89,7 +83,7 @@ class FundingRequest(db.Model):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
     status: Mapped[RequestStatus] = mapped_column(String(20), default=RequestStatus.DRAFT, index=True)
-    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     title: Mapped[str] = mapped_column(String(255), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -110,8 +104,8 @@ class FundingRequest(db.Model):
 
     creation_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledgement_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     version: Mapped[int] = mapped_column(default=1)
@@ -148,12 +142,52 @@ class FundingRequest(db.Model):
     def status_label(self) -> str:
         return RequestStatus(self.status).label
 
+    # -- where the request stands (grants.requests.workflow's named sets) ----------------------------
+    is_draft = status_in({RequestStatus.DRAFT}, "Not submitted yet: the organization's alone.")
+    is_submitted = status_in(SUBMITTED_ONCE, "Submitted at some point: the ministry sees it.")
+    is_awaiting_information = status_in({RequestStatus.INFO_REQUESTED}, "The officer asked for information.")
+    is_open_for_review = status_in(OPEN_FOR_REVIEW, "Submitted and not decided yet: in the officer's queue.")
+    is_in_analysis = status_in(IN_ANALYSIS, "The officer may score the assessment grid.")
+    is_awaiting_decision = status_in(AWAITING_DECISION, "Recommended: the decision may be taken.")
+    is_refused = status_in({RequestStatus.REFUSED}, "Refused (the reasons are in decision_reasons).")
+
+    @property
+    def is_editable_by_organization(self) -> bool:
+        """A draft, or a request whose officer asked for information (the reopened sections)."""
+        return self.status in EDITABLE_BY_ORGANIZATION and bool(self.open_sections)
+
+    @property
+    def open_sections(self) -> set[RequestSection]:
+        """The sections the organization may change now: all of a draft, the asked ones when reopened."""
+        if self.is_draft:
+            return set(RequestSection)
+        info = self.open_info_request
+        if self.is_awaiting_information and info is not None:
+            return set(info.section_list)
+        return set()
+
+    @property
+    def is_withdrawable(self) -> bool:
+        """The organization may still withdraw it (not decided, not withdrawn)."""
+        return REQUEST_WORKFLOW.can(self, RequestEvent.WITHDRAW)
+
+    # -- figures -----------------------------------------------------------------------------------
     @property
     def fiscal_years(self) -> list[FiscalYear]:
         """The fiscal years the requested period touches (empty while the period is not set)."""
         if self.start_date is None or self.end_date is None or self.end_date < self.start_date:
             return []
         return FiscalYear.spanning(self.start_date, self.end_date)
+
+    @property
+    def budget_totals(self) -> dict[FiscalYear, Decimal]:
+        """The budget's total of each fiscal year (every expense category)."""
+        return budget_totals((line.fiscal_year, line.amount) for line in self.budget_lines)
+
+    @property
+    def budget_by_cell(self) -> dict[tuple[FiscalYear, BudgetCategory], Decimal]:
+        """The budget table: the amount of each (fiscal year, expense category) cell."""
+        return {(line.fiscal_year, BudgetCategory(line.category)): line.amount for line in self.budget_lines}
 
     @property
     def total_requested(self) -> Decimal:
@@ -189,7 +223,15 @@ class RequestYear(db.Model):
     request: Mapped[FundingRequest] = relationship(back_populates="years")
 
 
-class BudgetCategory(StrEnum):
+def budget_totals(cells: Iterable[tuple[FiscalYear, Decimal | None]]) -> dict[FiscalYear, Decimal]:
+    """The total of each fiscal year of budget cells (fiscal year, amount), saved or typed."""
+    totals: dict[FiscalYear, Decimal] = {}
+    for year, amount in cells:
+        totals[year] = totals.get(year, Decimal("0.00")) + (amount or Decimal(0))
+    return totals
+
+
+class BudgetCategory(LabelledEnum):
     SALARIES = "salaries"
     OPERATING = "operating"
     TRAVEL = "travel"
@@ -198,20 +240,18 @@ class BudgetCategory(StrEnum):
     ADMINISTRATION = "administration"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(BUDGET_CATEGORY_LABELS[self])
 
-
-BUDGET_CATEGORY_LABELS = {
-    BudgetCategory.SALARIES: _l("Salaires et charges sociales"),
-    BudgetCategory.OPERATING: _l("Fonctionnement"),
-    BudgetCategory.TRAVEL: _l("Déplacements"),
-    BudgetCategory.RENT: _l("Loyer"),
-    BudgetCategory.TRAINING: _l("Formation"),
-    BudgetCategory.ADMINISTRATION: _l("Frais d'administration"),
-    BudgetCategory.OTHER: _l("Autres dépenses"),
-}
+BudgetCategory.labelled(
+    {
+        BudgetCategory.SALARIES: _l("Salaires et charges sociales"),
+        BudgetCategory.OPERATING: _l("Fonctionnement"),
+        BudgetCategory.TRAVEL: _l("Déplacements"),
+        BudgetCategory.RENT: _l("Loyer"),
+        BudgetCategory.TRAINING: _l("Formation"),
+        BudgetCategory.ADMINISTRATION: _l("Frais d'administration"),
+        BudgetCategory.OTHER: _l("Autres dépenses"),
+    }
+)
 
 
 class BudgetLine(db.Model):
@@ -229,13 +269,14 @@ class BudgetLine(db.Model):
     request: Mapped[FundingRequest] = relationship(back_populates="budget_lines")
 
 
-class FundingSourceStatus(StrEnum):
+class FundingSourceStatus(LabelledEnum):
     OBTAINED = "obtained"
     REQUESTED = "requested"
 
-    @property
-    def label(self) -> str:
-        return str(_l("Obtenu") if self is FundingSourceStatus.OBTAINED else _l("Demandé"))
+
+FundingSourceStatus.labelled(
+    {FundingSourceStatus.OBTAINED: _l("Obtenu"), FundingSourceStatus.REQUESTED: _l("Demandé")}
+)
 
 
 class OtherFunding(db.Model):
@@ -259,23 +300,21 @@ class OtherFunding(db.Model):
         return FundingSourceStatus(self.status).label
 
 
-class AttachmentKind(StrEnum):
+class AttachmentKind(LabelledEnum):
     BOARD_RESOLUTION = "board_resolution"
     FINANCIAL_STATEMENTS = "financial_statements"
     SUPPORT_LETTER = "support_letter"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(ATTACHMENT_KIND_LABELS[self])
 
-
-ATTACHMENT_KIND_LABELS = {
-    AttachmentKind.BOARD_RESOLUTION: _l("Résolution du conseil d'administration"),
-    AttachmentKind.FINANCIAL_STATEMENTS: _l("Derniers états financiers"),
-    AttachmentKind.SUPPORT_LETTER: _l("Lettre d'appui"),
-    AttachmentKind.OTHER: _l("Autre document"),
-}
+AttachmentKind.labelled(
+    {
+        AttachmentKind.BOARD_RESOLUTION: _l("Résolution du conseil d'administration"),
+        AttachmentKind.FINANCIAL_STATEMENTS: _l("Derniers états financiers"),
+        AttachmentKind.SUPPORT_LETTER: _l("Lettre d'appui"),
+        AttachmentKind.OTHER: _l("Autre document"),
+    }
+)
 
 
 class RequestAttachment(db.Model):
@@ -285,7 +324,7 @@ class RequestAttachment(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
     kind: Mapped[AttachmentKind] = mapped_column(String(30))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     request: Mapped[FundingRequest] = relationship(back_populates="attachments")
@@ -306,7 +345,7 @@ class InfoRequest(db.Model):
     sections: Mapped[list[str]] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(Text)
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -317,3 +356,6 @@ class InfoRequest(db.Model):
     @property
     def section_list(self) -> list[RequestSection]:
         return [RequestSection(s) for s in self.sections]
+
+
+REQUEST_WORKFLOW.guard(FundingRequest.status)

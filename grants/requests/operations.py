@@ -1,7 +1,9 @@
 """Every change to a funding request made by the organization: start a draft, save it, attach files,
 submit (with the acknowledgement of receipt), answer an information request, withdraw.
 
-Drafts accept anything partial; `submission_problems` is the full validation, run at submission.
+Drafts accept anything partial; the full validation (grants.requests.rules.submission_problems)
+runs at submission. Status changes go through grants.requests.workflow; a change made meanwhile by
+someone else is refused with grants.core.concurrency.ConcurrentChange.
 """
 
 from __future__ import annotations
@@ -11,20 +13,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
-
 from grants.calls.models import Call
 from grants.core.audit import diff, record
-from grants.core.clock import current_fiscal_year
-from grants.core.db import db, identity_of, to_money, utcnow
-from grants.core.formatting import money
+from grants.core.clock import current_fiscal_year, now
+from grants.core.concurrency import check_version, flush_or_refuse, optimistic
+from grants.core.db import db, to_money
 from grants.files.sniffing import AcceptedFile
 from grants.files.storage import store
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
 from grants.organizations.models import Organization
-from grants.programs.rules import AmountLimits, amount_problem
 from grants.reference.models import Measure, Nation, Region
 from grants.requests.models import (
     AttachmentKind,
@@ -36,12 +34,10 @@ from grants.requests.models import (
     RequestAttachment,
     RequestSection,
     RequestYear,
+    budget_totals,
 )
-from grants.requests.workflow import EDITABLE_BY_ORGANIZATION, RequestEvent, RequestStatus, transition
-
-
-class ConcurrentChange(RuntimeError):
-    """The request changed since the form was opened (another person saved or acted on it)."""
+from grants.requests.rules import period_years, submission_problems
+from grants.requests.workflow import RequestEvent, RequestStatus, transition
 
 
 class NotEditable(RuntimeError):
@@ -66,6 +62,14 @@ class PeriodDropsFigures(ValueError):
         self.dropped = dropped
 
 
+class SubmissionIncomplete(ValueError):
+    """The request misses something to be submitted; `problems` are (form field, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("incomplete request")
+        self.problems = problems
+
+
 @dataclass
 class OtherFundingData:
     funder: str
@@ -78,7 +82,7 @@ class OtherFundingData:
 
 @dataclass
 class RequestData:
-    """What the form holds, already parsed; sections not given are left as they are."""
+    """What the form holds, already parsed; sections not open are left as they are."""
 
     title: str = ""
     summary: str = ""
@@ -94,28 +98,9 @@ class RequestData:
     other_funding: list[OtherFundingData] = field(default_factory=list)
 
 
-SECTION_FIELDS: dict[RequestSection, tuple[str, ...]] = {
-    RequestSection.PROJECT: ("title", "summary", "objectives"),
-    RequestSection.POPULATIONS: ("target_populations", "measure_ids"),
-    RequestSection.TERRITORY: ("region_codes", "nation_codes"),
-    RequestSection.BUDGET: ("start_date", "end_date", "amounts", "budget"),
-    RequestSection.OTHER_FUNDING: ("other_funding",),
-    RequestSection.ATTACHMENTS: (),
-}
-
-
 # -- reading ----------------------------------------------------------------------------------------
-def open_sections(funding_request: FundingRequest) -> set[RequestSection]:
-    """The sections the organization may change now: all of a draft, the asked ones when reopened."""
-    status = RequestStatus(funding_request.status)
-    if status is RequestStatus.DRAFT:
-        return set(RequestSection)
-    if status is RequestStatus.INFO_REQUESTED and funding_request.open_info_request is not None:
-        return set(funding_request.open_info_request.section_list)
-    return set()
-
-
 def snapshot(funding_request: FundingRequest) -> dict[str, Any]:
+    """What the audit trail compares before and after a save."""
     return {
         "title": funding_request.title,
         "summary": funding_request.summary,
@@ -208,11 +193,10 @@ def save(
     A period that no longer covers a fiscal year with figures raises PeriodDropsFigures unless
     every such year is in `confirm_drop`: figures are never deleted without a word.
     """
-    sections = open_sections(funding_request)
+    sections = funding_request.open_sections
     if not sections:
         raise NotEditable(funding_request.id)
-    if expected_version is not None and expected_version != funding_request.version:
-        raise ConcurrentChange(funding_request.id)
+    check_version(funding_request, expected_version)
     if RequestSection.BUDGET in sections:
         dropped = dropped_years(funding_request, data)
         if any(d.fiscal_year not in set(confirm_drop) for d in dropped):
@@ -250,17 +234,10 @@ def save(
         ]
     changes = diff(before, snapshot(funding_request))
     if changes:
-        funding_request.updated_at = utcnow()
-        _flush(funding_request)
+        funding_request.updated_at = now()
+        flush_or_refuse(funding_request)
         record("request.saved", funding_request, actor=actor, changes=changes)
     return changes
-
-
-def period_years(start: date | None, end: date | None) -> list[FiscalYear]:
-    """The fiscal years a period touches (empty while it is incomplete or reversed)."""
-    if start is None or end is None or end < start:
-        return []
-    return FiscalYear.spanning(start, end)
 
 
 def dropped_years(funding_request: FundingRequest, data: RequestData) -> list[DroppedYear]:
@@ -268,12 +245,8 @@ def dropped_years(funding_request: FundingRequest, data: RequestData) -> list[Dr
     `data` no longer covers."""
     kept = set(period_years(data.start_date, data.end_date))
     saved_amounts = {y.fiscal_year: y.requested_amount for y in funding_request.years}
-    saved_budget: dict[FiscalYear, Decimal] = {}
-    for line in funding_request.budget_lines:
-        saved_budget[line.fiscal_year] = saved_budget.get(line.fiscal_year, Decimal(0)) + line.amount
-    typed_budget: dict[FiscalYear, Decimal] = {}
-    for (year, _category), amount in data.budget.items():
-        typed_budget[year] = typed_budget.get(year, Decimal(0)) + amount
+    saved_budget = funding_request.budget_totals
+    typed_budget = budget_totals((year, amount) for (year, _category), amount in data.budget.items())
     candidates = set(saved_amounts) | set(saved_budget) | set(data.amounts) | set(typed_budget)
     dropped = []
     for year in sorted(candidates - kept):
@@ -315,19 +288,16 @@ def _save_budget(funding_request: FundingRequest, data: RequestData) -> None:
             )
 
 
-def _flush(funding_request: FundingRequest) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        raise ConcurrentChange(identity_of(funding_request)) from error
-
-
 # -- attachments -----------------------------------------------------------------------------------
+def _attachments_open(funding_request: FundingRequest) -> None:
+    if RequestSection.ATTACHMENTS not in funding_request.open_sections:
+        raise NotEditable(funding_request.id)
+
+
 def add_attachment(
     funding_request: FundingRequest, kind: AttachmentKind, upload: AcceptedFile, *, actor: Any
 ) -> RequestAttachment:
-    if RequestSection.ATTACHMENTS not in open_sections(funding_request):
-        raise NotEditable(funding_request.id)
+    _attachments_open(funding_request)
     stored = store(
         upload.data,
         original_name=upload.filename,
@@ -338,138 +308,20 @@ def add_attachment(
     attachment = RequestAttachment(kind=kind, file_id=stored.id, uploaded_by_id=getattr(actor, "id", None))
     funding_request.attachments.append(attachment)
     db.session.flush()
-    record(
-        "request.attachment_added",
-        funding_request,
-        actor=actor,
-        changes={"kind": kind, "file": upload.filename, "size": len(upload.data), "sha256": stored.sha256},
-    )
+    details = {"kind": kind, "file": upload.filename, "size": len(upload.data), "sha256": stored.sha256}
+    record("request.attachment_added", funding_request, actor=actor, changes=details)
     return attachment
 
 
 def remove_attachment(funding_request: FundingRequest, attachment: RequestAttachment, *, actor: Any) -> None:
-    if RequestSection.ATTACHMENTS not in open_sections(funding_request):
-        raise NotEditable(funding_request.id)
+    _attachments_open(funding_request)
     funding_request.attachments.remove(attachment)
     db.session.flush()
-    record(
-        "request.attachment_removed",
-        funding_request,
-        actor=actor,
-        changes={"kind": attachment.kind, "file": attachment.file.original_name},
-    )
+    details = {"kind": attachment.kind, "file": attachment.file.original_name}
+    record("request.attachment_removed", funding_request, actor=actor, changes=details)
 
 
 # -- submission --------------------------------------------------------------------------------------
-def submission_problems(funding_request: FundingRequest, *, moment: Any = None) -> list[tuple[str, str]]:
-    """Everything that stops a submission, as (form field, message) pairs; empty when complete."""
-    problems: list[tuple[str, str]] = []
-
-    def need(condition: bool, name: str, message: Any) -> None:
-        if not condition:
-            problems.append((name, str(message)))
-
-    need(bool(funding_request.title.strip()), "title", _l("Donnez un titre à la demande."))
-    need(bool(funding_request.summary.strip()), "summary", _l("Résumez le projet ou la mission."))
-    need(bool(funding_request.objectives.strip()), "objectives", _l("Décrivez les objectifs."))
-    need(
-        bool(funding_request.target_populations.strip()),
-        "target_populations",
-        _l("Décrivez les populations visées."),
-    )
-    need(
-        bool(funding_request.regions or funding_request.nations),
-        "region_codes",
-        _l("Indiquez au moins une région ou une nation desservie."),
-    )
-    call, program = funding_request.call, funding_request.program
-    if funding_request.start_date is None or funding_request.end_date is None:
-        problems.append(("start_date", str(_l("Indiquez la date de début et la date de fin de la période."))))
-    elif funding_request.end_date < funding_request.start_date:
-        problems.append(("end_date", str(_l("La date de fin doit suivre la date de début."))))
-    else:
-        years = funding_request.fiscal_years
-        allowed = call.years_max if call else program.years_max
-        need(
-            len(years) <= allowed,
-            "end_date",
-            _l(
-                "La période couvre %(n)s exercices financiers ; ce programme en permet au plus %(max)s.",
-                n=len(years),
-                max=allowed,
-            ),
-        )
-        limits = AmountLimits.of_request(funding_request)
-        budget_totals: dict[FiscalYear, Decimal] = {}
-        for line in funding_request.budget_lines:
-            budget_totals[line.fiscal_year] = budget_totals.get(line.fiscal_year, Decimal(0)) + line.amount
-        for year in years:
-            row = funding_request.year(year)
-            amount = row.requested_amount if row and row.requested_amount is not None else Decimal(0)
-            budget_total = budget_totals.get(year, Decimal("0.00"))
-            if amount > budget_total:
-                problems.append(
-                    (
-                        f"amount-{year.start_year}",
-                        str(
-                            _l(
-                                "Le montant demandé pour %(year)s (%(amount)s) dépasse le total du budget de "
-                                "cet exercice (%(budget)s) : le programme ne peut pas financer plus que le "
-                                "budget.",
-                                year=str(year),
-                                amount=money(amount),
-                                budget=money(budget_total),
-                            )
-                        ),
-                    )
-                )
-            if amount == 0:
-                problems.append(
-                    (
-                        f"amount-{year.start_year}",
-                        str(_l("Indiquez le montant demandé pour %(year)s.", year=str(year))),
-                    )
-                )
-            elif message := amount_problem(amount, year, limits, zero_allowed=False):
-                problems.append((f"amount-{year.start_year}", message))
-    if call is not None:
-        need(
-            call.is_open(moment),
-            "call",
-            _l("L'appel « %(call)s » n'est pas ouvert en ce moment.", call=call.title),
-        )
-        problems.extend(
-            ("call", str(message)) for message in eligibility_problems(funding_request.organization, call)
-        )
-    return problems
-
-
-def eligibility_problems(organization: Organization, call: Call) -> list[Any]:
-    """Why this organization may not apply to this call (empty when it may)."""
-    problems = []
-    if call.eligible_kinds and organization.kind not in call.eligible_kinds:
-        problems.append(
-            _l(
-                "Les organismes de type « %(kind)s » ne sont pas admissibles à cet appel.",
-                kind=organization.kind_label,
-            )
-        )
-    regions = {r.code for r in call.eligible_regions}
-    nations = {n.code for n in call.eligible_nations}
-    if regions or nations:
-        served_regions = {r.code for r in organization.regions_served} | {organization.region_code or ""}
-        served_nations = {n.code for n in organization.nations_served}
-        if not (regions & served_regions or nations & served_nations):
-            problems.append(_l("Cet appel vise des régions ou des nations que l'organisme ne dessert pas."))
-    return problems
-
-
-class SubmissionIncomplete(ValueError):
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("incomplete request")
-        self.problems = problems
-
-
 def lock(request_id: int) -> FundingRequest | None:
     """Load a request and lock its row until the end of the transaction (PostgreSQL FOR UPDATE)."""
     return db.session.execute(
@@ -487,25 +339,19 @@ def submit(request_id: int, *, actor: Any) -> tuple[FundingRequest, bool]:
     if funding_request is None:
         raise LookupError(request_id)
     db.session.refresh(funding_request)
-    if funding_request.status != RequestStatus.DRAFT:
+    if not funding_request.is_draft:
         return funding_request, False
     problems = submission_problems(funding_request)
     if problems:
         raise SubmissionIncomplete(problems)
-    funding_request.submitted_at = utcnow()
+    funding_request.submitted_at = now()
     transition(
         funding_request, RequestEvent.SUBMIT, actor=actor, details={"reference": funding_request.reference}
     )
     from grants.requests.pdf import store_acknowledgement
 
     acknowledgement = store_acknowledgement(funding_request)
-    notify_users(
-        recipients_of_organization(funding_request.organization_id),
-        "request_submitted",
-        organization_id=funding_request.organization_id,
-        funding_request=funding_request,
-        attachment_file_ids=[acknowledgement.id],
-    )
+    notify_organization(funding_request, "request_submitted", attachment_file_ids=[acknowledgement.id])
     notify_users(
         officers_of_program(funding_request.program_id),
         "request_submitted_officer",
@@ -514,18 +360,27 @@ def submit(request_id: int, *, actor: Any) -> tuple[FundingRequest, bool]:
     return funding_request, True
 
 
+def notify_organization(funding_request: FundingRequest, template: str, **context: Any) -> None:
+    """Email the organization's people about a step of its request (in their own language)."""
+    notify_users(
+        recipients_of_organization(funding_request.organization_id),
+        template,
+        organization_id=funding_request.organization_id,
+        funding_request=funding_request,
+        **context,
+    )
+
+
 def provide_info(
     funding_request: FundingRequest, answer: str, *, actor: Any, expected_version: int | None = None
 ) -> None:
     """The organization answers the open information request; the file goes back to the officer."""
     info = funding_request.open_info_request
-    if info is None or funding_request.status != RequestStatus.INFO_REQUESTED:
+    if info is None or not funding_request.is_awaiting_information:
         raise NotEditable(funding_request.id)
-    if expected_version is not None and expected_version != funding_request.version:
-        raise ConcurrentChange(funding_request.id)
-    info.answer, info.answered_at, info.answered_by_id = answer.strip(), utcnow(), getattr(actor, "id", None)
-    transition(funding_request, RequestEvent.PROVIDE_INFO, actor=actor, details={"info_request": info.id})
-    _flush(funding_request)
+    with optimistic(funding_request, expected_version):
+        info.answer, info.answered_at, info.answered_by_id = answer.strip(), now(), getattr(actor, "id", None)
+        transition(funding_request, RequestEvent.PROVIDE_INFO, actor=actor, details={"info_request": info.id})
     recipients = (
         [funding_request.assignee]
         if funding_request.assignee
@@ -534,14 +389,11 @@ def provide_info(
     notify_users(recipients, "request_info_provided", funding_request=funding_request, info=info)
 
 
-def withdraw(funding_request: FundingRequest, *, actor: Any, reason: str = "") -> None:
-    transition(funding_request, RequestEvent.WITHDRAW, actor=actor, details={"reason": reason.strip()})
-    _flush(funding_request)
+def withdraw(
+    funding_request: FundingRequest, *, actor: Any, reason: str = "", expected_version: int | None = None
+) -> None:
+    """The organization withdraws a request not yet decided (the table says which)."""
+    with optimistic(funding_request, expected_version):
+        transition(funding_request, RequestEvent.WITHDRAW, actor=actor, details={"reason": reason.strip()})
     if funding_request.assignee:
         notify_users([funding_request.assignee], "request_withdrawn", funding_request=funding_request)
-
-
-def is_editable(funding_request: FundingRequest) -> bool:
-    return RequestStatus(funding_request.status) in EDITABLE_BY_ORGANIZATION and bool(
-        open_sections(funding_request)
-    )

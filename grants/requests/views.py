@@ -16,23 +16,16 @@ from sqlalchemy.orm import selectinload
 from grants.accounts.models import Membership
 from grants.calls.models import Call
 from grants.core import permissions
+from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
-from grants.core.inputs import whole_number
-from grants.core.roles import MemberRole
+from grants.core.fields import input_errors
+from grants.core.formatting import money
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
-from grants.fiscal import FiscalYear
+from grants.programs.rules import AmountLimits
 from grants.reference.models import ActionPlan, Measure, Nation, Region
-from grants.requests import operations
-from grants.requests.forms import (
-    BLANK_FUNDING_ROWS,
-    RequestForm,
-    StartRequestForm,
-    WithdrawForm,
-    grid_from_request,
-    parse_grid,
-    request_data,
-)
+from grants.requests import operations, rules
+from grants.requests.forms import RequestForm, StartRequestForm, WithdrawForm
 from grants.requests.models import (
     AttachmentKind,
     BudgetCategory,
@@ -40,7 +33,7 @@ from grants.requests.models import (
     RequestAttachment,
     RequestSection,
 )
-from grants.requests.workflow import RequestEvent, RequestStatus, TransitionRefused, allowed_events
+from grants.requests.workflow import TransitionRefused
 
 blueprint = Blueprint("requests", __name__, url_prefix="/demandes")
 MAX_FILES_AT_ONCE = 10
@@ -64,18 +57,16 @@ def _budget_categories() -> dict[str, Any]:
     return {"budget_categories": list(BudgetCategory)}
 
 
-def _load(request_id: int, *, rule: Any = None) -> FundingRequest:
-    """The one place a request is loaded for these pages: 404 unless the user may see it."""
-    funding_request = db.session.get(FundingRequest, request_id)
-    permissions.ensure(
-        funding_request is not None
-        and permissions.can_read_funding_file(
-            current_user, funding_request.organization_id, funding_request.program_id
-        )
-    )
-    if rule is not None:
-        permissions.ensure(rule(current_user, funding_request.organization_id))
-    return funding_request  # type: ignore[return-value]
+def _load(request_id: int) -> FundingRequest:
+    """The one place a request is loaded for these pages: 404 unless the user may read it."""
+    return permissions.permitted(db.session.get(FundingRequest, request_id), permissions.can_read_request)
+
+
+def _load_for_organization(request_id: int) -> FundingRequest:
+    """A request its organization's contributors act on (404 for anyone else)."""
+    funding_request = _load(request_id)
+    permissions.ensure(permissions.can_contribute(current_user, funding_request.organization_id))
+    return funding_request
 
 
 @blueprint.get("/")
@@ -97,12 +88,15 @@ def new(call_id: int) -> Any:
     """Start a draft for a call; the hidden one-time token makes a double-click create one draft."""
     call = db.session.get(Call, call_id)
     permissions.ensure(call is not None)
-    memberships = db.session.scalars(
-        db.select(Membership)
-        .filter_by(user_id=current_user.id)
-        .where(Membership.role.in_([MemberRole.ACCOUNT_ADMIN, MemberRole.CONTRIBUTOR]))
-        .options(selectinload(Membership.organization))
-    ).all()
+    memberships = [
+        m
+        for m in db.session.scalars(
+            db.select(Membership)
+            .filter_by(user_id=current_user.id)
+            .options(selectinload(Membership.organization))
+        )
+        if permissions.can_contribute(current_user, m.organization_id)
+    ]
     permissions.ensure(bool(memberships))
     form = StartRequestForm()
     form.organization_id.choices = [(m.organization_id, m.organization.legal_name) for m in memberships]
@@ -110,9 +104,7 @@ def new(call_id: int) -> Any:
         organization = next(
             m.organization for m in memberships if m.organization_id == form.organization_id.data
         )
-        problems = operations.eligibility_problems(organization, call)
-        if not call.is_open():
-            problems.append(_("Cet appel n'est pas ouvert en ce moment."))
+        problems = rules.start_problems(organization, call)
         if problems:
             for problem in problems:
                 flash(str(problem), "error")
@@ -146,18 +138,13 @@ def new(call_id: int) -> Any:
 @blueprint.get("/<int:request_id>")
 def show(request_id: int) -> Any:
     funding_request = _load(request_id)
-    if (
-        permissions.can_review_request(current_user, funding_request.program_id)
-        and "review.show" in current_app.view_functions
-    ):
+    if permissions.can_review(current_user, funding_request) and "review.show" in current_app.view_functions:
         return redirect(url_for("review.show", request_id=request_id))
     return render_template(
         "requests/show.html",
         funding_request=funding_request,
-        can_edit=permissions.can_edit_request(current_user, funding_request.organization_id)
-        and operations.is_editable(funding_request),
-        can_withdraw=permissions.can_edit_request(current_user, funding_request.organization_id)
-        and RequestEvent.WITHDRAW in allowed_events(funding_request.status),
+        can_edit=permissions.can_edit_request(current_user, funding_request),
+        can_withdraw=permissions.can_withdraw_request(current_user, funding_request),
     )
 
 
@@ -175,104 +162,76 @@ def _choices() -> dict[str, list]:
     }
 
 
-def _years_for(form: RequestForm, funding_request: FundingRequest) -> list[FiscalYear]:
-    start, end = form.start_date.data, form.end_date.data
-    if start and end and end >= start and len(FiscalYear.spanning(start, end)) <= 10:
-        return FiscalYear.spanning(start, end)
-    return funding_request.fiscal_years
-
-
-def _grid_years(form: RequestForm, funding_request: FundingRequest) -> list[FiscalYear]:
-    """The columns posted: the new period's years and the saved ones (whose figures a shorter
-    period would drop, and which are kept until the person confirms)."""
-    return sorted(set(_years_for(form, funding_request)) | set(funding_request.fiscal_years))
-
-
-def _confirmed_drop() -> set[FiscalYear]:
-    """The fiscal years whose figures the person agreed to delete (the confirmation box)."""
-    years = set()
-    for value in request.form.getlist("confirm_drop"):
-        years.update(FiscalYear(int(part)) for part in value.split() if part.isdigit() and len(part) == 4)
-    return years
-
-
 @blueprint.route("/<int:request_id>/modifier", methods=["GET", "POST"])
 def edit(request_id: int) -> Any:
-    funding_request = _load(request_id, rule=permissions.can_edit_request)
-    action = request.form.get("action", "save")
-    if request.method == "POST" and action == "submit" and funding_request.status != RequestStatus.DRAFT:
-        flash(_("Cette demande est déjà déposée."), "info")
-        return redirect(url_for("requests.show", request_id=request_id))
-    if not operations.is_editable(funding_request):
-        flash(_("Cette demande ne peut plus être modifiée : elle a été déposée."), "info")
-        return redirect(url_for("requests.show", request_id=request_id)), 303
+    funding_request = _load_for_organization(request_id)
     choices = _choices()
     if request.method == "GET":
-        data = operations.data_of(funding_request)
-        form = RequestForm(data=vars(data) | {"version": str(funding_request.version)}, **choices)
-        grid = grid_from_request(data)
-        return _render_form(funding_request, form, grid)
+        if not permissions.can_edit_request(current_user, funding_request):
+            return _closed(funding_request)
+        form = RequestForm.of(operations.data_of(funding_request), version=funding_request.version, **choices)
+        return _render_form(funding_request, form)
 
     form = RequestForm(**choices)
-    form.validate()
-    grid = parse_grid(request.form, _grid_years(form, funding_request))
-    errors = {name: " ".join(map(str, messages)) for name, messages in form.errors.items()} | grid.errors
-    if errors:
-        return _render_form(funding_request, form, grid, errors=errors), 422
-    version = whole_number(form.version.data)
+    if form.action.data == "submit" and not funding_request.is_draft:
+        flash(_("Cette demande est déjà déposée."), "info")
+        return redirect(url_for("requests.show", request_id=request_id))
+    if not permissions.can_edit_request(current_user, funding_request):
+        return _closed(funding_request)
+    form.bind_grid(funding_request.fiscal_years)
+    if not form.validate():
+        return _render_form(funding_request, form), 422
     try:
         operations.save(
             funding_request,
-            request_data(form, grid),
+            form.request_data(),
             actor=current_user,
-            expected_version=version,
-            confirm_drop=_confirmed_drop(),
+            expected_version=form.version.data,
+            confirm_drop=form.confirmed_drop(),
         )
-        upload_error = _receive_attachment(funding_request, form)
+        upload_error = _receive_attachments(funding_request, form)
         db.session.commit()
     except operations.PeriodDropsFigures as warning:
         db.session.rollback()
         return _render_form(
             _load(request_id),
             form,
-            grid,
             errors={"confirm_drop": _dropped_message(warning.dropped)},
             dropped=warning.dropped,
         ), 422
-    except operations.ConcurrentChange:
+    except ConcurrentChange as change:
         db.session.rollback()
+        flash(change.message, "error")
         flash(
-            _(
-                "Quelqu'un d'autre a modifié cette demande pendant que vous la remplissiez. Vos valeurs sont "
-                "toujours dans le formulaire : vérifiez la version enregistrée puis enregistrez de nouveau."
-            ),
-            "error",
+            _("Ce que vous aviez tapé est resté dans le formulaire : comparez, puis enregistrez de nouveau.")
         )
         fresh = _load(request_id)
-        form.version.data = str(fresh.version)
-        return _render_form(fresh, form, grid), 409
+        form.version.data = fresh.version
+        return _render_form(fresh, form), 409
     if upload_error:
         db.session.refresh(funding_request)
-        form.version.data = str(funding_request.version)
-        return _render_form(funding_request, form, grid, errors={"attachment": upload_error}), 422
-    if action == "submit":
-        return _submit(funding_request, form, grid)
-    if action == "provide_info":
-        return _provide_info(funding_request, form, grid)
+        form.version.data = funding_request.version
+        return _render_form(funding_request, form, errors={"attachment": upload_error}), 422
+    if form.action.data == "submit":
+        return _submit(funding_request, form)
+    if form.action.data == "provide_info":
+        return _provide_info(funding_request, form)
     flash(_("Le brouillon est enregistré."), "success")
     return redirect(url_for("requests.edit", request_id=request_id))
 
 
-def _receive_attachment(funding_request: FundingRequest, form: RequestForm) -> str | None:
+def _closed(funding_request: FundingRequest) -> Any:
+    flash(_("Cette demande ne peut plus être modifiée : elle a été déposée."), "info")
+    return redirect(url_for("requests.show", request_id=funding_request.id)), 303
+
+
+def _receive_attachments(funding_request: FundingRequest, form: RequestForm) -> str | None:
     """Attach every file chosen in the field; each refused one is named with its reason."""
-    uploads = [upload for upload in request.files.getlist("attachment") if upload and upload.filename]
+    uploads = [upload for upload in form.attachment.data or [] if upload and upload.filename]
     if not uploads:
         return None
-    kind = (
-        form.attachment_kind.data
-        if form.attachment_kind.data in {k.value for k in AttachmentKind}
-        else "other"
-    )
+    kinds = {k.value for k in AttachmentKind}
+    kind = AttachmentKind(form.attachment_kind.data if form.attachment_kind.data in kinds else "other")
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     refusals: list[str] = []
     if len(uploads) > MAX_FILES_AT_ONCE:
@@ -296,25 +255,25 @@ def _receive_attachment(funding_request: FundingRequest, form: RequestForm) -> s
         except UploadRefused as refusal:
             refusals.append(str(refusal.message))
             continue
-        operations.add_attachment(funding_request, AttachmentKind(kind), accepted, actor=current_user)
+        operations.add_attachment(funding_request, kind, accepted, actor=current_user)
     if not refusals:
         return None
     return " ".join(refusals) + " " + _("Le reste du formulaire est enregistré.")
 
 
-def _submit(funding_request: FundingRequest, form: RequestForm, grid: Any) -> Any:
+def _submit(funding_request: FundingRequest, form: RequestForm) -> Any:
     try:
         submitted, now = operations.submit(funding_request.id, actor=current_user)
         db.session.commit()
     except operations.SubmissionIncomplete as incomplete:
         db.session.rollback()
         funding_request = _load(funding_request.id)
-        form.version.data = str(funding_request.version)
+        form.version.data = funding_request.version
         errors: dict[str, str] = {}
         for name, message in incomplete.problems:
             errors[name] = (errors.get(name, "") + " " + message).strip()
         flash(_("Le brouillon est enregistré, mais la demande ne peut pas encore être déposée."), "error")
-        return _render_form(funding_request, form, grid, errors=errors), 422
+        return _render_form(funding_request, form, errors=errors), 422
     if now:
         flash(
             _(
@@ -328,16 +287,16 @@ def _submit(funding_request: FundingRequest, form: RequestForm, grid: Any) -> An
     return redirect(url_for("requests.show", request_id=funding_request.id))
 
 
-def _provide_info(funding_request: FundingRequest, form: RequestForm, grid: Any) -> Any:
+def _provide_info(funding_request: FundingRequest, form: RequestForm) -> Any:
     answer = (form.answer.data or "").strip()
     if not answer:
         return _render_form(
-            funding_request, form, grid, errors={"answer": _("Écrivez votre réponse à l'agent·e.")}
+            funding_request, form, errors={"answer": _("Écrivez votre réponse à l'agent·e.")}
         ), 422
     try:
         operations.provide_info(funding_request, answer, actor=current_user)
         db.session.commit()
-    except (TransitionRefused, operations.NotEditable):
+    except (TransitionRefused, operations.NotEditable, ConcurrentChange):
         db.session.rollback()
         flash(_("Cette demande n'attend plus de réponse de votre part."), "error")
         return redirect(url_for("requests.show", request_id=funding_request.id))
@@ -347,8 +306,6 @@ def _provide_info(funding_request: FundingRequest, form: RequestForm, grid: Any)
 
 def _dropped_message(dropped: list[operations.DroppedYear]) -> str:
     """What a shorter period would delete, year by year, the Quebec way."""
-    from grants.core.formatting import money
-
     figures = "; ".join(
         _(
             "%(year)s : budget de %(budget)s, montant demandé de %(requested)s",
@@ -369,38 +326,26 @@ def _dropped_message(dropped: list[operations.DroppedYear]) -> str:
 def _render_form(
     funding_request: FundingRequest,
     form: RequestForm,
-    grid: Any,
     *,
     errors: dict | None = None,
     dropped: list | None = None,
 ) -> Any:
-    errors = errors or {}
+    errors = input_errors(form) | (errors or {})
     for name, message in errors.items():
         if name in form._fields and not form[name].errors:
             form[name].errors = [message]
-    years = _years_for(form, funding_request)
-    # Saved years outside the new period keep their column while it still holds typed figures.
-    outside = {d.fiscal_year for d in dropped or []} | {
-        year
-        for year in funding_request.fiscal_years
-        if year not in years
-        and any(
-            value.strip()
-            for name, value in grid.raw.items()
-            if name == f"amount-{year.start_year}" or name.startswith(f"budget-{year.start_year}-")
-        )
-    }
-    years = sorted(set(years) | outside)
+    years, outside = form.shown_years(funding_request.fiscal_years, {d.fiscal_year for d in dropped or []})
     return render_template(
         "requests/edit.html",
         funding_request=funding_request,
         form=form,
-        grid=grid,
         errors=errors,
         years=years,
+        totals=form.budget_totals(years),
         categories=list(BudgetCategory),
-        funding_rows=max(grid.funding_rows, 0) + BLANK_FUNDING_ROWS,
-        open_sections=operations.open_sections(funding_request),
+        limits=AmountLimits.of_request(funding_request),
+        years_allowed=rules.years_allowed(funding_request),
+        open_sections=funding_request.open_sections,
         sections=RequestSection,
         info=funding_request.open_info_request,
         dropped=dropped or [],
@@ -410,7 +355,7 @@ def _render_form(
 
 @blueprint.post("/<int:request_id>/pieces/<int:attachment_id>/retirer")
 def remove_attachment(request_id: int, attachment_id: int) -> Any:
-    funding_request = _load(request_id, rule=permissions.can_edit_request)
+    funding_request = _load_for_organization(request_id)
     attachment = db.session.get(RequestAttachment, attachment_id)
     permissions.ensure(attachment is not None and attachment.request_id == funding_request.id)
     try:
@@ -440,15 +385,22 @@ def acknowledgement(request_id: int) -> Any:
 
 @blueprint.route("/<int:request_id>/retirer", methods=["GET", "POST"])
 def withdraw(request_id: int) -> Any:
-    funding_request = _load(request_id, rule=permissions.can_edit_request)
+    funding_request = _load_for_organization(request_id)
     form = WithdrawForm()
+    if not form.is_submitted():
+        form.version.data = funding_request.version
     if form.validate_on_submit():
         try:
-            operations.withdraw(funding_request, actor=current_user, reason=form.reason.data or "")
+            operations.withdraw(
+                funding_request,
+                actor=current_user,
+                reason=form.reason.data or "",
+                expected_version=form.version.data,
+            )
             db.session.commit()
-        except (TransitionRefused, operations.ConcurrentChange) as error:
+        except (TransitionRefused, ConcurrentChange) as error:
             db.session.rollback()
-            flash(getattr(error, "message", _("Cette demande a changé entre-temps.")), "error")
+            flash(error.message, "error")
             return redirect(url_for("requests.show", request_id=request_id))
         flash(_("La demande %(ref)s est retirée.", ref=funding_request.reference), "success")
         return redirect(url_for("requests.index"))

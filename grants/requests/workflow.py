@@ -1,25 +1,28 @@
-"""The request state machine: states as an enum, allowed transitions as one table.
+"""The request state machine: states as an enum, allowed moves as one table, on grants.core.workflow.
 
-Every change of a request's status goes through `transition()`: it refuses any move the table
-does not list (with a message for the person who tried), writes the audit entry in the same
-transaction and sends the `request_transitioned` signal that emails subscribe to.
+Every change of a request's status goes through `transition()` (the `REQUEST_WORKFLOW`): it refuses
+any move the table does not list (with a message for the person who tried), writes the audit entry
+`request.<event>` in the same transaction and stamps `status_changed_at`. `FundingRequest.status`
+is guarded (grants.requests.models): assigning it anywhere else raises `StatusWriteRefused`.
+
+Pages and queries ask the named sets below (or the model's predicates built on them), never a
+state spelled as a string.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Iterable
 from typing import Any
 
-from blinker import signal
 from flask_babel import lazy_gettext as _l
 
-from grants.core.audit import record
-from grants.core.db import utcnow
+from grants.core.clock import now
+from grants.core.enums import LabelledEnum
 from grants.core.workflow import TransitionRefused as BaseTransitionRefused
-from grants.core.workflow import next_state
+from grants.core.workflow import Workflow
 
 
-class RequestStatus(StrEnum):
+class RequestStatus(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"
@@ -29,24 +32,22 @@ class RequestStatus(StrEnum):
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
+
+RequestStatus.labelled(
+    {
+        RequestStatus.DRAFT: _l("Brouillon"),
+        RequestStatus.SUBMITTED: _l("Déposée"),
+        RequestStatus.UNDER_REVIEW: _l("En analyse"),
+        RequestStatus.INFO_REQUESTED: _l("Information demandée"),
+        RequestStatus.RECOMMENDED: _l("Recommandée"),
+        RequestStatus.APPROVED: _l("Acceptée"),
+        RequestStatus.REFUSED: _l("Refusée"),
+        RequestStatus.WITHDRAWN: _l("Retirée"),
+    }
+)
 
 
-STATUS_LABELS = {
-    RequestStatus.DRAFT: _l("Brouillon"),
-    RequestStatus.SUBMITTED: _l("Déposée"),
-    RequestStatus.UNDER_REVIEW: _l("En analyse"),
-    RequestStatus.INFO_REQUESTED: _l("Information demandée"),
-    RequestStatus.RECOMMENDED: _l("Recommandée"),
-    RequestStatus.APPROVED: _l("Acceptée"),
-    RequestStatus.REFUSED: _l("Refusée"),
-    RequestStatus.WITHDRAWN: _l("Retirée"),
-}
-
-
-class RequestEvent(StrEnum):
+class RequestEvent(LabelledEnum):
     SUBMIT = "submit"  # the organization submits its draft
     START_REVIEW = "start_review"  # an officer takes the file (assignment)
     REQUEST_INFO = "request_info"  # the officer reopens some sections to the organization
@@ -57,22 +58,20 @@ class RequestEvent(StrEnum):
     REFUSE = "refuse"
     WITHDRAW = "withdraw"  # the organization withdraws a request not yet decided
 
-    @property
-    def label(self) -> str:
-        return str(EVENT_LABELS[self])
 
-
-EVENT_LABELS = {
-    RequestEvent.SUBMIT: _l("déposer la demande"),
-    RequestEvent.START_REVIEW: _l("commencer l'analyse"),
-    RequestEvent.REQUEST_INFO: _l("demander de l'information"),
-    RequestEvent.PROVIDE_INFO: _l("transmettre l'information demandée"),
-    RequestEvent.RECOMMEND: _l("formuler la recommandation"),
-    RequestEvent.REOPEN_REVIEW: _l("rouvrir l'analyse"),
-    RequestEvent.APPROVE: _l("accepter la demande"),
-    RequestEvent.REFUSE: _l("refuser la demande"),
-    RequestEvent.WITHDRAW: _l("retirer la demande"),
-}
+RequestEvent.labelled(
+    {
+        RequestEvent.SUBMIT: _l("déposer la demande"),
+        RequestEvent.START_REVIEW: _l("commencer l'analyse"),
+        RequestEvent.REQUEST_INFO: _l("demander de l'information"),
+        RequestEvent.PROVIDE_INFO: _l("transmettre l'information demandée"),
+        RequestEvent.RECOMMEND: _l("formuler la recommandation"),
+        RequestEvent.REOPEN_REVIEW: _l("rouvrir l'analyse"),
+        RequestEvent.APPROVE: _l("accepter la demande"),
+        RequestEvent.REFUSE: _l("refuser la demande"),
+        RequestEvent.WITHDRAW: _l("retirer la demande"),
+    }
+)
 
 S, E = RequestStatus, RequestEvent
 TRANSITIONS: dict[tuple[RequestStatus, RequestEvent], RequestStatus] = {
@@ -91,49 +90,63 @@ TRANSITIONS: dict[tuple[RequestStatus, RequestEvent], RequestStatus] = {
 }
 """Every allowed move. Anything else is refused: a decided request never changes state again."""
 
-ORGANIZATION_EVENTS = frozenset({E.SUBMIT, E.PROVIDE_INFO, E.WITHDRAW})
-OFFICER_EVENTS = frozenset(set(E) - ORGANIZATION_EVENTS)
+# -- the named sets pages and queries ask -----------------------------------------------------------
+SUBMITTED_ONCE = frozenset(set(S) - {S.DRAFT})
+"""Every state after submission: what the ministry sees (a draft is the organization's alone)."""
 EDITABLE_BY_ORGANIZATION = frozenset({S.DRAFT, S.INFO_REQUESTED})
+"""The organization may change the request (all of a draft; the reopened sections otherwise)."""
 OPEN_FOR_REVIEW = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.INFO_REQUESTED, S.RECOMMENDED})
+"""Submitted and not decided: the officer's queue, assignment."""
+IN_ANALYSIS = frozenset({S.UNDER_REVIEW, S.RECOMMENDED})
+"""The officer scores the assessment grid (until the decision)."""
+AWAITING_DECISION = frozenset({S.RECOMMENDED})
+"""Recommended: the decision (approve or refuse) may be taken."""
 
-request_transitioned = signal("request-transitioned")
-"""Sent after a transition with `request`, `event`, `before`, `after`, `actor` and `details`."""
+
+def status_in(states: Iterable[RequestStatus], doc: str) -> property:
+    """A request predicate on one of the named sets above (`FundingRequest.is_open_for_review`)."""
+    members = frozenset(states)
+
+    def holds(request: Any) -> bool:
+        return request.status in members
+
+    holds.__doc__ = doc
+    return property(holds)
 
 
 class TransitionRefused(BaseTransitionRefused):
-    """The move is not in the table (or the request changed meanwhile); `message` says why."""
+    """The move is not in the table; `message` says why in words."""
 
     template = _l("Impossible de %(action)s : la demande est à l'état « %(status)s ».")
 
 
+REQUEST_WORKFLOW: Workflow[RequestStatus, RequestEvent] = Workflow(
+    states=RequestStatus,
+    events=RequestEvent,
+    table=TRANSITIONS,
+    refused=TransitionRefused,
+    audit_prefix="request",
+)
+
+
 def allowed_events(status: RequestStatus | str) -> list[RequestEvent]:
-    status = RequestStatus(status)
-    return [event for (source, event) in TRANSITIONS if source is status]
+    """The events the table allows from `status` (for showing the buttons of a page)."""
+    return REQUEST_WORKFLOW.allowed_events(status)
 
 
 def target(status: RequestStatus | str, event: RequestEvent) -> RequestStatus:
     """The state `event` leads to from `status`, or TransitionRefused."""
-    return next_state(TRANSITIONS, RequestStatus(status), event, TransitionRefused)
+    return REQUEST_WORKFLOW.target(status, event)
 
 
 def transition(
     request: Any, event: RequestEvent, *, actor: Any, details: dict[str, Any] | None = None
-) -> None:
-    """Move `request` by `event`: check the table, change the state, audit, signal.
+) -> tuple[RequestStatus, RequestStatus]:
+    """Move `request` by `event`: check the table, change the state, stamp the moment, audit.
 
-    The caller flushes inside its transaction; the request's version column turns a concurrent
-    change into StaleDataError at flush time (grants.requests.operations maps it to a message).
+    The caller flushes inside its transaction (grants.core.concurrency.optimistic): the request's
+    version column turns a concurrent change into ConcurrentChange.
     """
-    before = RequestStatus(request.status)
-    after = target(before, event)
-    request.status = after
-    request.status_changed_at = utcnow()
-    record(
-        f"request.{event.value}",
-        request,
-        actor=actor,
-        changes={"status": [before.value, after.value], **(details or {})},
-    )
-    request_transitioned.send(
-        request, event=event, before=before, after=after, actor=actor, details=details or {}
-    )
+    moved = REQUEST_WORKFLOW.move(request, event, actor=actor, details=details)
+    request.status_changed_at = now()
+    return moved

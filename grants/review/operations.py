@@ -1,29 +1,27 @@
 """Every change an officer makes to a request: assignment, scores, information requests,
-recommendation and decision. Status changes go through grants.requests.workflow; the approval
-checks the envelope and produces the agreement in the same transaction."""
+recommendation and decision. Status changes go through grants.requests.workflow; a change made
+meanwhile by someone else is refused with grants.core.concurrency.ConcurrentChange; the approval
+checks the amounts (grants.programs.rules) and the envelope, and produces the agreement in the same
+transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
 from grants.core.audit import record
-from grants.core.db import db, to_money, utcnow
+from grants.core.clock import now
+from grants.core.concurrency import check_version, optimistic
+from grants.core.db import db, to_money
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
 from grants.programs.rules import AmountLimits, amount_problem
 from grants.requests.models import FundingRequest, InfoRequest, Recommendation, RequestSection
-from grants.requests.workflow import RequestEvent, RequestStatus, transition
+from grants.requests.operations import notify_organization
+from grants.requests.workflow import REQUEST_WORKFLOW, RequestEvent, TransitionRefused, transition
 from grants.review.models import Assessment, AssessmentCriterion
-
-
-class ConcurrentChange(RuntimeError):
-    """The request changed since the page was opened (another officer acted first)."""
 
 
 class DecisionInvalid(ValueError):
@@ -34,34 +32,22 @@ class DecisionInvalid(ValueError):
         self.errors = errors
 
 
-@contextmanager
-def _guard(funding_request: FundingRequest, expected_version: int | None) -> Iterator[None]:
-    """Refuse to act on a request someone changed since the form was opened."""
-    request_id = funding_request.id  # read now: after a failed flush the object cannot be loaded
-    if expected_version is not None and expected_version != funding_request.version:
-        raise ConcurrentChange(request_id)
-    try:
-        yield
-        db.session.flush()
-    except StaleDataError as error:
-        raise ConcurrentChange(request_id) from error
-
-
 def assign(
     funding_request: FundingRequest, assignee: Any, *, actor: Any, expected_version: int | None = None
 ) -> None:
     """Give the file to an officer; a newly submitted request moves into analysis."""
-    with _guard(funding_request, expected_version):
+    starts_review = REQUEST_WORKFLOW.can(funding_request, RequestEvent.START_REVIEW)
+    if not (starts_review or funding_request.is_open_for_review):
+        raise TransitionRefused(funding_request.status, RequestEvent.START_REVIEW)
+    with optimistic(funding_request, expected_version):
         before = funding_request.assignee_id
         funding_request.assignee_id = assignee.id
-        if funding_request.status == RequestStatus.SUBMITTED:
-            transition(
-                funding_request, RequestEvent.START_REVIEW, actor=actor, details={"assignee": assignee.email}
-            )
+        if starts_review:
+            details = {"assignee": assignee.email}
+            transition(funding_request, RequestEvent.START_REVIEW, actor=actor, details=details)
         else:
-            record(
-                "request.assigned", funding_request, actor=actor, changes={"assignee": [before, assignee.id]}
-            )
+            changes = {"assignee": [before, assignee.id]}
+            record("request.assigned", funding_request, actor=actor, changes=changes)
     if assignee.id != getattr(actor, "id", None):
         notify_users([assignee], "request_assigned", funding_request=funding_request, assigned_by=actor)
 
@@ -99,10 +85,8 @@ def save_scores(
     funding_request: FundingRequest, entries: dict[int, tuple[int | None, str]], *, actor: Any
 ) -> None:
     """Record the officer's scores and comments on the program's grid (only while in analysis)."""
-    if funding_request.status not in (RequestStatus.UNDER_REVIEW, RequestStatus.RECOMMENDED):
-        from grants.requests.workflow import TransitionRefused
-
-        raise TransitionRefused(RequestStatus(funding_request.status), RequestEvent.RECOMMEND)
+    if not funding_request.is_in_analysis:
+        raise TransitionRefused(funding_request.status, RequestEvent.RECOMMEND)
     criteria = {c.id: c for c in criteria_of(funding_request.program_id)}
     existing = scores_of(funding_request.id)
     changes = {}
@@ -111,23 +95,22 @@ def save_scores(
         if criterion is None:
             continue
         if score is not None and not 0 <= score <= criterion.max_score:
-            raise DecisionInvalid(
-                {f"score-{criterion_id}": str(_l("Note entre 0 et %(max)s.", max=criterion.max_score))}
-            )
+            raise DecisionInvalid({f"grid-{criterion_id}-score": str(score_message(criterion))})
         assessment = existing.get(criterion_id)
         if assessment is None:
             assessment = Assessment(request_id=funding_request.id, criterion_id=criterion_id)
             db.session.add(assessment)
         if (assessment.score, assessment.comment) != (score, comment.strip()):
             changes[criterion.name_fr] = [assessment.score, score]
-            assessment.score, assessment.comment, assessment.officer_id = (
-                score,
-                comment.strip(),
-                getattr(actor, "id", None),
-            )
+            assessment.score, assessment.comment = score, comment.strip()
+            assessment.officer_id = getattr(actor, "id", None)
     if changes:
         db.session.flush()
         record("request.scored", funding_request, actor=actor, changes=changes)
+
+
+def score_message(criterion: AssessmentCriterion) -> Any:
+    return _l("Note entre 0 et %(max)s.", max=criterion.max_score)
 
 
 def request_info(
@@ -139,25 +122,19 @@ def request_info(
     expected_version: int | None = None,
 ) -> InfoRequest:
     """Reopen the chosen sections to the organization with a question; it answers on its form."""
-    if not sections or not message.strip():
-        raise DecisionInvalid(
-            {"sections": str(_l("Cochez au moins une section à rouvrir."))}
-            if not sections
-            else {"message": str(_l("Écrivez votre question à l'organisme."))}
-        )
-    with _guard(funding_request, expected_version):
+    if not sections:
+        raise DecisionInvalid({"sections": str(_l("Cochez au moins une section à rouvrir."))})
+    if not message.strip():
+        raise DecisionInvalid({"message": str(_l("Écrivez votre question à l'organisme."))})
+    with optimistic(funding_request, expected_version):
         info = InfoRequest(
             sections=[s.value for s in sections],
             message=message.strip(),
             asked_by_id=getattr(actor, "id", None),
         )
         funding_request.info_requests.append(info)
-        transition(
-            funding_request,
-            RequestEvent.REQUEST_INFO,
-            actor=actor,
-            details={"sections": [s.value for s in sections], "message": message.strip()},
-        )
+        details = {"sections": [s.value for s in sections], "message": message.strip()}
+        transition(funding_request, RequestEvent.REQUEST_INFO, actor=actor, details=details)
     notify_users(
         recipients_of_organization(funding_request.organization_id, contributors_only=True),
         "request_info_requested",
@@ -176,15 +153,11 @@ def recommend(
     actor: Any,
     expected_version: int | None = None,
 ) -> None:
-    with _guard(funding_request, expected_version):
+    with optimistic(funding_request, expected_version):
         funding_request.recommendation = recommendation
         funding_request.recommendation_comment = comment.strip()
-        transition(
-            funding_request,
-            RequestEvent.RECOMMEND,
-            actor=actor,
-            details={"recommendation": recommendation.value, "comment": comment.strip()},
-        )
+        details = {"recommendation": recommendation.value, "comment": comment.strip()}
+        transition(funding_request, RequestEvent.RECOMMEND, actor=actor, details=details)
     others = [
         u for u in officers_of_program(funding_request.program_id) if u.id != getattr(actor, "id", None)
     ]
@@ -194,8 +167,16 @@ def recommend(
 def reopen_review(
     funding_request: FundingRequest, *, actor: Any, expected_version: int | None = None
 ) -> None:
-    with _guard(funding_request, expected_version):
+    with optimistic(funding_request, expected_version):
         transition(funding_request, RequestEvent.REOPEN_REVIEW, actor=actor)
+
+
+def _decision_allowed(
+    funding_request: FundingRequest, event: RequestEvent, expected_version: int | None
+) -> None:
+    """A decision on a stale page, or on a request not awaiting one, is refused before anything else."""
+    check_version(funding_request, expected_version)
+    REQUEST_WORKFLOW.check(funding_request, event)
 
 
 def approve(
@@ -212,10 +193,11 @@ def approve(
     from grants.agreements.operations import create_agreement
     from grants.payments.envelopes import check_commitment
 
+    _decision_allowed(funding_request, RequestEvent.APPROVE, expected_version)
     errors = approval_problems(funding_request, amounts)
     if errors:
         raise DecisionInvalid(errors)
-    with _guard(funding_request, expected_version):
+    with optimistic(funding_request, expected_version):
         for year in funding_request.years:
             year.approved_amount = to_money(amounts.get(year.fiscal_year, Decimal(0)))
         check_commitment(
@@ -227,24 +209,12 @@ def approve(
         )
         funding_request.decision_conditions = conditions.strip()
         funding_request.envelope_override_reason = override_reason.strip()
-        funding_request.decided_at, funding_request.decided_by_id = utcnow(), getattr(actor, "id", None)
-        transition(
-            funding_request,
-            RequestEvent.APPROVE,
-            actor=actor,
-            details={
-                "approved": {str(y): to_money(a) for y, a in sorted(amounts.items())},
-                "conditions": conditions.strip(),
-            },
-        )
+        funding_request.decided_at, funding_request.decided_by_id = now(), getattr(actor, "id", None)
+        approved = {str(y): to_money(a) for y, a in sorted(amounts.items())}
+        details = {"approved": approved, "conditions": conditions.strip()}
+        transition(funding_request, RequestEvent.APPROVE, actor=actor, details=details)
         agreement = create_agreement(funding_request, actor=actor)
-    notify_users(
-        recipients_of_organization(funding_request.organization_id),
-        "request_approved",
-        organization_id=funding_request.organization_id,
-        funding_request=funding_request,
-        agreement=agreement,
-    )
+    notify_organization(funding_request, "request_approved", agreement=agreement)
     return agreement
 
 
@@ -269,15 +239,11 @@ def approval_problems(funding_request: FundingRequest, amounts: dict[FiscalYear,
 def refuse(
     funding_request: FundingRequest, reasons: str, *, actor: Any, expected_version: int | None = None
 ) -> None:
+    _decision_allowed(funding_request, RequestEvent.REFUSE, expected_version)
     if not reasons.strip():
         raise DecisionInvalid({"reasons": str(_l("Donnez les motifs du refus : l'organisme les recevra."))})
-    with _guard(funding_request, expected_version):
+    with optimistic(funding_request, expected_version):
         funding_request.decision_reasons = reasons.strip()
-        funding_request.decided_at, funding_request.decided_by_id = utcnow(), getattr(actor, "id", None)
+        funding_request.decided_at, funding_request.decided_by_id = now(), getattr(actor, "id", None)
         transition(funding_request, RequestEvent.REFUSE, actor=actor, details={"reasons": reasons.strip()})
-    notify_users(
-        recipients_of_organization(funding_request.organization_id),
-        "request_refused",
-        organization_id=funding_request.organization_id,
-        funding_request=funding_request,
-    )
+    notify_organization(funding_request, "request_refused")

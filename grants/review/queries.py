@@ -1,21 +1,24 @@
 """The officer's queue as one SQL statement: filters, the total asked computed in SQL, sortable
-columns. The page paginates it; the CSV export streams the same statement."""
+columns. The page paginates it; the CSV export streams the same statement. Which programs it shows
+is grants.core.permissions.program_filter's to say; which states, grants.requests.workflow's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 
 from grants.accounts.models import User
+from grants.core.audit import AuditEntry
+from grants.core.db import db
 from grants.core.inputs import whole_number
 from grants.core.listing import SortSpec
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
 from grants.programs.models import Program
 from grants.requests.models import FundingRequest, RequestYear, request_nations, request_regions
-from grants.requests.workflow import OPEN_FOR_REVIEW, RequestStatus
+from grants.requests.workflow import OPEN_FOR_REVIEW, SUBMITTED_ONCE, RequestStatus
 
 total_asked = (
     select(func.coalesce(func.sum(RequestYear.requested_amount), 0))
@@ -52,7 +55,8 @@ class QueueFilters:
         return cls(**{name: (args.get(name) or "").strip() for name in cls.__dataclass_fields__})
 
 
-def queue_statement(program_ids: set[int], filters: QueueFilters, *, me_id: int) -> Select:
+def queue_statement(programs: ColumnElement[bool], filters: QueueFilters, *, me_id: int) -> Select:
+    """The submitted requests of the programs `programs` selects (a clause on FundingRequest.program_id)."""
     statement = (
         select(
             FundingRequest.id,
@@ -69,7 +73,7 @@ def queue_statement(program_ids: set[int], filters: QueueFilters, *, me_id: int)
         .join(Organization, Organization.id == FundingRequest.organization_id)
         .join(Program, Program.id == FundingRequest.program_id)
         .outerjoin(User, User.id == FundingRequest.assignee_id)
-        .where(FundingRequest.program_id.in_(program_ids), FundingRequest.status != RequestStatus.DRAFT)
+        .where(programs, FundingRequest.status.in_(sorted(SUBMITTED_ONCE)))
     )
     if filters.program:
         statement = statement.where(Program.code == filters.program)
@@ -78,7 +82,7 @@ def queue_statement(program_ids: set[int], filters: QueueFilters, *, me_id: int)
     elif filters.status in {s.value for s in RequestStatus}:
         statement = statement.where(FundingRequest.status == filters.status)
     else:
-        statement = statement.where(FundingRequest.status.in_([s.value for s in OPEN_FOR_REVIEW]))
+        statement = statement.where(FundingRequest.status.in_(sorted(OPEN_FOR_REVIEW)))
     if filters.region:
         statement = statement.where(
             exists().where(
@@ -111,3 +115,21 @@ def queue_statement(program_ids: set[int], filters: QueueFilters, *, me_id: int)
     elif (assignee_id := whole_number(filters.assignee)) is not None:
         statement = statement.where(FundingRequest.assignee_id == assignee_id)
     return statement
+
+
+def history_of(funding_request: FundingRequest) -> list[AuditEntry]:
+    """The request's audit trail, latest first (the analysis page's history)."""
+    return list(
+        db.session.scalars(
+            db.select(AuditEntry)
+            .filter_by(object_type="FundingRequest", object_id=str(funding_request.id))
+            .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+        )
+    )
+
+
+def agreement_of(request_id: int) -> Any:
+    """The agreement an approval produced (None before)."""
+    from grants.agreements.models import Agreement
+
+    return db.session.execute(db.select(Agreement).filter_by(request_id=request_id)).scalar_one_or_none()
