@@ -24,11 +24,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(users)
     app.cli.add_command(bootstrap)
+    from grants.accountability.cli import reports
     from grants.cpi.cli import cpi
     from grants.indexation.cli import indexation
 
     app.cli.add_command(cpi)
     app.cli.add_command(indexation)
+    app.cli.add_command(reports)
 
 
 @click.group()
@@ -40,7 +42,7 @@ def seed() -> None:
 @with_appcontext
 def seed_reference() -> None:
     """Load the plans, measures, CSESM recommendations, regions, nations, programs, the Quebec CPI
-    series and the default indexation rules (idempotent)."""
+    series, the default indexation rules and the programs' report indicators (idempotent)."""
     report = load_reference()
     db.session.commit()
     for line in report.lines():
@@ -48,6 +50,7 @@ def seed_reference() -> None:
 
 
 def load_reference():  # type: ignore[no-untyped-def]
+    from grants.accountability.seed import seed_accountability
     from grants.cpi.seed import seed_cpi
     from grants.indexation.seed import seed_rules
     from grants.programs.seed import seed_programs
@@ -55,7 +58,8 @@ def load_reference():  # type: ignore[no-untyped-def]
     from grants.review.seed import seed_default_grids
 
     report = seed_reference_tables().merge(seed_programs())
-    return report.merge(seed_default_grids()).merge(seed_cpi()).merge(seed_rules())
+    report.merge(seed_default_grids()).merge(seed_cpi()).merge(seed_rules())
+    return report.merge(seed_accountability())
 
 
 @seed.command("demo")

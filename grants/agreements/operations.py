@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from grants.agreements.models import Agreement, AgreementStatus, AgreementVersion, AgreementYear, VersionKind
 from grants.agreements.obligations import reports_of, statement_type
 from grants.agreements.pdf import render_version_pdf
-from grants.agreements.workflow import AgreementEvent, target
+from grants.agreements.workflow import AgreementEvent, agreement_in_force, target
 from grants.core import clock
 from grants.core.audit import record
 from grants.core.db import db, identity_of, to_money, utcnow
@@ -219,6 +219,7 @@ def countersign(
             _move(agreement, older, AgreementEvent.SUPERSEDE, actor=actor, by_version=version.number)
     agreement.status = AgreementStatus.COUNTERSIGNED
     _notify_organization(agreement, "agreement_countersigned", version=version)
+    agreement_in_force.send(agreement, version=version, actor=actor)
 
 
 def _date_signature_installments(agreement: Agreement, signed_on: date) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from blinker import signal
 from flask_babel import lazy_gettext as _l
 
 from grants.agreements.models import AgreementStatus as St
@@ -31,6 +32,12 @@ TRANSITIONS: dict[tuple[St, AgreementEvent], St] = {
     (St.ACCEPTED, AgreementEvent.COUNTERSIGN): St.COUNTERSIGNED,
     (St.COUNTERSIGNED, AgreementEvent.SUPERSEDE): St.SUPERSEDED,
 }
+
+
+agreement_in_force = signal("agreement-in-force")
+"""Sent when a version is countersigned (the agreement, or an amendment, comes into force), with
+`version` and `actor`: other features (the accountability schedule) follow it without agreements
+importing them."""
 
 
 class AgreementTransitionRefused(TransitionRefused):
