@@ -237,7 +237,12 @@ def test_an_early_end_creates_a_final_report_and_cancels_the_reports_no_longer_o
     assert report_of(agreement, "midyear", 2026).submitted_at == submitted.submitted_at
 
     # A later amendment back to the full period reinstates them; the final report is annual again.
-    _amend_and_sign(db.session.get(Agreement, agreement.id), officer, date(2029, 3, 31), {2026: "175000", 2027: "175000", 2028: "175000"})
+    _amend_and_sign(
+        db.session.get(Agreement, agreement.id),
+        officer,
+        date(2029, 3, 31),
+        {2026: "175000", 2027: "175000", 2028: "175000"},
+    )
     assert [(r.fiscal_year, r.kind, r.status) for r in reports_of_agreement(agreement.id)][-3:] == [
         (Y2027, "annual", ReportStatus.TO_DO),
         (Y2028, "midyear", ReportStatus.TO_DO),

@@ -44,7 +44,6 @@ from grants.agreements.models import Agreement
 from grants.agreements.obligations import ReportDue, ReportKind, StatementType
 from grants.core import clock
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
-from grants.core.i18n_fields import Bilingual
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
@@ -188,12 +187,11 @@ class ReportSettings(db.Model):
         return None
 
 
-class Indicator(Bilingual, db.Model):
+class Indicator(db.Model):
     """A program's indicator: data an officer edits (seeded from `data/indicators.yaml`)."""
 
     __tablename__ = "report_indicators"
     __table_args__ = (UniqueConstraint("program_id", "code"),)
-    _bilingual_base = "label"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
@@ -210,7 +208,11 @@ class Indicator(Bilingual, db.Model):
 
     @property
     def label(self) -> str:
-        return self._in_language("label")
+        """In the language being rendered (a PDF forced to French stays French)."""
+        from grants.core.formatting import current_locale
+
+        english = current_locale().startswith("en")
+        return (self.label_en if english else "") or self.label_fr
 
     @property
     def unit_label(self) -> str:

@@ -476,6 +476,8 @@ def save_indicators(
             if indicator_id not in indicators:
                 continue
             row = rows.get(indicator_id)
+            if row is None and entry.achieved is None and not entry.comment.strip():
+                continue
             if row is None:
                 row = ReportIndicatorValue(indicator_id=indicator_id)
                 report.indicator_values.append(row)
