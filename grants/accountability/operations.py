@@ -393,8 +393,9 @@ def hold_late_reports(*, actor: Any = None, today: date | None = None) -> list[R
                 "installments": [i.id for i in held],
             },
         )
-        _organization(report, "report_late", installments=held, grace_days=settings.grace_days)
-        _officers(report, "report_late_officer", installments=held, grace_days=settings.grace_days)
+        if held:  # nothing left to hold (all paid): the overdue reminders say the rest
+            _organization(report, "report_late", installments=held, grace_days=settings.grace_days)
+            _officers(report, "report_late_officer", installments=held, grace_days=settings.grace_days)
         held_reports.append(report)
     return held_reports
 
@@ -692,8 +693,11 @@ def accept(report: Report, *, actor: Any, expected_version: int | None = None) -
     with optimistic(report, expected_version):
         report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(actor, "id", None)
         _move(report, ReportEvent.ACCEPT, actor=actor)
-    released = _release_late_holds(report, actor=actor) if report.installments_held_at is not None else []
-    authorized = _authorize_waiting(report, actor=actor)
+    try:
+        released = _release_late_holds(report, actor=actor) if report.installments_held_at is not None else []
+        authorized = _authorize_waiting(report, actor=actor)
+    except payments.ConcurrentChange as error:  # an installment changed meanwhile: nothing is kept
+        raise ConcurrentChange(report.id) from error
     _organization(report, "report_accepted", released=released, authorized=authorized)
     return authorized
 

@@ -200,6 +200,12 @@ def section(report_id: int, slug: str) -> Any:
     return SAVERS[current](report)
 
 
+def _targets(report: Report, indicators: list) -> dict[int, Any]:
+    """Each indicator's target for this report's agreement (its own, else the program's)."""
+    own = agreement_targets(report.agreement_id)
+    return {i.id: target_for(i, own) for i in indicators}
+
+
 def _section_context(report: Report, current: ReportSection) -> dict[str, Any]:
     settings = settings_for(report.program_id)
     indicators = indicators_of(report.program_id)
@@ -212,7 +218,7 @@ def _section_context(report: Report, current: ReportSection) -> dict[str, Any]:
         "editable": current in report.open_sections and permissions.can_edit_report(current_user, report),
         "change": report.open_change_request,
         "indicators": indicators,
-        "targets": {i.id: target_for(i, agreement_targets(report.agreement_id)) for i in indicators},
+        "targets": _targets(report, indicators),
         "variables": variables_for(settings),
         "approved": approved_by_category(report),
         "unspent": unspent_of(report, settings),
@@ -557,7 +563,7 @@ def _render_review(
         can_extend=not (report.is_accepted or report.is_cancelled),
         sections=list(ReportSection),
         indicators=indicators,
-        targets={i.id: target_for(i, agreement_targets(report.agreement_id)) for i in indicators},
+        targets=_targets(report, indicators),
         variables=variables_for(settings),
         unspent=unspent_of(report, settings),
         settings=settings,

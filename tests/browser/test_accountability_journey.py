@@ -104,6 +104,7 @@ def test_a_late_midyear_report_from_draft_to_acceptance_releases_the_held_instal
     page.locator("#reach-age_group-12_17").fill("40")
     page.locator("#reach-indigenous_identity-non_indigenous").fill("40")
     page.locator("#reach-region-06").fill("40")
+    expect(page.locator("#reach-gender [data-sum]")).to_have_text("Somme de la ventilation : 35 sur 40")
     page.get_by_role("button", name="Enregistrer la section").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("La ventilation totalise 35 alors que le total est 40")
