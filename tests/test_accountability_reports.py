@@ -604,14 +604,29 @@ def test_an_officer_edits_the_programs_indicators_settings_and_an_agreements_tar
         == "Formations offertes"
     )
 
-    settings = {"csrf_token": token, "version": "1", "grace_days": "15", "unspent_threshold_percent": "cent"}
+    settings = {
+        "csrf_token": token,
+        "version": "1",
+        "grace_days": "quinze",
+        "unspent_threshold_percent": "cent",
+    }
     response = client.post(f"{url}/parametres", data=settings)
-    assert response.status_code == 422 and "Entrez un pourcentage de 0 à 100" in _page(response)
-    settings |= {"unspent_threshold_percent": "12,5", "adsplus_variables": ["disability"]}
+    page = _page(response)
+    assert response.status_code == 422 and "Entrez un pourcentage de 0 à 100" in page
+    assert "Un nombre de jours entre 0 et 365" in page and 'value="quinze"' in page
+    settings |= {"grace_days": "15", "unspent_threshold_percent": "12,5", "adsplus_variables": ["disability"]}
     assert client.post(f"{url}/parametres", data=settings).status_code == 303
     report = report_of(agreement, "midyear", 2026)
     people = _page(client.get(_url(report, ReportSection.PEOPLE)))
     assert "Incapacité" in people
+    from grants.accountability.queries import settings_for
+
+    saved = settings_for(agreement.program_id)
+    assert (saved.grace_days, saved.unspent_threshold_percent, saved.adsplus_variables) == (
+        15,
+        Decimal("12.50"),
+        ["disability"],
+    )
 
     targets = f"/redditions/analyse/conventions/{agreement.id}/cibles"
     response = client.post(targets, data={"csrf_token": token, f"target-{meetings.id}": "8"})

@@ -250,3 +250,19 @@ def test_an_early_end_creates_a_final_report_and_cancels_the_reports_no_longer_o
     ]
     assert len(_actions("report.reinstate")) == 2
     assert db.session.scalar(db.select(db.func.count(Report.id))) == 6
+
+
+def test_the_commands_rebuild_the_schedules_and_hold_late_reports_once(app):
+    from datetime import UTC, datetime
+
+    from grants.core import clock
+
+    agreement, _officer = agreement_in_force("TNCES", years=1)
+    runner = app.test_cli_runner()
+    assert "0 agreement(s) changed" in runner.invoke(args=["reports", "schedule"]).output
+    with clock.frozen(datetime(2026, 12, 1, 17, tzinfo=UTC)):
+        first = runner.invoke(args=["reports", "hold-late"]).output
+        second = runner.invoke(args=["reports", "hold-late"]).output
+    assert f"({agreement.number}, midyear 2026-2027) holds" in first and "1 late report(s)" in first
+    assert "0 late report(s)" in second
+    assert report_of(agreement, "midyear", 2026).installments_held_at is not None

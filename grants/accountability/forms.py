@@ -12,8 +12,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from grants.accountability import adsplus
 from grants.accountability.models import (
@@ -38,6 +38,7 @@ from grants.organizations.forms import CheckboxListField
 from grants.requests.models import BudgetCategory
 
 TEXT_MAX = 20000
+_TOO_LONG = _l("Ce texte dépasse %(max)d caractères.")
 _DATE_MESSAGE = _l("Entrez une date au format AAAA-MM-JJ, par exemple 2027-03-31.")
 
 
@@ -51,12 +52,12 @@ class ActivitiesForm(VersionedForm):
     activities = TextAreaField(
         _l("Activités réalisées pendant la période"),
         description=_l("Ce qui a été fait, avec qui, où et quand."),
-        validators=[Optional(), Length(max=TEXT_MAX)],
+        validators=[Optional(), Length(max=TEXT_MAX, message=_TOO_LONG)],
     )
     results = TextAreaField(
         _l("Résultats obtenus au regard des objectifs de la demande"),
         description=_l("Pour chaque objectif de la demande : ce qui est atteint, ce qui reste à faire."),
-        validators=[Optional(), Length(max=TEXT_MAX)],
+        validators=[Optional(), Length(max=TEXT_MAX, message=_TOO_LONG)],
     )
 
 
@@ -68,7 +69,7 @@ class FinancesForm(VersionedForm):
     unspent_explanation = TextAreaField(
         _l("Explication du solde non dépensé"),
         description=_l("Obligatoire quand le solde dépasse le seuil du programme."),
-        validators=[Optional(), Length(max=TEXT_MAX)],
+        validators=[Optional(), Length(max=TEXT_MAX, message=_TOO_LONG)],
     )
 
 
@@ -91,7 +92,9 @@ class ExtensionForm(VersionedForm):
         description=_l("AAAA-MM-JJ"),
         render_kw={"autocomplete": "off", "placeholder": "AAAA-MM-JJ"},
     )
-    reason = TextAreaField(_l("Motif du report"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(
+        _l("Motif du report"), validators=[Optional(), Length(max=2000, message=_TOO_LONG)]
+    )
 
     def parsed_date(self) -> date | None:
         """The date typed, or None with a message on the field."""
@@ -119,7 +122,7 @@ def change_request_form(*args: Any, **kwargs: Any) -> VersionedForm:
             f"comment_{section.value}",
             TextAreaField(
                 _l("Commentaire : %(section)s", section=section.label),
-                validators=[Optional(), Length(max=5000)],
+                validators=[Optional(), Length(max=5000, message=_TOO_LONG)],
             ),
         )
     return ChangeRequestForm(*args, **kwargs)
@@ -153,13 +156,10 @@ def change_request_comments(form: Any) -> tuple[dict[ReportSection, str], dict[s
 
 
 class SettingsForm(VersionedForm):
-    grace_days = IntegerField(
+    grace_days = StringField(
         _l("Délai de grâce, en jours après l'échéance"),
         description=_l("Passé ce délai, un rapport non déposé retient les versements suivants."),
-        validators=[
-            InputRequired(message=_l("Indiquez un nombre de jours.")),
-            NumberRange(min=0, max=365, message=_l("Entre 0 et 365 jours.")),
-        ],
+        render_kw={"inputmode": "numeric"},
     )
     unspent_threshold_percent = StringField(
         _l("Seuil du solde non dépensé (%)"),
@@ -171,9 +171,14 @@ class SettingsForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.adsplus_variables.choices = [(code, str(adsplus.VARIABLES[code])) for code in adsplus.OPTIONAL]
 
-    def parsed_threshold(self) -> Decimal | None:
-        from grants.accountability.validation import read_money
+    def parsed_grace_days(self) -> int | None:
+        value = read_count(self.grace_days.data)
+        if not isinstance(value, int) or not 0 <= value <= 365:
+            self.grace_days.errors = [str(_l("Un nombre de jours entre 0 et 365, par exemple 30."))]
+            return None
+        return value
 
+    def parsed_threshold(self) -> Decimal | None:
         text = (self.unspent_threshold_percent.data or "").strip().rstrip("%").strip()
         value, message = read_money(text)
         if message or value is None or value > 100:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import selectinload
 
 from grants.accountability.models import (
     DEFAULT_GRACE_DAYS,
@@ -80,6 +81,7 @@ def reports_of_organizations(organization_ids: set[int] | list[int]) -> list[Rep
                 Report.organization_id.in_(list(organization_ids)),
                 Report.status != ReportStatus.CANCELLED,
             )
+            .options(selectinload(Report.organization), selectinload(Report.agreement))
             .order_by(Report.due_date, Report.id)
         )
     )

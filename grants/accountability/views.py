@@ -689,7 +689,7 @@ def _render_program(
             formdata=None,
             data={
                 "version": settings.version,
-                "grace_days": settings.grace_days,
+                "grace_days": str(settings.grace_days),
                 "unspent_threshold_percent": f"{settings.unspent_threshold_percent:.2f}".replace(
                     ".", ","
                 ).removesuffix(",00"),
@@ -721,13 +721,13 @@ def program_settings(code: str) -> Any:
     program = _program(code)
     form = SettingsForm()
     form.validate()
-    threshold = form.parsed_threshold()
-    if form.errors or threshold is None:
+    grace_days, threshold = form.parsed_grace_days(), form.parsed_threshold()
+    if form.errors or threshold is None or grace_days is None:
         return _render_program(program, settings_form=form, status=422)
     try:
         operations.save_settings(
             program,
-            grace_days=form.grace_days.data,
+            grace_days=grace_days,
             unspent_threshold_percent=threshold,
             adsplus_variables=list(form.adsplus_variables.data or []),
             actor=current_user,
