@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "grants.reference.views",
     "grants.notifications.views",
     "grants.audit.views",
+    "grants.accountability.views",
 )
 
 
@@ -100,6 +101,7 @@ def _import_models() -> None:
         "grants.review.models",
         "grants.agreements.models",
         "grants.payments.models",
+        "grants.accountability.models",
         "grants.cpi.models",
         "grants.indexation.models",
         "grants.notifications.models",

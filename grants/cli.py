@@ -77,10 +77,11 @@ def register_commands(app: Flask) -> None:
 
 
 def project_commands() -> list[click.Command]:
+    from grants.accountability.cli import reports
     from grants.cpi.cli import cpi
     from grants.indexation.cli import indexation
 
-    return [seed, users, bootstrap, cpi, indexation]
+    return [seed, users, bootstrap, cpi, indexation, reports]
 
 
 @click.group()
@@ -92,7 +93,7 @@ def seed() -> None:
 @with_appcontext
 def seed_reference() -> None:
     """Load the plans, measures, CSESM recommendations, regions, nations, programs, the Quebec CPI
-    series and the default indexation rules (idempotent)."""
+    series, the default indexation rules and the programs' report indicators (idempotent)."""
     report = load_reference()
     db.session.commit()
     for line in report.lines():
@@ -100,6 +101,7 @@ def seed_reference() -> None:
 
 
 def load_reference():  # type: ignore[no-untyped-def]
+    from grants.accountability.seed import seed_accountability
     from grants.cpi.seed import seed_cpi
     from grants.indexation.seed import seed_rules
     from grants.programs.seed import seed_programs
@@ -107,7 +109,8 @@ def load_reference():  # type: ignore[no-untyped-def]
     from grants.review.seed import seed_default_grids
 
     report = seed_reference_tables().merge(seed_programs())
-    return report.merge(seed_default_grids()).merge(seed_cpi()).merge(seed_rules())
+    report.merge(seed_default_grids()).merge(seed_cpi()).merge(seed_rules())
+    return report.merge(seed_accountability())
 
 
 @seed.command("demo")

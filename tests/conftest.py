@@ -57,6 +57,8 @@ REFERENCE_TABLES = {
     "cpi_values",
     "indexation_rules",
     "indexation_fixed_rates",
+    "report_indicators",
+    "report_settings",
 }
 
 
@@ -185,6 +187,20 @@ def cpi_sandbox(app: Any) -> Iterator[None]:
 
     seed_cpi()
     seed_rules()
+    db.session.commit()
+
+
+@pytest.fixture
+def accountability_sandbox(app: Any) -> Iterator[None]:
+    """For tests that edit a program's indicators or report settings (reference data): put the
+    seeded ones back afterwards."""
+    yield
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        connection.execute(text("TRUNCATE report_indicators, report_settings CASCADE"))
+    from grants.accountability.seed import seed_accountability
+
+    seed_accountability()
     db.session.commit()
 
 

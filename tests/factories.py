@@ -196,9 +196,12 @@ def agreement_in_force(
     first_year: int = 2026,
     years: int = 5,
     amount: str = "175000.00",
+    start: object = None,
 ):  # type: ignore[no-untyped-def]
     """A request approved, accepted and countersigned through the real operations: an agreement in
-    force with its payment schedule. Answers (agreement, officer)."""
+    force with its payment schedule (and, through the `agreement_in_force` signal, its reports).
+    `start` (a date in the first fiscal year) makes a grant that starts late. Answers
+    (agreement, officer)."""
     from grants.agreements import operations as agreements
     from grants.review import operations as review
 
@@ -211,6 +214,9 @@ def agreement_in_force(
         first_year=first_year,
         annual_amount=amount,
     )
+    if start is not None:
+        request.start_date = start
+        db.session.commit()
     amounts = {y.fiscal_year: y.requested_amount for y in request.years}
     agreement = review.approve(request, amounts, "", actor=officer)
     signatory = member(MemberRole.ACCOUNT_ADMIN, organization=agreement.organization)
@@ -225,3 +231,58 @@ def agreement_in_force(
     agreements.countersign(agreement, agreement.current, actor=officer)
     db.session.commit()
     return agreement, officer
+
+
+# -- accountability reports --------------------------------------------------------------------------
+def report_of(agreement, kind: str = "midyear", fiscal_year: int = 2026):  # type: ignore[no-untyped-def]
+    """The report of that kind and year that the agreement's schedule created."""
+    from grants.accountability.models import Report
+    from grants.fiscal import FiscalYear
+
+    return db.session.execute(
+        db.select(Report).filter_by(agreement_id=agreement.id, kind=kind, fiscal_year=FiscalYear(fiscal_year))
+    ).scalar_one()
+
+
+def complete_report(report, actor, *, people: int = 40):  # type: ignore[no-untyped-def]
+    """Fill every section of a report through the real operations, so it can be submitted: texts,
+    each indicator, the financial statement (everything spent), a breakdown of `people` people by
+    each variable, and the financial statements when the report asks for them."""
+    from decimal import Decimal
+
+    from grants.accountability import operations
+    from grants.accountability.models import ReportAttachmentKind
+    from grants.accountability.queries import indicators_of, settings_for
+    from grants.accountability.validation import approved_by_category, variables_for
+    from grants.files.sniffing import check_upload
+
+    operations.save_activities(
+        report, activities="Rencontres régionales et formation.", results="Objectifs atteints.", actor=actor
+    )
+    operations.save_indicators(
+        report,
+        {
+            i.id: operations.IndicatorEntry(Decimal(index + 3))
+            for index, i in enumerate(indicators_of(report.program_id))
+        },
+        actor=actor,
+    )
+    operations.save_finances(
+        report,
+        {
+            c: operations.FinanceEntry(amount, Decimal(0))
+            for c, amount in approved_by_category(report).items()
+        },
+        explanation="",
+        actor=actor,
+    )
+    counts = {}
+    for variable in variables_for(settings_for(report.program_id)):
+        first, second = variable.codes[0], variable.codes[1]
+        counts[variable.code] = {first: people // 2, second: people - people // 2}
+    operations.save_people(report, operations.PeopleData(people, counts, {}), actor=actor)
+    if report.has_financial_statements:
+        accepted = check_upload(pdf_bytes("États financiers"), "etats-financiers.pdf", max_bytes=1024 * 1024)
+        operations.add_attachment(report, ReportAttachmentKind.FINANCIAL_STATEMENTS, accepted, actor=actor)
+    db.session.commit()
+    return report

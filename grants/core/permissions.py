@@ -379,3 +379,28 @@ def can_open_call(user: Principal, program: Any) -> bool:
 
 def can_edit_call(user: Principal, call: Any) -> bool:
     return can_manage_program(user, call.program_id)
+
+
+# -- accountability reports (a report: its `organization_id` and `program_id`) ---------------------
+def can_read_report(user: Principal, report: Any) -> bool:
+    """The organization's members, the program's officers, and the coordination cell (read-only)."""
+    return can_read_funding_file(user, report.organization_id, report.program_id)
+
+
+def can_edit_report(user: Principal, report: Any) -> bool:
+    """Fill the report's sections: the organization's contributors (not read-only members)."""
+    return getattr(user, "is_authenticated", False) and can_contribute(user, report.organization_id)
+
+
+def can_submit_report(user: Principal, report: Any) -> bool:
+    return can_edit_report(user, report)
+
+
+def can_review_report(user: Principal, report: Any) -> bool:
+    """Accept, request changes, extend the due date: the program's officers."""
+    return getattr(user, "is_authenticated", False) and can_manage_program(user, report.program_id)
+
+
+def can_configure_reports(user: Principal, program_id: int) -> bool:
+    """Edit a program's indicators, targets and accountability settings: its officers."""
+    return getattr(user, "is_authenticated", False) and can_manage_program(user, program_id)
