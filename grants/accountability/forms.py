@@ -33,7 +33,7 @@ from grants.accountability.validation import (
     total_mismatch,
     total_problem,
 )
-from grants.core.concurrency import VersionField
+from grants.core.fields import VersionField
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import BudgetCategory
 

@@ -19,8 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from grants.core.concurrency import VersionField
-from grants.core.fields import MoneyField
+from grants.core.fields import MoneyField, VersionField
 from grants.core.inputs import DateField
 from grants.fiscal import FiscalYear
 

@@ -2,7 +2,7 @@
 by someone else is refused, and the person sees the current state instead of a 500.
 
 Models that can be edited by two people at once map a `version` column as SQLAlchemy's
-`version_id_col`. Forms carry it in a `VersionField`; operations wrap their change in
+`version_id_col`. Forms carry it in a `VersionField` (grants.core.fields); operations wrap their change in
 `optimistic(obj, expected_version)`; views catch `ConcurrentChange`. One mechanism, one message.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
 
 from grants.core.db import db, identity_of
 
@@ -43,16 +42,6 @@ def parse_version(raw: Any) -> int | None:
     if not re.fullmatch(r"[0-9]{1,9}", text):  # not str.isdigit(): it takes "²", which int() refuses
         return None
     return int(text)
-
-
-class VersionField(HiddenField):
-    """The hidden field that carries an object's version through a form (`data` is int or None)."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = parse_version(valuelist[0]) if valuelist else None
-
-    def _value(self) -> str:
-        return "" if self.data is None else str(self.data)
 
 
 def check_version(obj: Any, expected_version: int | None, *, attribute: str = "version") -> None:

@@ -13,9 +13,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, FieldList
+from wtforms import DecimalField, FieldList, HiddenField
 from wtforms.utils import unset_value
 from wtforms.widgets import TextInput
+
+from grants.core.concurrency import parse_version
 
 # The largest amount a NUMERIC(14, 2) column holds.
 MONEY_MAX = Decimal("999999999999.99")
@@ -222,3 +224,13 @@ def _leaves(field: Any) -> list[Any]:
 
 def _raw_values(field: Any) -> list[Any]:
     return [value for leaf in _leaves(field) for value in (leaf.raw_data or [])]
+
+
+class VersionField(HiddenField):
+    """The hidden field that carries an object's version through a form (`data` is int or None)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = parse_version(valuelist[0]) if valuelist else None
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)

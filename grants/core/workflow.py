@@ -41,7 +41,9 @@ class TransitionRefused(Exception):
     def message(self) -> str:
         if self.reason is not None:
             return str(self.reason)
-        return str(self.template) % {"action": self.event.label, "status": self.status.label}
+        action = getattr(self.event, "label", self.event)
+        status = getattr(self.status, "label", self.status)
+        return str(self.template) % {"action": action, "status": status}
 
 
 class StatusWriteRefused(AttributeError):

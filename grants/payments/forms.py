@@ -17,8 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from grants.core.concurrency import VersionField, parse_version
-from grants.core.fields import MoneyField
+from grants.core.concurrency import parse_version
+from grants.core.fields import MoneyField, VersionField
 from grants.core.inputs import DateField
 from grants.payments.models import InstallmentTrigger
 

@@ -24,8 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from grants.core.concurrency import VersionField
-from grants.core.fields import KeyedFieldList, MoneyField
+from grants.core.fields import KeyedFieldList, MoneyField, VersionField
 from grants.core.inputs import DateField
 from grants.fiscal import FiscalYear
 from grants.organizations.forms import CheckboxListField

@@ -12,8 +12,7 @@ from wtforms import Form, FormField, IntegerField, RadioField, SelectField, Text
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
-from grants.core.concurrency import VersionField
-from grants.core.fields import KeyedFieldList, MoneyField
+from grants.core.fields import KeyedFieldList, MoneyField, VersionField
 from grants.fiscal import FiscalYear
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import FundingRequest, Recommendation, RequestSection

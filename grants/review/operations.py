@@ -20,7 +20,13 @@ from grants.notifications.operations import notify_users, officers_of_program, r
 from grants.programs.rules import AmountLimits, amount_problem
 from grants.requests.models import FundingRequest, InfoRequest, Recommendation, RequestSection
 from grants.requests.operations import notify_organization
-from grants.requests.workflow import REQUEST_WORKFLOW, RequestEvent, TransitionRefused, transition
+from grants.requests.workflow import (
+    REQUEST_WORKFLOW,
+    RequestEvent,
+    RequestStatus,
+    TransitionRefused,
+    transition,
+)
 from grants.review.models import Assessment, AssessmentCriterion
 
 
@@ -38,7 +44,7 @@ def assign(
     """Give the file to an officer; a newly submitted request moves into analysis."""
     starts_review = REQUEST_WORKFLOW.can(funding_request, RequestEvent.START_REVIEW)
     if not (starts_review or funding_request.is_open_for_review):
-        raise TransitionRefused(funding_request.status, RequestEvent.START_REVIEW)
+        raise TransitionRefused(RequestStatus(funding_request.status), RequestEvent.START_REVIEW)
     with optimistic(funding_request, expected_version):
         before = funding_request.assignee_id
         funding_request.assignee_id = assignee.id
@@ -86,7 +92,7 @@ def save_scores(
 ) -> None:
     """Record the officer's scores and comments on the program's grid (only while in analysis)."""
     if not funding_request.is_in_analysis:
-        raise TransitionRefused(funding_request.status, RequestEvent.RECOMMEND)
+        raise TransitionRefused(RequestStatus(funding_request.status), RequestEvent.RECOMMEND)
     criteria = {c.id: c for c in criteria_of(funding_request.program_id)}
     existing = scores_of(funding_request.id)
     changes = {}
