@@ -108,6 +108,21 @@ def _decimal(text: str, line: int) -> Decimal:
     return value
 
 
+def _check_width(row: list[str], header: list[str], line: int) -> None:
+    """A data row has as many fields as the header: fewer or more says the file was cut or mangled."""
+    if len(row) != len(header):
+        raise CsvRefused(
+            str(
+                _l(
+                    "%(found)s champs au lieu de %(expected)s (fichier tronqué ?).",
+                    found=len(row),
+                    expected=len(header),
+                )
+            ),
+            line,
+        )
+
+
 def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -167,17 +182,7 @@ def _parse_database(text: str, head: str, geography: str, product: str) -> Parse
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(header):
-                raise CsvRefused(
-                    str(
-                        _l(
-                            "%(found)s champs au lieu de %(expected)s (fichier tronqué ?).",
-                            found=len(row),
-                            expected=len(header),
-                        )
-                    ),
-                    line,
-                )
+            _check_width(row, header, line)
             raw_month = row[index["month"]].strip()
             if not re.fullmatch(r"\d{4}-\d{2}", raw_month):
                 raise CsvRefused(
@@ -280,17 +285,7 @@ def _parse_displayed(lines: list[str], geography: str, product: str) -> ParsedSe
             break  # the blank lines before the footnotes end the data
         if not _same_product(product, row[0]):
             continue
-        if len(row) != len(header):
-            raise CsvRefused(
-                str(
-                    _l(
-                        "%(found)s champs au lieu de %(expected)s (fichier tronqué ?).",
-                        found=len(row),
-                        expected=len(header),
-                    )
-                ),
-                number,
-            )
+        _check_width(row, header, number)
         for month, cell in zip(months, row[1:], strict=True):
             if not cell.strip() or cell.strip() in ("..", "x", "F"):
                 raise CsvRefused(
