@@ -13,58 +13,34 @@ status and the audit entry (`report.<event>`). The column is guarded in `models.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from blinker import signal
 from flask_babel import lazy_gettext as _l
 
+from grants.core.enums import LabelledEnum
 from grants.core.workflow import TransitionRefused, Workflow
 
 
-class ReportStatus(StrEnum):
-    TO_DO = "to_do"  # scheduled, not started
-    DRAFT = "draft"  # the organization has saved something
-    SUBMITTED = "submitted"  # locked, waiting for the officer
-    CHANGES_REQUESTED = "changes_requested"  # the officer reopened some sections
-    ACCEPTED = "accepted"
-    CANCELLED = "cancelled"  # no longer owed (the agreement was amended or ended early)
-
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
+class ReportStatus(LabelledEnum):
+    TO_DO = "to_do", _l("À faire")  # scheduled, not started
+    DRAFT = "draft", _l("En rédaction")  # the organization has saved something
+    SUBMITTED = "submitted", _l("Déposé")  # locked, waiting for the officer
+    CHANGES_REQUESTED = "changes_requested", _l("Corrections demandées")  # the officer reopened some sections
+    ACCEPTED = "accepted", _l("Accepté")
+    # no longer owed (the agreement was amended or ended early)
+    CANCELLED = "cancelled", _l("Annulé")
 
 
-STATUS_LABELS = {
-    ReportStatus.TO_DO: _l("À faire"),
-    ReportStatus.DRAFT: _l("En rédaction"),
-    ReportStatus.SUBMITTED: _l("Déposé"),
-    ReportStatus.CHANGES_REQUESTED: _l("Corrections demandées"),
-    ReportStatus.ACCEPTED: _l("Accepté"),
-    ReportStatus.CANCELLED: _l("Annulé"),
-}
+class ReportEvent(LabelledEnum):
+    START = "start", _l("commencer le rapport")  # the organization saves the report for the first time
+    SUBMIT = "submit", _l("déposer le rapport")  # the organization submits (or resubmits after changes)
+    # the officer reopens some sections, with a comment each
+    REQUEST_CHANGES = "request_changes", _l("demander des corrections")
+    # the officer accepts: installments waiting for the report are released
+    ACCEPT = "accept", _l("accepter le rapport")
+    CANCEL = "cancel", _l("annuler le rapport")  # the schedule no longer asks for it
+    # the schedule asks for it again (an amendment extended the agreement)
+    REINSTATE = "reinstate", _l("rétablir le rapport")
 
-
-class ReportEvent(StrEnum):
-    START = "start"  # the organization saves the report for the first time
-    SUBMIT = "submit"  # the organization submits (or resubmits after changes)
-    REQUEST_CHANGES = "request_changes"  # the officer reopens some sections, with a comment each
-    ACCEPT = "accept"  # the officer accepts: installments waiting for the report are released
-    CANCEL = "cancel"  # the schedule no longer asks for it
-    REINSTATE = "reinstate"  # the schedule asks for it again (an amendment extended the agreement)
-
-    @property
-    def label(self) -> str:
-        return str(EVENT_LABELS[self])
-
-
-EVENT_LABELS = {
-    ReportEvent.START: _l("commencer le rapport"),
-    ReportEvent.SUBMIT: _l("déposer le rapport"),
-    ReportEvent.REQUEST_CHANGES: _l("demander des corrections"),
-    ReportEvent.ACCEPT: _l("accepter le rapport"),
-    ReportEvent.CANCEL: _l("annuler le rapport"),
-    ReportEvent.REINSTATE: _l("rétablir le rapport"),
-}
 
 S, E = ReportStatus, ReportEvent
 TRANSITIONS: dict[tuple[ReportStatus, ReportEvent], ReportStatus] = {

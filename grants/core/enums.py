@@ -44,6 +44,12 @@ class LabelledEnum(StrEnum):
         return str(_LABELS[type(self)][self])
 
     @classmethod
+    def labels(cls: type[L]) -> dict[L, Any]:
+        """Every member's (lazy) label, for a choice list or a lookup by value."""
+        given = _LABELS.get(cls, {})
+        return {member: member._label if member._label is not None else given[member] for member in cls}
+
+    @classmethod
     def labelled(cls: type[L], labels: Mapping[L, Any]) -> dict[L, Any]:
         """Give every member its label (all of them: a member without one is a programming error)."""
         missing = [member for member in cls if member not in labels]

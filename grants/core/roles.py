@@ -10,31 +10,14 @@ from grants.core.enums import LabelledEnum
 class StaffRole(LabelledEnum):
     """A ministry role. A program officer is scoped to one or more programs."""
 
-    PROGRAM_OFFICER = "program_officer"
-    COORDINATION_CELL = "coordination_cell"
-    SYSTEM_ADMIN = "system_admin"
+    PROGRAM_OFFICER = "program_officer", _l("Agent·e de programme")
+    COORDINATION_CELL = "coordination_cell", _l("Cellule de coordination")
+    SYSTEM_ADMIN = "system_admin", _l("Administration du système")
 
 
 class MemberRole(LabelledEnum):
     """A user's role inside one organization."""
 
-    ACCOUNT_ADMIN = "account_admin"
-    CONTRIBUTOR = "contributor"
-    READ_ONLY = "read_only"
-
-
-STAFF_ROLE_LABELS = StaffRole.labelled(
-    {
-        StaffRole.PROGRAM_OFFICER: _l("Agent·e de programme"),
-        StaffRole.COORDINATION_CELL: _l("Cellule de coordination"),
-        StaffRole.SYSTEM_ADMIN: _l("Administration du système"),
-    }
-)
-
-MEMBER_ROLE_LABELS = MemberRole.labelled(
-    {
-        MemberRole.ACCOUNT_ADMIN: _l("Administrateur·rice du compte"),
-        MemberRole.CONTRIBUTOR: _l("Contributeur·rice"),
-        MemberRole.READ_ONLY: _l("Lecture seule"),
-    }
-)
+    ACCOUNT_ADMIN = "account_admin", _l("Administrateur·rice du compte")
+    CONTRIBUTOR = "contributor", _l("Contributeur·rice")
+    READ_ONLY = "read_only", _l("Lecture seule")

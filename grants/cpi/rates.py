@@ -12,32 +12,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from grants.core.enums import LabelledEnum
 from grants.cpi.months import add_months, month_label, month_range
 
 ONE_DECIMAL = Decimal("0.1")
 
 
-class RateMethod(StrEnum):
-    ANNUAL_AVERAGE = "annual-average"  # change of the annual average, last complete calendar year
-    TWELVE_MONTH = "twelve-month"  # change from the same month a year earlier
-    MOVING_AVERAGE = "moving-average"  # change of the 12-month moving average ending that month
-    FIXED = "fixed"  # a rate the ministry decided for the fiscal year
+class RateMethod(LabelledEnum):
+    # change of the annual average, last complete calendar year
+    ANNUAL_AVERAGE = "annual-average", _l("Variation de la moyenne annuelle (dernière année civile complète)")
+    # change from the same month a year earlier
+    TWELVE_MONTH = "twelve-month", _l("Variation sur 12 mois au mois de référence")
+    # change of the 12-month moving average ending that month
+    MOVING_AVERAGE = "moving-average", _l("Variation de la moyenne mobile de 12 mois au mois de référence")
+    # a rate the ministry decided for the fiscal year
+    FIXED = "fixed", _l("Taux fixé par le ministère pour l'exercice")
 
-    @property
-    def label(self) -> str:
-        return str(METHOD_LABELS[self])
 
-
-METHOD_LABELS = {
-    RateMethod.ANNUAL_AVERAGE: _l("Variation de la moyenne annuelle (dernière année civile complète)"),
-    RateMethod.TWELVE_MONTH: _l("Variation sur 12 mois au mois de référence"),
-    RateMethod.MOVING_AVERAGE: _l("Variation de la moyenne mobile de 12 mois au mois de référence"),
-    RateMethod.FIXED: _l("Taux fixé par le ministère pour l'exercice"),
-}
+METHOD_LABELS = RateMethod.labels()
 
 
 class MissingMonths(LookupError):

@@ -14,26 +14,14 @@ from grants.reference.models import Nation, Region
 
 
 class OrganizationKind(LabelledEnum):
-    COMMUNITY = "community"
-    CONCERTATION_TABLE = "concertation_table"
-    TABLE_FIDUCIARY = "table_fiduciary"
-    INDIGENOUS = "indigenous"
-    BAND_COUNCIL = "band_council"
-    RESEARCH = "research"
-    OTHER = "other"
+    COMMUNITY = "community", _l("Organisme communautaire")
+    CONCERTATION_TABLE = "concertation_table", _l("Table de concertation")
+    TABLE_FIDUCIARY = "table_fiduciary", _l("Fiduciaire d'une table de concertation")
+    INDIGENOUS = "indigenous", _l("Organisme autochtone")
+    BAND_COUNCIL = "band_council", _l("Conseil de bande")
+    RESEARCH = "research", _l("Organisme de recherche")
+    OTHER = "other", _l("Autre")
 
-
-KIND_LABELS = OrganizationKind.labelled(
-    {
-        OrganizationKind.COMMUNITY: _l("Organisme communautaire"),
-        OrganizationKind.CONCERTATION_TABLE: _l("Table de concertation"),
-        OrganizationKind.TABLE_FIDUCIARY: _l("Fiduciaire d'une table de concertation"),
-        OrganizationKind.INDIGENOUS: _l("Organisme autochtone"),
-        OrganizationKind.BAND_COUNCIL: _l("Conseil de bande"),
-        OrganizationKind.RESEARCH: _l("Organisme de recherche"),
-        OrganizationKind.OTHER: _l("Autre"),
-    }
-)
 
 organization_regions_served = Table(
     "organization_regions_served",

@@ -18,18 +18,9 @@ from grants.reference.models import Measure, Ministry
 
 
 class ProgramKind(LabelledEnum):
-    MISSION_FUNDING = "mission_funding"
-    CONCERTATION_TABLE = "concertation_table"
-    CALL_FOR_PROJECTS = "call_for_projects"
-
-
-PROGRAM_KIND_LABELS = ProgramKind.labelled(
-    {
-        ProgramKind.MISSION_FUNDING: _l("Financement à la mission"),
-        ProgramKind.CONCERTATION_TABLE: _l("Table de concertation"),
-        ProgramKind.CALL_FOR_PROJECTS: _l("Appel de projets"),
-    }
-)
+    MISSION_FUNDING = "mission_funding", _l("Financement à la mission")
+    CONCERTATION_TABLE = "concertation_table", _l("Table de concertation")
+    CALL_FOR_PROJECTS = "call_for_projects", _l("Appel de projets")
 
 
 class Program(Bilingual, db.Model):

@@ -42,32 +42,19 @@ request_nations = link_table("request_nations", _REQUEST, ("nation_code", "natio
 class RequestSection(LabelledEnum):
     """The parts of the form an officer can reopen with an information request."""
 
-    PROJECT = "project"  # title, summary, objectives
-    POPULATIONS = "populations"  # target populations, plan measures served
-    TERRITORY = "territory"  # regions and nations served
-    BUDGET = "budget"  # period, budget table, amounts asked per fiscal year
-    OTHER_FUNDING = "other_funding"
-    ATTACHMENTS = "attachments"
-
-
-RequestSection.labelled(
-    {
-        RequestSection.PROJECT: _l("Projet ou mission"),
-        RequestSection.POPULATIONS: _l("Populations visées et mesures du plan"),
-        RequestSection.TERRITORY: _l("Territoire desservi"),
-        RequestSection.BUDGET: _l("Période, budget et montants demandés"),
-        RequestSection.OTHER_FUNDING: _l("Autres sources de financement"),
-        RequestSection.ATTACHMENTS: _l("Pièces jointes"),
-    }
-)
+    PROJECT = "project", _l("Projet ou mission")  # title, summary, objectives
+    # target populations, plan measures served
+    POPULATIONS = "populations", _l("Populations visées et mesures du plan")
+    TERRITORY = "territory", _l("Territoire desservi")  # regions and nations served
+    # period, budget table, amounts asked per fiscal year
+    BUDGET = "budget", _l("Période, budget et montants demandés")
+    OTHER_FUNDING = "other_funding", _l("Autres sources de financement")
+    ATTACHMENTS = "attachments", _l("Pièces jointes")
 
 
 class Recommendation(LabelledEnum):
-    APPROVE = "approve"
-    REFUSE = "refuse"
-
-
-Recommendation.labelled({Recommendation.APPROVE: _l("Accepter"), Recommendation.REFUSE: _l("Refuser")})
+    APPROVE = "approve", _l("Accepter")
+    REFUSE = "refuse", _l("Refuser")
 
 
 class FundingRequest(db.Model):
@@ -232,26 +219,13 @@ def budget_totals(cells: Iterable[tuple[FiscalYear, Decimal | None]]) -> dict[Fi
 
 
 class BudgetCategory(LabelledEnum):
-    SALARIES = "salaries"
-    OPERATING = "operating"
-    TRAVEL = "travel"
-    RENT = "rent"
-    TRAINING = "training"
-    ADMINISTRATION = "administration"
-    OTHER = "other"
-
-
-BudgetCategory.labelled(
-    {
-        BudgetCategory.SALARIES: _l("Salaires et charges sociales"),
-        BudgetCategory.OPERATING: _l("Fonctionnement"),
-        BudgetCategory.TRAVEL: _l("Déplacements"),
-        BudgetCategory.RENT: _l("Loyer"),
-        BudgetCategory.TRAINING: _l("Formation"),
-        BudgetCategory.ADMINISTRATION: _l("Frais d'administration"),
-        BudgetCategory.OTHER: _l("Autres dépenses"),
-    }
-)
+    SALARIES = "salaries", _l("Salaires et charges sociales")
+    OPERATING = "operating", _l("Fonctionnement")
+    TRAVEL = "travel", _l("Déplacements")
+    RENT = "rent", _l("Loyer")
+    TRAINING = "training", _l("Formation")
+    ADMINISTRATION = "administration", _l("Frais d'administration")
+    OTHER = "other", _l("Autres dépenses")
 
 
 class BudgetLine(db.Model):
@@ -270,13 +244,8 @@ class BudgetLine(db.Model):
 
 
 class FundingSourceStatus(LabelledEnum):
-    OBTAINED = "obtained"
-    REQUESTED = "requested"
-
-
-FundingSourceStatus.labelled(
-    {FundingSourceStatus.OBTAINED: _l("Obtenu"), FundingSourceStatus.REQUESTED: _l("Demandé")}
-)
+    OBTAINED = "obtained", _l("Obtenu")
+    REQUESTED = "requested", _l("Demandé")
 
 
 class OtherFunding(db.Model):
@@ -301,20 +270,10 @@ class OtherFunding(db.Model):
 
 
 class AttachmentKind(LabelledEnum):
-    BOARD_RESOLUTION = "board_resolution"
-    FINANCIAL_STATEMENTS = "financial_statements"
-    SUPPORT_LETTER = "support_letter"
-    OTHER = "other"
-
-
-AttachmentKind.labelled(
-    {
-        AttachmentKind.BOARD_RESOLUTION: _l("Résolution du conseil d'administration"),
-        AttachmentKind.FINANCIAL_STATEMENTS: _l("Derniers états financiers"),
-        AttachmentKind.SUPPORT_LETTER: _l("Lettre d'appui"),
-        AttachmentKind.OTHER: _l("Autre document"),
-    }
-)
+    BOARD_RESOLUTION = "board_resolution", _l("Résolution du conseil d'administration")
+    FINANCIAL_STATEMENTS = "financial_statements", _l("Derniers états financiers")
+    SUPPORT_LETTER = "support_letter", _l("Lettre d'appui")
+    OTHER = "other", _l("Autre document")
 
 
 class RequestAttachment(db.Model):

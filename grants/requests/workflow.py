@@ -23,55 +23,30 @@ from grants.core.workflow import Workflow
 
 
 class RequestStatus(LabelledEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
-    INFO_REQUESTED = "info_requested"
-    RECOMMENDED = "recommended"
-    APPROVED = "approved"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
-
-
-RequestStatus.labelled(
-    {
-        RequestStatus.DRAFT: _l("Brouillon"),
-        RequestStatus.SUBMITTED: _l("Déposée"),
-        RequestStatus.UNDER_REVIEW: _l("En analyse"),
-        RequestStatus.INFO_REQUESTED: _l("Information demandée"),
-        RequestStatus.RECOMMENDED: _l("Recommandée"),
-        RequestStatus.APPROVED: _l("Acceptée"),
-        RequestStatus.REFUSED: _l("Refusée"),
-        RequestStatus.WITHDRAWN: _l("Retirée"),
-    }
-)
+    DRAFT = "draft", _l("Brouillon")
+    SUBMITTED = "submitted", _l("Déposée")
+    UNDER_REVIEW = "under_review", _l("En analyse")
+    INFO_REQUESTED = "info_requested", _l("Information demandée")
+    RECOMMENDED = "recommended", _l("Recommandée")
+    APPROVED = "approved", _l("Acceptée")
+    REFUSED = "refused", _l("Refusée")
+    WITHDRAWN = "withdrawn", _l("Retirée")
 
 
 class RequestEvent(LabelledEnum):
-    SUBMIT = "submit"  # the organization submits its draft
-    START_REVIEW = "start_review"  # an officer takes the file (assignment)
-    REQUEST_INFO = "request_info"  # the officer reopens some sections to the organization
-    PROVIDE_INFO = "provide_info"  # the organization answers; the file goes back to the officer
-    RECOMMEND = "recommend"  # the officer's recommendation (approve or refuse)
-    REOPEN_REVIEW = "reopen_review"  # back to analysis before the decision
-    APPROVE = "approve"
-    REFUSE = "refuse"
-    WITHDRAW = "withdraw"  # the organization withdraws a request not yet decided
+    SUBMIT = "submit", _l("déposer la demande")  # the organization submits its draft
+    START_REVIEW = "start_review", _l("commencer l'analyse")  # an officer takes the file (assignment)
+    # the officer reopens some sections to the organization
+    REQUEST_INFO = "request_info", _l("demander de l'information")
+    # the organization answers; the file goes back to the officer
+    PROVIDE_INFO = "provide_info", _l("transmettre l'information demandée")
+    # the officer's recommendation (approve or refuse)
+    RECOMMEND = "recommend", _l("formuler la recommandation")
+    REOPEN_REVIEW = "reopen_review", _l("rouvrir l'analyse")  # back to analysis before the decision
+    APPROVE = "approve", _l("accepter la demande")
+    REFUSE = "refuse", _l("refuser la demande")
+    WITHDRAW = "withdraw", _l("retirer la demande")  # the organization withdraws a request not yet decided
 
-
-RequestEvent.labelled(
-    {
-        RequestEvent.SUBMIT: _l("déposer la demande"),
-        RequestEvent.START_REVIEW: _l("commencer l'analyse"),
-        RequestEvent.REQUEST_INFO: _l("demander de l'information"),
-        RequestEvent.PROVIDE_INFO: _l("transmettre l'information demandée"),
-        RequestEvent.RECOMMEND: _l("formuler la recommandation"),
-        RequestEvent.REOPEN_REVIEW: _l("rouvrir l'analyse"),
-        RequestEvent.APPROVE: _l("accepter la demande"),
-        RequestEvent.REFUSE: _l("refuser la demande"),
-        RequestEvent.WITHDRAW: _l("retirer la demande"),
-    }
-)
 
 S, E = RequestStatus, RequestEvent
 TRANSITIONS: dict[tuple[RequestStatus, RequestEvent], RequestStatus] = {
