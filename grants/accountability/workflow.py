@@ -17,7 +17,7 @@ from blinker import signal
 from flask_babel import lazy_gettext as _l
 
 from grants.core.enums import LabelledEnum
-from grants.core.workflow import TransitionRefused, Workflow
+from grants.core.workflow import TransitionRefused, Workflow, moves
 
 
 class ReportStatus(LabelledEnum):
@@ -43,16 +43,15 @@ class ReportEvent(LabelledEnum):
 
 
 S, E = ReportStatus, ReportEvent
-TRANSITIONS: dict[tuple[ReportStatus, ReportEvent], ReportStatus] = {
-    (S.TO_DO, E.START): S.DRAFT,
-    (S.TO_DO, E.CANCEL): S.CANCELLED,
-    (S.DRAFT, E.SUBMIT): S.SUBMITTED,
-    (S.DRAFT, E.CANCEL): S.CANCELLED,
-    (S.SUBMITTED, E.REQUEST_CHANGES): S.CHANGES_REQUESTED,
-    (S.SUBMITTED, E.ACCEPT): S.ACCEPTED,
-    (S.CHANGES_REQUESTED, E.SUBMIT): S.SUBMITTED,
-    (S.CANCELLED, E.REINSTATE): S.TO_DO,
-}
+TRANSITIONS = moves(
+    {
+        S.TO_DO: {E.START: S.DRAFT, E.CANCEL: S.CANCELLED},
+        S.DRAFT: {E.SUBMIT: S.SUBMITTED, E.CANCEL: S.CANCELLED},
+        S.SUBMITTED: {E.REQUEST_CHANGES: S.CHANGES_REQUESTED, E.ACCEPT: S.ACCEPTED},
+        S.CHANGES_REQUESTED: {E.SUBMIT: S.SUBMITTED},
+        S.CANCELLED: {E.REINSTATE: S.TO_DO},
+    }
+)
 """Every allowed move; an accepted report never moves again."""
 
 AWAITING_SUBMISSION = frozenset({S.TO_DO, S.DRAFT})
@@ -76,18 +75,9 @@ class ReportTransitionRefused(TransitionRefused):
 
 
 WORKFLOW: Workflow[ReportStatus, ReportEvent] = Workflow(
-    states=ReportStatus,
-    events=ReportEvent,
-    table=TRANSITIONS,
-    refused=ReportTransitionRefused,
-    audit_prefix="report",
+    TRANSITIONS, refused=ReportTransitionRefused, audit_prefix="report"
 )
 
 report_transitioned = signal("report-transitioned")
 """Sent after every move with `report`, `event`, `before`, `after` and `actor` (reminders and
 program reports can subscribe; nothing here depends on who listens)."""
-
-
-def target(status: ReportStatus | str, event: ReportEvent) -> ReportStatus:
-    """The state `event` leads to from `status`, or ReportTransitionRefused."""
-    return WORKFLOW.target(status, event)

@@ -19,7 +19,7 @@ from grants.accounts.models import (
     UserToken,
 )
 from grants.accounts.passwords import hash_password, needs_rehash, spend_one_verification, verify_password
-from grants.core.audit import record
+from grants.core.audit import record, record_change, record_created
 from grants.core.db import db, utcnow
 from grants.core.roles import MemberRole, StaffRole
 from grants.notifications.operations import queue_email
@@ -88,9 +88,7 @@ def create_user(
         password_hash=hash_password(password) if password else None,
         preferred_language=language,
     )
-    db.session.add(user)
-    db.session.flush()
-    record("user.created", user, actor=actor, changes={"email": user.email})
+    record_created("user.created", user, actor=actor, changes={"email": user.email})
     return user
 
 
@@ -102,14 +100,8 @@ def grant_staff_role(
     ).scalar_one_or_none()
     if assignment is None:
         assignment = StaffAssignment(user=user, role=role, program_id=program_id)
-        db.session.add(assignment)
-        db.session.flush()
-        record(
-            "user.staff_role_granted",
-            user,
-            actor=actor,
-            changes={"role": role.value, "program_id": program_id},
-        )
+        changes = {"role": role.value, "program_id": program_id}
+        record_created("user.staff_role_granted", assignment, actor=actor, changes=changes, subject=user)
     return assignment
 
 
@@ -121,22 +113,10 @@ def add_membership(
     ).scalar_one_or_none()
     if membership is None:
         membership = Membership(user=user, organization_id=organization_id, role=role)
-        db.session.add(membership)
-        db.session.flush()
-        record(
-            "membership.created",
-            membership,
-            actor=actor,
-            changes={"user": user.email, "role": role.value},
-        )
-    elif membership.role != role:
-        record(
-            "membership.role_changed",
-            membership,
-            actor=actor,
-            changes={"role": [membership.role, role.value]},
-        )
-        membership.role = role
+        changes = {"user": user.email, "role": role.value}
+        record_created("membership.created", membership, actor=actor, changes=changes)
+    else:
+        record_change("membership.role_changed", membership, "role", role, actor=actor)
     return membership
 
 

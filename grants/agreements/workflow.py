@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from grants.core.enums import LabelledEnum
-from grants.core.workflow import TransitionRefused, Workflow, writing_status
+from grants.core.workflow import TransitionRefused, Workflow, moves, writing_status
 
 
 class AgreementStatus(LabelledEnum):
@@ -37,11 +37,14 @@ class AgreementEvent(LabelledEnum):
     SUPERSEDE = "supersede", _l("remplacer la convention")  # a later amendment came into force
 
 
-TRANSITIONS: dict[tuple[St, AgreementEvent], St] = {
-    (St.SENT, AgreementEvent.ACCEPT): St.ACCEPTED,
-    (St.ACCEPTED, AgreementEvent.COUNTERSIGN): St.COUNTERSIGNED,
-    (St.COUNTERSIGNED, AgreementEvent.SUPERSEDE): St.SUPERSEDED,
-}
+Ev = AgreementEvent
+TRANSITIONS = moves(
+    {
+        St.SENT: {Ev.ACCEPT: St.ACCEPTED},
+        St.ACCEPTED: {Ev.COUNTERSIGN: St.COUNTERSIGNED},
+        St.COUNTERSIGNED: {Ev.SUPERSEDE: St.SUPERSEDED},
+    }
+)
 
 
 class AgreementTransitionRefused(TransitionRefused):
@@ -49,11 +52,7 @@ class AgreementTransitionRefused(TransitionRefused):
 
 
 VERSIONS: Workflow[St, AgreementEvent] = Workflow(
-    states=St,
-    events=AgreementEvent,
-    table=TRANSITIONS,
-    refused=AgreementTransitionRefused,
-    audit_prefix="agreement",
+    TRANSITIONS, refused=AgreementTransitionRefused, audit_prefix="agreement"
 )
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from grants.calls.models import Call
-from grants.core.audit import diff, record
+from grants.core.audit import diff, record, record_created
 from grants.core.clock import TIME_ZONE, now
 from grants.core.db import db
 from grants.programs.models import Program
@@ -48,9 +48,7 @@ def _apply(call: Call, data: dict[str, Any]) -> None:
 def create_call(program: Program, data: dict[str, Any], *, actor: Any) -> Call:
     call = Call(program_id=program.id, program=program, created_by_id=getattr(actor, "id", None))
     _apply(call, data)
-    db.session.add(call)
-    db.session.flush()
-    record("call.created", call, actor=actor, changes={"program": program.code, **call.snapshot()})
+    record_created("call.created", call, actor=actor, changes={"program": program.code, **call.snapshot()})
     return call
 
 

@@ -113,6 +113,29 @@ def record(
     return entry
 
 
+def record_created(
+    action: str, obj: Any, *, actor: Any = None, changes: dict[str, Any] | None = None, subject: Any = None
+) -> AuditEntry:
+    """Add the new `obj` to the session, flush it (it gets its id) and audit its creation, on
+    `subject` when the trail belongs to another object (a role granted is in the user's history)."""
+    db.session.add(obj)
+    db.session.flush()
+    return record(action, obj if subject is None else subject, actor=actor, changes=changes)
+
+
+def record_change(
+    action: str, obj: Any, field: str, value: Any, *, actor: Any = None, context: dict[str, Any] | None = None
+) -> bool:
+    """Set `obj.<field>` to `value` and audit it as `{field: [before, after]}` (with `context`), only
+    when it differs. Says whether it did."""
+    before = getattr(obj, field)
+    if before == value:
+        return False
+    record(action, obj, actor=actor, changes={**(context or {}), field: [before, value]})
+    setattr(obj, field, value)
+    return True
+
+
 def record_many(action: str, entries: list[dict[str, Any]], *, actor: Any = None) -> int:
     """`record()` for many objects at once (one INSERT): each entry gives `object_type`,
     `object_id`, optional `organization_id`, `program_id` and `changes`. Used by bulk operations

@@ -1,7 +1,8 @@
 """What every state table shares: one `Workflow` per kind of object, the only way its status moves.
 
 A feature declares its states (an enum), its events (an enum) and one table of allowed moves in its
-`workflow.py`; `Workflow.move()` checks the table (and any condition attached to an event), writes
+`workflow.py`, written state by state with `moves()`, and its `Workflow` on that table (the enums
+are read from the table); `Workflow.move()` checks the table (and any condition attached to an event), writes
 the new status, the audit entry and sends the feature's signal. The status column is guarded:
 assigning it anywhere else raises `StatusWriteRefused`, so a state change cannot go around its table.
 A new object may be created in any state (its first status is a fact, not a move).
@@ -60,21 +61,31 @@ def next_state(
         raise refused(status, event) from None
 
 
+def moves(exits: Mapping[S, Mapping[E, S]]) -> dict[tuple[S, E], S]:
+    """A table written state by state, `{source: {event: target}}`, as `{(source, event): target}`.
+    A state with no way out is simply not listed."""
+    return {(source, event): after for source, leaving in exits.items() for event, after in leaving.items()}
+
+
 class Workflow(Generic[S, E]):
     """One state machine: its states, its events, its table of moves, and the guarded column."""
 
     def __init__(
         self,
-        *,
-        states: type[S],
-        events: type[E],
         table: Mapping[tuple[S, E], S],
+        *,
         refused: type[TransitionRefused],
         audit_prefix: str,
         conditions: Mapping[E, Condition] | None = None,
         attribute: str = "status",
+        states: type[S] | None = None,
+        events: type[E] | None = None,
     ) -> None:
-        self.states, self.events, self.table = states, events, dict(table)
+        """`states` and `events` default to the enums of the table's first move."""
+        first_source, first_event = next(iter(table))
+        self.states = states or type(first_source)
+        self.events = events or type(first_event)
+        self.table = dict(table)
         self.refused, self.audit_prefix, self.attribute = refused, audit_prefix, attribute
         self.conditions = dict(conditions or {})
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from grants.core.enums import LabelledEnum
-from grants.core.workflow import Condition, TransitionRefused, Workflow
+from grants.core.workflow import Condition, TransitionRefused, Workflow, moves
 
 
 class InstallmentStatus(LabelledEnum):
@@ -45,15 +45,13 @@ class InstallmentEvent(LabelledEnum):
 
 
 Ev = InstallmentEvent
-TRANSITIONS: dict[tuple[St, InstallmentEvent], St] = {
-    (St.SCHEDULED, Ev.AUTHORIZE): St.AUTHORIZED,
-    (St.SCHEDULED, Ev.HOLD): St.HELD,
-    (St.SCHEDULED, Ev.CANCEL): St.CANCELLED,
-    (St.AUTHORIZED, Ev.PAY): St.PAID,
-    (St.AUTHORIZED, Ev.HOLD): St.HELD,
-    (St.HELD, Ev.RELEASE): St.SCHEDULED,
-    (St.HELD, Ev.CANCEL): St.CANCELLED,
-}
+TRANSITIONS = moves(
+    {
+        St.SCHEDULED: {Ev.AUTHORIZE: St.AUTHORIZED, Ev.HOLD: St.HELD, Ev.CANCEL: St.CANCELLED},
+        St.AUTHORIZED: {Ev.PAY: St.PAID, Ev.HOLD: St.HELD},
+        St.HELD: {Ev.RELEASE: St.SCHEDULED, Ev.CANCEL: St.CANCELLED},
+    }
+)
 """A paid or cancelled installment never moves again."""
 
 ADJUSTABLE_STATUSES = frozenset({St.SCHEDULED, St.HELD})
@@ -90,9 +88,7 @@ def _under_agreement_in_force(event: InstallmentEvent) -> Condition:
 
 
 INSTALLMENTS: Workflow[St, InstallmentEvent] = Workflow(
-    states=St,
-    events=InstallmentEvent,
-    table=TRANSITIONS,
+    TRANSITIONS,
     refused=InstallmentTransitionRefused,
     audit_prefix="installment",
     conditions={event: _under_agreement_in_force(event) for event in (Ev.AUTHORIZE, Ev.PAY)},

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from grants.core.clock import now
 from grants.core.enums import LabelledEnum
 from grants.core.workflow import TransitionRefused as BaseTransitionRefused
-from grants.core.workflow import Workflow
+from grants.core.workflow import Workflow, moves
 
 
 class RequestStatus(LabelledEnum):
@@ -49,20 +49,19 @@ class RequestEvent(LabelledEnum):
 
 
 S, E = RequestStatus, RequestEvent
-TRANSITIONS: dict[tuple[RequestStatus, RequestEvent], RequestStatus] = {
-    (S.DRAFT, E.SUBMIT): S.SUBMITTED,
-    (S.DRAFT, E.WITHDRAW): S.WITHDRAWN,
-    (S.SUBMITTED, E.START_REVIEW): S.UNDER_REVIEW,
-    (S.SUBMITTED, E.WITHDRAW): S.WITHDRAWN,
-    (S.UNDER_REVIEW, E.REQUEST_INFO): S.INFO_REQUESTED,
-    (S.UNDER_REVIEW, E.RECOMMEND): S.RECOMMENDED,
-    (S.UNDER_REVIEW, E.WITHDRAW): S.WITHDRAWN,
-    (S.INFO_REQUESTED, E.PROVIDE_INFO): S.UNDER_REVIEW,
-    (S.INFO_REQUESTED, E.WITHDRAW): S.WITHDRAWN,
-    (S.RECOMMENDED, E.REOPEN_REVIEW): S.UNDER_REVIEW,
-    (S.RECOMMENDED, E.APPROVE): S.APPROVED,
-    (S.RECOMMENDED, E.REFUSE): S.REFUSED,
-}
+TRANSITIONS = moves(
+    {
+        S.DRAFT: {E.SUBMIT: S.SUBMITTED, E.WITHDRAW: S.WITHDRAWN},
+        S.SUBMITTED: {E.START_REVIEW: S.UNDER_REVIEW, E.WITHDRAW: S.WITHDRAWN},
+        S.UNDER_REVIEW: {
+            E.REQUEST_INFO: S.INFO_REQUESTED,
+            E.RECOMMEND: S.RECOMMENDED,
+            E.WITHDRAW: S.WITHDRAWN,
+        },
+        S.INFO_REQUESTED: {E.PROVIDE_INFO: S.UNDER_REVIEW, E.WITHDRAW: S.WITHDRAWN},
+        S.RECOMMENDED: {E.REOPEN_REVIEW: S.UNDER_REVIEW, E.APPROVE: S.APPROVED, E.REFUSE: S.REFUSED},
+    }
+)
 """Every allowed move. Anything else is refused: a decided request never changes state again."""
 
 # -- the named sets pages and queries ask -----------------------------------------------------------
@@ -96,22 +95,11 @@ class TransitionRefused(BaseTransitionRefused):
 
 
 REQUEST_WORKFLOW: Workflow[RequestStatus, RequestEvent] = Workflow(
-    states=RequestStatus,
-    events=RequestEvent,
-    table=TRANSITIONS,
-    refused=TransitionRefused,
-    audit_prefix="request",
+    TRANSITIONS, refused=TransitionRefused, audit_prefix="request"
 )
 
-
-def allowed_events(status: RequestStatus | str) -> list[RequestEvent]:
-    """The events the table allows from `status` (for showing the buttons of a page)."""
-    return REQUEST_WORKFLOW.allowed_events(status)
-
-
-def target(status: RequestStatus | str, event: RequestEvent) -> RequestStatus:
-    """The state `event` leads to from `status`, or TransitionRefused."""
-    return REQUEST_WORKFLOW.target(status, event)
+allowed_events = REQUEST_WORKFLOW.allowed_events
+"""The events the table allows from a status (for showing the buttons of a page)."""
 
 
 def transition(

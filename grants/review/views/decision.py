@@ -11,41 +11,23 @@ from flask_login import current_user
 from grants.requests.models import Recommendation
 from grants.review import operations
 from grants.review.views import blueprint
-from grants.review.views.page import act, posted
+from grants.review.views.page import act, posted, versioned_action
 
 
 @blueprint.post("/<int:request_id>/recommandation")
 def recommend(request_id: int) -> Any:
-    funding_request, forms = posted(request_id, "recommend")
-    form = forms.recommend
-    return act(
-        funding_request,
-        forms,
-        form,
-        lambda: operations.recommend(
-            funding_request,
-            Recommendation(form.recommendation.data),
-            form.comment.data or "",
-            actor=current_user,
-            expected_version=form.version.data,
-        ),
+    return versioned_action(
+        request_id,
+        "recommend",
+        operations.recommend,
         _("La recommandation est enregistrée."),
+        arguments=lambda form: (Recommendation(form.recommendation.data), form.comment.data or ""),
     )
 
 
 @blueprint.post("/<int:request_id>/rouvrir")
 def reopen(request_id: int) -> Any:
-    funding_request, forms = posted(request_id, "reopen")
-    form = forms.reopen
-    return act(
-        funding_request,
-        forms,
-        form,
-        lambda: operations.reopen_review(
-            funding_request, actor=current_user, expected_version=form.version.data
-        ),
-        _("L'analyse est rouverte."),
-    )
+    return versioned_action(request_id, "reopen", operations.reopen_review, _("L'analyse est rouverte."))
 
 
 @blueprint.post("/<int:request_id>/decision")

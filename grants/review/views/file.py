@@ -12,7 +12,7 @@ from flask_login import current_user
 from grants.requests.models import RequestSection
 from grants.review import operations
 from grants.review.views import blueprint
-from grants.review.views.page import act, assignees, load, posted, render
+from grants.review.views.page import act, assignees, load, posted, render, versioned_action
 
 
 @blueprint.get("/<int:request_id>")
@@ -56,19 +56,10 @@ def score(request_id: int) -> Any:
 
 @blueprint.post("/<int:request_id>/information")
 def ask_info(request_id: int) -> Any:
-    funding_request, forms = posted(request_id, "info")
-    form = forms.info
-    return act(
-        funding_request,
-        forms,
-        form,
-        lambda: operations.request_info(
-            funding_request,
-            [RequestSection(s) for s in form.sections.data or []],
-            form.message.data or "",
-            actor=current_user,
-            expected_version=form.version.data,
-        ),
-        _("La demande d'information est envoyée à l'organisme."),
-        form_prefix="info-",
+    def arguments(form: Any) -> tuple[list[RequestSection], str]:
+        return [RequestSection(s) for s in form.sections.data or []], form.message.data or ""
+
+    done = _("La demande d'information est envoyée à l'organisme.")
+    return versioned_action(
+        request_id, "info", operations.request_info, done, arguments=arguments, form_prefix="info-"
     )

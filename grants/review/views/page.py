@@ -162,3 +162,29 @@ def act(
         return render(load(request_id), status=409)
     flash(done, "success")
     return redirect(url_for("review.show", request_id=request_id) + anchor)
+
+
+def versioned_action(
+    request_id: int,
+    name: str,
+    operation: Callable[..., Any],
+    done: str,
+    *,
+    arguments: Callable[[Any], tuple[Any, ...]] = lambda form: (),
+    **options: Any,
+) -> Any:
+    """The officer's action of the page's form `name`, through `act()`: `operation(request,
+    *arguments(form), actor=<the officer>, expected_version=<the form's version>)`. `arguments`
+    reads the form only once it is valid."""
+    funding_request, forms = posted(request_id, name)
+    form = getattr(forms, name)
+    return act(
+        funding_request,
+        forms,
+        form,
+        lambda: operation(
+            funding_request, *arguments(form), actor=current_user, expected_version=form.version.data
+        ),
+        done,
+        **options,
+    )
