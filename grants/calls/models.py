@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grants.core.audit import values_of
 from grants.core.clock import now
 from grants.core.db import Money, UTCDateTime, db, link_table
 from grants.core.i18n_fields import Bilingual
@@ -66,12 +67,7 @@ class Call(Bilingual, db.Model, title=True):
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "title_fr": self.title_fr,
-            "continuous": self.continuous,
-            "opens_at": self.opens_at,
-            "closes_at": self.closes_at,
-            "annual_max": self.annual_max,
-            "years_max": self.years_max,
+            **values_of(self, "title_fr", "continuous", "opens_at", "closes_at", "annual_max", "years_max"),
             "eligible_kinds": list(self.eligible_kinds or []),
             "eligible_regions": [r.code for r in self.eligible_regions],
             "eligible_nations": [n.code for n in self.eligible_nations],

@@ -62,6 +62,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def values_of(obj: Any, *names: str) -> dict[str, Any]:
+    """`{name: obj.<name>}` for the plain attributes an audit snapshot keeps as they are."""
+    return {name: getattr(obj, name) for name in names}
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """`{field: [old, new]}` for the fields whose value changed."""
     return {

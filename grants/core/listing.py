@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from flask import Response, request, stream_with_context
 from sqlalchemy import Select
@@ -23,6 +23,14 @@ from grants.fiscal import FiscalYear
 PAGE_SIZES = (25, 50, 100)
 MAX_PAGE = 100_000
 """No list reaches this page; a larger `?page=` is read as this one (an OFFSET stays in range)."""
+
+
+class QueryFilters:
+    """Mixed into a dataclass of text fields: the list's filters, read from the query string."""
+
+    @classmethod
+    def from_args(cls, args: Any) -> Self:
+        return cls(**{name: (args.get(name) or "").strip() for name in cls.__dataclass_fields__})  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from grants.core.audit import diff, record
+from grants.core.audit import diff, record, values_of
 from grants.core.db import db, identity_of
 from grants.organizations.models import Organization, OrganizationAlias, OrganizationKind
 from grants.reference.models import Nation, Region
@@ -22,20 +22,12 @@ class ConcurrentEdit(RuntimeError):
 
 def snapshot(organization: Organization) -> dict[str, Any]:
     return {
-        "legal_name": organization.legal_name,
+        **values_of(organization, "legal_name"),
         "aliases": organization.alias_names,
-        "neq": organization.neq,
-        "kind": organization.kind,
-        "address": organization.address,
-        "city": organization.city,
-        "postal_code": organization.postal_code,
-        "region_code": organization.region_code,
+        **values_of(organization, "neq", "kind", "address", "city", "postal_code", "region_code"),
         "regions_served": [r.code for r in organization.regions_served],
         "nations_served": [n.code for n in organization.nations_served],
-        "communities_served": organization.communities_served,
-        "email": organization.email,
-        "phone": organization.phone,
-        "website": organization.website,
+        **values_of(organization, "communities_served", "email", "phone", "website"),
     }
 
 

@@ -13,11 +13,12 @@ from sqlalchemy import Select, case, func, select
 
 from grants.agreements.models import Agreement, AgreementYear
 from grants.core.db import db
-from grants.core.listing import SortSpec
+from grants.core.listing import QueryFilters, SortSpec
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
 from grants.payments.models import Installment, InstallmentStatus
 from grants.programs.models import Program, ProgramEnvelope
+from grants.programs.queries import with_organization_and_program
 
 ZERO = Decimal("0.00")
 
@@ -121,7 +122,7 @@ PAYMENT_SORT = SortSpec(
 
 
 @dataclass
-class PaymentFilters:
+class PaymentFilters(QueryFilters):
     program: str = ""
     fiscal_year: str = ""
     status: str = ""
@@ -129,33 +130,26 @@ class PaymentFilters:
     planned_from: str = ""
     planned_to: str = ""
 
-    @classmethod
-    def from_args(cls, args: Any) -> PaymentFilters:
-        return cls(**{name: (args.get(name) or "").strip() for name in cls.__dataclass_fields__})
-
 
 def payments_statement(
     program_ids: set[int] | None, filters: PaymentFilters, organization_ids: set[int] | None = None
 ) -> Select:
+    columns = select(
+        Installment.id,
+        Installment.agreement_id,
+        Installment.fiscal_year,
+        Installment.sequence,
+        Installment.amount,
+        Installment.trigger,
+        Installment.planned_date,
+        Installment.status,
+        Installment.hold_reason,
+        Installment.paid_on,
+        Agreement.number.label("agreement_number"),
+    )
     statement = (
-        select(
-            Installment.id,
-            Installment.agreement_id,
-            Installment.fiscal_year,
-            Installment.sequence,
-            Installment.amount,
-            Installment.trigger,
-            Installment.planned_date,
-            Installment.status,
-            Installment.hold_reason,
-            Installment.paid_on,
-            Agreement.number.label("agreement_number"),
-            Organization.legal_name.label("organization"),
-            Program.code.label("program"),
-        )
+        with_organization_and_program(columns, Installment)
         .join(Agreement, Agreement.id == Installment.agreement_id)
-        .join(Organization, Organization.id == Installment.organization_id)
-        .join(Program, Program.id == Installment.program_id)
         .where(Installment.status != InstallmentStatus.CANCELLED)
     )
     if program_ids is not None:

@@ -13,7 +13,7 @@ from typing import Any
 from grants.agreements.models import Agreement, AgreementYear
 from grants.agreements.obligations import ReportDue, ReportKind, months_after, report_closing, reports_of
 from grants.core import clock
-from grants.core.audit import record
+from grants.core.audit import record, values_of
 from grants.core.db import db
 from grants.core.money import round_cent
 from grants.fiscal import FiscalYear
@@ -120,9 +120,5 @@ def describe(installment: Installment) -> dict[str, Any]:
     """An installment as the audit trail keeps it."""
     return {
         "fiscal_year": str(installment.fiscal_year),
-        "sequence": installment.sequence,
-        "amount": installment.amount,
-        "trigger": installment.trigger,
-        "planned_date": installment.planned_date,
-        "status": installment.status,
+        **values_of(installment, "sequence", "amount", "trigger", "planned_date", "status"),
     }

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from grants.agreements import signals
 from grants.agreements.models import Agreement
 from grants.core import clock, permissions
+from grants.core.audit import values_of
 from grants.core.clock import current_fiscal_year
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
@@ -222,12 +223,7 @@ def _fiscal_year(text: str) -> FiscalYear | None:
 
 
 def _row_data(installment: Installment) -> dict[str, Any]:
-    return {
-        "installment_id": installment.id,
-        "amount": installment.amount,
-        "trigger": installment.trigger,
-        "planned_date": installment.planned_date,
-    }
+    return {"installment_id": installment.id, **values_of(installment, "amount", "trigger", "planned_date")}
 
 
 def _grid_errors(form: ScheduleForm) -> dict[str, str]:

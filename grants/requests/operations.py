@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from grants.calls.models import Call
-from grants.core.audit import diff, record
+from grants.core.audit import diff, record, values_of
 from grants.core.clock import current_fiscal_year, now
 from grants.core.concurrency import check_version, flush_or_refuse, optimistic
 from grants.core.db import db, to_money
@@ -102,15 +102,11 @@ class RequestData:
 def snapshot(funding_request: FundingRequest) -> dict[str, Any]:
     """What the audit trail compares before and after a save."""
     return {
-        "title": funding_request.title,
-        "summary": funding_request.summary,
-        "objectives": funding_request.objectives,
-        "target_populations": funding_request.target_populations,
+        **values_of(funding_request, "title", "summary", "objectives", "target_populations"),
         "measures": [m.number for m in funding_request.measures],
         "regions": [r.code for r in funding_request.regions],
         "nations": [n.code for n in funding_request.nations],
-        "start_date": funding_request.start_date,
-        "end_date": funding_request.end_date,
+        **values_of(funding_request, "start_date", "end_date"),
         "amounts": {str(y.fiscal_year): y.requested_amount for y in funding_request.years},
         "budget": {f"{b.fiscal_year} {b.category}": b.amount for b in funding_request.budget_lines},
         "other_funding": [

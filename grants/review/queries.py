@@ -13,10 +13,11 @@ from grants.accounts.models import User
 from grants.core.audit import AuditEntry
 from grants.core.db import db
 from grants.core.inputs import whole_number
-from grants.core.listing import SortSpec
+from grants.core.listing import QueryFilters, SortSpec
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
 from grants.programs.models import Program
+from grants.programs.queries import with_organization_and_program
 from grants.requests.models import FundingRequest, RequestYear, request_nations, request_regions
 from grants.requests.workflow import OPEN_FOR_REVIEW, SUBMITTED_ONCE, RequestStatus
 
@@ -42,7 +43,7 @@ QUEUE_SORT = SortSpec(
 
 
 @dataclass
-class QueueFilters:
+class QueueFilters(QueryFilters):
     program: str = ""
     status: str = ""  # "" = open files; "all" = every submitted one; or one status
     region: str = ""
@@ -50,28 +51,21 @@ class QueueFilters:
     fiscal_year: str = ""
     assignee: str = ""  # "", "me", "none" or a user id
 
-    @classmethod
-    def from_args(cls, args: Any) -> QueueFilters:
-        return cls(**{name: (args.get(name) or "").strip() for name in cls.__dataclass_fields__})
-
 
 def queue_statement(programs: ColumnElement[bool], filters: QueueFilters, *, me_id: int) -> Select:
     """The submitted requests of the programs `programs` selects (a clause on FundingRequest.program_id)."""
+    columns = select(
+        FundingRequest.id,
+        FundingRequest.reference,
+        FundingRequest.title,
+        FundingRequest.status,
+        FundingRequest.submitted_at,
+        FundingRequest.first_fiscal_year,
+        func.coalesce(func.nullif(User.full_name, ""), User.email).label("assignee"),
+        total_asked,
+    )
     statement = (
-        select(
-            FundingRequest.id,
-            FundingRequest.reference,
-            FundingRequest.title,
-            FundingRequest.status,
-            FundingRequest.submitted_at,
-            FundingRequest.first_fiscal_year,
-            Organization.legal_name.label("organization"),
-            Program.code.label("program"),
-            func.coalesce(func.nullif(User.full_name, ""), User.email).label("assignee"),
-            total_asked,
-        )
-        .join(Organization, Organization.id == FundingRequest.organization_id)
-        .join(Program, Program.id == FundingRequest.program_id)
+        with_organization_and_program(columns, FundingRequest)
         .outerjoin(User, User.id == FundingRequest.assignee_id)
         .where(programs, FundingRequest.status.in_(sorted(SUBMITTED_ONCE)))
     )
