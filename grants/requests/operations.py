@@ -18,8 +18,8 @@ from grants.core.audit import diff, record, values_of
 from grants.core.clock import current_fiscal_year, now
 from grants.core.concurrency import check_version, flush_or_refuse, optimistic
 from grants.core.db import db, to_money
+from grants.files.documents import store_upload
 from grants.files.sniffing import AcceptedFile
-from grants.files.storage import store
 from grants.fiscal import FiscalYear
 from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
 from grants.organizations.models import Organization
@@ -294,13 +294,7 @@ def add_attachment(
     funding_request: FundingRequest, kind: AttachmentKind, upload: AcceptedFile, *, actor: Any
 ) -> RequestAttachment:
     _attachments_open(funding_request)
-    stored = store(
-        upload.data,
-        original_name=upload.filename,
-        media_type=upload.media_type,
-        organization_id=funding_request.organization_id,
-        uploaded_by=actor,
-    )
+    stored = store_upload(upload, organization_id=funding_request.organization_id, actor=actor)
     attachment = RequestAttachment(kind=kind, file_id=stored.id, uploaded_by_id=getattr(actor, "id", None))
     funding_request.attachments.append(attachment)
     db.session.flush()
