@@ -14,6 +14,7 @@ from grants.calls.operations import create_call, open_calls, update_call
 from grants.core import permissions
 from grants.core.db import db
 from grants.programs.models import Program
+from grants.programs.queries import program_by_code
 from grants.reference.models import Nation, Region
 
 blueprint = Blueprint("calls", __name__, url_prefix="/appels")
@@ -68,8 +69,7 @@ def show(call_id: int) -> Any:
 
 @blueprint.route("/programmes/<code>/nouveau", methods=["GET", "POST"])
 def new(code: str) -> Any:
-    program = db.session.execute(db.select(Program).filter_by(code=code)).scalar_one_or_none()
-    permissions.ensure(program is not None and permissions.can_open_call(current_user, program))
+    program = permissions.permitted(program_by_code(code), permissions.can_open_call)
     return _call_form(program, None)
 
 

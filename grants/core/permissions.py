@@ -318,6 +318,12 @@ def can_see_program_payments(user: Principal, program: Any) -> bool:
 T = TypeVar("T")
 
 
+def found(obj: T | None) -> T:
+    """`obj`, or 404 when there is none (a page anyone may read, of an object that may not exist)."""
+    ensure(obj is not None)
+    return obj  # type: ignore[return-value]
+
+
 def permitted(obj: T | None, rule: Callable[[Any, T], bool]) -> T:
     """`obj` when `rule(current_user, obj)` allows it; 404 otherwise (a missing object too), so a
     view loads and checks an object in one line: `permitted(db.session.get(...), can_read_request)`."""

@@ -39,6 +39,7 @@ from grants.payments.workflow import (
     InstallmentTransitionRefused,
 )
 from grants.programs.models import Program
+from grants.programs.queries import program_by_code
 
 blueprint = Blueprint("payments", __name__, url_prefix="/versements")
 
@@ -258,6 +259,5 @@ def _render_schedule(
 
 @blueprint.get("/programmes/<code>")
 def program(code: str) -> Any:
-    found = db.session.execute(db.select(Program).filter_by(code=code)).scalar_one_or_none()
-    permissions.ensure(permissions.can_see_program_payments(current_user, found))
+    found = permissions.permitted(program_by_code(code), permissions.can_see_program_payments)
     return render_template("payments/program.html", program=found, totals=program_totals(found.id))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from grants.core.db import db
 from grants.organizations.models import Organization
 from grants.programs.models import Program
 
@@ -19,3 +20,7 @@ def with_organization_and_program(statement: Select, model: Any) -> Select:
         .join(Organization, Organization.id == model.organization_id)
         .join(Program, Program.id == model.program_id)
     )
+
+
+def program_by_code(code: str) -> Program | None:
+    return db.session.execute(db.select(Program).filter_by(code=code)).scalar_one_or_none()

@@ -16,14 +16,13 @@ from grants.fiscal import FiscalYear
 from grants.programs.forms import EnvelopeForm
 from grants.programs.models import Program
 from grants.programs.operations import set_envelope
+from grants.programs.queries import program_by_code
 
 blueprint = Blueprint("programs", __name__, url_prefix="/programmes")
 
 
 def _load(code: str) -> Program:
-    program = db.session.execute(db.select(Program).filter_by(code=code)).scalar_one_or_none()
-    permissions.ensure(program is not None)
-    return program  # type: ignore[return-value]
+    return permissions.found(program_by_code(code))
 
 
 @blueprint.get("/")

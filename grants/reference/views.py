@@ -17,8 +17,7 @@ CURRENT_PLAN = "2026-2029"
 
 def _plan(code: str) -> ActionPlan:
     plan = db.session.execute(db.select(ActionPlan).filter_by(code=code)).scalar_one_or_none()
-    permissions.ensure(plan is not None)
-    return plan  # type: ignore[return-value]
+    return permissions.found(plan)
 
 
 @blueprint.get("/plans")
@@ -48,10 +47,11 @@ def plan(code: str) -> Any:
 @blueprint.get("/plans/<code>/mesures/<number>")
 def measure(code: str, number: str) -> Any:
     found = _plan(code)
-    item = db.session.execute(
-        db.select(Measure).filter_by(plan_id=found.id, number=number.upper())
-    ).scalar_one_or_none()
-    permissions.ensure(item is not None)
+    item = permissions.found(
+        db.session.execute(
+            db.select(Measure).filter_by(plan_id=found.id, number=number.upper())
+        ).scalar_one_or_none()
+    )
     from grants.programs.models import Program
 
     programs = db.session.scalars(db.select(Program).filter_by(measure_id=item.id)).all()
