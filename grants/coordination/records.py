@@ -395,16 +395,10 @@ def _check_line(
     if amount >= MAX_AMOUNT:
         return Problem("amount_too_large", {"value": amount_text})
 
-    try:
-        start = date.fromisoformat(start_text) if len(start_text) == 10 else None
-    except ValueError:
-        start = None
+    start = _iso_date(start_text)
     if start is None:
         return Problem("date", {"column": "start_date", "value": start_text or "''"})
-    try:
-        end = date.fromisoformat(end_text) if len(end_text) == 10 else None
-    except ValueError:
-        end = None
+    end = _iso_date(end_text)
     if end is None:
         return Problem("date", {"column": "end_date", "value": end_text or "''"})
     if end < start:
@@ -437,6 +431,14 @@ def _check_line(
         (row[measure_at].strip() or None) if measure_at is not None else None,
         line,
     )
+
+
+def _iso_date(text: str) -> date | None:
+    """`2026-04-01` → date; anything else (another layout, an impossible day) → None."""
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
 
 
 def _amount(text: str) -> Decimal | None:

@@ -31,27 +31,11 @@ def _sort_key(number: str) -> int:
 
 def seed_reference_tables() -> SeedReport:
     report = SeedReport()
-    for row in read_csv(DATA / "regions.csv"):
-        upsert(
-            Region,
-            {"code": row["code"]},
-            {"name_fr": row["name_fr"], "name_en": row["name_en"]},
-            report,
-        )
-    for row in read_csv(DATA / "nations.csv"):
-        upsert(
-            Nation,
-            {"code": row["code"]},
-            {"name_fr": row["name_fr"], "name_en": row["name_en"]},
-            report,
-        )
-    for row in read_csv(DATA / "ministries.csv"):
-        upsert(
-            Ministry,
-            {"code": row["code"]},
-            {"name_fr": row["name_fr"], "name_en": row["name_en"]},
-            report,
-        )
+    # Regions, nations and ministries: a code and a name in each language.
+    for model, filename in ((Region, "regions.csv"), (Nation, "nations.csv"), (Ministry, "ministries.csv")):
+        for row in read_csv(DATA / filename):
+            names = {"name_fr": row["name_fr"], "name_en": row["name_en"]}
+            upsert(model, {"code": row["code"]}, names, report)
     for item in read_yaml(DATA / "csesm_recommendations.yaml"):
         upsert(
             Recommendation,
