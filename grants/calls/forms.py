@@ -12,10 +12,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from grants.calls.models import Call
 from grants.calls.operations import quebec_moment
-from grants.core.fields import MoneyField
+from grants.core.fields import CheckboxListField, MoneyField
 from grants.core.formatting import to_local
 from grants.core.inputs import DateField
-from grants.organizations.forms import CheckboxListField
 from grants.organizations.models import OrganizationKind
 
 

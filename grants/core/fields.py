@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, FieldList, HiddenField
+from wtforms import DecimalField, FieldList, HiddenField, SelectMultipleField
 from wtforms.utils import unset_value
-from wtforms.widgets import TextInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from grants.core.concurrency import parse_version
 
@@ -234,3 +234,10 @@ class VersionField(HiddenField):
 
     def _value(self) -> str:
         return "" if self.data is None else str(self.data)
+
+
+class CheckboxListField(SelectMultipleField):
+    """A group of checkboxes (accessible, no JavaScript) for a multiple choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -8,14 +8,13 @@ from wtforms import (
     EmailField,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from grants.core.fields import CheckboxListField
 from grants.organizations.models import OrganizationKind
 from grants.organizations.validation import (
     is_valid_neq,
@@ -25,11 +24,9 @@ from grants.organizations.validation import (
 )
 
 
-class CheckboxListField(SelectMultipleField):
-    """A group of checkboxes (accessible, no JavaScript) for a multiple choice."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+def _one_per_line(label: str, description: str) -> TextAreaField:
+    """An optional text area of names, one a line (2 000 characters at most)."""
+    return TextAreaField(label, description=description, validators=[Optional(), Length(max=2000)])
 
 
 class OrganizationForm(FlaskForm):
@@ -41,11 +38,7 @@ class OrganizationForm(FlaskForm):
             Length(max=255, message=_l("Le nom ne peut dépasser 255 caractères.")),
         ],
     )
-    aliases = TextAreaField(
-        _l("Autres noms (sigle, ancien nom, nom d'usage)"),
-        description=_l("Un nom par ligne."),
-        validators=[Optional(), Length(max=2000)],
-    )
+    aliases = _one_per_line(_l("Autres noms (sigle, ancien nom, nom d'usage)"), _l("Un nom par ligne."))
     neq = StringField(
         _l("Numéro d'entreprise du Québec (NEQ)"),
         description=_l("10 chiffres, par exemple 1234 567 890. Laissez vide si l'organisme n'en a pas."),
@@ -62,10 +55,8 @@ class OrganizationForm(FlaskForm):
     region_code = SelectField(_l("Région administrative du siège"))
     regions_served = CheckboxListField(_l("Régions administratives desservies"))
     nations_served = CheckboxListField(_l("Nations desservies (Premières Nations et Inuit)"))
-    communities_served = TextAreaField(
-        _l("Communautés desservies"),
-        description=_l("Par exemple : Kuujjuaq, Mashteuiatsh. Une par ligne."),
-        validators=[Optional(), Length(max=2000)],
+    communities_served = _one_per_line(
+        _l("Communautés desservies"), _l("Par exemple : Kuujjuaq, Mashteuiatsh. Une par ligne.")
     )
     email = EmailField(
         _l("Courriel de l'organisme"),

@@ -24,10 +24,9 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from grants.core.fields import KeyedFieldList, MoneyField, VersionField
+from grants.core.fields import CheckboxListField, KeyedFieldList, MoneyField, VersionField
 from grants.core.inputs import DateField
 from grants.fiscal import FiscalYear
-from grants.organizations.forms import CheckboxListField
 from grants.requests.models import AttachmentKind, BudgetCategory, FundingSourceStatus
 from grants.requests.operations import OtherFundingData, RequestData
 from grants.requests.rules import period_years

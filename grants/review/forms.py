@@ -12,9 +12,8 @@ from wtforms import Form, FormField, IntegerField, RadioField, SelectField, Text
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
-from grants.core.fields import KeyedFieldList, MoneyField, VersionField
+from grants.core.fields import CheckboxListField, KeyedFieldList, MoneyField, VersionField
 from grants.fiscal import FiscalYear
-from grants.organizations.forms import CheckboxListField
 from grants.requests.models import FundingRequest, Recommendation, RequestSection
 from grants.review.models import Assessment, AssessmentCriterion
 from grants.review.operations import score_message
