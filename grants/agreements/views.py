@@ -97,16 +97,14 @@ def _version(agreement: Agreement, number: int) -> AgreementVersion | None:
 
 @blueprint.get("/<int:agreement_id>/versions/<int:number>.pdf")
 def pdf(agreement_id: int, number: int) -> Any:
-    version = _version(_load(agreement_id), number)
-    permissions.ensure(version is not None and version.pdf is not None)
-    return download(version.pdf, inline=True)
+    version = permissions.found(_version(_load(agreement_id), number))
+    return download(permissions.found(version.pdf), inline=True)
 
 
 @blueprint.get("/<int:agreement_id>/versions/<int:number>/signee.pdf")
 def signed_pdf(agreement_id: int, number: int) -> Any:
-    version = _version(_load(agreement_id), number)
-    permissions.ensure(version is not None and version.signed_file is not None)
-    return download(version.signed_file)
+    version = permissions.found(_version(_load(agreement_id), number))
+    return download(permissions.found(version.signed_file))
 
 
 @blueprint.post("/<int:agreement_id>/accepter")

@@ -353,11 +353,17 @@ def _render_form(
     )
 
 
+def _attachment_of(funding_request: FundingRequest, attachment_id: int) -> RequestAttachment:
+    """One of the request's attachments (404 for another request's, or none)."""
+    found = db.session.get(RequestAttachment, attachment_id)
+    permissions.ensure(found is not None and found.request_id == funding_request.id)
+    return found  # type: ignore[return-value]
+
+
 @blueprint.post("/<int:request_id>/pieces/<int:attachment_id>/retirer")
 def remove_attachment(request_id: int, attachment_id: int) -> Any:
     funding_request = _load_for_organization(request_id)
-    attachment = db.session.get(RequestAttachment, attachment_id)
-    permissions.ensure(attachment is not None and attachment.request_id == funding_request.id)
+    attachment = _attachment_of(funding_request, attachment_id)
     try:
         operations.remove_attachment(funding_request, attachment, actor=current_user)
         db.session.commit()
@@ -370,17 +376,12 @@ def remove_attachment(request_id: int, attachment_id: int) -> Any:
 
 @blueprint.get("/<int:request_id>/pieces/<int:attachment_id>")
 def attachment(request_id: int, attachment_id: int) -> Any:
-    funding_request = _load(request_id)
-    found = db.session.get(RequestAttachment, attachment_id)
-    permissions.ensure(found is not None and found.request_id == funding_request.id)
-    return download(found.file)
+    return download(_attachment_of(_load(request_id), attachment_id).file)
 
 
 @blueprint.get("/<int:request_id>/accuse-de-reception.pdf")
 def acknowledgement(request_id: int) -> Any:
-    funding_request = _load(request_id)
-    permissions.ensure(funding_request.acknowledgement is not None)
-    return download(funding_request.acknowledgement)
+    return download(permissions.found(_load(request_id).acknowledgement))
 
 
 @blueprint.route("/<int:request_id>/retirer", methods=["GET", "POST"])
