@@ -69,7 +69,7 @@ def _init_web(app: Flask) -> None:
     from grants.cli import register_commands
     from grants.core import extensions, inputs, permissions, security
     from grants.core.db import db
-    from workers.celery_app import make_celery
+    from grants.core.tasks import make_celery
 
     extensions.migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)

@@ -55,6 +55,7 @@ from grants.accountability.workflow import (
     ReportStatus,
     report_transitioned,
 )
+from grants.accounts.queries import officers_of_program, recipients_of_organization
 from grants.agreements.models import Agreement
 from grants.agreements.obligations import (
     ReportDue,
@@ -74,7 +75,7 @@ from grants.core.formatting import long_date
 from grants.files.sniffing import AcceptedFile
 from grants.files.storage import store
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.notifications.operations import notify_users
 from grants.payments import operations as payments
 from grants.payments.models import HoldSource, Installment, InstallmentStatus
 from grants.payments.schedule import REPORT_TRIGGERS

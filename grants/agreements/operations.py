@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, text
 
+from grants.accounts.queries import officers_of_program, recipients_of_organization
 from grants.agreements import signals
 from grants.agreements.envelopes import check_commitment
 from grants.agreements.models import Agreement, AgreementVersion, AgreementYear, VersionKind
@@ -30,7 +31,7 @@ from grants.core.money import round_cent
 from grants.files.documents import store_upload
 from grants.files.sniffing import AcceptedFile
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.notifications.operations import notify_users
 from grants.programs.rules import AmountLimits, amount_problem
 
 

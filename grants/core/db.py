@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, Numeric, Table, event, inspect
 from sqlalchemy.engine import Engine
@@ -14,6 +15,7 @@ from sqlalchemy.types import TypeDecorator
 
 from grants.core import clock
 from grants.core.money import round_cent
+from grants.core.paging import page_number
 from grants.fiscal import FiscalYear
 
 NAMING_CONVENTION = {
@@ -33,11 +35,7 @@ class _SQLAlchemy(SQLAlchemy):
     def paginate(self, select: Any, *, page: int | None = None, **options: Any) -> Any:  # type: ignore[override]
         """Flask-SQLAlchemy's pagination with the `?page=` number kept between 1 and MAX_PAGE: a
         huge number would otherwise reach the database as an OFFSET it refuses."""
-        from flask import has_request_context
-
         if page is None and has_request_context():
-            from grants.core.listing import page_number
-
             page = page_number()
         return super().paginate(select, page=page, **options)
 

@@ -18,11 +18,9 @@ from typing import Any
 from flask import Response, request, stream_with_context
 from sqlalchemy import Select
 
+from grants.core.db import db
+from grants.core.paging import page_number, page_size
 from grants.fiscal import FiscalYear
-
-PAGE_SIZES = (25, 50, 100)
-MAX_PAGE = 100_000
-"""No list reaches this page; a larger `?page=` is read as this one (an OFFSET stays in range)."""
 
 
 @dataclass(frozen=True)
@@ -44,23 +42,6 @@ class SortSpec:
     def current(self) -> str:
         key = request.args.get("sort", self.default)
         return key if key.lstrip("-") in self.columns else self.default
-
-
-def page_number() -> int:
-    """`?page=`, between 1 and MAX_PAGE; anything that is not a whole number is page 1."""
-    try:
-        number = int(request.args.get("page", 1))
-    except ValueError:
-        return 1
-    return min(max(1, number), MAX_PAGE)
-
-
-def page_size() -> int:
-    try:
-        size = int(request.args.get("per_page", PAGE_SIZES[0]))
-    except ValueError:
-        return PAGE_SIZES[0]
-    return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
 def csv_cell(value: Any) -> str:
@@ -149,8 +130,6 @@ class RowPage:
 def paginate_rows(statement: Select) -> RowPage:
     """Count the rows of `statement`, then fetch the asked page (`?page=`, `?per_page=`)."""
     from sqlalchemy import func, select
-
-    from grants.core.db import db
 
     per_page = page_size()
     number = page_number()

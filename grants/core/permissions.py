@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from grants.core.audit import AuditEntry
-from grants.core.roles import MemberRole, StaffRole
+from grants.core.roles import CONTRIBUTOR_ROLES, MemberRole, StaffRole
 from grants.core.security import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -125,7 +125,7 @@ def can_manage_members(user: Principal, organization_id: int) -> bool:
 
 def can_contribute(user: Principal, organization_id: int) -> bool:
     """Draft and submit the organization's requests and reports."""
-    return user.member_role(organization_id) in {MemberRole.ACCOUNT_ADMIN, MemberRole.CONTRIBUTOR}
+    return user.member_role(organization_id) in CONTRIBUTOR_ROLES
 
 
 def can_manage_program(user: Principal, program_id: int) -> bool:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from grants.accounts.queries import recipients_of_organization
 from grants.core.db import db
 from grants.core.pdf import render_pdf
 from grants.files.storage import store
 from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
-from grants.notifications.operations import notify_users, recipients_of_organization
+from grants.notifications.operations import notify_users
 from grants.payments.operations import installments_of
 
 BATCH = 50
@@ -21,10 +22,10 @@ log = logging.getLogger(__name__)
 def dispatch_notices(run_id: int) -> None:
     """After the commit that applied a run: hand its notices to Celery. With the broker down they
     wait for the beat's sweep (workers.tasks.sweep_indexation_notices); nothing is lost."""
-    from workers.tasks import send_indexation_notices
+    from grants.core.tasks import SEND_INDEXATION_NOTICES, queue_task
 
     try:
-        send_indexation_notices.delay(run_id)
+        queue_task(SEND_INDEXATION_NOTICES, run_id)
     except Exception as error:
         log.warning("broker unavailable, notices of run %s wait for the sweep: %s", run_id, error)
 

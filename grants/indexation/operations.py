@@ -386,7 +386,8 @@ def reverse(
 def _notify_reversal(run: IndexationRun) -> None:
     """Tell each organization its amount is back, in the same transaction (the outbox): nothing is
     lost if the broker is down. A reversal is rare; it renders one short email per grant."""
-    from grants.notifications.operations import notify_users, recipients_of_organization
+    from grants.accounts.queries import recipients_of_organization
+    from grants.notifications.operations import notify_users
 
     lines = db.session.scalars(
         db.select(IndexationLine)

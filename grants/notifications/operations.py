@@ -26,6 +26,7 @@ from sqlalchemy import or_, update
 
 from grants.core.db import db, utcnow
 from grants.core.i18n import locale_for_language
+from grants.core.tasks import DELIVER_EMAIL, queue_task
 from grants.notifications.models import EmailStatus, OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -83,14 +84,9 @@ def dispatch_after_commit(session: Any) -> None:
     message_ids = session.info.pop("emails_to_dispatch", [])
     if not message_ids:
         return
-    from workers.celery_app import celery_for
-    from workers.tasks import deliver_email
-
-    celery_for(current_app._get_current_object())  # type: ignore[attr-defined]
-
     for message_id in message_ids:
         try:
-            deliver_email.delay(message_id)
+            queue_task(DELIVER_EMAIL, message_id)
         except Exception as error:
             log.warning("broker unavailable, email %s stays queued: %s", message_id, error)
 
@@ -171,41 +167,6 @@ def _attach_files(email: EmailMessage, file_ids: list[int]) -> None:
         email.add_attachment(
             read(stored), maintype=maintype, subtype=subtype or "octet-stream", filename=stored.original_name
         )
-
-
-def recipients_of_organization(organization_id: int, *, contributors_only: bool = False) -> list[Any]:
-    """The active members of an organization who receive its emails (each in their language)."""
-    from grants.accounts.models import Membership, User
-    from grants.core.roles import MemberRole
-
-    statement = (
-        db.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id == organization_id, User.active.is_(True))
-        .order_by(User.id)
-    )
-    if contributors_only:
-        statement = statement.where(Membership.role.in_([MemberRole.ACCOUNT_ADMIN, MemberRole.CONTRIBUTOR]))
-    return list(db.session.scalars(statement))
-
-
-def officers_of_program(program_id: int) -> list[Any]:
-    """The active program officers assigned to a program."""
-    from grants.accounts.models import StaffAssignment, User
-    from grants.core.roles import StaffRole
-
-    return list(
-        db.session.scalars(
-            db.select(User)
-            .join(StaffAssignment, StaffAssignment.user_id == User.id)
-            .where(
-                StaffAssignment.program_id == program_id,
-                StaffAssignment.role == StaffRole.PROGRAM_OFFICER,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        ).unique()
-    )
 
 
 def notify_users(

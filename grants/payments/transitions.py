@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from grants.accounts.queries import recipients_of_organization
 from grants.agreements.models import Agreement
 from grants.core import clock
 from grants.core.concurrency import optimistic
 from grants.core.db import utcnow
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, recipients_of_organization
+from grants.notifications.operations import notify_users
 from grants.payments.models import HoldSource, Installment
 from grants.payments.queries import installments_of
 from grants.payments.workflow import INSTALLMENTS, InstallmentEvent

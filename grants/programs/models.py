@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from grants.core.db import FiscalYearType, Money, db
 from grants.core.enums import LabelledEnum
@@ -60,7 +60,9 @@ class Program(Bilingual, db.Model):
     payment_plan: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     ministry: Mapped[Ministry] = relationship()
-    measure: Mapped[Measure | None] = relationship()
+    # Measure.programs (the programs of a plan measure) is declared here: reference data sits
+    # below the programs and never imports them.
+    measure: Mapped[Measure | None] = relationship(backref=backref("programs", order_by="Program.id"))
     envelopes: Mapped[list[ProgramEnvelope]] = relationship(
         back_populates="program",
         order_by="ProgramEnvelope.fiscal_year",

@@ -52,10 +52,7 @@ def measure(code: str, number: str) -> Any:
         db.select(Measure).filter_by(plan_id=found.id, number=number.upper())
     ).scalar_one_or_none()
     permissions.ensure(item is not None)
-    from grants.programs.models import Program
-
-    programs = db.session.scalars(db.select(Program).filter_by(measure_id=item.id)).all()
-    return render_template("reference/measure.html", plan=found, measure=item, programs=programs)
+    return render_template("reference/measure.html", plan=found, measure=item, programs=item.programs)
 
 
 @blueprint.get("/recommandations")

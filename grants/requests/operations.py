@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from grants.accounts.queries import officers_of_program, recipients_of_organization
 from grants.calls.models import Call
 from grants.core.audit import diff, record
 from grants.core.clock import current_fiscal_year, now
@@ -21,7 +22,7 @@ from grants.core.db import db, to_money
 from grants.files.sniffing import AcceptedFile
 from grants.files.storage import store
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.notifications.operations import notify_users
 from grants.organizations.models import Organization
 from grants.reference.models import Measure, Nation, Region
 from grants.requests.models import (

@@ -11,12 +11,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from grants.accounts.queries import officers_of_program, recipients_of_organization
 from grants.core.audit import record
 from grants.core.clock import now
 from grants.core.concurrency import check_version, optimistic
 from grants.core.db import db, to_money
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.notifications.operations import notify_users
 from grants.programs.rules import AmountLimits, amount_problem
 from grants.requests.models import FundingRequest, InfoRequest, Recommendation, RequestSection
 from grants.requests.operations import notify_organization
