@@ -62,7 +62,6 @@ from grants.agreements.obligations import (
     ReportKind,
     StatementType,
     report_closing,
-    reports_due,
     reports_of,
     statement_type,
 )
@@ -183,14 +182,7 @@ def ended_early(agreement: Agreement) -> bool:
 def reports_owed(agreement: Agreement) -> list[ReportDue]:
     """The reports the agreement asks for now (the reporting calendar of `obligations`); an agreement
     ended early closes with a final report."""
-    if not ended_early(agreement):
-        return reports_of(agreement)
-    return reports_due(
-        agreement.start_date,
-        agreement.end_date,
-        reports_per_year=agreement.program.reports_per_year,
-        final_report=True,
-    )
+    return reports_of(agreement, ended_early=ended_early(agreement))
 
 
 def _statement(agreement: Agreement, due: ReportDue) -> StatementType | None:

@@ -458,9 +458,8 @@ def pdf(report_id: int) -> Any:
 
 # == the officer's side ===============================================================================
 def _program_ids() -> set[int]:
-    if permissions.is_admin(current_user) or permissions.can_supervise_funding(current_user):
-        return set(db.session.scalars(db.select(Program.id)))
-    return current_user.officer_program_ids()
+    visible = permissions.visible_program_ids(current_user)
+    return set(db.session.scalars(db.select(Program.id))) if visible is None else set(visible)
 
 
 @blueprint.get("/analyse/")

@@ -18,6 +18,7 @@ from wtforms.utils import unset_value
 from wtforms.widgets import TextInput
 
 from grants.core.concurrency import parse_version
+from grants.core.money import round_cent
 
 # The largest amount a NUMERIC(14, 2) column holds.
 MONEY_MAX = Decimal("999999999999.99")
@@ -73,7 +74,7 @@ def parse_amount(text: str, *, allow_negative: bool = False, maximum: Decimal = 
         raise AmountInvalid(
             original, _l("Le montant dépasse le maximum permis (%(max)s).", max=money(maximum))
         )
-    return value.quantize(Decimal("0.01"))
+    return round_cent(value)
 
 
 def amount_text(value: Decimal | None) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from grants.core.db import FiscalYearType, Money, db
 from grants.core.enums import LabelledEnum
 from grants.core.i18n_fields import Bilingual
+from grants.core.money import round_cent
 from grants.fiscal import FiscalYear, Proration
 from grants.reference.models import Measure, Ministry
 
@@ -89,7 +90,7 @@ class Program(Bilingual, db.Model):
         only part of the year (by months or by days, as the program says)."""
         if annual_max is None or start is None or end is None:
             return annual_max
-        return year.prorate(annual_max, start, end, Proration(self.proration))
+        return round_cent(annual_max * year.share(start, end, Proration(self.proration)))
 
     def envelope_for(self, year: FiscalYear) -> ProgramEnvelope | None:
         return next((e for e in self.envelopes if e.fiscal_year == year), None)

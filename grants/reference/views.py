@@ -12,7 +12,6 @@ from grants.core.db import db
 from grants.reference.models import ActionPlan, Measure, Nation, PlanAxis, Recommendation, Region
 
 blueprint = Blueprint("reference", __name__, url_prefix="/reference")
-CURRENT_PLAN = "2026-2029"
 
 
 def _plan(code: str) -> ActionPlan:
