@@ -100,7 +100,7 @@ def _print(
             getattr(line, "organization", None) or line.agreement.organization.legal_name,
             getattr(line, "agreement_number", None) or line.agreement.number,
             line.base_amount,
-            "" if line.excluded_reason else rate_percent,
+            rate_percent if line.is_kept else "",
             "" if line.new_amount is None else line.new_amount,
             "" if line.difference is None else line.difference,
             line.excluded_reason,

@@ -13,6 +13,13 @@ from grants.indexation.models import Rounding
 FISCAL_YEAR = Regexp(r"^\d{4}-\d{4}$", message=_l("Écrivez l'exercice ainsi : 2027-2028."))
 
 
+class CreateRunForm(FlaskForm):
+    """Freeze the preview on the page as a run (the program and year it shows, as hidden fields)."""
+
+    program = HiddenField(validators=[DataRequired()])
+    fiscal_year = HiddenField(validators=[DataRequired(), FISCAL_YEAR])
+
+
 class RunStepForm(FlaskForm):
     version = HiddenField()
     reason = TextAreaField(_l("Raison de l'annulation"), validators=[Optional(), Length(max=2000)])

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.enums import LabelledEnum
 from grants.cpi.models import CpiSeries
 from grants.cpi.rates import RateMethod
 from grants.fiscal import FiscalYear
+from grants.indexation.workflow import LIVE, RUNS, RunStatus
 from grants.programs.models import Program
 
 
-class Rounding(StrEnum):
-    CENT = "cent"
-    DOLLAR = "dollar"
-
-    @property
-    def label(self) -> str:
-        return str(_l("Au cent près") if self is Rounding.CENT else _l("Au dollar près"))
+class Rounding(LabelledEnum):
+    CENT = "cent", _l("Au cent près")
+    DOLLAR = "dollar", _l("Au dollar près")
 
 
 class IndexationRule(db.Model):
@@ -57,33 +55,15 @@ class FixedRate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("indexation_rules.id", ondelete="CASCADE"))
+    rule: Mapped[IndexationRule] = relationship(back_populates="fixed_rates")
+    # The decision: for which year, how much, when and where it was published.
     fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
     percent: Mapped[Decimal] = mapped_column(Numeric(7, 3))
     decided_on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
 
-    rule: Mapped[IndexationRule] = relationship(back_populates="fixed_rates")
 
-
-class RunStatus(StrEnum):
-    PREVIEWED = "previewed"  # lines frozen, waiting for an authorized officer
-    APPROVED = "approved"
-    APPLIED = "applied"
-    REVERSED = "reversed"
-    CANCELLED = "cancelled"  # set aside before application
-
-    @property
-    def label(self) -> str:
-        return str(RUN_STATUS_LABELS[self])
-
-
-RUN_STATUS_LABELS = {
-    RunStatus.PREVIEWED: _l("Aperçu à approuver"),
-    RunStatus.APPROVED: _l("Approuvée"),
-    RunStatus.APPLIED: _l("Appliquée"),
-    RunStatus.REVERSED: _l("Annulée après application"),
-    RunStatus.CANCELLED: _l("Abandonnée"),
-}
+_LIVE_STATUSES = "status IN ({})".format(", ".join(f"'{s.value}'" for s in RunStatus if s in LIVE))
 
 
 class IndexationRun(db.Model):
@@ -97,8 +77,8 @@ class IndexationRun(db.Model):
             "program_id",
             "fiscal_year",
             unique=True,
-            postgresql_where=text("status IN ('previewed', 'approved', 'applied')"),
-            sqlite_where=text("status IN ('previewed', 'approved', 'applied')"),
+            postgresql_where=text(_LIVE_STATUSES),
+            sqlite_where=text(_LIVE_STATUSES),
         ),
     )
 
@@ -132,6 +112,18 @@ class IndexationRun(db.Model):
     def status_label(self) -> str:
         return RunStatus(self.status).label
 
+    @property
+    def is_applied(self) -> bool:
+        return self.status == RunStatus.APPLIED
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.status == RunStatus.REVERSED
+
+
+# A run's status changes only through its workflow (grants.indexation.workflow.RUNS).
+RUNS.guard(IndexationRun.status)
+
 
 class IndexationLine(db.Model):
     """One grant in a run: its base, the new amount, or why it is left out."""
@@ -154,6 +146,11 @@ class IndexationLine(db.Model):
     run: Mapped[IndexationRun] = relationship(back_populates="lines")
     agreement = relationship("Agreement")
     notice = relationship("StoredFile")
+
+    @hybrid_property
+    def is_kept(self) -> bool:
+        """The line is indexed (not left out): in Python on a line, in SQL on the class."""
+        return self.excluded_reason == ""
 
     @property
     def difference(self) -> Decimal | None:

@@ -8,11 +8,11 @@ import logging
 from typing import Any
 
 from grants.core.db import db
-from grants.core.pdf import render_pdf
-from grants.files.storage import store
-from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
+from grants.files.documents import render_and_store
+from grants.indexation.models import IndexationLine, IndexationRun
+from grants.indexation.workflow import RunStatus
 from grants.notifications.operations import notify_users, recipients_of_organization
-from grants.payments.operations import installments_of
+from grants.payments.operations import schedule_of
 
 BATCH = 50
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def pending_lines(run_id: int, limit: int = BATCH) -> list[IndexationLine]:
             .where(
                 IndexationLine.run_id == run_id,
                 IndexationRun.status == RunStatus.APPLIED,
-                IndexationLine.excluded_reason == "",
+                IndexationLine.is_kept,
                 IndexationLine.notice_file_id.is_(None),
             )
             .order_by(IndexationLine.id)
@@ -50,20 +50,14 @@ def pending_lines(run_id: int, limit: int = BATCH) -> list[IndexationLine]:
 def build_notice(line: IndexationLine) -> Any:
     """Render and store the notice of one line, and queue the organization's email with it."""
     run, agreement = line.run, line.agreement
-    installments = [i for i in installments_of(agreement.id, run.fiscal_year) if i.status != "cancelled"]
-    data = render_pdf(
+    stored = render_and_store(
         "pdf/indexation_notice.html",
-        language="fr",
+        name=f"avis-indexation-{agreement.number}-{run.fiscal_year}.pdf",
+        organization_id=agreement.organization_id,
         run=run,
         line=line,
         agreement=agreement,
-        installments=installments,
-    )
-    stored = store(
-        data,
-        original_name=f"avis-indexation-{agreement.number}-{run.fiscal_year}.pdf",
-        media_type="application/pdf",
-        organization_id=agreement.organization_id,
+        installments=schedule_of(agreement.id, run.fiscal_year),  # cancelled ones left out
     )
     line.notice_file_id = stored.id
     notify_users(
