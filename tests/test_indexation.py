@@ -535,3 +535,52 @@ def test_a_preview_of_an_applied_year_shows_the_applied_run_and_does_not_compoun
     # The next year still previews, compounding once on the applied amount.
     _rate, (line,) = operations.preview(_tnces(), Y2028)
     assert line.new_amount == Decimal("184755.00")
+
+
+def test_a_run_status_changes_only_through_its_state_table(future_cpi):
+    """`IndexationRun.status` is guarded: a direct write raises, nothing reaches the database; a move
+    the table does not list is refused in words; the steps go through `RUNS` and stay audited."""
+    from grants.core.workflow import StatusWriteRefused
+
+    _agreement, officer = agreement_in_force(years=2)
+    authorized = budget_officer("TNCES")
+    run = operations.create_run(_tnces(), Y2027, actor=officer)
+    db.session.commit()
+    with pytest.raises(StatusWriteRefused, match="only through its workflow"):
+        run.status = RunStatus.APPLIED
+    assert run.status == RunStatus.PREVIEWED
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(IndexationRun, run.id).status == RunStatus.PREVIEWED
+    with pytest.raises(operations.RunRefused) as refused:
+        operations.reverse(run, reason="essai", actor=authorized)  # not applied: not in the table
+    assert "Aperçu à approuver" in refused.value.message
+    operations.approve(run, actor=authorized)
+    operations.cancel(run, actor=officer)
+    db.session.commit()
+    steps = db.session.scalars(
+        db.select(AuditEntry.changes)
+        .where(AuditEntry.object_type == "IndexationRun", AuditEntry.object_id == str(run.id))
+        .where(AuditEntry.action.in_(["indexation.approved", "indexation.cancelled"]))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [entry["status"] for entry in steps] == [["previewed", "approved"], ["approved", "cancelled"]]
+
+
+def test_only_kept_lines_are_indexed_in_python_and_in_sql(future_cpi):
+    """`IndexationLine.is_kept` is one predicate, read on a line and used in a query alike."""
+    from grants.indexation.models import IndexationLine
+
+    agreement_in_force(years=2)
+    _agreement, officer = agreement_in_force(first_year=2027, years=2)  # first year: left out
+    run = operations.create_run(_tnces(), Y2027, actor=officer)
+    db.session.commit()
+    kept_in_sql = set(
+        db.session.scalars(
+            db.select(IndexationLine.id).where(IndexationLine.run_id == run.id, IndexationLine.is_kept)
+        )
+    )
+    lines = db.session.get(IndexationRun, run.id).lines
+    assert kept_in_sql == {line.id for line in lines if line.is_kept}
+    assert len(kept_in_sql) == 1 and len(lines) == 2
+    assert operations.run_totals(run).indexed == 1

@@ -16,13 +16,19 @@ from grants.core.enums import LabelledEnum
 from grants.cpi.models import CpiSeries
 from grants.cpi.rates import RateMethod
 from grants.fiscal import FiscalYear
-from grants.indexation.workflow import LIVE, RUNS, RunStatus
+from grants.indexation.workflow import LIVE, RUNS, RunStatus, status_is
 from grants.programs.models import Program
 
 
 class Rounding(LabelledEnum):
+    """How an indexed amount is rounded (half-up), as the program's rule says."""
+
     CENT = "cent", _l("Au cent près")
     DOLLAR = "dollar", _l("Au dollar près")
+
+
+_LIVE_STATUSES = "status IN ({})".format(", ".join(f"'{s.value}'" for s in RunStatus if s in LIVE))
+"""The unique index's condition (one live run per program and year), from the workflow's set."""
 
 
 class IndexationRule(db.Model):
@@ -40,11 +46,11 @@ class IndexationRule(db.Model):
     floor_at_zero: Mapped[bool] = mapped_column(default=True)
     decimals: Mapped[int] = mapped_column(default=1)  # of the rate in percent; StatCan publishes 1
 
-    program: Mapped[Program] = relationship()
-    series: Mapped[CpiSeries | None] = relationship()
     fixed_rates: Mapped[list[FixedRate]] = relationship(
         back_populates="rule", cascade="all, delete-orphan", order_by="FixedRate.fiscal_year"
     )
+    program: Mapped[Program] = relationship()
+    series: Mapped[CpiSeries | None] = relationship()
 
 
 class FixedRate(db.Model):
@@ -61,9 +67,6 @@ class FixedRate(db.Model):
     percent: Mapped[Decimal] = mapped_column(Numeric(7, 3))
     decided_on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
-
-
-_LIVE_STATUSES = "status IN ({})".format(", ".join(f"'{s.value}'" for s in RunStatus if s in LIVE))
 
 
 class IndexationRun(db.Model):
@@ -108,17 +111,11 @@ class IndexationRun(db.Model):
         back_populates="run", cascade="all, delete-orphan", order_by="IndexationLine.id"
     )
 
-    @property
-    def status_label(self) -> str:
-        return RunStatus(self.status).label
-
-    @property
-    def is_applied(self) -> bool:
-        return self.status == RunStatus.APPLIED
-
-    @property
-    def is_reversed(self) -> bool:
-        return self.status == RunStatus.REVERSED
+    status_label = property(lambda self: RunStatus(self.status).label)
+    is_applied = status_is(
+        RunStatus.APPLIED, "Its amounts are the fiscal year's (applying again changes nothing)."
+    )
+    is_reversed = status_is(RunStatus.REVERSED, "Applied, then put back: its reason is shown.")
 
 
 # A run's status changes only through its workflow (grants.indexation.workflow.RUNS).

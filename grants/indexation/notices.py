@@ -47,6 +47,14 @@ def pending_lines(run_id: int, limit: int = BATCH) -> list[IndexationLine]:
     )
 
 
+def notice_context(line: IndexationLine) -> dict[str, Any]:
+    """What the notice shows: the run (rate), the line (amounts), the agreement, and the fiscal
+    year's schedule as the organization sees it (cancelled installments left out)."""
+    run, agreement = line.run, line.agreement
+    installments = schedule_of(agreement.id, run.fiscal_year)
+    return {"run": run, "line": line, "agreement": agreement, "installments": installments}
+
+
 def build_notice(line: IndexationLine) -> Any:
     """Render and store the notice of one line, and queue the organization's email with it."""
     run, agreement = line.run, line.agreement
@@ -54,10 +62,7 @@ def build_notice(line: IndexationLine) -> Any:
         "pdf/indexation_notice.html",
         name=f"avis-indexation-{agreement.number}-{run.fiscal_year}.pdf",
         organization_id=agreement.organization_id,
-        run=run,
-        line=line,
-        agreement=agreement,
-        installments=schedule_of(agreement.id, run.fiscal_year),  # cancelled ones left out
+        **notice_context(line),
     )
     line.notice_file_id = stored.id
     notify_users(

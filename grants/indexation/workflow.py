@@ -9,6 +9,8 @@ assignment raises `StatusWriteRefused`). The operations audit each step under it
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from grants.core.enums import LabelledEnum
@@ -24,34 +26,45 @@ class RunStatus(LabelledEnum):
 
 
 class RunEvent(LabelledEnum):
-    APPROVE = "approve", _l("approuver l'indexation")
-    APPLY = "apply", _l("appliquer l'indexation")
-    CANCEL = "cancel", _l("abandonner l'indexation")
-    REVERSE = "reverse", _l("annuler l'indexation")
+    APPROVE = "approve", _l("approuver")
+    APPLY = "apply", _l("appliquer")
+    CANCEL = "cancel", _l("abandonner")  # before application
+    REVERSE = "reverse", _l("annuler")  # after application: the amounts are put back
 
 
 S, E = RunStatus, RunEvent
-TRANSITIONS: dict[tuple[RunStatus, RunEvent], RunStatus] = {
-    (S.PREVIEWED, E.APPROVE): S.APPROVED,
-    (S.PREVIEWED, E.CANCEL): S.CANCELLED,
-    (S.APPROVED, E.APPLY): S.APPLIED,
-    (S.APPROVED, E.CANCEL): S.CANCELLED,
-    (S.APPLIED, E.REVERSE): S.REVERSED,
+MOVES: dict[RunEvent, tuple[frozenset[RunStatus], RunStatus]] = {
+    E.APPROVE: (frozenset({S.PREVIEWED}), S.APPROVED),
+    E.APPLY: (frozenset({S.APPROVED}), S.APPLIED),
+    E.CANCEL: (frozenset({S.PREVIEWED, S.APPROVED}), S.CANCELLED),
+    E.REVERSE: (frozenset({S.APPLIED}), S.REVERSED),
 }
-"""A reversed or cancelled run never moves again: a new run is prepared instead."""
+"""Each event: the states it may be taken from, and where it leads. A reversed or cancelled run
+never moves again: a new run is prepared instead."""
+
+TRANSITIONS = {(source, event): target for event, (sources, target) in MOVES.items() for source in sources}
+"""The same, as the table `Workflow` reads."""
 
 LIVE = frozenset({S.PREVIEWED, S.APPROVED, S.APPLIED})
 """At most one run per program and fiscal year is in these states (a unique index holds it)."""
 
 
 class RunTransitionRefused(TransitionRefused):
-    template = _l("Impossible de %(action)s : elle est à l'état « %(status)s ».")
+    """Every event's label starts with a vowel (approuver, appliquer, abandonner, annuler): « d' »."""
+
+    template = _l("Impossible d'%(action)s l'indexation : elle est à l'état « %(status)s ».")
 
 
 RUNS: Workflow[RunStatus, RunEvent] = Workflow(
-    states=RunStatus,
-    events=RunEvent,
-    table=TRANSITIONS,
-    refused=RunTransitionRefused,
-    audit_prefix="indexation",
+    states=S, events=E, table=TRANSITIONS, refused=RunTransitionRefused, audit_prefix="indexation"
 )
+
+
+def status_is(state: RunStatus, doc: str) -> property:
+    """A run predicate on one state, for pages (`run.is_applied`), never a state spelled in them."""
+
+    def holds(run: Any) -> bool:
+        return run.status == state
+
+    holds.__doc__ = doc
+    return property(holds)
