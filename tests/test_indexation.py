@@ -584,3 +584,27 @@ def test_only_kept_lines_are_indexed_in_python_and_in_sql(future_cpi):
     assert kept_in_sql == {line.id for line in lines if line.is_kept}
     assert len(kept_in_sql) == 1 and len(lines) == 2
     assert operations.run_totals(run).indexed == 1
+
+
+def test_run_pages_refuse_a_missing_token_and_a_stale_version(client, sign_in, future_cpi):
+    """Preparing a run is a WTForms form (CSRF through Flask-WTF): without its token nothing is
+    created. A step sent from a page whose version is stale is refused with the one concurrency
+    message, and the run stays where it was."""
+    from grants.core.concurrency import MESSAGE  # the one message of a concurrent change
+
+    agreement_in_force(years=2)
+    sign_in(budget_officer("TNCES"))
+    fields = {"program": "TNCES", "fiscal_year": "2027-2028"}
+    refused = client.post("/indexation/executions", data=fields)
+    assert refused.status_code == 400 and "Formulaire expiré" in refused.get_data(as_text=True)
+    assert db.session.scalars(db.select(IndexationRun)).first() is None
+    response = client.post(
+        "/indexation/executions", data={"csrf_token": csrf_token(client, "/indexation/"), **fields}
+    )
+    run_url = response.headers["Location"]
+    run = db.session.scalars(db.select(IndexationRun)).one()
+    stale = {"csrf_token": csrf_token(client, run_url), "version": str(run.version + 1)}
+    page = client.post(f"{run_url}/approuver", data=stale, follow_redirects=True).get_data(as_text=True)
+    assert "pendant que vous le consultiez" in page and "pendant que vous le consultiez" in str(MESSAGE)
+    db.session.expire_all()
+    assert db.session.get(IndexationRun, run.id).status == RunStatus.PREVIEWED

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from grants.core.fields import VersionField
 from grants.cpi.rates import RateMethod
 from grants.indexation.models import Rounding
 
@@ -21,7 +22,7 @@ class CreateRunForm(FlaskForm):
 
 
 class RunStepForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     reason = TextAreaField(_l("Raison de l'annulation"), validators=[Optional(), Length(max=2000)])
 
 

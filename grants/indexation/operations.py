@@ -14,11 +14,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, String, and_, cast, func, literal
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from grants.agreements.indexed_amounts import changed_year_amounts, set_indexed_amounts
 from grants.core import clock
 from grants.core.audit import diff, json_changes, record, record_from_select
+from grants.core.concurrency import check_version, flush_or_refuse
 from grants.core.db import FiscalYearType, db, utcnow
 from grants.core.permissions import (
     can_approve_indexation,
@@ -38,8 +38,6 @@ from grants.programs.models import Program
 
 RULE_FIELDS = ("method", "series_id", "reference_month", "rounding", "floor_at_zero", "decimals")
 """What the rule page changes."""
-
-CHANGED_MEANWHILE = _l("Cette indexation a changé pendant que vous la consultiez ; voici son état actuel.")
 
 
 class RunRefused(Exception):
@@ -222,21 +220,14 @@ def create_run(program: Program, year: FiscalYear, *, actor: Any) -> IndexationR
 
 def _move(run: IndexationRun, event: RunEvent, *, actor: Any, expected_version: int | None) -> RunStatus:
     """Move `run` through its state table (grants.indexation.workflow.RUNS); answers the status
-    it left. The operation writes the audit entry itself, with the run's figures."""
-    if expected_version is not None and expected_version != run.version:
-        raise RunRefused(CHANGED_MEANWHILE)
+    it left. ConcurrentChange when the page's version is not the run's. The operation writes the
+    audit entry itself, with the run's figures."""
+    check_version(run, expected_version)
     try:
         before, _after = RUNS.move(run, event, actor=actor, audit=False)
     except TransitionRefused as refused:
         raise RunRefused(refused.message) from None
     return before
-
-
-def _flush(run: IndexationRun) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise RunRefused(CHANGED_MEANWHILE) from None
 
 
 def _record_step(run: IndexationRun, action: str, before: RunStatus, *, actor: Any, **changes: Any) -> None:
@@ -251,7 +242,7 @@ def approve(run: IndexationRun, *, actor: Any, expected_version: int | None = No
         raise RunRefused(_l("Seul·e un·e agent·e autorisé·e du programme peut approuver une indexation."))
     before = _move(run, RunEvent.APPROVE, actor=actor, expected_version=expected_version)
     run.approved_at, run.approved_by_id = utcnow(), getattr(actor, "id", None)
-    _flush(run)
+    flush_or_refuse(run)
     _record_step(run, "indexation.approved", before, actor=actor)
     return run
 
@@ -261,7 +252,7 @@ def cancel(run: IndexationRun, *, actor: Any, expected_version: int | None = Non
     if not can_manage_indexation(actor, run.program):
         raise RunRefused(_l("Seuls les agent·es du programme gèrent son indexation."))
     before = _move(run, RunEvent.CANCEL, actor=actor, expected_version=expected_version)
-    _flush(run)
+    flush_or_refuse(run)
     _record_step(run, "indexation.cancelled", before, actor=actor)
     return run
 
@@ -343,7 +334,7 @@ def apply(run: IndexationRun, *, actor: Any, expected_version: int | None = None
             )
         )
     run.applied_at, run.applied_by_id = utcnow(), getattr(actor, "id", None)
-    _flush(run)
+    flush_or_refuse(run)
     why = f"indexation {run.fiscal_year}"
     _write_amounts(run, "new_amount", action="agreement.indexed", why=why, actor=actor)
     _record_step(run, "indexation.applied", before, actor=actor, **_summary(run))
@@ -381,7 +372,7 @@ def reverse(
         )
     run.reversed_at, run.reversed_by_id = utcnow(), getattr(actor, "id", None)
     run.reversal_reason = reason.strip()
-    _flush(run)
+    flush_or_refuse(run)
     why = f"indexation {run.fiscal_year} annulée"
     _write_amounts(run, "base_amount", action="agreement.indexation_reversed", why=why, actor=actor)
     _notify_reversal(run)

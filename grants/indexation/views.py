@@ -15,8 +15,8 @@ from grants.agreements import signals as agreement_signals
 from grants.agreements.models import Agreement
 from grants.core import permissions
 from grants.core.clock import current_fiscal_year
+from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
-from grants.core.inputs import whole_number
 from grants.core.listing import csv_response, paginate_list, paginate_rows
 from grants.cpi.models import CpiSeries
 from grants.cpi.rates import METHOD_LABELS, MissingMonths, RateMethod
@@ -194,7 +194,7 @@ def show(run_id: int) -> Any:
     page = paginate_rows(statement)
     page.items = [row[0] for row in page.items]
     form = RunStepForm()
-    form.version.data = str(run.version)
+    form.version.data = run.version
     return render_template(
         "indexation/run.html",
         run=run,
@@ -217,7 +217,7 @@ def step(run_id: int, step: str) -> Any:
     if not form.validate_on_submit():
         flash(_("Le formulaire a expiré ; recommencez."), "error")
         return redirect(url_for("indexation.show", run_id=run_id))
-    version = whole_number(form.version.data)
+    version = form.version.data
     messages = {
         "approuver": _("L'indexation est approuvée ; elle peut être appliquée."),
         "appliquer": _(
@@ -240,7 +240,7 @@ def step(run_id: int, step: str) -> Any:
                 run, reason=form.reason.data or "", actor=current_user, expected_version=version
             )
         db.session.commit()
-    except operations.RunRefused as refused:
+    except (operations.RunRefused, ConcurrentChange) as refused:
         db.session.rollback()
         flash(refused.message, "error")
         return redirect(url_for("indexation.show", run_id=run_id))
