@@ -23,7 +23,7 @@ from grants.cpi.operations import DEFAULT_SERIES, series_named, set_month
 from grants.cpi.rates import MissingMonths, RateMethod
 from grants.files.storage import read
 from grants.fiscal import FiscalYear
-from grants.indexation import operations
+from grants.indexation import operations, queries
 from grants.indexation.models import FixedRate, IndexationRun, Rounding, RunStatus
 from grants.indexation.notices import send_notices
 from grants.indexation.rules import rule_of
@@ -583,7 +583,7 @@ def test_only_kept_lines_are_indexed_in_python_and_in_sql(future_cpi):
     lines = db.session.get(IndexationRun, run.id).lines
     assert kept_in_sql == {line.id for line in lines if line.is_kept}
     assert len(kept_in_sql) == 1 and len(lines) == 2
-    assert operations.run_totals(run).indexed == 1
+    assert queries.run_totals(run).indexed == 1
 
 
 def test_run_pages_refuse_a_missing_token_and_a_stale_version(client, sign_in, future_cpi):

@@ -35,8 +35,9 @@ def preview_command(code: str, year_text: str, as_csv: bool) -> None:
     from grants.cpi.rates import MissingMonths
     from grants.fiscal import FiscalYear
     from grants.indexation.models import IndexationLine
-    from grants.indexation.operations import AlreadyApplied, preview, run_totals
+    from grants.indexation.operations import AlreadyApplied, preview
     from grants.indexation.preview import totals
+    from grants.indexation.queries import run_totals
     from grants.indexation.rules import NoRate
     from grants.programs.models import Program
 

@@ -30,9 +30,10 @@ from grants.core.workflow import TransitionRefused
 from grants.cpi.rates import RateMethod
 from grants.fiscal import FiscalYear
 from grants.indexation.models import FixedRate, IndexationLine, IndexationRule, IndexationRun, Rounding
-from grants.indexation.preview import PreviewLine, Totals, compute, totals
+from grants.indexation.preview import PreviewLine, compute, totals
+from grants.indexation.queries import applied_run
 from grants.indexation.rules import NoRate, RateRefused, describe, rate_for, rate_problem, rule_of
-from grants.indexation.workflow import LIVE, RUNS, RunEvent, RunStatus
+from grants.indexation.workflow import RUNS, RunEvent, RunStatus
 from grants.payments.operations import rebalance_many
 from grants.programs.models import Program
 
@@ -66,28 +67,6 @@ class AlreadyApplied(RunRefused):
                 day=long_date(run.applied_at),
             )
         )
-
-
-def applied_run(program: Program, year: FiscalYear) -> IndexationRun | None:
-    """The program's applied indexation of `year`, if any (at most one is live)."""
-    return db.session.execute(
-        db.select(IndexationRun).where(
-            IndexationRun.program_id == program.id,
-            IndexationRun.fiscal_year == year,
-            IndexationRun.status == RunStatus.APPLIED,
-        )
-    ).scalar_one_or_none()
-
-
-def live_run(program: Program, year: FiscalYear) -> IndexationRun | None:
-    """The program's run of `year` that is not cancelled nor reversed, if any (at most one)."""
-    return db.session.execute(
-        db.select(IndexationRun).where(
-            IndexationRun.program_id == program.id,
-            IndexationRun.fiscal_year == year,
-            IndexationRun.status.in_(LIVE),
-        )
-    ).scalar_one_or_none()
 
 
 def set_fixed_rate(
@@ -398,33 +377,3 @@ def _notify_reversal(run: IndexationRun) -> None:
             run=run,
             line=line,
         )
-
-
-def applied_lines_of(agreement_id: int) -> list[IndexationLine]:
-    """An agreement's applied indexations, by fiscal year (its page and the organization's view)."""
-    return list(
-        db.session.scalars(
-            db.select(IndexationLine)
-            .join(IndexationRun)
-            .where(
-                IndexationLine.agreement_id == agreement_id,
-                IndexationLine.is_kept,
-                IndexationRun.status == RunStatus.APPLIED,
-            )
-            .order_by(IndexationRun.fiscal_year)
-        )
-    )
-
-
-def run_totals(run: IndexationRun) -> Totals:
-    """The run's counts and sums, computed by the database (a run may hold 10 000 lines)."""
-    kept = IndexationLine.is_kept
-    grants, indexed, base, new = db.session.execute(
-        db.select(
-            func.count(IndexationLine.id),
-            func.count(IndexationLine.id).filter(kept),
-            func.coalesce(func.sum(IndexationLine.base_amount).filter(kept), 0),
-            func.coalesce(func.sum(IndexationLine.new_amount).filter(kept), 0),
-        ).where(IndexationLine.run_id == run.id)
-    ).one()
-    return Totals(grants, indexed, grants - indexed, Decimal(base), Decimal(new))

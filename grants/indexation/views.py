@@ -22,7 +22,7 @@ from grants.cpi.models import CpiSeries
 from grants.cpi.rates import METHOD_LABELS, MissingMonths, RateMethod
 from grants.files.storage import download
 from grants.fiscal import FiscalYear
-from grants.indexation import operations
+from grants.indexation import operations, queries
 from grants.indexation.forms import CreateRunForm, FixedRateForm, RuleForm, RunStepForm
 from grants.indexation.models import IndexationLine, IndexationRule, IndexationRun
 from grants.indexation.notices import dispatch_notices
@@ -51,16 +51,9 @@ def _decimal_value(value: Any) -> str:
     return number(Decimal(str(value))) if value not in (None, "") else ""
 
 
-def _programs() -> list[Program]:
-    """The indexed programs this officer manages (all of them for an administrator)."""
-    programs = db.session.scalars(db.select(Program).filter_by(indexed=True).order_by(Program.code)).all()
-    return [p for p in programs if permissions.can_manage_indexation(current_user, p)]
-
-
 def _program(code: str) -> Program:
-    program = db.session.execute(db.select(Program).filter_by(code=code)).scalar_one_or_none()
-    permissions.ensure(program is not None and permissions.can_manage_indexation(current_user, program))
-    return program  # type: ignore[return-value]
+    """The one place a program is loaded: 404 unless the user manages its indexation."""
+    return permissions.permitted(queries.program_by_code(code), permissions.can_manage_indexation)
 
 
 def _run(run_id: int) -> IndexationRun:
@@ -80,12 +73,8 @@ def _year(text: str | None) -> FiscalYear | None:
 @blueprint.get("/")
 @permissions.require_staff()
 def index() -> Any:
-    programs = _programs()
-    runs = db.session.scalars(
-        db.select(IndexationRun)
-        .where(IndexationRun.program_id.in_([p.id for p in programs]))
-        .order_by(IndexationRun.fiscal_year.desc(), IndexationRun.id.desc())
-    ).all()
+    programs = queries.indexed_programs(current_user)
+    runs = queries.runs_of(programs)
     return render_template(
         "indexation/index.html",
         programs=programs,
@@ -126,7 +115,7 @@ def preview() -> Any:
         rule=rule_of(program),
         page=paginate_list(lines),
         summary=totals(lines),
-        live=operations.live_run(program, year),
+        live=queries.live_run(program, year),
         create_form=create_form,
         problem=None,
     )
@@ -182,12 +171,7 @@ def create() -> Any:
 @permissions.require_staff()
 def show(run_id: int) -> Any:
     run = _run(run_id)
-    statement = (
-        db.select(IndexationLine)
-        .filter_by(run_id=run.id)
-        .options(db.joinedload(IndexationLine.agreement).joinedload(Agreement.organization))
-        .order_by(IndexationLine.id)
-    )
+    statement = queries.lines_of(run)
     if request.args.get("format") == "csv":
         lines = db.session.scalars(statement).all()
         return _csv(f"indexation-{run.program.code}-{run.fiscal_year}.csv", run.rate_percent, lines)
@@ -199,7 +183,7 @@ def show(run_id: int) -> Any:
         "indexation/run.html",
         run=run,
         page=page,
-        summary=operations.run_totals(run),
+        summary=queries.run_totals(run),
         form=form,
         allowed=set(RUNS.allowed_events(run.status)),
         events=RunEvent,
@@ -342,7 +326,7 @@ def agreement_section(agreement: Agreement, **_: Any) -> list[agreement_signals.
     applied, the indexed amount and the notice; agreements themselves know nothing of indexation."""
     if not agreement.indexed:
         return []
-    lines = {line.run.fiscal_year: line for line in operations.applied_lines_of(agreement.id)}
+    lines = {line.run.fiscal_year: line for line in queries.applied_lines_of(agreement.id)}
     rows = [(year, lines.get(year.fiscal_year)) for year in agreement.years]
     html = render_template("indexation/_agreement_indexation.html", rows=rows)
     return [agreement_signals.PageSection(20, Markup(html))]
