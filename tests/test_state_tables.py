@@ -12,6 +12,7 @@ from grants.accountability.workflow import WORKFLOW as REPORTS
 from grants.accountability.workflow import ReportStatus
 from grants.agreements.models import Agreement, AgreementStatus, AgreementVersion
 from grants.agreements.workflow import VERSIONS
+from grants.indexation.workflow import RUNS, RunStatus
 from grants.payments.models import Installment, InstallmentStatus
 from grants.payments.workflow import (
     INSTALLMENTS,
@@ -28,7 +29,7 @@ importlib.import_module("grants.requests.models")
 
 pytestmark = pytest.mark.pure
 
-MACHINES = [REQUEST_WORKFLOW, VERSIONS, INSTALLMENTS, REPORTS]
+MACHINES = [REQUEST_WORKFLOW, VERSIONS, INSTALLMENTS, REPORTS, RUNS]
 
 REFUSED = [
     pytest.param(machine, status, event, id=f"{machine.audit_prefix}-{status}-{event}")
@@ -61,6 +62,7 @@ def test_a_move_the_table_does_not_list_is_refused_in_words(machine, status, eve
         (VERSIONS, {AgreementStatus.SUPERSEDED}),
         (INSTALLMENTS, {InstallmentStatus.PAID, InstallmentStatus.CANCELLED}),
         (REPORTS, {ReportStatus.ACCEPTED}),
+        (RUNS, {RunStatus.REVERSED, RunStatus.CANCELLED}),
     ],
     ids=lambda value: getattr(value, "audit_prefix", ""),
 )

@@ -147,6 +147,35 @@ def can_authorize_for_program(user: Principal, program_id: int) -> bool:
     )
 
 
+# -- indexation (a program's rule, fixed rates and runs) ---------------------------------------------
+def can_manage_indexation(user: Principal, program: Any) -> bool:
+    """See a program's indexation, preview it, prepare a run, apply or set aside an approved one:
+    the program's officers."""
+    return can_manage_program(user, program.id)
+
+
+def can_edit_indexation_rule(user: Principal, program: Any) -> bool:
+    """Change a program's indexation rule and record the fixed rates: its authorized officers."""
+    return can_authorize_for_program(user, program.id)
+
+
+def can_approve_indexation(user: Principal, run: Any) -> bool:
+    """Approve a run's frozen lines: an authorized officer of its program."""
+    return can_authorize_for_program(user, run.program_id)
+
+
+def can_reverse_indexation(user: Principal, run: Any) -> bool:
+    """Put back the amounts an applied run changed: an authorized officer of its program."""
+    return can_authorize_for_program(user, run.program_id)
+
+
+def can_read_indexation_notice(user: Principal, line: Any) -> bool:
+    """A grant's indexation notice: whoever reads the funding file (organization, officers, cell)."""
+    return line.notice_file_id is not None and can_read_funding_file(
+        user, line.organization_id, line.run.program_id
+    )
+
+
 # -- which programs a list shows ------------------------------------------------------------------
 def visible_program_ids(user: Principal) -> frozenset[int] | None:
     """The programs whose funding files (requests, reviews, agreements, payments, indexation) a
