@@ -11,7 +11,8 @@ from grants.core.db import db
 from grants.core.pdf import render_pdf
 from grants.files.storage import store
 from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
-from grants.notifications.operations import notify_users, recipients_of_organization
+from grants.notifications import events
+from grants.notifications.operations import notify
 from grants.payments.operations import installments_of
 
 BATCH = 50
@@ -66,15 +67,7 @@ def build_notice(line: IndexationLine) -> Any:
         organization_id=agreement.organization_id,
     )
     line.notice_file_id = stored.id
-    notify_users(
-        recipients_of_organization(agreement.organization_id),
-        "indexation_notice",
-        organization_id=agreement.organization_id,
-        attachment_file_ids=[stored.id],
-        agreement=agreement,
-        run=run,
-        line=line,
-    )
+    notify(events.INDEXATION_NOTICE, agreement=agreement, run=run, line=line, attachment_file_ids=[stored.id])
     return stored
 
 
