@@ -84,6 +84,8 @@ def notify(
     `exclude` a person not to tell (the one who acted); `organization_id` the organization the
     message concerns when the event is not about one of its objects; `language` the language of
     a message to an address."""
+    if not isinstance(event, EmailEvent):
+        raise TypeError(f"name an event of grants.notifications.events, not {event!r}")
     _check_context(event, context)
     subject = context[event.about] if event.about else None
     if organization_id is None:
