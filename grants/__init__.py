@@ -106,5 +106,6 @@ def _import_models() -> None:
         "grants.indexation.models",
         "grants.notifications.models",
         "grants.core.audit",
+        "grants.accounts.queries",  # registers who receives an organization's or a program's email
     ):
         import_module(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from grants.accounts.models import Membership, StaffAssignment, User
 from grants.core.db import db
 from grants.core.roles import CONTRIBUTOR_ROLES, StaffRole
+from grants.notifications.operations import RecipientFinders, register_recipient_finders
 
 
 def recipients_of_organization(organization_id: int, *, contributors_only: bool = False) -> list[User]:
@@ -34,3 +35,8 @@ def officers_of_program(program_id: int) -> list[User]:
             .order_by(User.id)
         ).unique()
     )
+
+
+register_recipient_finders(
+    RecipientFinders(organization=recipients_of_organization, program_officers=officers_of_program)
+)

@@ -7,21 +7,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from grants.accounts.queries import recipients_of_organization
 from grants.core.db import db
-<<<<<<< HEAD
-from grants.core.pdf import render_pdf
-from grants.files.storage import store
-from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
-from grants.notifications.operations import notify_users
-from grants.payments.operations import installments_of
-=======
 from grants.files.documents import render_and_store
 from grants.indexation.models import IndexationLine, IndexationRun
 from grants.indexation.workflow import RunStatus
-from grants.notifications.operations import notify_users, recipients_of_organization
+from grants.notifications import events
+from grants.notifications.operations import notify
 from grants.payments.operations import schedule_of
->>>>>>> idx
 
 BATCH = 50
 log = logging.getLogger(__name__)
@@ -74,15 +66,7 @@ def build_notice(line: IndexationLine) -> Any:
         **notice_context(line),
     )
     line.notice_file_id = stored.id
-    notify_users(
-        recipients_of_organization(agreement.organization_id),
-        "indexation_notice",
-        organization_id=agreement.organization_id,
-        attachment_file_ids=[stored.id],
-        agreement=agreement,
-        run=run,
-        line=line,
-    )
+    notify(events.INDEXATION_NOTICE, agreement=agreement, run=run, line=line, attachment_file_ids=[stored.id])
     return stored
 
 

@@ -363,18 +363,11 @@ def reverse(
 def _notify_reversal(run: IndexationRun) -> None:
     """Tell each organization its amount is back, in the same transaction (the outbox): nothing is
     lost if the broker is down. A reversal is rare; it renders one short email per grant."""
-    from grants.accounts.queries import recipients_of_organization
-    from grants.notifications.operations import notify_users
+    from grants.notifications import events
+    from grants.notifications.operations import notify
 
     lines = db.session.scalars(
         db.select(IndexationLine).where(_kept_lines(run)).options(db.joinedload(IndexationLine.agreement))
     )
     for line in lines:
-        notify_users(
-            recipients_of_organization(line.organization_id),
-            "indexation_reversed",
-            organization_id=line.organization_id,
-            agreement=line.agreement,
-            run=run,
-            line=line,
-        )
+        notify(events.INDEXATION_REVERSED, agreement=line.agreement, run=run, line=line)
