@@ -6,6 +6,7 @@ settings, an agreement's targets. Views parse, call one operation, commit, rende
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -19,21 +20,15 @@ from grants.accountability.forms import (
     AttachmentForm,
     ExtensionForm,
     FinancesForm,
-    GridForm,
+    IndicatorsForm,
+    IndicatorSpecsForm,
+    PeopleForm,
     SettingsForm,
+    TargetsForm,
     Typed,
     change_request_comments,
     change_request_form,
-    read_finances,
-    read_indicator_specs,
-    read_indicators,
-    read_people,
-    read_targets,
-    typed_finances,
-    typed_indicator_specs,
-    typed_indicators,
-    typed_people,
-    typed_targets,
+    typed_of,
 )
 from grants.accountability.models import (
     IndicatorKind,
@@ -69,7 +64,6 @@ from grants.core.audit import AuditEntry
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.listing import csv_response, paginate_rows
-from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.programs.models import Program
 from grants.reference.models import Region
@@ -197,7 +191,7 @@ def section(report_id: int, slug: str) -> Any:
             "error",
         )
         return redirect(_overview_url(report), 303)
-    return SAVERS[current](report)
+    return _save_section(report, current)
 
 
 def _targets(report: Report, indicators: list) -> dict[int, Any]:
@@ -228,25 +222,29 @@ def _section_context(report: Report, current: ReportSection) -> dict[str, Any]:
     }
 
 
-def _render_section(
-    report: Report,
-    current: ReportSection,
-    *,
-    form: Any = None,
-    typed: Typed | None = None,
-    status: int = 200,
-) -> Any:
+def _section_form(report: Report, current: ReportSection, context: dict[str, Any], *, posted: bool) -> Any:
+    """The section's form: as saved (`posted` False), or as sent by the browser."""
+    source: dict[str, Any] = {} if posted else {"formdata": None}
+    if current is ReportSection.INDICATORS:
+        return IndicatorsForm.of(report, context["indicators"], **source)
+    if current is ReportSection.FINANCES:
+        return FinancesForm.of(report, context["approved"], **source)
+    if current is ReportSection.PEOPLE:
+        return PeopleForm.of(report, context["variables"], **source)
+    data = {"version": report.version}
+    if current is ReportSection.ACTIVITIES:
+        return ActivitiesForm(
+            data=data | {"activities": report.activities, "results": report.results}, **source
+        )
+    return AttachmentForm(data=data, **source)
+
+
+def _render_section(report: Report, current: ReportSection, *, form: Any = None, status: int = 200) -> Any:
     context = _section_context(report, current)
     if form is None:
-        form = _blank_form(report, current)
-    if typed is None:
-        typed = _typed_of(report, current, context)
-    errors = dict(typed.errors)
-    for name, messages in form.errors.items():
-        if name != "csrf_token":
-            errors.setdefault(name, " ".join(map(str, messages)))
-    if "csrf_token" in form.errors:
-        errors["csrf_token"] = _("Le formulaire a expiré. Envoyez-le de nouveau.")
+        form = _section_form(report, current, context, posted=False)
+    typed = typed_of(form)
+    errors = _expired_token_said(typed.errors)
     remove = ActionForm(prefix="remove")
     remove.version.data = report.version
     return render_template(
@@ -259,34 +257,19 @@ def _render_section(
     ), status
 
 
-def _blank_form(report: Report, current: ReportSection) -> Any:
-    data = {"version": report.version}
-    if current is ReportSection.ACTIVITIES:
-        return ActivitiesForm(
-            data=data | {"activities": report.activities, "results": report.results}, formdata=None
-        )
-    if current is ReportSection.FINANCES:
-        return FinancesForm(data=data | {"unspent_explanation": report.unspent_explanation}, formdata=None)
-    if current is ReportSection.ATTACHMENTS:
-        return AttachmentForm(data=data, formdata=None)
-    return GridForm(data=data, formdata=None)
+def _expired_token_said(errors: dict[str, str]) -> dict[str, str]:
+    """A refused CSRF token is said once, in words (not WTForms' own message)."""
+    said = {name: message for name, message in errors.items() if not name.endswith("csrf_token")}
+    for name in errors.keys() - said.keys():
+        said[name] = _("Le formulaire a expiré. Envoyez-le de nouveau.")
+    return said
 
 
-def _typed_of(report: Report, current: ReportSection, context: dict[str, Any]) -> Typed:
-    if current is ReportSection.INDICATORS:
-        return typed_indicators(report, context["indicators"])
-    if current is ReportSection.FINANCES:
-        return typed_finances(report)
-    if current is ReportSection.PEOPLE:
-        return typed_people(report, context["variables"])
-    return Typed()
-
-
-def _save(report: Report, current: ReportSection, form: Any, typed: Typed, change: Any) -> Any:
+def _save(report: Report, current: ReportSection, form: Any, change: Any) -> Any:
     """Run one save: refused input is shown back with its messages (422); a concurrent change shows
     the current version with what was typed (409); success goes back to the page (303)."""
-    if typed.errors or form.errors:
-        return _render_section(report, current, form=form, typed=typed, status=422)
+    if not form.validate():
+        return _render_section(report, current, form=form, status=422)
     try:
         change()
         db.session.commit()
@@ -295,7 +278,7 @@ def _save(report: Report, current: ReportSection, form: Any, typed: Typed, chang
         flash(concurrent.message + " " + _("Ce que vous avez tapé est toujours dans le formulaire."), "error")
         fresh = _load(report.id)
         form.version.data = fresh.version
-        return _render_section(fresh, current, form=form, typed=typed, status=409)
+        return _render_section(fresh, current, form=form, status=409)
     except (operations.NotEditable, ReportTransitionRefused):
         db.session.rollback()
         flash(_("Cette section n'est plus ouverte : le rapport a changé d'état."), "error")
@@ -304,114 +287,31 @@ def _save(report: Report, current: ReportSection, form: Any, typed: Typed, chang
     return redirect(url_for("accountability.section", report_id=report.id, slug=current.slug), 303)
 
 
-def _save_activities(report: Report) -> Any:
-    form = ActivitiesForm()
-    form.validate()
-    return _save(
-        report,
-        ReportSection.ACTIVITIES,
-        form,
-        Typed(),
-        lambda: operations.save_activities(
-            report,
-            activities=form.activities.data or "",
-            results=form.results.data or "",
-            actor=current_user,
-            expected_version=form.version.data,
-        ),
+def _change_of(report: Report, current: ReportSection, form: Any) -> Callable[[], Any]:
+    """The operation that saves the section from its (validated) form."""
+    version = {"actor": current_user, "expected_version": form.version.data}
+    if current is ReportSection.ACTIVITIES:
+        return lambda: operations.save_activities(
+            report, activities=form.activities.data or "", results=form.results.data or "", **version
+        )
+    if current is ReportSection.INDICATORS:
+        return lambda: operations.save_indicators(report, form.entries(), **version)
+    if current is ReportSection.FINANCES:
+        return lambda: operations.save_finances(
+            report, form.entries(), explanation=form.unspent_explanation.data or "", **version
+        )
+    if current is ReportSection.PEOPLE:
+        return lambda: operations.save_people(report, form.people(), **version)
+    return lambda: operations.add_attachment(
+        report, ReportAttachmentKind(form.kind.data), form.accepted, **version
     )
 
 
-def _save_indicators(report: Report) -> Any:
-    form = GridForm()
-    form.validate()
-    entries, typed = read_indicators(request.form, indicators_of(report.program_id))
-    return _save(
-        report,
-        ReportSection.INDICATORS,
-        form,
-        typed,
-        lambda: operations.save_indicators(
-            report, entries, actor=current_user, expected_version=form.version.data
-        ),
-    )
-
-
-def _save_finances(report: Report) -> Any:
-    form = FinancesForm()
-    form.validate()
-    entries, typed = read_finances(request.form, approved_by_category(report))
-    return _save(
-        report,
-        ReportSection.FINANCES,
-        form,
-        typed,
-        lambda: operations.save_finances(
-            report,
-            entries,
-            explanation=form.unspent_explanation.data or "",
-            actor=current_user,
-            expected_version=form.version.data,
-        ),
-    )
-
-
-def _save_people(report: Report) -> Any:
-    form = GridForm()
-    form.validate()
-    data, typed = read_people(request.form, variables_for(settings_for(report.program_id)))
-    return _save(
-        report,
-        ReportSection.PEOPLE,
-        form,
-        typed,
-        lambda: operations.save_people(report, data, actor=current_user, expected_version=form.version.data),
-    )
-
-
-def _save_attachment(report: Report) -> Any:
-    form = AttachmentForm()
-    form.validate()
-    typed = Typed(raw={"kind": form.kind.data or ""})
-    upload = request.files.get("attachment")
-    accepted = None
-    if upload is None or not upload.filename:
-        typed.errors["attachment"] = _("Choisissez le fichier à joindre.")
-    elif form.kind.data not in {k.value for k in ReportAttachmentKind}:
-        typed.errors["kind"] = _("Choisissez le type de pièce jointe.")
-    else:
-        data = upload.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
-        try:
-            accepted = check_upload(
-                data,
-                upload.filename,
-                max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
-                allow_office=report.program.office_attachments_allowed,
-            )
-        except UploadRefused as refusal:
-            typed.errors["attachment"] = str(refusal.message)
-    return _save(
-        report,
-        ReportSection.ATTACHMENTS,
-        form,
-        typed,
-        lambda: operations.add_attachment(
-            report,
-            ReportAttachmentKind(form.kind.data),
-            accepted,  # type: ignore[arg-type]
-            actor=current_user,
-            expected_version=form.version.data,
-        ),
-    )
-
-
-SAVERS = {
-    ReportSection.ACTIVITIES: _save_activities,
-    ReportSection.INDICATORS: _save_indicators,
-    ReportSection.FINANCES: _save_finances,
-    ReportSection.PEOPLE: _save_people,
-    ReportSection.ATTACHMENTS: _save_attachment,
-}
+def _save_section(report: Report, current: ReportSection) -> Any:
+    form = _section_form(report, current, _section_context(report, current), posted=True)
+    if current is ReportSection.ATTACHMENTS:
+        form.limits = (current_app.config["MAX_ATTACHMENT_BYTES"], report.program.office_attachments_allowed)
+    return _save(report, current, form, _change_of(report, current, form))
 
 
 @blueprint.post("/<int:report_id>/pieces/<int:attachment_id>/retirer")
@@ -679,7 +579,7 @@ def _render_program(
     program: Program,
     *,
     settings_form: SettingsForm | None = None,
-    typed: Typed | None = None,
+    indicators_form: IndicatorSpecsForm | None = None,
     status: int = 200,
 ) -> Any:
     settings = settings_for(program.id)
@@ -696,15 +596,16 @@ def _render_program(
             },
         )
     indicators = indicators_of(program.id, active_only=False)
-    typed = typed or typed_indicator_specs(indicators)
-    indicators_form = GridForm(prefix="indicators", formdata=None)
+    if indicators_form is None:
+        indicators_form = IndicatorSpecsForm.of(indicators, formdata=None)
+    typed = typed_of(indicators_form)
     return render_template(
         "accountability/program.html",
         program=program,
         settings_form=settings_form,
         indicators_form=indicators_form,
         indicators=indicators,
-        typed=typed,
+        typed=Typed(typed.raw, _expired_token_said(typed.errors)),
         units=list(IndicatorUnit),
         kinds=list(IndicatorKind),
     ), status
@@ -744,20 +645,10 @@ def program_settings(code: str) -> Any:
 @blueprint.post("/analyse/programmes/<code>/indicateurs")
 def program_indicators(code: str) -> Any:
     program = _program(code)
-    form = GridForm(prefix="indicators")
-    indicators = indicators_of(program.id, active_only=False)
-    specs, typed = read_indicator_specs(request.form, indicators)
-    taken = {i.code: i.id for i in indicators}
-    for key, spec in specs.items():
-        if spec.code in taken and taken[spec.code] != key:
-            typed.errors.setdefault(
-                f"ind-{key or 'new'}-code", _("Ce code est déjà utilisé par un autre indicateur.")
-            )
-    if not form.validate() or typed.errors:
-        if form.errors:
-            typed.errors["indicators-csrf_token"] = _("Le formulaire a expiré. Envoyez-le de nouveau.")
-        return _render_program(program, typed=typed, status=422)
-    operations.save_program_indicators(program, specs, actor=current_user)
+    form = IndicatorSpecsForm.of(indicators_of(program.id, active_only=False))
+    if not form.validate():
+        return _render_program(program, indicators_form=form, status=422)
+    operations.save_program_indicators(program, form.specs, actor=current_user)
     db.session.commit()
     flash(_("Les indicateurs du programme sont enregistrés."), "success")
     return redirect(url_for("accountability.program", code=code), 303)
@@ -770,23 +661,22 @@ def targets(agreement_id: int) -> Any:
         agreement is not None and permissions.can_configure_reports(current_user, agreement.program_id)
     )
     indicators = indicators_of(agreement.program_id)
-    form = GridForm()
-    status = 200
-    if request.method == "POST":
-        values, typed = read_targets(request.form, indicators)
-        if form.validate() and not typed.errors:
-            operations.save_targets(agreement, values, actor=current_user)
+    saved = agreement_targets(agreement.id)
+    if request.method == "GET":
+        form, status = TargetsForm.of(saved, indicators, formdata=None), 200
+    else:
+        form, status = TargetsForm.of(saved, indicators), 422
+        if form.validate():
+            operations.save_targets(agreement, form.entries(), actor=current_user)
             db.session.commit()
             flash(_("Les cibles de la convention sont enregistrées."), "success")
             return redirect(url_for("accountability.targets", agreement_id=agreement_id), 303)
-        status = 422
-    else:
-        typed = typed_targets(agreement_targets(agreement.id), indicators)
+    typed = typed_of(form)
     return render_template(
         "accountability/targets.html",
         agreement=agreement,
         indicators=indicators,
-        typed=typed,
+        typed=Typed(typed.raw, _expired_token_said(typed.errors)),
         form=form,
         reports=reports_of_agreement(agreement.id),
     ), status
