@@ -110,7 +110,7 @@ def _overview_url(report: Report) -> str:
 # == the organization's side ==========================================================================
 @blueprint.get("/")
 def index() -> Any:
-    if permissions.is_staff(current_user):
+    if permissions.can_follow_reports(current_user):
         return redirect(url_for("accountability.queue"))
     reports = reports_of_organizations(current_user.organization_ids())
     return render_template("accountability/index.html", reports=reports)
@@ -357,18 +357,14 @@ def pdf(report_id: int) -> Any:
 
 
 # == the officer's side ===============================================================================
-def _program_ids() -> set[int]:
-    visible = permissions.visible_program_ids(current_user)
-    return set(db.session.scalars(db.select(Program.id))) if visible is None else set(visible)
-
-
 @blueprint.get("/analyse/")
-@permissions.require_staff()
+@permissions.require(permissions.can_follow_reports)
 def queue() -> Any:
-    program_ids = _program_ids()
     filters = QueueFilters.from_args(request.args)
     sort = queue_sort()
-    statement = sort.apply(queue_statement(program_ids, filters))
+    statement = sort.apply(
+        queue_statement(permissions.program_filter(current_user, Report.program_id), filters)
+    )
     if request.args.get("format") == "csv":
         header = [
             _("Convention"),
@@ -406,7 +402,7 @@ def queue() -> Any:
         )
     page = paginate_rows(statement)
     programs = db.session.scalars(
-        db.select(Program).where(Program.id.in_(program_ids)).order_by(Program.code)
+        db.select(Program).where(permissions.program_filter(current_user, Program.id)).order_by(Program.code)
     ).all()
     return render_template(
         "accountability/queue.html",
@@ -459,7 +455,7 @@ def _render_review(
         can_review=permissions.can_review_report(current_user, report),
         can_accept=WORKFLOW.can(report, ReportEvent.ACCEPT),
         can_request_changes=WORKFLOW.can(report, ReportEvent.REQUEST_CHANGES),
-        can_extend=not (report.is_accepted or report.is_cancelled),
+        can_extend=permissions.can_extend_report(current_user, report),
         sections=list(ReportSection),
         indicators=indicators,
         targets=_targets(report, indicators),
@@ -473,15 +469,9 @@ def _render_review(
     ), status
 
 
-def _load_for_review(report_id: int) -> Report:
-    report = _load(report_id)
-    permissions.ensure(permissions.is_staff(current_user))
-    return report
-
-
 @blueprint.get("/analyse/<int:report_id>")
 def review(report_id: int) -> Any:
-    return _render_review(_load_for_review(report_id))
+    return _render_review(_load(report_id, permissions.can_read_report_review))
 
 
 def _stale(report_id: int, message: str) -> Any:
@@ -656,10 +646,7 @@ def program_indicators(code: str) -> Any:
 
 @blueprint.route("/analyse/conventions/<int:agreement_id>/cibles", methods=["GET", "POST"])
 def targets(agreement_id: int) -> Any:
-    agreement = db.session.get(Agreement, agreement_id)
-    permissions.ensure(
-        agreement is not None and permissions.can_configure_reports(current_user, agreement.program_id)
-    )
+    agreement = permissions.permitted(db.session.get(Agreement, agreement_id), permissions.can_set_targets)
     indicators = indicators_of(agreement.program_id)
     saved = agreement_targets(agreement.id)
     if request.method == "GET":
