@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -44,6 +43,7 @@ from grants.agreements.models import Agreement
 from grants.agreements.obligations import ReportDue, ReportKind, StatementType
 from grants.core import clock
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.enums import LabelledEnum
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
@@ -53,18 +53,14 @@ DEFAULT_GRACE_DAYS = 30
 DEFAULT_UNSPENT_THRESHOLD = Decimal("10")
 
 
-class ReportSection(StrEnum):
+class ReportSection(LabelledEnum):
     """The pages of a report form; an officer reopens some of them with a request for changes."""
 
-    ACTIVITIES = "activities"
-    INDICATORS = "indicators"
-    FINANCES = "finances"
-    PEOPLE = "people"
-    ATTACHMENTS = "attachments"
-
-    @property
-    def label(self) -> str:
-        return str(SECTION_LABELS[self])
+    ACTIVITIES = "activities", _l("Activités et résultats")
+    INDICATORS = "indicators", _l("Indicateurs")
+    FINANCES = "finances", _l("État financier")
+    PEOPLE = "people", _l("Personnes rejointes")
+    ATTACHMENTS = "attachments", _l("Pièces jointes")
 
     @property
     def slug(self) -> str:
@@ -84,80 +80,32 @@ SECTION_SLUGS = {
     ReportSection.ATTACHMENTS: "pieces-jointes",
 }
 
-SECTION_LABELS = {
-    ReportSection.ACTIVITIES: _l("Activités et résultats"),
-    ReportSection.INDICATORS: _l("Indicateurs"),
-    ReportSection.FINANCES: _l("État financier"),
-    ReportSection.PEOPLE: _l("Personnes rejointes"),
-    ReportSection.ATTACHMENTS: _l("Pièces jointes"),
-}
 
-
-class IndicatorKind(StrEnum):
+class IndicatorKind(LabelledEnum):
     """What an indicator's values are: whole numbers, amounts with decimals, or percentages."""
 
-    COUNT = "count"
-    NUMBER = "number"
-    PERCENT = "percent"
-
-    @property
-    def label(self) -> str:
-        return str(INDICATOR_KIND_LABELS[self])
+    COUNT = "count", _l("Nombre entier")
+    NUMBER = "number", _l("Nombre (décimales permises)")
+    PERCENT = "percent", _l("Pourcentage")
 
 
-INDICATOR_KIND_LABELS = {
-    IndicatorKind.COUNT: _l("Nombre entier"),
-    IndicatorKind.NUMBER: _l("Nombre (décimales permises)"),
-    IndicatorKind.PERCENT: _l("Pourcentage"),
-}
+class IndicatorUnit(LabelledEnum):
+    PEOPLE = "people", _l("personnes")
+    MEETINGS = "meetings", _l("rencontres")
+    ORGANIZATIONS = "organizations", _l("organisations")
+    ACTIONS = "actions", _l("actions")
+    ACTIVITIES = "activities", _l("activités")
+    REFERRALS = "referrals", _l("références")
+    HOURS = "hours", _l("heures")
+    PERCENT = "percent", _l("%")
+    OTHER = "other", _l("autre")
 
 
-class IndicatorUnit(StrEnum):
-    PEOPLE = "people"
-    MEETINGS = "meetings"
-    ORGANIZATIONS = "organizations"
-    ACTIONS = "actions"
-    ACTIVITIES = "activities"
-    REFERRALS = "referrals"
-    HOURS = "hours"
-    PERCENT = "percent"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(UNIT_LABELS[self])
-
-
-UNIT_LABELS = {
-    IndicatorUnit.PEOPLE: _l("personnes"),
-    IndicatorUnit.MEETINGS: _l("rencontres"),
-    IndicatorUnit.ORGANIZATIONS: _l("organisations"),
-    IndicatorUnit.ACTIONS: _l("actions"),
-    IndicatorUnit.ACTIVITIES: _l("activités"),
-    IndicatorUnit.REFERRALS: _l("références"),
-    IndicatorUnit.HOURS: _l("heures"),
-    IndicatorUnit.PERCENT: _l("%"),
-    IndicatorUnit.OTHER: _l("autre"),
-}
-
-
-class ReportAttachmentKind(StrEnum):
-    FINANCIAL_STATEMENTS = "financial_statements"
-    MINUTES = "minutes"
-    ACTIVITY_REPORT = "activity_report"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(ATTACHMENT_KIND_LABELS[self])
-
-
-ATTACHMENT_KIND_LABELS = {
-    ReportAttachmentKind.FINANCIAL_STATEMENTS: _l("États financiers"),
-    ReportAttachmentKind.MINUTES: _l("Procès-verbal"),
-    ReportAttachmentKind.ACTIVITY_REPORT: _l("Rapport d'activités"),
-    ReportAttachmentKind.OTHER: _l("Autre document"),
-}
+class ReportAttachmentKind(LabelledEnum):
+    FINANCIAL_STATEMENTS = "financial_statements", _l("États financiers")
+    MINUTES = "minutes", _l("Procès-verbal")
+    ACTIVITY_REPORT = "activity_report", _l("Rapport d'activités")
+    OTHER = "other", _l("Autre document")
 
 
 # -- per program: settings and indicators ---------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from grants.accountability import operations
@@ -341,22 +342,43 @@ def remove_attachment(report_id: int, attachment_id: int) -> Any:
     return redirect(target, 303)
 
 
+def _serve(report_id: int, file_of: Callable[[Report], Any]) -> Any:
+    """A file of a report the user may read (404 when the report has no such file)."""
+    stored = file_of(_load(report_id))
+    permissions.ensure(stored is not None)
+    return download(stored)
+
+
 @blueprint.get("/<int:report_id>/pieces/<int:attachment_id>")
 def attachment(report_id: int, attachment_id: int) -> Any:
-    report = _load(report_id)
-    found = db.session.get(ReportAttachment, attachment_id)
-    permissions.ensure(found is not None and found.report_id == report.id)
-    return download(found.file)
+    return _serve(
+        report_id, lambda report: next((a.file for a in report.attachments if a.id == attachment_id), None)
+    )
 
 
 @blueprint.get("/<int:report_id>/rapport.pdf")
 def pdf(report_id: int) -> Any:
-    report = _load(report_id)
-    permissions.ensure(report.pdf is not None)
-    return download(report.pdf)
+    return _serve(report_id, lambda report: report.pdf)
 
 
 # == the officer's side ===============================================================================
+QUEUE_CSV: list[tuple[Any, Callable[[Any], Any]]] = [
+    (_l("Convention"), lambda r: r.agreement),
+    (_l("Organisme"), lambda r: r.organization),
+    (_l("Programme"), lambda r: r.program),
+    (_l("Région"), lambda r: r.region),
+    (_l("Rapport"), lambda r: ReportKind(r.kind).label),
+    (_l("Exercice financier"), lambda r: r.fiscal_year),
+    (_l("Début de la période"), lambda r: r.period_start),
+    (_l("Fin de la période"), lambda r: r.period_end),
+    (_l("Échéance"), lambda r: r.due_date),
+    (_l("État"), lambda r: ReportStatus(r.status).label),
+    (_l("Jours de retard"), lambda r: days_late(r.status, r.due_date)),
+    (_l("Déposé le"), lambda r: r.submitted_at),
+]
+"""The queue's CSV export: each column's title and what it shows of a row."""
+
+
 @blueprint.get("/analyse/")
 @permissions.require(permissions.can_follow_reports)
 def queue() -> Any:
@@ -366,40 +388,9 @@ def queue() -> Any:
         queue_statement(permissions.program_filter(current_user, Report.program_id), filters)
     )
     if request.args.get("format") == "csv":
-        header = [
-            _("Convention"),
-            _("Organisme"),
-            _("Programme"),
-            _("Région"),
-            _("Rapport"),
-            _("Exercice financier"),
-            _("Début de la période"),
-            _("Fin de la période"),
-            _("Échéance"),
-            _("État"),
-            _("Jours de retard"),
-            _("Déposé le"),
-        ]
         rows = db.session.execute(statement).yield_per(1000)
-        return csv_response(
-            "redditions.csv",
-            header,
-            rows,
-            lambda r: [
-                r.agreement,
-                r.organization,
-                r.program,
-                r.region,
-                ReportKind(r.kind).label,
-                r.fiscal_year,
-                r.period_start,
-                r.period_end,
-                r.due_date,
-                ReportStatus(r.status).label,
-                days_late(r.status, r.due_date),
-                r.submitted_at,
-            ],
-        )
+        header = [str(title) for title, _cell in QUEUE_CSV]
+        return csv_response("redditions.csv", header, rows, lambda r: [cell(r) for _title, cell in QUEUE_CSV])
     page = paginate_rows(statement)
     programs = db.session.scalars(
         db.select(Program).where(permissions.program_filter(current_user, Program.id)).order_by(Program.code)
@@ -481,28 +472,50 @@ def _stale(report_id: int, message: str) -> Any:
     return _render_review(_load(report_id), status=409)
 
 
+def _act(
+    report_id: int, forms: dict[str, Any], name: str, action: Callable[[Any], Any], said: Callable[[Any], str]
+) -> Any:
+    """Run an officer's action from its form `name` and commit, then say `said(what it answered)`
+    back on the review page. Missing input comes back on its fields (422); another officer's change
+    or a refused move shows the current state (409)."""
+    form = forms[name]
+    try:
+        done = action(form)
+        db.session.commit()
+    except operations.ReviewInvalid as invalid:
+        db.session.rollback()
+        for field_name, message in invalid.errors.items():
+            form[field_name].errors = [message]
+        errors = {f"{name}-{field_name}": message for field_name, message in invalid.errors.items()}
+        return _render_review(_load(report_id), status=422, forms=forms, errors=errors)
+    except (ConcurrentChange, ReportTransitionRefused) as stale:
+        return _stale(report_id, stale.message)
+    flash(said(done), "success")
+    return redirect(url_for("accountability.review", report_id=report_id), 303)
+
+
+def _accepted(authorized: list[Any]) -> str:
+    message = _("Le rapport est accepté ; l'organisme en est informé.")
+    if authorized:
+        message += " " + _(
+            "%(n)s versement(s) qui attendai(en)t ce rapport sont autorisés.", n=len(authorized)
+        )
+    return message
+
+
 @blueprint.post("/analyse/<int:report_id>/accepter")
 def accept(report_id: int) -> Any:
     report = _load(report_id, permissions.can_review_report)
     forms = _review_forms(report)
     if not forms["accept"].validate_on_submit():
         return _stale(report_id, _("Le formulaire a expiré. Envoyez-le de nouveau."))
-    try:
-        authorized = operations.accept(
-            report, actor=current_user, expected_version=forms["accept"].version.data
-        )
-        db.session.commit()
-    except ConcurrentChange as change:
-        return _stale(report_id, change.message)
-    except ReportTransitionRefused as refused:
-        return _stale(report_id, refused.message)
-    message = _("Le rapport est accepté ; l'organisme en est informé.")
-    if authorized:
-        message += " " + _(
-            "%(n)s versement(s) qui attendai(en)t ce rapport sont autorisés.", n=len(authorized)
-        )
-    flash(message, "success")
-    return redirect(url_for("accountability.review", report_id=report_id), 303)
+    return _act(
+        report_id,
+        forms,
+        "accept",
+        lambda form: operations.accept(report, actor=current_user, expected_version=form.version.data),
+        _accepted,
+    )
 
 
 @blueprint.post("/analyse/<int:report_id>/corrections")
@@ -516,19 +529,15 @@ def request_changes(report_id: int) -> Any:
     comments, errors = change_request_comments(form)
     if errors:
         return _render_review(report, status=422, forms=forms, errors=errors)
-    try:
-        operations.request_changes(report, comments, actor=current_user, expected_version=form.version.data)
-        db.session.commit()
-    except operations.ReviewInvalid as invalid:
-        db.session.rollback()
-        errors = {f"changes-{name}": message for name, message in invalid.errors.items()}
-        return _render_review(_load(report_id), status=422, forms=forms, errors=errors)
-    except ConcurrentChange as change:
-        return _stale(report_id, change.message)
-    except ReportTransitionRefused as refused:
-        return _stale(report_id, refused.message)
-    flash(_("La demande de corrections est envoyée à l'organisme."), "success")
-    return redirect(url_for("accountability.review", report_id=report_id), 303)
+    return _act(
+        report_id,
+        forms,
+        "changes",
+        lambda form: operations.request_changes(
+            report, comments, actor=current_user, expected_version=form.version.data
+        ),
+        lambda _done: _("La demande de corrections est envoyée à l'organisme."),
+    )
 
 
 @blueprint.post("/analyse/<int:report_id>/echeance")
@@ -541,21 +550,15 @@ def extend(report_id: int) -> Any:
     errors = {f"extension-{n}": " ".join(map(str, m)) for n, m in form.errors.items()}
     if new_due is None or errors:
         return _render_review(report, status=422, forms=forms, errors=errors)
-    try:
-        operations.extend_due_date(
+    return _act(
+        report_id,
+        forms,
+        "extension",
+        lambda form: operations.extend_due_date(
             report, new_due, form.reason.data or "", actor=current_user, expected_version=form.version.data
-        )
-        db.session.commit()
-    except operations.ReviewInvalid as invalid:
-        db.session.rollback()
-        errors = {f"extension-{n}": m for n, m in invalid.errors.items()}
-        for name, message in invalid.errors.items():
-            form[name].errors = [message]
-        return _render_review(_load(report_id), status=422, forms=forms, errors=errors)
-    except ConcurrentChange as change:
-        return _stale(report_id, change.message)
-    flash(_("L'échéance est reportée ; l'organisme en est informé."), "success")
-    return redirect(url_for("accountability.review", report_id=report_id), 303)
+        ),
+        lambda _done: _("L'échéance est reportée ; l'organisme en est informé."),
+    )
 
 
 # -- a program's indicators and settings, an agreement's targets ------------------------------------------
