@@ -42,7 +42,7 @@ from grants.accountability.workflow import (
 from grants.agreements.models import Agreement
 from grants.agreements.obligations import ReportDue, ReportKind, StatementType
 from grants.core import clock
-from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.db import FiscalYearType, Money, UTCDateTime, db, owned_rows, owner_key, utcnow
 from grants.core.enums import LabelledEnum
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
@@ -115,7 +115,7 @@ class ReportSettings(db.Model):
     __tablename__ = "report_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), unique=True)
+    program_id: Mapped[int] = owner_key("programs", unique=True)
     # A report still not submitted this many days after its due date holds the next installments.
     grace_days: Mapped[int] = mapped_column(default=DEFAULT_GRACE_DAYS)
     # An unspent balance above this share of the approved budget is flagged and must be explained.
@@ -142,7 +142,7 @@ class Indicator(db.Model):
     __table_args__ = (UniqueConstraint("program_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = owner_key("programs", index=True)
     code: Mapped[str] = mapped_column(String(40))
     label_fr: Mapped[str] = mapped_column(String(255))
     label_en: Mapped[str] = mapped_column(String(255), default="")
@@ -182,8 +182,8 @@ class IndicatorTarget(db.Model):
     __table_args__ = (UniqueConstraint("agreement_id", "indicator_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("report_indicators.id", ondelete="CASCADE"))
+    agreement_id: Mapped[int] = owner_key("agreements", index=True)
+    indicator_id: Mapped[int] = owner_key("report_indicators")
     target: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
     indicator: Mapped[Indicator] = relationship()
@@ -199,8 +199,8 @@ class Report(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    agreement_id: Mapped[int] = owner_key("agreements")
+    organization_id: Mapped[int] = owner_key("organizations")
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
     kind: Mapped[ReportKind] = mapped_column(String(10))
@@ -239,21 +239,11 @@ class Report(db.Model):
     pdf: Mapped[StoredFile | None] = relationship()
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
-    indicator_values: Mapped[list[ReportIndicatorValue]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportIndicatorValue.id"
-    )
-    finance_lines: Mapped[list[ReportFinanceLine]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportFinanceLine.id"
-    )
-    reach_counts: Mapped[list[ReportReachCount]] = relationship(
-        back_populates="report", cascade="all, delete-orphan"
-    )
-    attachments: Mapped[list[ReportAttachment]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportAttachment.id"
-    )
-    change_requests: Mapped[list[ReportChangeRequest]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportChangeRequest.id"
-    )
+    indicator_values: Mapped[list[ReportIndicatorValue]] = owned_rows("report", "ReportIndicatorValue.id")
+    finance_lines: Mapped[list[ReportFinanceLine]] = owned_rows("report", "ReportFinanceLine.id")
+    reach_counts: Mapped[list[ReportReachCount]] = owned_rows("report")
+    attachments: Mapped[list[ReportAttachment]] = owned_rows("report", "ReportAttachment.id")
+    change_requests: Mapped[list[ReportChangeRequest]] = owned_rows("report", "ReportChangeRequest.id")
 
     # -- what pages ask ---------------------------------------------------------------------------
     @property
@@ -350,8 +340,8 @@ class ReportIndicatorValue(db.Model):
     __table_args__ = (UniqueConstraint("report_id", "indicator_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("report_indicators.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = owner_key("reports")
+    indicator_id: Mapped[int] = owner_key("report_indicators")
     target: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # frozen at submission
     achieved: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -367,7 +357,7 @@ class ReportFinanceLine(db.Model):
     __table_args__ = (UniqueConstraint("report_id", "category"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = owner_key("reports")
     category: Mapped[str] = mapped_column(String(20))  # grants.requests.models.BudgetCategory
     approved: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     spent: Mapped[Decimal | None] = mapped_column(Money)
@@ -385,7 +375,7 @@ class ReportReachCount(db.Model):
 
     __tablename__ = "report_reach_counts"
 
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    report_id: Mapped[int] = owner_key("reports", primary_key=True)
     variable: Mapped[str] = mapped_column(String(30), primary_key=True)
     category: Mapped[str] = mapped_column(String(30), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
@@ -397,7 +387,7 @@ class ReportAttachment(db.Model):
     __tablename__ = "report_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = owner_key("reports", index=True)
     kind: Mapped[ReportAttachmentKind] = mapped_column(String(30))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -417,7 +407,7 @@ class ReportChangeRequest(db.Model):
     __tablename__ = "report_change_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = owner_key("reports", index=True)
     comments: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # section code -> comment
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

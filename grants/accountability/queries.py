@@ -23,7 +23,7 @@ from grants.accountability.workflow import AWAITING_SUBMISSION, LIVE_STATES, OPE
 from grants.agreements.models import Agreement
 from grants.core import clock
 from grants.core.db import db
-from grants.core.listing import SortSpec, listing, where_given
+from grants.core.listing import SortSpec, columns, listing, where_given
 from grants.organizations.models import Organization
 from grants.programs.models import Program
 
@@ -162,19 +162,13 @@ def queue_sort(today: date | None = None) -> SortSpec:
     )
 
 
-_QUEUE_COLUMNS = (
-    Report.id,
-    Report.kind,
-    Report.fiscal_year,
-    Report.period_start,
-    Report.period_end,
-    Report.due_date,
-    Report.status,
-    Report.submitted_at,
-    Agreement.number.label("agreement"),
-    Organization.legal_name.label("organization"),
-    Organization.region_code.label("region"),
-    Program.code.label("program"),
+_QUEUE_COLUMNS = columns(
+    Report,
+    *("id", "kind", "fiscal_year", "period_start", "period_end", "due_date", "status", "submitted_at"),
+    agreement=Agreement.number,
+    organization=Organization.legal_name,
+    region=Organization.region_code,
+    program=Program.code,
 )
 
 

@@ -472,26 +472,45 @@ def _stale(report_id: int, message: str) -> Any:
     return _render_review(_load(report_id), status=409)
 
 
+def _posted(report_id: int, name: str) -> tuple[Report, dict[str, Any], Any]:
+    """The report an officer acts on, the review page's forms, and the one posted (`name`)."""
+    report = _load(report_id, permissions.can_review_report)
+    forms = _review_forms(report)
+    return report, forms, forms[name]
+
+
+def _errors_of(form: Any) -> dict[str, str]:
+    """A posted form's messages, by input name (`extension-due_date`)."""
+    return {f"{form._prefix}{name}": " ".join(map(str, m)) for name, m in form.errors.items()}
+
+
 def _act(
-    report_id: int, forms: dict[str, Any], name: str, action: Callable[[Any], Any], said: Callable[[Any], str]
+    report: Report,
+    forms: dict[str, Any],
+    form: Any,
+    action: Callable[..., Any],
+    said: Callable[[Any], str],
+    *,
+    refused: dict[str, str] | None = None,
 ) -> Any:
-    """Run an officer's action from its form `name` and commit, then say `said(what it answered)`
-    back on the review page. Missing input comes back on its fields (422); another officer's change
-    or a refused move shows the current state (409)."""
-    form = forms[name]
+    """Run an officer's action (`action(actor=…, expected_version=…)`) and commit, then say
+    `said(what it answered)` back on the review page. Input `refused` or missing comes back on its
+    fields (422); another officer's change or a refused move shows the current state (409)."""
+    if refused:
+        return _render_review(report, status=422, forms=forms, errors=refused)
     try:
-        done = action(form)
+        done = action(actor=current_user, expected_version=form.version.data)
         db.session.commit()
     except operations.ReviewInvalid as invalid:
         db.session.rollback()
         for field_name, message in invalid.errors.items():
             form[field_name].errors = [message]
-        errors = {f"{name}-{field_name}": message for field_name, message in invalid.errors.items()}
-        return _render_review(_load(report_id), status=422, forms=forms, errors=errors)
+        errors = {f"{form._prefix}{field_name}": message for field_name, message in invalid.errors.items()}
+        return _render_review(_load(report.id), status=422, forms=forms, errors=errors)
     except (ConcurrentChange, ReportTransitionRefused) as stale:
-        return _stale(report_id, stale.message)
+        return _stale(report.id, stale.message)
     flash(said(done), "success")
-    return redirect(url_for("accountability.review", report_id=report_id), 303)
+    return redirect(url_for("accountability.review", report_id=report.id), 303)
 
 
 def _accepted(authorized: list[Any]) -> str:
@@ -505,59 +524,38 @@ def _accepted(authorized: list[Any]) -> str:
 
 @blueprint.post("/analyse/<int:report_id>/accepter")
 def accept(report_id: int) -> Any:
-    report = _load(report_id, permissions.can_review_report)
-    forms = _review_forms(report)
-    if not forms["accept"].validate_on_submit():
+    report, forms, form = _posted(report_id, "accept")
+    if not form.validate_on_submit():
         return _stale(report_id, _("Le formulaire a expiré. Envoyez-le de nouveau."))
-    return _act(
-        report_id,
-        forms,
-        "accept",
-        lambda form: operations.accept(report, actor=current_user, expected_version=form.version.data),
-        _accepted,
-    )
+    return _act(report, forms, form, lambda **by: operations.accept(report, **by), _accepted)
 
 
 @blueprint.post("/analyse/<int:report_id>/corrections")
 def request_changes(report_id: int) -> Any:
-    report = _load(report_id, permissions.can_review_report)
-    forms = _review_forms(report)
-    form = forms["changes"]
-    if not form.validate_on_submit():
-        errors = {name: " ".join(map(str, m)) for name, m in form.errors.items()}
-        return _render_review(report, status=422, forms=forms, errors=errors)
-    comments, errors = change_request_comments(form)
-    if errors:
-        return _render_review(report, status=422, forms=forms, errors=errors)
+    report, forms, form = _posted(report_id, "changes")
+    comments, refused = change_request_comments(form) if form.validate_on_submit() else ({}, _errors_of(form))
     return _act(
-        report_id,
+        report,
         forms,
-        "changes",
-        lambda form: operations.request_changes(
-            report, comments, actor=current_user, expected_version=form.version.data
-        ),
+        form,
+        lambda **by: operations.request_changes(report, comments, **by),
         lambda _done: _("La demande de corrections est envoyée à l'organisme."),
+        refused=refused,
     )
 
 
 @blueprint.post("/analyse/<int:report_id>/echeance")
 def extend(report_id: int) -> Any:
-    report = _load(report_id, permissions.can_review_report)
-    forms = _review_forms(report)
-    form = forms["extension"]
+    report, forms, form = _posted(report_id, "extension")
     form.validate()
-    new_due = form.parsed_date()
-    errors = {f"extension-{n}": " ".join(map(str, m)) for n, m in form.errors.items()}
-    if new_due is None or errors:
-        return _render_review(report, status=422, forms=forms, errors=errors)
+    new_due = form.parsed_date()  # None with a message on the field
     return _act(
-        report_id,
+        report,
         forms,
-        "extension",
-        lambda form: operations.extend_due_date(
-            report, new_due, form.reason.data or "", actor=current_user, expected_version=form.version.data
-        ),
+        form,
+        lambda **by: operations.extend_due_date(report, new_due, form.reason.data or "", **by),
         lambda _done: _("L'échéance est reportée ; l'organisme en est informé."),
+        refused=_errors_of(form),
     )
 
 

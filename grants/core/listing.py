@@ -23,6 +23,14 @@ from grants.core.paging import page_number, page_size
 from grants.fiscal import FiscalYear
 
 
+def columns(model: Any, *names: str, **labelled: Any) -> list[Any]:
+    """A list's SELECT columns: `model`'s attributes by name, then others under a label
+    (`columns(Report, "id", "status", agreement=Agreement.number)`)."""
+    return [getattr(model, name) for name in names] + [
+        column.label(label) for label, column in labelled.items()
+    ]
+
+
 def listing(columns: Sequence[Any], *joins: tuple[Any, Any]) -> Select:
     """A list's query: its columns, then each (table, ON clause) joined in order."""
     statement = select(*columns)
