@@ -43,7 +43,7 @@ from grants.agreements.models import Agreement
 from grants.agreements.obligations import ReportDue, ReportKind, StatementType
 from grants.core import clock
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db, owned_rows, owner_key, utcnow
-from grants.core.enums import LabelledEnum
+from grants.core.enums import LabelledEnum, label_of
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
@@ -109,7 +109,13 @@ class ReportAttachmentKind(LabelledEnum):
 
 
 # -- per program: settings and indicators ---------------------------------------------------------
-class ReportSettings(db.Model):
+class _ProgramWide:
+    """A program's own data, on no organization's file (its audit entries name no organization)."""
+
+    organization_id = None
+
+
+class ReportSettings(_ProgramWide, db.Model):
     """A program's accountability settings (defaults: our choice, see README)."""
 
     __tablename__ = "report_settings"
@@ -130,12 +136,8 @@ class ReportSettings(db.Model):
 
     program: Mapped[Program] = relationship()
 
-    @property
-    def organization_id(self) -> None:
-        return None
 
-
-class Indicator(db.Model):
+class Indicator(_ProgramWide, db.Model):
     """A program's indicator: data an officer edits (seeded from `data/indicators.yaml`)."""
 
     __tablename__ = "report_indicators"
@@ -162,17 +164,8 @@ class Indicator(db.Model):
         english = current_locale().startswith("en")
         return (self.label_en if english else "") or self.label_fr
 
-    @property
-    def unit_label(self) -> str:
-        return IndicatorUnit(self.unit).label
-
-    @property
-    def kind_label(self) -> str:
-        return IndicatorKind(self.kind).label
-
-    @property
-    def organization_id(self) -> None:
-        return None
+    unit_label = label_of(IndicatorUnit, "unit")
+    kind_label = label_of(IndicatorKind, "kind")
 
 
 class IndicatorTarget(db.Model):
@@ -246,17 +239,9 @@ class Report(db.Model):
     change_requests: Mapped[list[ReportChangeRequest]] = owned_rows("report", "ReportChangeRequest.id")
 
     # -- what pages ask ---------------------------------------------------------------------------
-    @property
-    def status_label(self) -> str:
-        return ReportStatus(self.status).label
-
-    @property
-    def kind_label(self) -> str:
-        return ReportKind(self.kind).label
-
-    @property
-    def statement_label(self) -> str:
-        return StatementType(self.statement_type).label if self.statement_type else ""
+    status_label = label_of(ReportStatus, "status")
+    kind_label = label_of(ReportKind, "kind")
+    statement_label = label_of(StatementType, "statement_type")
 
     @property
     def title(self) -> str:
@@ -396,9 +381,7 @@ class ReportAttachment(db.Model):
     report: Mapped[Report] = relationship(back_populates="attachments")
     file: Mapped[StoredFile] = relationship()
 
-    @property
-    def kind_label(self) -> str:
-        return ReportAttachmentKind(self.kind).label
+    kind_label = label_of(ReportAttachmentKind, "kind")
 
 
 class ReportChangeRequest(db.Model):
