@@ -70,8 +70,8 @@ from grants.core.audit import diff, record
 from grants.core.concurrency import ConcurrentChange, check_version, flush_or_refuse, optimistic
 from grants.core.db import db, to_money, utcnow
 from grants.core.formatting import long_date
+from grants.files.documents import store_upload
 from grants.files.sniffing import AcceptedFile
-from grants.files.storage import store
 from grants.fiscal import FiscalYear
 from grants.notifications import events
 from grants.notifications.operations import notify
@@ -553,13 +553,7 @@ def add_attachment(
 ) -> ReportAttachment:
     """Attach a file already judged by its bytes (`grants.files.sniffing.check_upload`)."""
     with _editing(report, ReportSection.ATTACHMENTS, actor=actor, expected_version=expected_version):
-        stored = store(
-            upload.data,
-            original_name=upload.filename,
-            media_type=upload.media_type,
-            organization_id=report.organization_id,
-            uploaded_by=actor,
-        )
+        stored = store_upload(upload, organization_id=report.organization_id, actor=actor)
         attachment = ReportAttachment(kind=kind, file_id=stored.id, uploaded_by_id=getattr(actor, "id", None))
         report.attachments.append(attachment)
     record(

@@ -10,7 +10,7 @@ from flask import has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, Numeric, Table, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from grants.core import clock
@@ -133,3 +133,15 @@ def link_table(name: str, owner: tuple[str, str], other: tuple[str, str]) -> Tab
         Column(owner[0], ForeignKey(owner[1], ondelete="CASCADE"), primary_key=True),
         Column(other[0], ForeignKey(other[1]), primary_key=True),
     )
+
+
+def owner_key(table: str, **options: Any) -> Any:
+    """The column naming the row that owns this one (`<table>.id`): deleting the owner deletes it.
+    `options` go to the column (`index=True`, `primary_key=True`, `unique=True`)."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), **options)
+
+
+def owned_rows(back_populates: str, order_by: str | None = None) -> Any:
+    """The rows an object owns (their `owner_key` names it): saved and deleted with it, each row
+    removed from the list deleted, listed in `order_by`."""
+    return relationship(back_populates=back_populates, cascade="all, delete-orphan", order_by=order_by)

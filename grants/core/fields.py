@@ -214,6 +214,20 @@ def input_errors(form: Any) -> dict[str, str]:
     }
 
 
+def input_values(form: Any) -> dict[str, str]:
+    """What each input of a form shows, by its name, grids and rows included (a refused value as it
+    was typed): for pages that lay their grid out by hand. A ticked box shows "1", an unticked one ""."""
+    values: dict[str, str] = {}
+    for field in form:
+        for leaf in _leaves(field):
+            if leaf.type == "BooleanField":
+                values[leaf.name] = "1" if leaf.data else ""
+            elif leaf.type not in {"FileField", "MultipleFileField"}:
+                shown = leaf._value() if hasattr(leaf, "_value") else leaf.data
+                values[leaf.name] = "" if shown is None else str(shown)
+    return values
+
+
 def _leaves(field: Any) -> list[Any]:
     """The input fields under `field`: itself, or the cells of its rows (FieldList, FormField)."""
     if hasattr(field, "entries"):

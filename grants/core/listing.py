@@ -9,18 +9,43 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Response, request, stream_with_context
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from grants.core.db import db
 from grants.core.paging import page_number, page_size
 from grants.fiscal import FiscalYear
+
+
+def columns(model: Any, *names: str, **labelled: Any) -> list[Any]:
+    """A list's SELECT columns: `model`'s attributes by name, then others under a label
+    (`columns(Report, "id", "status", agreement=Agreement.number)`)."""
+    return [getattr(model, name) for name in names] + [
+        column.label(label) for label, column in labelled.items()
+    ]
+
+
+def listing(columns: Sequence[Any], *joins: tuple[Any, Any]) -> Select:
+    """A list's query: its columns, then each (table, ON clause) joined in order."""
+    statement = select(*columns)
+    for table, on in joins:
+        statement = statement.join(table, on)
+    return statement
+
+
+def where_given(statement: Select, equal: Mapping[Any, Any]) -> Select:
+    """`statement` narrowed to `column == value` for each filter a person filled in (an empty value
+    filters nothing)."""
+    for column, value in equal.items():
+        if value:
+            statement = statement.where(column == value)
+    return statement
 
 
 @dataclass(frozen=True)

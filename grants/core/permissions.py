@@ -430,6 +430,28 @@ def can_review_report(user: Principal, report: Any) -> bool:
     return getattr(user, "is_authenticated", False) and can_manage_program(user, report.program_id)
 
 
+def can_extend_report(user: Principal, report: Any) -> bool:
+    """Move the due date: the program's officers, until the report is accepted or cancelled."""
+    return can_review_report(user, report) and not (report.is_accepted or report.is_cancelled)
+
+
+def can_follow_reports(user: Principal) -> bool:
+    """The officers' queue of reports: ministry staff (each sees the programs `visible_program_ids`
+    gives them)."""
+    return is_staff(user)
+
+
+def can_read_report_review(user: Principal, report: Any) -> bool:
+    """A report's analysis page: staff who may read the report (the coordination cell reads it
+    without acting)."""
+    return is_staff(user) and can_read_report(user, report)
+
+
+def can_set_targets(user: Principal, agreement: Any) -> bool:
+    """An agreement's own indicator targets: the officers of its program."""
+    return can_configure_reports(user, agreement.program_id)
+
+
 def can_configure_reports(user: Principal, program_id: int) -> bool:
     """Edit a program's indicators, targets and accountability settings: its officers."""
     return getattr(user, "is_authenticated", False) and can_manage_program(user, program_id)
