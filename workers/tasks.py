@@ -1,13 +1,15 @@
-"""Thin Celery tasks: each calls one grants operation inside the Flask app context."""
+"""Thin Celery tasks: each calls one grants operation inside the Flask app context. Each is
+registered under its name from grants.core.tasks, the name feature code queues it by."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from grants.core.db import db
+from grants.core.tasks import DELIVER_EMAIL, SEND_INDEXATION_NOTICES, SWEEP_INDEXATION_NOTICES, SWEEP_OUTBOX
 
 
-@shared_task(bind=True, name="workers.tasks.deliver_email", max_retries=None)
+@shared_task(bind=True, name=DELIVER_EMAIL, max_retries=None)
 def deliver_email(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     """Send one outbox message; on an SMTP failure try again later (the message is never lost)."""
     from grants.notifications.operations import Delivery, deliver
@@ -21,7 +23,7 @@ def deliver_email(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     return outcome.value
 
 
-@shared_task(name="workers.tasks.sweep_outbox")
+@shared_task(name=SWEEP_OUTBOX)
 def sweep_outbox() -> int:
     """Hand over queued messages the broker may have lost (sent to it while it was down)."""
     from grants.notifications.operations import due_messages
@@ -35,7 +37,7 @@ def sweep_outbox() -> int:
     return len(message_ids)
 
 
-@shared_task(name="workers.tasks.send_indexation_notices")
+@shared_task(name=SEND_INDEXATION_NOTICES)
 def send_indexation_notices(run_id: int) -> int:
     """Render and email the notices of an applied indexation run (safe to run twice)."""
     from grants.indexation.notices import send_notices
@@ -46,7 +48,7 @@ def send_indexation_notices(run_id: int) -> int:
         db.session.remove()
 
 
-@shared_task(name="workers.tasks.sweep_indexation_notices")
+@shared_task(name=SWEEP_INDEXATION_NOTICES)
 def sweep_indexation_notices() -> int:
     """Hand over applied runs whose notices are missing (the broker was down at application)."""
     from grants.indexation.models import IndexationLine, IndexationRun, RunStatus

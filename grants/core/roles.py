@@ -21,3 +21,8 @@ class MemberRole(LabelledEnum):
     ACCOUNT_ADMIN = "account_admin", _l("Administrateur·rice du compte")
     CONTRIBUTOR = "contributor", _l("Contributeur·rice")
     READ_ONLY = "read_only", _l("Lecture seule")
+
+
+CONTRIBUTOR_ROLES = frozenset({MemberRole.ACCOUNT_ADMIN, MemberRole.CONTRIBUTOR})
+"""The member roles that draft and submit an organization's requests and reports (and receive
+the emails about them); a read-only member only reads."""
