@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,28 +15,36 @@ from grants.accounts.passwords import minimum_length
 from grants.core.roles import MemberRole
 
 
+def _required(
+    field: type, label: Any, missing: Any, *checks: Any, autocomplete: str = "", **options: Any
+) -> Any:
+    """A field that must be filled in (`missing` says what to type), then passes `checks`; with the
+    browser's autocomplete hint when there is one."""
+    if autocomplete:
+        options["render_kw"] = {"autocomplete": autocomplete}
+    return field(label, validators=[InputRequired(message=missing), *checks], **options)
+
+
+_VALID_EMAIL = Email(message=_l("Entrez une adresse courriel valide, par exemple nom@exemple.org."))
+
+
 class SignInForm(FlaskForm):
-    email = EmailField(
-        _l("Adresse courriel"),
-        validators=[InputRequired(message=_l("Entrez votre adresse courriel."))],
-        render_kw={"autocomplete": "username"},
+    email = _required(
+        EmailField, _l("Adresse courriel"), _l("Entrez votre adresse courriel."), autocomplete="username"
     )
-    password = PasswordField(
-        _l("Mot de passe"),
-        validators=[InputRequired(message=_l("Entrez votre mot de passe."))],
-        render_kw={"autocomplete": "current-password"},
+    password = _required(
+        PasswordField, _l("Mot de passe"), _l("Entrez votre mot de passe."), autocomplete="current-password"
     )
     submit = SubmitField(_l("Se connecter"))
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(
+    email = _required(
+        EmailField,
         _l("Adresse courriel"),
-        validators=[
-            InputRequired(message=_l("Entrez votre adresse courriel.")),
-            Email(message=_l("Entrez une adresse courriel valide, par exemple nom@exemple.org.")),
-        ],
-        render_kw={"autocomplete": "email"},
+        _l("Entrez votre adresse courriel."),
+        _VALID_EMAIL,
+        autocomplete="email",
     )
     submit = SubmitField(_l("Recevoir un lien de réinitialisation"))
 
@@ -50,31 +60,31 @@ def _password_help() -> str:
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(
+    password = _required(
+        PasswordField,
         _l("Nouveau mot de passe"),
-        validators=[InputRequired(message=_l("Choisissez un mot de passe.")), _strong_enough],
-        render_kw={"autocomplete": "new-password"},
+        _l("Choisissez un mot de passe."),
+        _strong_enough,
+        autocomplete="new-password",
         description=LazyString(_password_help),
     )
-    confirm = PasswordField(
+    confirm = _required(
+        PasswordField,
         _l("Confirmez le mot de passe"),
-        validators=[
-            InputRequired(message=_l("Entrez le mot de passe une seconde fois.")),
-            EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
+        _l("Entrez le mot de passe une seconde fois."),
+        EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
+        autocomplete="new-password",
     )
     submit = SubmitField(_l("Enregistrer le mot de passe"))
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField(
+    email = _required(
+        EmailField,
         _l("Adresse courriel de la personne"),
-        validators=[
-            InputRequired(message=_l("Entrez l'adresse courriel de la personne à inviter.")),
-            Email(message=_l("Entrez une adresse courriel valide, par exemple nom@exemple.org.")),
-            Length(max=255),
-        ],
+        _l("Entrez l'adresse courriel de la personne à inviter."),
+        _VALID_EMAIL,
+        Length(max=255),
     )
     full_name = StringField(_l("Nom complet"), validators=[Length(max=255)])
     role = SelectField(

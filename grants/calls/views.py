@@ -28,9 +28,7 @@ def _org_kind_label(kind: str) -> str:
 
 
 def _load(call_id: int) -> Call:
-    call = db.session.get(Call, call_id)
-    permissions.ensure(call is not None)
-    return call  # type: ignore[return-value]
+    return permissions.found(db.session.get(Call, call_id))
 
 
 @blueprint.get("/")
