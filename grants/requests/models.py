@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from grants.calls.models import Call
 from grants.core.clock import now
@@ -195,19 +196,40 @@ class FundingRequest(db.Model):
         return f"<FundingRequest {self.id} {self.reference} {self.status}>"
 
 
-class RequestYear(db.Model):
+class PartOfRequest:
+    """A row of one request's file, deleted with it: its `id`, `request_id` and `request` (the
+    request's collection named by `request_collection`; `request_id` indexed unless a unique
+    constraint that starts with it already is)."""
+
+    request_collection: ClassVar[str]
+    request_id_indexed: ClassVar[bool] = True
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+
+    @declared_attr
+    def request_id(cls) -> Mapped[int]:  # noqa: N805 (a class attribute)
+        return mapped_column(
+            ForeignKey("funding_requests.id", ondelete="CASCADE"),
+            index=cls.request_id_indexed or None,
+            sort_order=-1,
+        )
+
+    @declared_attr
+    def request(cls) -> Mapped[FundingRequest]:  # noqa: N805 (a class attribute)
+        return relationship(FundingRequest, back_populates=cls.request_collection)
+
+
+class RequestYear(PartOfRequest, db.Model):
     """The amount asked (and, once decided, approved) for one fiscal year of the request."""
 
     __tablename__ = "request_years"
     __table_args__ = (UniqueConstraint("request_id", "fiscal_year"),)
+    request_collection = "years"
+    request_id_indexed = False
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"))
     fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
     requested_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     approved_amount: Mapped[Decimal | None] = mapped_column(Money)
-
-    request: Mapped[FundingRequest] = relationship(back_populates="years")
 
 
 def budget_totals(cells: Iterable[tuple[FiscalYear, Decimal | None]]) -> dict[FiscalYear, Decimal]:
@@ -228,19 +250,17 @@ class BudgetCategory(LabelledEnum):
     OTHER = "other", _l("Autres dépenses")
 
 
-class BudgetLine(db.Model):
+class BudgetLine(PartOfRequest, db.Model):
     """One cell of the budget table: an expense category in a fiscal year."""
 
     __tablename__ = "budget_lines"
     __table_args__ = (UniqueConstraint("request_id", "fiscal_year", "category"),)
+    request_collection = "budget_lines"
+    request_id_indexed = False
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"))
     fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
     category: Mapped[BudgetCategory] = mapped_column(String(20))
     amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
-
-    request: Mapped[FundingRequest] = relationship(back_populates="budget_lines")
 
 
 class FundingSourceStatus(LabelledEnum):
@@ -248,21 +268,18 @@ class FundingSourceStatus(LabelledEnum):
     REQUESTED = "requested", _l("Demandé")
 
 
-class OtherFunding(db.Model):
+class OtherFunding(PartOfRequest, db.Model):
     """Another source of funding for the same activities; the coordination cell reads these."""
 
     __tablename__ = "other_funding_sources"
+    request_collection = "other_funding"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
     funder: Mapped[str] = mapped_column(String(255))
     program_name: Mapped[str] = mapped_column(String(255), default="")
     amount: Mapped[Decimal] = mapped_column(Money)
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[FundingSourceStatus] = mapped_column(String(10))
-
-    request: Mapped[FundingRequest] = relationship(back_populates="other_funding")
 
     @property
     def status_label(self) -> str:
@@ -276,17 +293,15 @@ class AttachmentKind(LabelledEnum):
     OTHER = "other", _l("Autre document")
 
 
-class RequestAttachment(db.Model):
+class RequestAttachment(PartOfRequest, db.Model):
     __tablename__ = "request_attachments"
+    request_collection = "attachments"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
     kind: Mapped[AttachmentKind] = mapped_column(String(30))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    request: Mapped[FundingRequest] = relationship(back_populates="attachments")
     file: Mapped[StoredFile] = relationship()
 
     @property
@@ -294,13 +309,12 @@ class RequestAttachment(db.Model):
         return AttachmentKind(self.kind).label
 
 
-class InfoRequest(db.Model):
+class InfoRequest(PartOfRequest, db.Model):
     """An officer's request for more information: the sections it reopens, and the answer."""
 
     __tablename__ = "info_requests"
+    request_collection = "info_requests"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
     sections: Mapped[list[str]] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(Text)
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -309,7 +323,6 @@ class InfoRequest(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    request: Mapped[FundingRequest] = relationship(back_populates="info_requests")
     asked_by = relationship("User", foreign_keys=[asked_by_id])
 
     @property
