@@ -51,21 +51,10 @@ def send_indexation_notices(run_id: int) -> int:
 @shared_task(name=SWEEP_INDEXATION_NOTICES)
 def sweep_indexation_notices() -> int:
     """Hand over applied runs whose notices are missing (the broker was down at application)."""
-    from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
+    from grants.indexation.notices import runs_missing_notices
 
     try:
-        run_ids = list(
-            db.session.scalars(
-                db.select(IndexationRun.id)
-                .join(IndexationLine)
-                .where(
-                    IndexationRun.status == RunStatus.APPLIED,
-                    IndexationLine.excluded_reason == "",
-                    IndexationLine.notice_file_id.is_(None),
-                )
-                .distinct()
-            )
-        )
+        run_ids = runs_missing_notices()
     finally:
         db.session.remove()
     for run_id in run_ids:
