@@ -106,5 +106,6 @@ def _import_models() -> None:
         "grants.indexation.models",
         "grants.notifications.models",
         "grants.core.audit",
+        "grants.core.jobs",
     ):
         import_module(name)

@@ -69,3 +69,14 @@ def sweep_indexation_notices() -> int:
     for run_id in run_ids:
         send_indexation_notices.delay(run_id)
     return len(run_ids)
+
+
+@shared_task(name="workers.tasks.build_program_report")
+def build_program_report(job_id: int) -> int | None:
+    """Build a program report PDF for its background job (progress, file, done or failed)."""
+    from grants.accountability.program_report import build_for_job
+
+    try:
+        return build_for_job(job_id)
+    finally:
+        db.session.remove()

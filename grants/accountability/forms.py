@@ -430,3 +430,12 @@ def typed_targets(targets: dict[int, Decimal], indicators: list[Indicator]) -> T
     for indicator in indicators:
         typed.raw[f"target-{indicator.id}"] = _typed_amount(targets.get(indicator.id)).removesuffix(",00")
     return typed
+
+
+class ProgramReportForm(FlaskForm):
+    """Ask for the program report of a fiscal year (built in the background)."""
+
+    fiscal_year = SelectField(_l("Exercice financier"), choices=[], validate_choice=True)
+    language = SelectField(
+        _l("Langue du rapport"), choices=[("fr", _l("Français")), ("en", _l("Anglais"))], default="fr"
+    )
