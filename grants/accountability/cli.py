@@ -43,7 +43,9 @@ def hold_late_command() -> None:
 @reports.command("pdf")
 @click.option("--program", "program_code", required=True, help="Program code, e.g. TNCES.")
 @click.option("--fiscal-year", "fiscal_year", required=True, help="Fiscal year, e.g. 2026-2027.")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True, help="PDF file to write.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True), required=True, help="PDF file to write."
+)
 @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @with_appcontext
 def pdf_command(program_code: str, fiscal_year: str, output: str, language: str) -> None:

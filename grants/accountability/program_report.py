@@ -355,9 +355,7 @@ def collect(program: Program, year: FiscalYear, *, today: date | None = None) ->
             .group_by(ReportIndicatorValue.indicator_id)
         )
     }
-    indicator_lines = [
-        IndicatorLine(i, *(sums.get(i.id) or (None, None, 0))) for i in indicators
-    ]
+    indicator_lines = [IndicatorLine(i, *(sums.get(i.id) or (None, None, 0))) for i in indicators]
 
     # 6. ADS+ counts by organization, variable and category.
     reach: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))

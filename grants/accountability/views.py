@@ -44,6 +44,7 @@ from grants.accountability.models import (
     ReportAttachmentKind,
     ReportSection,
 )
+from grants.accountability.program_report import years_with_agreements
 from grants.accountability.queries import (
     QueueFilters,
     agreement_targets,
@@ -65,7 +66,6 @@ from grants.accountability.validation import (
 from grants.accountability.workflow import WORKFLOW, ReportEvent, ReportStatus, ReportTransitionRefused
 from grants.agreements.models import Agreement
 from grants.agreements.obligations import ReportKind
-from grants.accountability.program_report import years_with_agreements
 from grants.core import clock, jobs, permissions
 from grants.core.audit import AuditEntry
 from grants.core.concurrency import ConcurrentChange
@@ -73,8 +73,8 @@ from grants.core.db import db
 from grants.core.listing import csv_response, paginate_rows
 from grants.files.models import StoredFile
 from grants.files.sniffing import UploadRefused, check_upload
-from grants.fiscal import FiscalYear
 from grants.files.storage import download
+from grants.fiscal import FiscalYear
 from grants.programs.models import Program
 from grants.reference.models import Region
 from grants.requests.models import BudgetCategory

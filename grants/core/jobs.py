@@ -213,11 +213,13 @@ def fail(job_id: int, reason: str) -> None:
 
 def _write_apart(job: BackgroundJob, values: dict[str, Any]) -> None:
     with db.engine.begin() as connection:
-        connection.execute(
+        changed = connection.execute(
             update(BackgroundJob)
             .where(BackgroundJob.id == job.id, BackgroundJob.status.in_([s.value for s in ACTIVE]))
             .values(**values)
-        )
+        ).rowcount
+    if not changed:
+        raise JobFinished(f"job {job.id} has ended: its progress no longer moves")
     # Keep the object the task holds in step, without touching its transaction.
     for key, value in values.items():
         set_committed_value(job, key, JobStatus(value) if key == "status" else value)
