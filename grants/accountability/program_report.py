@@ -408,7 +408,7 @@ def suppress_tables(collected: _Collected) -> ProgramReport:
     }
     by_organization = None
     if reached:
-        table: CountTable = adsplus.by_group(reached, adsplus.GENDER)
+        table: CountTable = _without_empty_columns(adsplus.by_group(reached, adsplus.GENDER))
         if table.grand_total:
             by_organization = suppress(table)
     return ProgramReport(
@@ -420,6 +420,20 @@ def suppress_tables(collected: _Collected) -> ProgramReport:
         breakdowns=breakdowns,
         by_organization=by_organization,
         people_total=sum(o.people or 0 for o in collected.organizations),
+    )
+
+
+def _without_empty_columns(table: CountTable) -> CountTable:
+    """Leave out the categories nobody is counted in (e.g. "prefers not to say" when no report
+    uses it): zeros are never hidden and add nothing to any total, so protection is unchanged,
+    and the widest table of the report gets narrower."""
+    keep = [j for j, total in enumerate(table.column_totals) if total]
+    if not keep or len(keep) == len(table.columns):
+        return table
+    return CountTable(
+        table.rows,
+        tuple(table.columns[j] for j in keep),
+        tuple(tuple(line[j] for j in keep) for line in table.counts),
     )
 
 
