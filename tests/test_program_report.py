@@ -260,3 +260,16 @@ def test_the_command_writes_the_same_report(program_year, tmp_path):
         check=False,
     )
     assert bad.returncode != 0 and "no program" in bad.stderr
+
+
+def test_the_submitted_report_pdf_has_the_same_print_design(program_year):
+    """The organization's submitted report, as stored: running header with the program and the
+    fiscal year, "page 1 de N" at the bottom of each page, its own counts shown (2 non-binary)."""
+    from grants.files.storage import read
+
+    _program, _organizations, agreements, *_ = program_year
+    report = report_of(agreements[0])
+    text, pages = _text(read(report.pdf))
+    assert "TNCES — Table nationale" in text and "exercice 2026-2027" in text
+    assert f"page 1 de {pages}" in text
+    assert "< 5" not in text  # an organization's own report shows its own counts
