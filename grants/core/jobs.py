@@ -251,7 +251,8 @@ def queue_task(name: str, *args: Any, **kwargs: Any) -> bool:
         logging.getLogger(__name__).warning("no Celery app: task %s not queued", name)
         return False
     try:
-        if celery.conf.task_always_eager:
+        if celery.conf.task_always_eager:  # no broker (a laptop without Redis): run it here
+            celery.loader.import_default_modules()
             celery.tasks[name].apply(args=args, kwargs=kwargs)
         else:
             celery.send_task(name, args=args, kwargs=kwargs)
