@@ -147,6 +147,7 @@ def test_the_english_version_is_in_english(program_year):
     assert "April 1, 2026" in text
     assert "< 5" in text and "Missing" in text
     assert "Rapport de programme" not in text
+    assert "National concertation table on sexual exploitation" in text
 
 
 def test_the_celery_task_builds_the_file_the_officer_downloads(
