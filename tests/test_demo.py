@@ -67,3 +67,8 @@ def test_demo_has_reports_in_every_state_a_held_installment_and_a_suppressed_pro
     table = report.by_organization
     statuses = {c.status for line in table.cells for c in line}
     assert Status.PRIMARY in statuses and Status.SECONDARY in statuses
+    # The officer's page already has that report built, ready to download.
+    from grants.core.jobs import BackgroundJob
+
+    job = db.session.execute(db.select(BackgroundJob).filter_by(program_id=trces.id)).scalar_one()
+    assert job.is_done and job.result_file_id is not None

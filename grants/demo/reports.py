@@ -87,6 +87,7 @@ def seed_demo_reports(
         report = _midyear(agreement)
         _play(report, scenario, author=signatory, officer=officer)
     _late_tnces_report(programs["TNCES"], tnces_signatory, officer)
+    _program_report_ready(trces, officer)
 
 
 def _midyear(agreement: Agreement) -> Report:
@@ -204,3 +205,26 @@ def _late_tnces_report(program: Program, signatory: User, officer: User) -> None
         with clock.frozen(_moment(date(2025, 11, 12))):
             reports.accept(midyear, actor=officer)
     reports.hold_late_reports(actor=None)
+
+
+def _program_report_ready(program: Program, officer: User) -> None:
+    """The TRCES program report of 2026-2027 already built (as the Celery task builds it), so the
+    officer's page has a file to download: its organizations × gender table hides small counts."""
+    from grants.accountability import program_report
+    from grants.core import jobs
+    from grants.files.storage import store
+
+    job = jobs.start_job(
+        program_report.JOB_KIND,
+        requested_by=officer,
+        program_id=program.id,
+        params={"fiscal_year": YEAR.start_year, "language": "fr"},
+        total=program_report.STEPS,
+    )
+    data = program_report.render(program, YEAR, language="fr")
+    stored = store(
+        data,
+        original_name=program_report.file_name(program, YEAR, "fr"),
+        media_type="application/pdf",
+    )
+    jobs.finish(job, result_file_id=stored.id, actor=officer)
