@@ -33,6 +33,7 @@ from grants.core import clock
 from grants.core.db import db
 from grants.core.formatting import money_short, percent, to_local
 from grants.core.suppression import CountTable, SuppressedTable, suppress
+from grants.core.tasks import BUILD_PROGRAM_REPORT
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
 from grants.payments.models import Installment
@@ -40,7 +41,7 @@ from grants.payments.workflow import InstallmentStatus
 from grants.programs.models import Program
 
 JOB_KIND = "program_report"
-TASK_NAME = "workers.tasks.build_program_report"
+TASK_NAME = BUILD_PROGRAM_REPORT
 ZERO = Decimal("0.00")
 # The steps a job counts: gather, suppress, render, store.
 STEPS = 4

@@ -1,9 +1,9 @@
 """Background jobs with progress: what a long task (a program report, later an import) reports to
 the page that asked for it.
 
-A `BackgroundJob` is created `queued` by the view (`start_job`), handed to Celery by name
-(`queue_task`, after the commit), moved to `running` and counted forward by the task
-(`advance`), and ends `done` with its result file (`finish`) or `failed` with a reason (`fail`).
+A `BackgroundJob` is created `queued` by the view (`start_job`), handed to Celery by name after
+the commit (`queue_job`, through `grants.core.tasks.queue_task`), moved to `running` and counted
+forward by the task (`advance`), and ends `done` with its result file (`finish`) or `failed` with a reason (`fail`).
 The page shows `templates/core/_job_progress.html`: a `<progress>` that refreshes itself (a meta
 refresh, or a few lines of script polling `/taches/<id>` when scripts run) and a download link
 once the job is done.
@@ -139,7 +139,7 @@ def start_job(
     params: dict[str, Any] | None = None,
     total: int = 0,
 ) -> BackgroundJob:
-    """A new job, queued (flushed, audited); queue its task with `queue_task` after the commit."""
+    """A new job, queued (flushed, audited); queue its task with `queue_job` after the commit."""
     job = BackgroundJob(
         kind=kind,
         requested_by_id=getattr(requested_by, "id", None),
@@ -235,28 +235,17 @@ def latest_jobs(kind: str, *, program_id: int | None, limit: int = 5) -> list[Ba
 
 
 # -- queueing by name -----------------------------------------------------------------------------------
-def queue_task(name: str, *args: Any, **kwargs: Any) -> bool:
-    """Hand a task to Celery by its name (`workers.tasks.build_program_report`), after the commit
-    that created what it works on. The application never imports `workers`: the Celery app is the
-    one `create_app` put in `app.extensions`. With the broker down, answer False (the job stays
-    queued and the page says so) instead of failing the request.
-
-    Meant to move to `grants.core.tasks.queue_task` when that module lands."""
+def queue_job(name: str, job: BackgroundJob) -> bool:
+    """Hand the job's task to Celery by its name (`grants.core.tasks`), after the commit that
+    created the job. With the broker down, answer False: the job stays queued and the page says
+    so, instead of failing the request."""
     import logging
 
-    from flask import current_app
+    from grants.core.tasks import queue_task
 
-    celery = current_app.extensions.get("celery")
-    if celery is None:
-        logging.getLogger(__name__).warning("no Celery app: task %s not queued", name)
-        return False
     try:
-        if celery.conf.task_always_eager:  # no broker (a laptop without Redis): run it here
-            celery.loader.import_default_modules()
-            celery.tasks[name].apply(args=args, kwargs=kwargs)
-        else:
-            celery.send_task(name, args=args, kwargs=kwargs)
+        queue_task(name, job.id)
     except Exception as error:
-        logging.getLogger(__name__).warning("broker unavailable, task %s not queued: %s", name, error)
+        logging.getLogger(__name__).warning("broker unavailable, job %s not queued: %s", job.id, error)
         return False
     return True
