@@ -6,7 +6,13 @@ from __future__ import annotations
 from celery import shared_task
 
 from grants.core.db import db
-from grants.core.tasks import DELIVER_EMAIL, SEND_INDEXATION_NOTICES, SWEEP_INDEXATION_NOTICES, SWEEP_OUTBOX
+from grants.core.tasks import (
+    BUILD_PROGRAM_REPORT,
+    DELIVER_EMAIL,
+    SEND_INDEXATION_NOTICES,
+    SWEEP_INDEXATION_NOTICES,
+    SWEEP_OUTBOX,
+)
 
 
 @shared_task(bind=True, name=DELIVER_EMAIL, max_retries=None)
@@ -60,3 +66,14 @@ def sweep_indexation_notices() -> int:
     for run_id in run_ids:
         send_indexation_notices.delay(run_id)
     return len(run_ids)
+
+
+@shared_task(name=BUILD_PROGRAM_REPORT)
+def build_program_report(job_id: int) -> int | None:
+    """Build a program report PDF for its background job (progress, file, done or failed)."""
+    from grants.accountability.program_report import build_for_job
+
+    try:
+        return build_for_job(job_id)
+    finally:
+        db.session.remove()
