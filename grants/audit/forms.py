@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -21,14 +22,16 @@ def type_choices() -> list[tuple[str, Any]]:
     ]
 
 
-def action_choices() -> list[tuple[str, Any]]:
-    """Every group of actions (`request.`), then every action, named by its sentence."""
+def action_choices(present: Iterable[str] | None = None) -> list[tuple[str, Any]]:
+    """Every group of actions (`request.`), then every action, named by its sentence; only those
+    found in `present` (the actions of the entries the reader may see) when given."""
+    known = set(SENTENCES) if present is None else set(present)
     groups = [
-        (prefix, _l("%(group)s : toutes les actions", group=label)) for prefix, label in FAMILIES.items()
+        (prefix, _l("%(group)s : toutes les actions", group=label))
+        for prefix, label in FAMILIES.items()
+        if any(action.startswith(prefix) for action in known)
     ]
-    actions = sorted(
-        ((key, sentence(key, "…", "…")) for key in SENTENCES), key=lambda choice: choice[1].lower()
-    )
+    actions = sorted(((key, sentence(key, "…", "…")) for key in known), key=lambda choice: choice[1].lower())
     return [("", _l("Toutes")), *groups, *actions]
 
 
@@ -49,10 +52,10 @@ class AuditFilterForm(FlaskForm):
     since = DateField(_l("Du"), validators=[Optional()])
     until = DateField(_l("Au"), validators=[Optional()])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actions: Iterable[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.type.choices = type_choices()
-        self.action.choices = action_choices()
+        self.action.choices = action_choices(actions)
 
     def validate_until(self, field: Any) -> None:
         if field.data and self.since.data and field.data < self.since.data:

@@ -80,7 +80,9 @@ def filtered(form: AuditFilterForm) -> Any:
 @blueprint.get("/")
 @permissions.require(permissions.can_read_audit_trail)
 def index() -> Any:
-    form = AuditFilterForm(formdata=request.args)
+    visible = permissions.audit_entries_visible_to(current_user)
+    actions = db.session.scalars(db.select(AuditEntry.action).where(visible).distinct()).all()
+    form = AuditFilterForm(formdata=request.args, actions=actions)
     form.validate()
     statement = filtered(form)
     if request.args.get("format") == "csv":
