@@ -49,16 +49,26 @@ def _workflow_actions() -> set[str]:
 
 
 def _recorded_actions() -> tuple[set[str], list[str]]:
-    """String literals given as the action of record(), record_many() and _audit_lines(); and the
-    calls whose action is not a literal (each must be known here)."""
+    """String literals given as the action of record(), record_many(), record_from_select() and
+    _audit_lines(), or as an `action=` argument; and the calls whose action is not a literal (each
+    must be known here)."""
     found, unknown = set(), []
     for path in ROOT.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
+            for keyword in node.keywords:
+                if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):
+                    found.add(keyword.value.value)
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            position = {"record": 0, "record_many": 0, "_audit_lines": 1}.get(name)
+            position = {
+                "record": 0,
+                "record_many": 0,
+                "record_from_select": 0,
+                "_audit_lines": 1,
+                "_record_step": 1,
+            }.get(name)
             if position is None or len(node.args) <= position:
                 continue
             argument = node.args[position]

@@ -100,6 +100,11 @@ SENTENCES: dict[str, Any] = {
     "indexation.cancelled": _l("%(actor)s a écarté l'indexation %(object)s"),
     "indexation.applied": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.reversed": _l("%(actor)s a annulé l'indexation %(object)s"),
+    # the run's state table (RUNS) moves without its own entry today; the words are ready
+    "indexation.approve": _l("%(actor)s a approuvé l'indexation %(object)s"),
+    "indexation.apply": _l("%(actor)s a appliqué l'indexation %(object)s"),
+    "indexation.cancel": _l("%(actor)s a écarté l'indexation %(object)s"),
+    "indexation.reverse": _l("%(actor)s a annulé l'indexation %(object)s"),
     "cpi.imported": _l("%(actor)s a importé les valeurs de l'IPC dans la série %(object)s"),
     "cpi.month_set": _l("%(actor)s a corrigé une valeur de l'IPC dans la série %(object)s"),
     # organizations and accounts

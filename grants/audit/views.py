@@ -17,7 +17,8 @@ from grants.core import formatting, permissions
 from grants.core.audit import AuditEntry
 from grants.core.clock import TIME_ZONE
 from grants.core.db import db
-from grants.core.listing import RowPage, csv_response, page_number, page_size
+from grants.core.listing import RowPage, csv_response
+from grants.core.paging import page_number, page_size
 
 blueprint = Blueprint("audit", __name__, url_prefix="/journal")
 
