@@ -241,6 +241,10 @@ def test_the_journal_reads_as_sentences(app, sign_in, history, language):
             "État : Brouillon → Déposée",
             "Payé le : 28 novembre 2026",
             "30 000,00 $",
+            "Agent·e responsable : Louis Gagnon",  # an email kept in the entry, named
+            "Déclencheur : À la signature",  # inside the schedule's list
+            "État : Prévu",
+            "Recommandation : Accepter",
         ]
         assert re.search(r"\d{1,2}(er)? \w+ 20\d\d à \d{1,2} h \d\d", table)
     else:
@@ -254,6 +258,7 @@ def test_the_journal_reads_as_sentences(app, sign_in, history, language):
             "State: Draft → Submitted",
             "Paid on: November 28, 2026",
             "$30,000.00",
+            "Officer in charge: Louis Gagnon",
         ]
     for text in expected:
         assert text in table, text

@@ -255,6 +255,8 @@ FIELD_LABELS: dict[str, Any] = {
     "user": _l("Compte"),
     "role": _l("Rôle"),
     "via": _l("Par"),
+    "signatory": _l("Signataire"),
+    "ip": _l("Adresse IP"),
     "failed_logins": _l("Essais refusés"),
     "locked_until": _l("Verrouillé jusqu'au"),
     "approved": _l("Accordé"),
@@ -317,8 +319,10 @@ def _status_labels() -> dict[str, Callable[[str], str]]:
 def _enum_labels() -> dict[str, Callable[[str], str]]:
     """Other coded values people read by their label, whatever the action."""
     from grants.agreements.models import VersionKind
+    from grants.agreements.obligations import StatementType
     from grants.core.roles import MemberRole, StaffRole
     from grants.payments.models import InstallmentTrigger
+    from grants.requests.models import Recommendation
 
     def role(value: str) -> str:
         for enum in (MemberRole, StaffRole):
@@ -329,6 +333,8 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
         raise ValueError(value)
 
     return {
+        "statement_type": lambda v: StatementType(v).label,
+        "recommendation": lambda v: Recommendation(v).label,
         "role": role,
         "trigger": lambda v: InstallmentTrigger(v).label,
         "version_kind": lambda v: VersionKind(v).label,
@@ -372,7 +378,7 @@ def format_value(value: Any, key: str = "", action: str = "") -> str:
         return yes_no(value)
     if isinstance(value, Mapping):
         return "; ".join(
-            _("%(field)s : %(value)s", field=_mapping_key(k), value=format_value(v, key, action))
+            _("%(field)s : %(value)s", field=_mapping_key(k), value=format_value(v, _inner(key, k), action))
             for k, v in value.items()
         )
     if isinstance(value, list | tuple):
@@ -421,6 +427,12 @@ def format_value(value: Any, key: str = "", action: str = "") -> str:
     return text
 
 
+def _inner(outer: str, key: Any) -> str:
+    """The field a value inside a mapping is read as: its own key when it names a field (an
+    installment's `status`), else the mapping's (the years of `amounts` are amounts)."""
+    return str(key) if str(key) in FIELD_LABELS else outer
+
+
 def _mapping_key(key: Any) -> str:
     """A key inside a stored mapping: a fiscal year stays, a field name gets its label."""
     text = str(key)
@@ -455,7 +467,9 @@ NOT_OLD_NEW = frozenset({"installments", "overruns", "other_funding", "measures"
 def _is_pair(key: str, value: Any, action: str) -> bool:
     if not isinstance(value, list) or len(value) != 2:
         return False
-    if key in ("status",) or action.endswith((".saved", ".updated", ".rescheduled", ".rule_changed")):
+    if key in ("status",) or action.endswith(
+        (".saved", ".updated", ".rescheduled", ".rule_changed", ".scored")
+    ):
         return True
     if key in NOT_OLD_NEW:
         return False

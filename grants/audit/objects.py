@@ -328,19 +328,24 @@ def _object_ref(entry: AuditEntry, loaded: dict[str, dict[str, Any]], viewer: An
     return ObjectRef(_("%(kind)s n° %(id)s", kind=kind, id=entry.object_id))
 
 
-def _user_ids_in(entry: AuditEntry) -> list[int]:
+def _people_in(entry: AuditEntry) -> list[int | str]:
+    """The officers an entry's `assignee` names, by id or by email."""
     assignee = (entry.changes or {}).get("assignee")
     values = assignee if isinstance(assignee, list) else [assignee]
-    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    return [
+        v
+        for v in values
+        if (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and "@" in v)
+    ]
 
 
-def _readable_changes(entry: AuditEntry, names: dict[int, str], programs: dict[int, str]) -> dict[str, Any]:
-    """Ids kept in some entries' changes, given as the names they stand for."""
+def _readable_changes(entry: AuditEntry, names: dict[Any, str], programs: dict[int, str]) -> dict[str, Any]:
+    """Ids and emails kept in some entries' changes, given as the names they stand for."""
     changes = dict(entry.changes or {})
     assignee = changes.get("assignee")
     if isinstance(assignee, list):
-        changes["assignee"] = [names.get(v, v) if isinstance(v, int) else v for v in assignee]
-    elif isinstance(assignee, int):
+        changes["assignee"] = [names.get(v, v) if isinstance(v, int | str) else v for v in assignee]
+    elif isinstance(assignee, int | str):
         changes["assignee"] = names.get(assignee, assignee)
     program_id = changes.get("program_id")
     if isinstance(program_id, int):
@@ -352,21 +357,26 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
     """A page of entries in words, with two queries per object type at most."""
     by_type: dict[str, set[str]] = defaultdict(set)
     user_ids: set[int] = set()
+    emails: set[str] = set()
     program_ids: set[int] = set()
     for entry in entries:
         by_type[entry.object_type].add(entry.object_id)
         if entry.actor_id is not None:
             user_ids.add(entry.actor_id)
-        user_ids.update(_user_ids_in(entry))
+        for person in _people_in(entry):
+            if isinstance(person, str):
+                emails.add(person)
+            else:
+                user_ids.add(person)
         program_id = (entry.changes or {}).get("program_id")
         if isinstance(program_id, int):
             program_ids.add(program_id)
     loaded = {kind: _load(kind, ids) for kind, ids in by_type.items()}
-    names: dict[int, str] = {}
-    if user_ids:
-        names = {
-            u.id: u.display_name for u in db.session.scalars(db.select(User).where(User.id.in_(user_ids)))
-        }
+    names: dict[Any, str] = {}
+    if user_ids or emails:
+        people = db.select(User).where(or_(User.id.in_(user_ids), User.email.in_(emails)))
+        for user in db.session.scalars(people):
+            names[user.id] = names[user.email] = user.display_name
     programs: dict[int, str] = {}
     if program_ids:
         programs = dict(
