@@ -137,6 +137,26 @@ def test_values_are_written_as_everywhere_else(app):
         assert [c.text() for c in status] == ["State: Authorized → Paid", "Paid on: November 28, 2026"]
 
 
+def test_a_saved_request_reads_field_by_field(app):
+    changes = {
+        "amounts": [{"2026-2027": "30000.00"}, {"2026-2027": "35000.00"}],
+        "budget": [{"2026-2027 salaries": "21000.00"}, {"2026-2027 salaries": "24500.00"}],
+        "start_date": ["2026-04-01", "2026-05-01"],
+        "regions": [[], ["06", "13"]],
+        "summary": ["", "Un résumé"],
+    }
+    with app.test_request_context(), force_locale("fr_CA"):
+        lines = [normalize_spaces(c.text()) for c in describe_changes("request.saved", changes)]
+    assert lines == [
+        "Montants demandés : 2026-2027 : 30 000,00 $ → 2026-2027 : 35 000,00 $",
+        "Budget : 2026-2027 Salaires et charges sociales : 21 000,00 $"
+        " → 2026-2027 Salaires et charges sociales : 24 500,00 $",
+        "Début : 1er avril 2026 → 1er mai 2026",
+        "Régions : — → 06, 13",
+        "Résumé : — → Un résumé",
+    ]
+
+
 # -- a realistic history, read on the page ---------------------------------------------------------
 @pytest.fixture
 def history():

@@ -436,9 +436,17 @@ def _inner(outer: str, key: Any) -> str:
 def _mapping_key(key: Any) -> str:
     """A key inside a stored mapping: a fiscal year stays, a field name gets its label."""
     text = str(key)
-    if FISCAL_YEAR.match(text.split(" ", 1)[0]) or text in ("", None):
+    year, _space, rest = text.partition(" ")
+    if FISCAL_YEAR.match(year):
+        if rest:  # a budget line: `2026-2027 salaries`
+            from grants.requests.models import BudgetCategory
+
+            try:
+                return f"{year} {BudgetCategory(rest).label}"
+            except ValueError:
+                return text
         return text
-    return field_label(text)
+    return field_label(text) if text else text
 
 
 @dataclass(frozen=True)
