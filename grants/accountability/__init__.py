@@ -12,7 +12,7 @@ For what comes next (reminders, program reports):
 - `Report.due_date` is the one date reminders follow (an officer's extension moves it; the
   calendar's date stays in `scheduled_due`). A reminder log keyed by (report, step) fits beside it.
 - `workflow.AWAITING_SUBMISSION` are the reports still owed; `queries.late_condition(today)` is
-  "late" in SQL; `workflow.report_transitioned` is sent after every move.
+  "late" in SQL.
 - Submitted figures: `ReportReachCount` (report, ADS+ variable, category, count) and
   `Report.people_total` feed `adsplus.aggregate` / `by_group`; `ReportIndicatorValue` keeps the
   target frozen at submission; `ReportFinanceLine` the statement by budget line.
