@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe
+.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-report-pdf
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -38,6 +38,9 @@ bench-requests: install-test services
 
 bench-indexation: install-test services
 	$(BIN)/python bench/indexation.py
+
+bench-report-pdf: install-test services
+	$(BIN)/python bench/report_pdf.py
 
 bench-cli: install
 	$(BIN)/python bench/cli.py

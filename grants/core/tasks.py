@@ -23,6 +23,7 @@ DELIVER_EMAIL = "workers.tasks.deliver_email"
 SWEEP_OUTBOX = "workers.tasks.sweep_outbox"
 SEND_INDEXATION_NOTICES = "workers.tasks.send_indexation_notices"
 SWEEP_INDEXATION_NOTICES = "workers.tasks.sweep_indexation_notices"
+BUILD_PROGRAM_REPORT = "workers.tasks.build_program_report"
 
 
 def make_celery(app: Flask) -> Celery:
