@@ -28,10 +28,14 @@ def _required(
 _VALID_EMAIL = Email(message=_l("Entrez une adresse courriel valide, par exemple nom@exemple.org."))
 
 
+def _own_address(*checks: Any, autocomplete: str) -> Any:
+    """The person's own address (to sign in, to reset the password)."""
+    label, missing = _l("Adresse courriel"), _l("Entrez votre adresse courriel.")
+    return _required(EmailField, label, missing, *checks, autocomplete=autocomplete)
+
+
 class SignInForm(FlaskForm):
-    email = _required(
-        EmailField, _l("Adresse courriel"), _l("Entrez votre adresse courriel."), autocomplete="username"
-    )
+    email = _own_address(autocomplete="username")
     password = _required(
         PasswordField, _l("Mot de passe"), _l("Entrez votre mot de passe."), autocomplete="current-password"
     )
@@ -39,13 +43,7 @@ class SignInForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = _required(
-        EmailField,
-        _l("Adresse courriel"),
-        _l("Entrez votre adresse courriel."),
-        _VALID_EMAIL,
-        autocomplete="email",
-    )
+    email = _own_address(_VALID_EMAIL, autocomplete="email")
     submit = SubmitField(_l("Recevoir un lien de réinitialisation"))
 
 

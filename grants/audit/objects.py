@@ -99,6 +99,22 @@ def _organization_link(organization: Organization, viewer: Any) -> str | None:
     return None
 
 
+def _person_in_organization(model: Any, label: Any) -> ObjectType:
+    """A person's tie to an organization (a membership, an invitation): named by both, linked to
+    the organization."""
+    return ObjectType(
+        model,
+        label,
+        lambda row: _(
+            "%(person)s (%(organization)s)",
+            person=row.user.display_name,
+            organization=row.organization.legal_name,
+        ),
+        lambda row, viewer: _organization_link(row.organization, viewer),
+        eager=("user", "organization"),
+    )
+
+
 def _program_link(program: Program | None, viewer: Any) -> str | None:
     if program is not None and getattr(viewer, "is_authenticated", False):
         return url_for("programs.show", code=program.code)
@@ -190,28 +206,8 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         lambda s: s.program.code if getattr(s, "program", None) is not None else _number(s),
         lambda s, viewer: _program_link(getattr(s, "program", None), viewer),
     ),
-    "Membership": ObjectType(
-        Membership,
-        _l("Membre d'un organisme"),
-        lambda m: _(
-            "%(person)s (%(organization)s)",
-            person=m.user.display_name,
-            organization=m.organization.legal_name,
-        ),
-        lambda m, viewer: _organization_link(m.organization, viewer),
-        eager=("user", "organization"),
-    ),
-    "Invitation": ObjectType(
-        Invitation,
-        _l("Invitation"),
-        lambda i: _(
-            "%(person)s (%(organization)s)",
-            person=i.user.display_name,
-            organization=i.organization.legal_name,
-        ),
-        lambda i, viewer: _organization_link(i.organization, viewer),
-        eager=("user", "organization"),
-    ),
+    "Membership": _person_in_organization(Membership, _l("Membre d'un organisme")),
+    "Invitation": _person_in_organization(Invitation, _l("Invitation")),
     "User": ObjectType(
         User,
         _l("Compte"),
