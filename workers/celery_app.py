@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 
@@ -55,6 +56,14 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
         "sweep-indexation-notices": {
             "task": "workers.tasks.sweep_indexation_notices",
             "schedule": app.config["MAIL_SWEEP_INTERVAL"],
+        },
+        # Daily, in Quebec time (the app's timezone): report reminders and overdue notices.
+        "report-reminders": {
+            "task": "workers.tasks.send_report_reminders",
+            "schedule": crontab(
+                hour=app.config.get("REPORT_REMINDERS_HOUR", 6),
+                minute=app.config.get("REPORT_REMINDERS_MINUTE", 0),
+            ),
         },
     }
 

@@ -69,3 +69,17 @@ def sweep_indexation_notices() -> int:
     for run_id in run_ids:
         send_indexation_notices.delay(run_id)
     return len(run_ids)
+
+
+@shared_task(name="workers.tasks.send_report_reminders")
+def send_report_reminders() -> int:
+    """The daily reminder scan: claim the report reminders due today and queue their emails (safe to
+    run twice, or retried: each (report, step) is claimed once)."""
+    from grants.accountability.reminders import scan
+
+    try:
+        result = scan()
+        db.session.commit()
+        return result.emails
+    finally:
+        db.session.remove()

@@ -55,6 +55,7 @@ from grants.accountability.queries import (
     settings_for,
     target_for,
 )
+from grants.accountability.reminders import reminder_history
 from grants.accountability.validation import (
     approved_by_category,
     problems_by_section,
@@ -143,6 +144,7 @@ def _render_overview(report: Report, *, status: int = 200, problems: list | None
         can_edit=permissions.can_edit_report(current_user, report),
         sections=list(ReportSection),
         change=report.open_change_request,
+        reminders=reminder_history(report.id),
     ), status
 
 
@@ -568,6 +570,7 @@ def _render_review(
         unspent=unspent_of(report, settings),
         settings=settings,
         history=history,
+        reminders=reminder_history(report.id),
         installments=installments_of(report.agreement_id, report.fiscal_year),
         schedule=reports_of_agreement(report.agreement_id),
         problems=operations.problems_of(report) if report.is_editable_by_organization else [],

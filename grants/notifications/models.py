@@ -17,6 +17,7 @@ class EmailStatus(StrEnum):
     SENDING = "sending"  # claimed by a worker
     SENT = "sent"
     FAILED = "failed"  # refused for good (a 5xx answer, an impossible address): not retried
+    WITHDRAWN = "withdrawn"  # no longer true when its turn came (a delivery check said so): not sent
 
     @property
     def label(self) -> str:
@@ -28,6 +29,7 @@ EMAIL_STATUS_LABELS = {
     EmailStatus.SENDING: _l("En cours d'envoi"),
     EmailStatus.SENT: _l("Envoyé"),
     EmailStatus.FAILED: _l("Échec : non envoyé"),
+    EmailStatus.WITHDRAWN: _l("Retiré : plus d'actualité"),
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -22,7 +23,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, update
 
 from grants.core.db import db, utcnow
 from grants.core.i18n import locale_for_language
@@ -43,6 +44,14 @@ def one_line(text: str) -> str:
     return re.sub(r" {2,}", " ", _CONTROL.sub(" ", text or "")).strip()
 
 
+def render_email(template: str, language: str = "fr", **context: Any) -> tuple[str, str]:
+    """Render `templates/email/<template>.txt` in `language`: (subject, body)."""
+    with force_locale(locale_for_language(language)):
+        rendered = render_template(f"email/{template}.txt", language=language, **context)
+    subject, _, body = rendered.partition(SUBJECT_SEPARATOR)
+    return one_line(subject)[:SUBJECT_MAX], body.strip() + "\n"
+
+
 def queue_email(
     to_address: str,
     template: str,
@@ -58,17 +67,15 @@ def queue_email(
     The template's first line is the subject, then a `---` line, then the body. Attachments are
     stored files (grants.files), read from storage when the message is sent.
     """
-    with force_locale(locale_for_language(language)):
-        rendered = render_template(f"email/{template}.txt", language=language, **context)
-    subject, _, body = rendered.partition(SUBJECT_SEPARATOR)
+    subject, body = render_email(template, language, **context)
     message = OutboundEmail(
         to_address=to_address,
         recipient_id=recipient_id,
         organization_id=organization_id,
         language=language,
         template=template,
-        subject=one_line(subject)[:SUBJECT_MAX],
-        body_text=body.strip() + "\n",
+        subject=subject,
+        body_text=body,
         attachment_file_ids=list(attachment_file_ids),
     )
     db.session.add(message)
@@ -76,6 +83,42 @@ def queue_email(
     pending = db.session.info.setdefault("emails_to_dispatch", [])
     pending.append(message.id)
     return message
+
+
+def notify_users_many(batch: Iterable[tuple[Any, str, int | None, dict[str, Any]]]) -> list[int]:
+    """`notify_users` for many messages at once (a daily scan): each item is (user, template,
+    organization_id, context); every message is rendered in its user's language and the whole
+    batch goes to the outbox in one INSERT. Answers the message ids, in the batch's order."""
+    now = utcnow()
+    rows = []
+    for user, template, organization_id, context in batch:
+        language = user.preferred_language or "fr"
+        subject, body = render_email(template, language, recipient=user, **context)
+        rows.append(
+            {
+                "to_address": user.email,
+                "recipient_id": user.id,
+                "organization_id": organization_id,
+                "language": language,
+                "template": template,
+                "subject": subject,
+                "body_text": body,
+                "attachment_file_ids": [],
+                "status": EmailStatus.QUEUED,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    if not rows:
+        return []
+    message_ids = list(
+        db.session.scalars(
+            insert(OutboundEmail).returning(OutboundEmail.id, sort_by_parameter_order=True), rows
+        )
+    )
+    db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
+    return message_ids
 
 
 def dispatch_after_commit(session: Any) -> None:
@@ -173,6 +216,50 @@ def _attach_files(email: EmailMessage, file_ids: list[int]) -> None:
         )
 
 
+def recipients_of_organizations(organization_ids: Iterable[int]) -> dict[int, list[Any]]:
+    """`recipients_of_organization` for many organizations in one query."""
+    from grants.accounts.models import Membership, User
+
+    found: dict[int, list[Any]] = {}
+    ids = sorted(set(organization_ids))
+    if not ids:
+        return found
+    rows = db.session.execute(
+        db.select(Membership.organization_id, User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id.in_(ids), User.active.is_(True))
+        .order_by(Membership.organization_id, User.id)
+    )
+    for organization_id, user in rows:
+        found.setdefault(organization_id, []).append(user)
+    return found
+
+
+def officers_of_programs(program_ids: Iterable[int]) -> dict[int, list[Any]]:
+    """`officers_of_program` for many programs in one query."""
+    from grants.accounts.models import StaffAssignment, User
+    from grants.core.roles import StaffRole
+
+    found: dict[int, list[Any]] = {}
+    ids = sorted(set(program_ids))
+    if not ids:
+        return found
+    rows = db.session.execute(
+        db.select(StaffAssignment.program_id, User)
+        .join(StaffAssignment, StaffAssignment.user_id == User.id)
+        .where(
+            StaffAssignment.program_id.in_(ids),
+            StaffAssignment.role == StaffRole.PROGRAM_OFFICER,
+            User.active.is_(True),
+        )
+        .order_by(StaffAssignment.program_id, User.id)
+        .distinct()
+    )
+    for program_id, user in rows:
+        found.setdefault(program_id, []).append(user)
+    return found
+
+
 def recipients_of_organization(organization_id: int, *, contributors_only: bool = False) -> list[Any]:
     """The active members of an organization who receive its emails (each in their language)."""
     from grants.accounts.models import Membership, User
@@ -224,9 +311,27 @@ def notify_users(
         )
 
 
+DeliveryCheck = Callable[[OutboundEmail], str | None]
+DELIVERY_CHECKS: dict[str, DeliveryCheck] = {}
+
+
+def delivery_check(*templates: str) -> Callable[[DeliveryCheck], DeliveryCheck]:
+    """Register a check run when a message of one of `templates` is about to go (after its claim,
+    at every try): it answers why the message is no longer true (then it is withdrawn, not sent)
+    or None. A reminder for a report submitted while the SMTP server was down, say."""
+
+    def register(check: DeliveryCheck) -> DeliveryCheck:
+        for template in templates:
+            DELIVERY_CHECKS[template] = check
+        return check
+
+    return register
+
+
 class Delivery(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"  # sent already, or another worker holds it
+    WITHDRAWN = "withdrawn"  # its delivery check found it no longer true: not sent
     FAILED = "failed"  # back in the queue; try again later
     GAVE_UP = "gave_up"  # a failure that will not pass, tried enough: marked failed, not retried
 
@@ -270,6 +375,14 @@ def deliver(message_id: int) -> tuple[Delivery, int]:
     message = claim(message_id)
     if message is None:
         return Delivery.SKIPPED, 0
+    check = DELIVERY_CHECKS.get(message.template)
+    reason = check(message) if check is not None else None
+    if reason:
+        message.status = EmailStatus.WITHDRAWN
+        message.last_error = reason[:2000]
+        db.session.commit()
+        log.info("email %s withdrawn: %s", message_id, reason)
+        return Delivery.WITHDRAWN, 0
     try:
         send_smtp(message)
     except Exception as error:  # every failure is kept with the message, none leaves it claimed
