@@ -361,14 +361,40 @@ def test_the_cli_dry_run_prints_the_lines_and_queues_nothing(app):
 
 
 def test_the_report_page_shows_its_reminder_history(client, sign_in, mailbox):
-    _agreement, report, _officer, french, _english = _setup()
+    agreement, report, officer, french, _english = _setup()
     _scan(STEP_DAYS[-30])
-    first = _outbox()[0]
     with clock.frozen(_at(date(2027, 10, 2))):
-        deliver(first.id)
+        for message in _outbox():
+            deliver(message.id)  # in this process, or already done by a worker: sent either way
+    wait_until(_all_sent, timeout=30)
     sign_in(french)
     with clock.frozen(_at(date(2027, 10, 2))):
         page = html.unescape(client.get(f"/redditions/{report.id}").get_data(as_text=True))
     assert "Rappels envoyés" in page and "30 jours avant l'échéance" in page
-    assert "1er octobre 2027" in page
-    assert first.to_address in page and "Envoyé" in page and "En attente d'envoi" in page
+    assert "31 octobre 2027" in page and "1er octobre 2027" in page
+    assert all(address in page for address in _contacts(agreement)) and "Envoyé" in page
+    # The officer sees it on the review page too.
+    officer_client = client.application.test_client()
+    sign_in(officer, target=officer_client)
+    with clock.frozen(_at(date(2027, 10, 2))):
+        review = html.unescape(officer_client.get(f"/redditions/analyse/{report.id}").get_data(as_text=True))
+    assert "Rappels envoyés" in review and "30 jours avant l'échéance" in review
+
+
+# -- the beat task ---------------------------------------------------------------------------------------
+@pytest.mark.worker
+def test_the_daily_beat_task_claims_and_hands_the_emails_over_in_batches(app, celery_worker, mailbox):
+    from celery.schedules import crontab
+
+    from workers.tasks import send_report_reminders
+
+    entry = app.extensions["celery"].conf.beat_schedule["report-reminders"]
+    assert entry["task"] == "workers.tasks.send_report_reminders" and isinstance(entry["schedule"], crontab)
+    agreement, report, _officer, _french, _english = _setup()
+    with clock.frozen(_at(STEP_DAYS[-30])):
+        assert send_report_reminders() == 3  # run as the worker runs it, on a frozen day
+        assert send_report_reminders() == 0  # retried, or run twice: nothing more
+    wait_until(lambda: len(_reminder_mail(mailbox)) >= 3, timeout=30)
+    wait_until(_all_sent, timeout=30)
+    assert sorted(str(m["To"]) for m in _reminder_mail(mailbox)) == sorted(_contacts(agreement))
+    assert [(r.step, r.claimed_on) for r in _reminders(report.id)] == [(-30, STEP_DAYS[-30])]

@@ -74,12 +74,26 @@ def sweep_indexation_notices() -> int:
 @shared_task(name="workers.tasks.send_report_reminders")
 def send_report_reminders() -> int:
     """The daily reminder scan: claim the report reminders due today and queue their emails (safe to
-    run twice, or retried: each (report, step) is claimed once)."""
+    run twice, or retried: each (report, step) is claimed once); then hand the emails to the broker
+    in batches (the outbox sweep delivers any this misses)."""
     from grants.accountability.reminders import scan
 
     try:
-        result = scan()
+        result = scan(dispatch=False)
         db.session.commit()
-        return result.emails
     finally:
         db.session.remove()
+    for start in range(0, len(result.message_ids), DISPATCH_BATCH):
+        deliver_emails.delay(result.message_ids[start : start + DISPATCH_BATCH])
+    return result.emails
+
+
+DISPATCH_BATCH = 200
+
+
+@shared_task(name="workers.tasks.deliver_emails")
+def deliver_emails(message_ids: list[int]) -> int:
+    """Fan a batch of outbox messages out to `deliver_email`, one task each (each retried alone)."""
+    for message_id in message_ids:
+        deliver_email.delay(message_id)
+    return len(message_ids)

@@ -201,6 +201,7 @@ class ScanResult:
     reminders: int = 0  # (report, step) claimed
     emails: int = 0
     lines: list[Line] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)  # with dispatch=False: for the caller to hand over
 
 
 def _chunks(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
@@ -233,9 +234,11 @@ def _load_reports(report_ids: list[int]) -> list[Report]:
     )
 
 
-def scan(on: date | None = None, *, collect: bool = False) -> ScanResult:
+def scan(on: date | None = None, *, collect: bool = False, dispatch: bool = True) -> ScanResult:
     """Claim the reminders due on `on` (Quebec today by default) and queue their emails, in the
-    caller's transaction (the task or the CLI commits). `collect` keeps one `Line` per email."""
+    caller's transaction (the task or the CLI commits). `collect` keeps one `Line` per email.
+    `dispatch=False` leaves handing the emails to the broker to the caller, after its commit
+    (`result.message_ids`; the Celery task sends them in batches); the outbox sweep is the net."""
     on = on or clock.today()
     result = ScanResult(on)
     claimed = _claim(on)
@@ -248,7 +251,7 @@ def scan(on: date | None = None, *, collect: bool = False) -> ScanResult:
         reports = _load_reports(list(reminders))
         steps = {report_id: reminder.step for report_id, reminder in reminders.items()}
         emails = list(_recipients(reports, steps))
-        message_ids = notify_users_many(
+        batch = [
             (
                 user,
                 OVERDUE_TEMPLATE if step > 0 else REMINDER_TEMPLATE,
@@ -262,7 +265,8 @@ def scan(on: date | None = None, *, collect: bool = False) -> ScanResult:
                 },
             )
             for report, step, user, officer_copy in emails
-        )
+        ]
+        message_ids = notify_users_many(batch, dispatch=dispatch)
         if message_ids:
             db.session.execute(
                 insert(ReportReminderEmail),
@@ -298,6 +302,8 @@ def scan(on: date | None = None, *, collect: bool = False) -> ScanResult:
             ],
         )
         result.emails += len(message_ids)
+        if not dispatch:
+            result.message_ids += message_ids
         if collect:
             result.lines += [_line(report, step, user, copy) for report, step, user, copy in emails]
     db.session.flush()

@@ -85,10 +85,15 @@ def queue_email(
     return message
 
 
-def notify_users_many(batch: Iterable[tuple[Any, str, int | None, dict[str, Any]]]) -> list[int]:
+def notify_users_many(
+    batch: Iterable[tuple[Any, str, int | None, dict[str, Any]]], *, dispatch: bool = True
+) -> list[int]:
     """`notify_users` for many messages at once (a daily scan): each item is (user, template,
     organization_id, context); every message is rendered in its user's language and the whole
-    batch goes to the outbox in one INSERT. Answers the message ids, in the batch's order."""
+    batch goes to the outbox in one INSERT. Answers the message ids, in the batch's order.
+    `dispatch=False`: the caller hands the ids to the broker after commit (a Celery task can send
+    them in a few batches instead of one broker round trip per message); if it never does, the
+    outbox sweep delivers them."""
     now = utcnow()
     rows = []
     for user, template, organization_id, context in batch:
@@ -117,7 +122,8 @@ def notify_users_many(batch: Iterable[tuple[Any, str, int | None, dict[str, Any]
             insert(OutboundEmail).returning(OutboundEmail.id, sort_by_parameter_order=True), rows
         )
     )
-    db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
+    if dispatch:
+        db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
     return message_ids
 
 
