@@ -25,6 +25,7 @@ from grants.notifications.models import EmailStatus, OutboundEmail
 from grants.notifications.operations import Delivery, deliver
 from tests.conftest import wait_until
 from tests.factories import OrganizationFactory, agreement_in_force, complete_report, member, report_of
+from tests.helpers import csrf_token
 
 DUE = date(2027, 10, 31)
 STEP_DAYS = {
@@ -41,10 +42,11 @@ def _at(day: date, hour: int = 7) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=clock.TIME_ZONE).astimezone(UTC)
 
 
-def _scan(day: date, *, collect: bool = False) -> reminders.ScanResult:
-    """The daily task's work on `day`: scan, then commit (what the beat task does)."""
+def _scan(day: date, *, collect: bool = False, dispatch: bool = True) -> reminders.ScanResult:
+    """The daily task's work on `day`: scan, then commit (what the beat task does). `dispatch=False`
+    keeps the emails from the broker (a worker left running by another test would send them)."""
     with clock.frozen(_at(day)):
-        result = reminders.scan(collect=collect)
+        result = reminders.scan(collect=collect, dispatch=dispatch)
         db.session.commit()
     return result
 
@@ -297,7 +299,7 @@ def test_an_extended_report_steps_follow_the_new_date(celery_worker, mailbox):
 
 def test_a_reminder_whose_next_step_has_come_is_withdrawn_at_delivery(mailbox):
     _agreement, report, _officer, _french, _english = _setup()
-    _scan(STEP_DAYS[-30])
+    _scan(STEP_DAYS[-30], dispatch=False)
     first, second = _outbox()[:2]
     with clock.frozen(_at(date(2027, 10, 5))):
         assert deliver(first.id)[0] is Delivery.SENT
@@ -308,6 +310,19 @@ def test_a_reminder_whose_next_step_has_come_is_withdrawn_at_delivery(mailbox):
     assert reminder.status == ReminderStatus.WITHDRAWN and reminder.withdrawn_reason == "superseded"
     entry = db.session.scalars(db.select(AuditEntry).filter_by(action="report.reminder_withdrawn")).one()
     assert entry.changes["reason"] == "superseded" and entry.object_id == str(report.id)
+
+
+def test_a_scan_run_twice_claims_each_step_once():
+    """Also run on SQLite (tests/test_concurrency_sqlite.py): `make run` scans there."""
+    agreement, report, _officer, _french, _english = _setup()
+    first = _scan(STEP_DAYS[-30], collect=True)
+    assert first.reminders == 1 and first.emails == len(_contacts(agreement)) == len(first.lines)
+    assert _scan(STEP_DAYS[-30]).reminders == 0
+    later = STEP_DAYS[-30] + timedelta(days=3)
+    assert _scan(later).reminders == 0, "the 30-day step holds until the 14-day one"
+    assert _scan(STEP_DAYS[-14]).reminders == 1
+    assert [r.step for r in _reminders(report.id)] == [-30, -14]
+    assert len(_outbox()) == 2 * len(_contacts(agreement))
 
 
 def test_a_cancelled_report_is_not_reminded(mailbox):
@@ -333,6 +348,37 @@ def test_a_program_sets_its_own_steps(accountability_sandbox):
     assert _scan(date(2027, 10, 21)).reminders == 1
     assert _scan(date(2027, 11, 15)).reminders == 0
     assert [(r.step, r.claimed_on) for r in _reminders(report.id)] == [(-10, date(2027, 10, 21))]
+
+
+def test_an_officer_sets_the_programs_steps_on_its_settings_page(client, sign_in, accountability_sandbox):
+    _agreement, report, officer, _french, _english = _setup()
+    sign_in(officer)
+    url = "/redditions/analyse/programmes/TNCES"
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert "Rappels, en jours avant l'échéance" in page
+    assert 'value="30, 14, 7, 1"' in page and 'value="1, 14"' in page
+    token = csrf_token(client, url)
+    settings = {
+        "csrf_token": token,
+        "version": "1",
+        "grace_days": "30",
+        "unspent_threshold_percent": "10",
+        "reminder_days_before": "dix, 3",
+        "overdue_days_after": "2",
+    }
+    refused = client.post(f"{url}/parametres", data=settings)
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Des nombres de jours de 1 à 365" in page and 'value="dix, 3"' in page
+    settings["reminder_days_before"] = "3, 10, 10"
+    assert client.post(f"{url}/parametres", data=settings).status_code == 303
+    saved = db.session.execute(db.select(ReportSettings).filter_by(program_id=report.program_id)).scalar_one()
+    db.session.refresh(saved)
+    assert (saved.reminder_days_before, saved.overdue_days_after) == ([10, 3], [2])
+    entry = db.session.scalars(db.select(AuditEntry).filter_by(action="report_settings.saved")).one()
+    assert entry.changes["reminder_days_before"] == [[30, 14, 7, 1], [10, 3]]
+    assert _scan(date(2027, 10, 21)).reminders == 1 and _scan(date(2027, 11, 2)).reminders == 1
+    assert [r.step for r in _reminders(report.id)] == [-10, 2]
 
 
 # -- the operators' CLI and the report page --------------------------------------------------------------

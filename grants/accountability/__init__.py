@@ -3,8 +3,9 @@
 Layout: `models.py` (tables), `workflow.py` (the one state table), `operations.py` (every change),
 `validation.py` (what is wrong, on which field), `queries.py` (reads, the officer's queue),
 `forms.py`, `views.py` (`/redditions/`, `/redditions/analyse/`), `pdf.py` (the submitted version),
-`seed.py` + `data/indicators.yaml`, `cli.py` (`grants reports schedule|hold-late`), `adsplus.py`
-(the ADS+ vocabulary, breakdown checks and aggregation for `grants.core.suppression`).
+`seed.py` + `data/indicators.yaml`, `cli.py` (`grants reports schedule|hold-late|reminders`), `adsplus.py`
+(the ADS+ vocabulary, breakdown checks and aggregation for `grants.core.suppression`), `reminders.py`
+(the daily scan: reminders and overdue notices, each (report, step) claimed once; their history).
 
 For what comes next (reminders, program reports):
 - `Report.due_date` is the one date reminders follow (an officer's extension moves it; the

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, column, exists, insert, literal, or_, select, values
+from sqlalchemy import Date, Integer, and_, exists, insert, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from grants.accountability.models import (
@@ -66,6 +66,27 @@ def steps_of(settings: ReportSettings | None) -> list[int]:
     return sorted(steps)
 
 
+def parse_days(text: str) -> list[int] | None:
+    """ "30, 14, 7, 1" as days (each 1 to 365, repeats dropped, largest first); blank is none;
+    None when something typed is not such a number."""
+    parts = [p.strip() for p in text.replace(";", ",").replace(" et ", ",").split(",")]
+    days = set()
+    for part in filter(None, parts):
+        if not part.isdigit() or not 1 <= int(part) <= 365:
+            return None
+        days.add(int(part))
+    return sorted(days, reverse=True)
+
+
+def days_of(settings: ReportSettings) -> dict[str, str]:
+    """A program's steps as its settings form shows them ("30, 14, 7, 1" and "1, 14")."""
+    steps = steps_of(settings)
+    return {
+        "reminder_days_before": ", ".join(str(-s) for s in steps if s < 0),
+        "overdue_days_after": ", ".join(str(s) for s in steps if s > 0),
+    }
+
+
 def program_steps() -> dict[int, list[int]]:
     """Every program's steps (a program without its settings row gets the defaults)."""
     rows = db.session.execute(
@@ -103,13 +124,17 @@ def _due(on: date) -> Any:
     windows = _windows(on)
     if not windows:
         return None
-    steps = values(
-        column("program_id", Integer),
-        column("step", Integer),
-        column("upper_due", Date),
-        column("lower_due", Date),
-        name="steps",
-    ).data(windows)
+    # The windows as a derived table (a UNION ALL of rows: SQLite has no VALUES with column names).
+    rows = [
+        select(
+            literal(program_id, Integer).label("program_id"),
+            literal(step, Integer).label("step"),
+            literal(upper, Date).label("upper_due"),
+            literal(lower, Date).label("lower_due"),
+        )
+        for program_id, step, upper, lower in windows
+    ]
+    steps = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("steps")
     claimed = exists().where(
         ReportReminder.report_id == Report.id,
         ReportReminder.step == steps.c.step,
