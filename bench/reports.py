@@ -9,9 +9,11 @@ SELECT generate_series statements: one organization, one contact and one agreeme
 day, one program officer per program. The reminders of every step whose day came before the scan
 day are already claimed (the history a daily beat leaves), so the scan finds what a real day finds:
 the steps whose day is today. For each size it prints the scan's time (find and claim in SQL,
-render and queue the emails in the outbox, audit; then the commit and the hand-over to the broker
-in batches of 200, as the beat task `workers.tasks.send_report_reminders` does), the emails queued and the Python peak of the scan (to show memory stays flat as reports
-grow). Sizes grow in place: 25 000, then 50 000, then 100 000 reports by default.
+render and queue the emails in the outbox, audit; then the commit and the hand-over to the
+broker in batches of 200, as the beat task `workers.tasks.send_report_reminders` does), the emails
+queued and the Python peak of the scan (to show memory stays flat as reports grow). Sizes grow in
+place: 25 000, then 50 000, then 100 000 reports by default. `--one-day` seeds every report due 30
+days after the scan day instead: the worst day, every report at its 30-day step at once.
 Floor, measured in the same run before each size: one SQL scan of all the reports (a count and a
 max of the due dates), which grows with the machine's load and the table's size alike.
 Target (issue 10): the scan over 100 000 open reports under 5 s, memory flat.
@@ -36,9 +38,13 @@ SERIES = "generate_series(CAST(:a AS integer), CAST(:b AS integer))"
 PROGRAM = "(CAST(:programs AS integer[]))[1 + i % CAST(:n AS integer)]"  # programs in turn
 
 
-def seed(first_agreement: int, last_agreement: int, program_ids: list[int]) -> None:
+def seed(first_agreement: int, last_agreement: int, program_ids: list[int], *, one_day: bool = False) -> None:
     """Agreements first..last (inclusive), each with its organization, contact, request and ten
-    open reports, in a handful of INSERT … SELECT statements."""
+    open reports, in a handful of INSERT … SELECT statements. `one_day`: every report is due 30 days
+    after the scan day (the worst day: every report at its 30-day step at once)."""
+    spread = f"""DATE '{SCAN_DAY.isoformat()}' - {SPREAD_DAYS // 2}
+                         + ((i * {REPORTS_PER_AGREEMENT} + k) * 7919) % {SPREAD_DAYS}"""
+    due = f"DATE '{SCAN_DAY.isoformat()}' + 30" if one_day else spread
     from sqlalchemy import text
 
     from grants.core.db import db
@@ -82,8 +88,7 @@ def seed(first_agreement: int, last_agreement: int, program_ids: list[int]) -> N
                   now(), now(), 1
            FROM {SERIES} AS i,
                 generate_series(0, {REPORTS_PER_AGREEMENT - 1}) AS k,
-                LATERAL (SELECT DATE '{SCAN_DAY.isoformat()}' - {SPREAD_DAYS // 2}
-                         + ((i * {REPORTS_PER_AGREEMENT} + k) * 7919) % {SPREAD_DAYS} AS due) AS d""",
+                LATERAL (SELECT {due} AS due) AS d""",
     ]
     for statement in statements:
         db.session.execute(text(statement), bounds)
@@ -142,6 +147,9 @@ def sql_floor() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, nargs="+", default=[25_000, 50_000, 100_000])
+    parser.add_argument(
+        "--one-day", action="store_true", help="every report due 30 days after the scan day (the worst day)"
+    )
     args = parser.parse_args()
     sizes = sorted(args.reports)
 
@@ -191,7 +199,7 @@ def main() -> int:
         for size in sizes:
             agreements = size // REPORTS_PER_AGREEMENT
             started = time.perf_counter()
-            seed(seeded + 1, agreements, program_ids)
+            seed(seeded + 1, agreements, program_ids, one_day=args.one_day)
             history = claim_history(seeded + 1)
             built = time.perf_counter() - started
             seeded = agreements
