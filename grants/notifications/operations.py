@@ -7,6 +7,9 @@ time has come. `deliver` claims a message atomically, sends it, and stamps it se
 failure (the server is down, a 4xx answer) puts it back in the queue with a growing delay; a
 failure that will not pass (a 5xx answer for the address or the message, an address the server
 cannot take) is tried MAIL_PERMANENT_FAILURE_TRIES times, then marked failed with its reason.
+A template may register a delivery check (`delivery_check`): run after each claim, it withdraws a
+message that is no longer true (a report reminder once the report is submitted). `notify_users_many`
+queues a batch in one INSERT (the daily reminder scan).
 """
 
 from __future__ import annotations
