@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 run: install
 	$(BIN)/python scripts/run_all.py
 
+# The import rules first (.importlinter): a wrong arrow fails the build before any test runs.
 test: install-test services
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install:
@@ -21,6 +23,8 @@ services:
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 translations:
 	$(BIN)/pybabel compile -d grants/translations --use-fuzzy -f

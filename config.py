@@ -58,6 +58,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{INSTANCE / 'celery-broker.sqlite'}"
     CELERY_ALWAYS_EAGER = _bool("CELERY_ALWAYS_EAGER", False)
+    # Where the tasks queued by name (grants.core.tasks) are registered: the worker shell.
+    CELERY_TASK_MODULES = ("workers.tasks",)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))

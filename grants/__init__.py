@@ -69,7 +69,7 @@ def _init_web(app: Flask) -> None:
     from grants.cli import register_commands
     from grants.core import extensions, inputs, permissions, security
     from grants.core.db import db
-    from workers.celery_app import make_celery
+    from grants.core.tasks import make_celery
 
     extensions.migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
@@ -106,5 +106,6 @@ def _import_models() -> None:
         "grants.indexation.models",
         "grants.notifications.models",
         "grants.core.audit",
+        "grants.accounts.queries",  # registers who receives an organization's or a program's email
     ):
         import_module(name)

@@ -185,14 +185,15 @@ def create_user_command(
 ) -> None:
     """Create a user, optionally with a ministry role or an organization membership."""
     from grants.accounts.operations import add_membership, create_user, find_user, grant_staff_role
+    from grants.accounts.passwords import minimum_length
     from grants.core.roles import MemberRole, StaffRole
     from grants.organizations.models import Organization
     from grants.programs.models import Program
 
     if find_user(email) is not None:
         raise click.ClickException(f"a user with the address {email} already exists")
-    if len(password) < 12:
-        raise click.ClickException("the password needs at least 12 characters")
+    if len(password) < minimum_length():
+        raise click.ClickException(f"the password needs at least {minimum_length()} characters")
     user = create_user(email, full_name=name, password=password, language=language)
     if staff_role:
         role = StaffRole(staff_role)

@@ -11,13 +11,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from functools import total_ordering
 
 START_MONTH = 4  # April
 _LABEL = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
-CENT = Decimal("0.01")
 
 
 class Proration(StrEnum):
@@ -129,15 +128,3 @@ class FiscalYear:
             return Decimal((hi - lo).days + 1) / Decimal(self.days)
         months = (hi.year - lo.year) * 12 + (hi.month - lo.month) + 1
         return Decimal(months) / Decimal(12)
-
-    def prorate(
-        self,
-        annual_amount: Decimal,
-        start: date,
-        end: date,
-        method: Proration | str = Proration.MONTHS,
-    ) -> Decimal:
-        """The share of an annual amount that falls in this year, rounded half-up to the cent."""
-        return (Decimal(annual_amount) * self.share(start, end, method)).quantize(
-            CENT, rounding=ROUND_HALF_UP
-        )

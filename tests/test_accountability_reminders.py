@@ -432,9 +432,10 @@ def test_the_report_page_shows_its_reminder_history(client, sign_in, mailbox):
 def test_the_daily_beat_task_claims_and_hands_the_emails_over_in_batches(app, celery_worker, mailbox):
     from celery.schedules import crontab
 
+    from workers.celery_app import beat_schedule
     from workers.tasks import send_report_reminders
 
-    entry = app.extensions["celery"].conf.beat_schedule["report-reminders"]
+    entry = beat_schedule(app)["report-reminders"]
     assert entry["task"] == "workers.tasks.send_report_reminders" and isinstance(entry["schedule"], crontab)
     agreement, report, _officer, _french, _english = _setup()
     with clock.frozen(_at(STEP_DAYS[-30])):

@@ -5,7 +5,6 @@ the agreement early creates a final report and cancels the reports it no longer 
 
 from __future__ import annotations
 
-import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -17,11 +16,7 @@ from grants.accountability.queries import reports_of_agreement
 from grants.accountability.workflow import (
     AWAITING_SUBMISSION,
     EDITABLE_BY_ORGANIZATION,
-    TRANSITIONS,
-    WORKFLOW,
-    ReportEvent,
     ReportStatus,
-    ReportTransitionRefused,
 )
 from grants.agreements import operations as agreements
 from grants.agreements.models import Agreement
@@ -48,17 +43,10 @@ def _actions(action: str) -> list[AuditEntry]:
 
 
 # -- the state table ------------------------------------------------------------------------------------
+# Unlisted moves are refused and final states stay final: tests/test_state_tables.py, with the others.
 @pytest.mark.pure
-@pytest.mark.parametrize(("status", "event"), list(itertools.product(ReportStatus, ReportEvent)))
-def test_each_move_is_allowed_only_if_the_table_lists_it(status, event):
-    if (status, event) in TRANSITIONS:
-        assert WORKFLOW.target(status, event) is TRANSITIONS[(status, event)]
-    else:
-        with pytest.raises(ReportTransitionRefused) as refused:
-            WORKFLOW.target(status, event)
-        assert status.label in refused.value.message
+def test_a_report_awaiting_submission_is_editable_by_the_organization():
     assert AWAITING_SUBMISSION <= EDITABLE_BY_ORGANIZATION
-    assert not {s for s, _ in TRANSITIONS} & {ReportStatus.ACCEPTED}, "an accepted report never moves"
 
 
 def test_a_status_written_outside_the_workflow_raises():

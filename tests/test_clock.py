@@ -17,6 +17,7 @@ EVENING_IN_QUEBEC = datetime(2030, 11, 15, 2, 30, tzinfo=UTC)  # 14 November 203
 LAST_NIGHT_OF_THE_YEAR = datetime(2030, 4, 1, 3, 0, tzinfo=UTC)  # 31 March 2030, 23 h (EDT)
 
 
+@pytest.mark.pure
 def test_dates_are_taken_in_quebec_not_on_server_utc_time():
     with clock.frozen(EVENING_IN_QUEBEC):
         assert clock.now() == EVENING_IN_QUEBEC and utcnow() == EVENING_IN_QUEBEC
@@ -30,6 +31,7 @@ def test_dates_are_taken_in_quebec_not_on_server_utc_time():
     assert clock.today(at=EVENING_IN_QUEBEC + timedelta(hours=3)) == date(2030, 11, 15)
 
 
+@pytest.mark.pure
 def test_the_clock_runs_again_after_the_block_and_refuses_naive_moments():
     with clock.frozen(EVENING_IN_QUEBEC):
         pass
@@ -40,6 +42,7 @@ def test_the_clock_runs_again_after_the_block_and_refuses_naive_moments():
         clock.today(at=datetime(2030, 1, 1))
 
 
+@pytest.mark.pure
 def test_nothing_but_the_clock_asks_the_system_for_the_date():
     """`date.today()`, `datetime.now()` and a UTC timestamp's `.date()` give the server's day."""
     import re

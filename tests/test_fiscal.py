@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from grants.core.money import round_cent
 from grants.fiscal import FiscalYear, Proration
 
 pytestmark = pytest.mark.pure
@@ -70,14 +71,13 @@ def test_partial_year_by_months_counts_started_months():
     year = FiscalYear(2026)
     assert year.share(date(2026, 10, 1), date(2027, 3, 31)) == Decimal("0.5")
     assert year.share(date(2026, 10, 15), date(2030, 3, 31)) == Decimal("0.5")
-    assert year.prorate(Decimal("175000"), date(2026, 10, 1), date(2031, 3, 31)) == Decimal("87500.00")
+    half = year.share(date(2026, 10, 1), date(2031, 3, 31))
+    assert round_cent(Decimal("175000") * half) == Decimal("87500.00")
 
 
 def test_partial_year_by_days():
     year = FiscalYear(2026)
     share = year.share(date(2026, 10, 1), date(2027, 3, 31), Proration.DAYS)
     assert share == Decimal(182) / Decimal(365)
-    assert year.prorate(Decimal("175000"), date(2026, 10, 1), date(2027, 3, 31), "days") == Decimal(
-        "87260.27"
-    )
+    assert round_cent(Decimal("175000") * share) == Decimal("87260.27")
     assert year.share(date(2025, 1, 1), date(2025, 12, 31)) == Decimal("0")

@@ -23,7 +23,7 @@ from grants.cpi.operations import DEFAULT_SERIES, series_named, set_month
 from grants.cpi.rates import MissingMonths, RateMethod
 from grants.files.storage import read
 from grants.fiscal import FiscalYear
-from grants.indexation import operations
+from grants.indexation import operations, queries
 from grants.indexation.models import FixedRate, IndexationRun, Rounding, RunStatus
 from grants.indexation.notices import send_notices
 from grants.indexation.rules import rule_of
@@ -311,7 +311,7 @@ def test_another_organization_gets_404_for_a_notice(future_cpi, client, sign_in)
     line_id = db.session.get(IndexationRun, run.id).lines[0].id
     sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=OrganizationFactory()))
     assert client.get(f"/indexation/avis/{line_id}.pdf").status_code == 404
-    assert client.get(f"/indexation/executions/{run.id}").status_code in (403, 404)
+    assert client.get(f"/indexation/executions/{run.id}").status_code == 403  # a staff page
 
 
 def test_application_sends_each_notice_by_celery_in_the_recipients_language(
@@ -535,3 +535,76 @@ def test_a_preview_of_an_applied_year_shows_the_applied_run_and_does_not_compoun
     # The next year still previews, compounding once on the applied amount.
     _rate, (line,) = operations.preview(_tnces(), Y2028)
     assert line.new_amount == Decimal("184755.00")
+
+
+def test_a_run_status_changes_only_through_its_state_table(future_cpi):
+    """`IndexationRun.status` is guarded: a direct write raises, nothing reaches the database; a move
+    the table does not list is refused in words; the steps go through `RUNS` and stay audited."""
+    from grants.core.workflow import StatusWriteRefused
+
+    _agreement, officer = agreement_in_force(years=2)
+    authorized = budget_officer("TNCES")
+    run = operations.create_run(_tnces(), Y2027, actor=officer)
+    db.session.commit()
+    with pytest.raises(StatusWriteRefused, match="only through its workflow"):
+        run.status = RunStatus.APPLIED
+    assert run.status == RunStatus.PREVIEWED
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(IndexationRun, run.id).status == RunStatus.PREVIEWED
+    with pytest.raises(operations.RunRefused) as refused:
+        operations.reverse(run, reason="essai", actor=authorized)  # not applied: not in the table
+    assert "Aperçu à approuver" in refused.value.message
+    operations.approve(run, actor=authorized)
+    operations.cancel(run, actor=officer)
+    db.session.commit()
+    steps = db.session.scalars(
+        db.select(AuditEntry.changes)
+        .where(AuditEntry.object_type == "IndexationRun", AuditEntry.object_id == str(run.id))
+        .where(AuditEntry.action.in_(["indexation.approved", "indexation.cancelled"]))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [entry["status"] for entry in steps] == [["previewed", "approved"], ["approved", "cancelled"]]
+
+
+def test_only_kept_lines_are_indexed_in_python_and_in_sql(future_cpi):
+    """`IndexationLine.is_kept` is one predicate, read on a line and used in a query alike."""
+    from grants.indexation.models import IndexationLine
+
+    agreement_in_force(years=2)
+    _agreement, officer = agreement_in_force(first_year=2027, years=2)  # first year: left out
+    run = operations.create_run(_tnces(), Y2027, actor=officer)
+    db.session.commit()
+    kept_in_sql = set(
+        db.session.scalars(
+            db.select(IndexationLine.id).where(IndexationLine.run_id == run.id, IndexationLine.is_kept)
+        )
+    )
+    lines = db.session.get(IndexationRun, run.id).lines
+    assert kept_in_sql == {line.id for line in lines if line.is_kept}
+    assert len(kept_in_sql) == 1 and len(lines) == 2
+    assert queries.run_totals(run).indexed == 1
+
+
+def test_run_pages_refuse_a_missing_token_and_a_stale_version(client, sign_in, future_cpi):
+    """Preparing a run is a WTForms form (CSRF through Flask-WTF): without its token nothing is
+    created. A step sent from a page whose version is stale is refused with the one concurrency
+    message, and the run stays where it was."""
+    from grants.core.concurrency import MESSAGE  # the one message of a concurrent change
+
+    agreement_in_force(years=2)
+    sign_in(budget_officer("TNCES"))
+    fields = {"program": "TNCES", "fiscal_year": "2027-2028"}
+    refused = client.post("/indexation/executions", data=fields)
+    assert refused.status_code == 400 and "Formulaire expiré" in refused.get_data(as_text=True)
+    assert db.session.scalars(db.select(IndexationRun)).first() is None
+    response = client.post(
+        "/indexation/executions", data={"csrf_token": csrf_token(client, "/indexation/"), **fields}
+    )
+    run_url = response.headers["Location"]
+    run = db.session.scalars(db.select(IndexationRun)).one()
+    stale = {"csrf_token": csrf_token(client, run_url), "version": str(run.version + 1)}
+    page = client.post(f"{run_url}/approuver", data=stale, follow_redirects=True).get_data(as_text=True)
+    assert "pendant que vous le consultiez" in page and "pendant que vous le consultiez" in str(MESSAGE)
+    db.session.expire_all()
+    assert db.session.get(IndexationRun, run.id).status == RunStatus.PREVIEWED

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from grants.agreements.obligations import ReportDue, ReportingRules, ReportKind, reports_due
 from grants.core.db import db
 from grants.core.roles import StaffRole
@@ -24,6 +26,7 @@ def _plain(reports: list[ReportDue]) -> list[tuple]:
     return [(r.fiscal_year, r.kind, r.period_start, r.period_end, r.due) for r in reports]
 
 
+@pytest.mark.pure
 def test_a_full_year_has_a_midyear_and_an_annual_report_on_the_default_dates():
     assert _plain(reports_due(date(2026, 4, 1), date(2027, 3, 31))) == [
         (Y2026, MIDYEAR, date(2026, 4, 1), date(2026, 9, 30), date(2026, 10, 31)),
@@ -37,6 +40,7 @@ def test_a_full_year_has_a_midyear_and_an_annual_report_on_the_default_dates():
     assert [r.kind for r in reports_due(date(2026, 4, 1), date(2027, 3, 31), reports_per_year=1)] == [ANNUAL]
 
 
+@pytest.mark.pure
 def test_reports_are_not_due_before_the_project_starts():
     """1 January 2027 to 31 March 2028: no mid-year report for 2026-2027 (it would be due on
     31 October 2026), a shortened first annual period, then a full year."""
@@ -49,6 +53,7 @@ def test_reports_are_not_due_before_the_project_starts():
     assert all(r.period_start >= date(2027, 1, 1) and r.due > r.period_end for r in reports)
 
 
+@pytest.mark.pure
 def test_a_part_of_a_year_shorter_than_the_minimum_gets_no_report_of_its_own():
     # Starting 1 March: one month of 2026-2027 joins the 2027-2028 annual report.
     assert _plain(reports_due(date(2027, 3, 1), date(2028, 3, 31)))[-1] == (

@@ -8,9 +8,11 @@ import itertools
 
 import pytest
 
+from grants.accountability.workflow import WORKFLOW as REPORTS
+from grants.accountability.workflow import ReportStatus
 from grants.agreements.models import Agreement, AgreementStatus, AgreementVersion
 from grants.agreements.workflow import VERSIONS
-from grants.core.workflow import Workflow
+from grants.indexation.workflow import RUNS, RunStatus
 from grants.payments.models import Installment, InstallmentStatus
 from grants.payments.workflow import (
     INSTALLMENTS,
@@ -19,6 +21,7 @@ from grants.payments.workflow import (
     InstallmentTransitionRefused,
 )
 from grants.requests import workflow as request_workflow
+from grants.requests.workflow import REQUEST_WORKFLOW
 
 # Objects are built in memory, never saved: the mappers they relate to only need to be known.
 importlib.import_module("grants.accounts.models")
@@ -26,14 +29,7 @@ importlib.import_module("grants.requests.models")
 
 pytestmark = pytest.mark.pure
 
-REQUESTS = Workflow(
-    states=request_workflow.RequestStatus,
-    events=request_workflow.RequestEvent,
-    table=request_workflow.TRANSITIONS,
-    refused=request_workflow.TransitionRefused,
-    audit_prefix="request",
-)
-MACHINES = [REQUESTS, VERSIONS, INSTALLMENTS]
+MACHINES = [REQUEST_WORKFLOW, VERSIONS, INSTALLMENTS, REPORTS, RUNS]
 
 REFUSED = [
     pytest.param(machine, status, event, id=f"{machine.audit_prefix}-{status}-{event}")
@@ -52,18 +48,27 @@ def test_a_move_the_table_does_not_list_is_refused_in_words(machine, status, eve
     assert event not in machine.allowed_events(status)
 
 
-def test_final_states_have_no_way_out():
-    finals = {
-        request_workflow.RequestStatus.APPROVED,
-        request_workflow.RequestStatus.REFUSED,
-        request_workflow.RequestStatus.WITHDRAWN,
-        AgreementStatus.SUPERSEDED,
-        InstallmentStatus.PAID,
-        InstallmentStatus.CANCELLED,
-    }
-    for machine in MACHINES:
-        for final in finals & set(machine.states):
-            assert machine.allowed_events(final) == [], final
+@pytest.mark.parametrize(
+    ("machine", "finals"),
+    [
+        (
+            REQUEST_WORKFLOW,
+            {
+                request_workflow.RequestStatus.APPROVED,
+                request_workflow.RequestStatus.REFUSED,
+                request_workflow.RequestStatus.WITHDRAWN,
+            },
+        ),
+        (VERSIONS, {AgreementStatus.SUPERSEDED}),
+        (INSTALLMENTS, {InstallmentStatus.PAID, InstallmentStatus.CANCELLED}),
+        (REPORTS, {ReportStatus.ACCEPTED}),
+        (RUNS, {RunStatus.REVERSED, RunStatus.CANCELLED}),
+    ],
+    ids=lambda value: getattr(value, "audit_prefix", ""),
+)
+def test_final_states_have_no_way_out(machine, finals):
+    for final in finals:
+        assert machine.allowed_events(final) == [], final
 
 
 def _installment(status: InstallmentStatus, *versions: AgreementStatus) -> Installment:

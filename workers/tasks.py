@@ -1,13 +1,22 @@
-"""Thin Celery tasks: each calls one grants operation inside the Flask app context."""
+"""Thin Celery tasks: each calls one grants operation inside the Flask app context. Each is
+registered under its name from grants.core.tasks, the name feature code queues it by."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from grants.core.db import db
+from grants.core.tasks import (
+    DELIVER_EMAIL,
+    DELIVER_EMAILS,
+    SEND_INDEXATION_NOTICES,
+    SEND_REPORT_REMINDERS,
+    SWEEP_INDEXATION_NOTICES,
+    SWEEP_OUTBOX,
+)
 
 
-@shared_task(bind=True, name="workers.tasks.deliver_email", max_retries=None)
+@shared_task(bind=True, name=DELIVER_EMAIL, max_retries=None)
 def deliver_email(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     """Send one outbox message; on an SMTP failure try again later (the message is never lost)."""
     from grants.notifications.operations import Delivery, deliver
@@ -21,7 +30,7 @@ def deliver_email(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     return outcome.value
 
 
-@shared_task(name="workers.tasks.sweep_outbox")
+@shared_task(name=SWEEP_OUTBOX)
 def sweep_outbox() -> int:
     """Hand over queued messages the broker may have lost (sent to it while it was down)."""
     from grants.notifications.operations import due_messages
@@ -35,7 +44,7 @@ def sweep_outbox() -> int:
     return len(message_ids)
 
 
-@shared_task(name="workers.tasks.send_indexation_notices")
+@shared_task(name=SEND_INDEXATION_NOTICES)
 def send_indexation_notices(run_id: int) -> int:
     """Render and email the notices of an applied indexation run (safe to run twice)."""
     from grants.indexation.notices import send_notices
@@ -46,7 +55,7 @@ def send_indexation_notices(run_id: int) -> int:
         db.session.remove()
 
 
-@shared_task(name="workers.tasks.sweep_indexation_notices")
+@shared_task(name=SWEEP_INDEXATION_NOTICES)
 def sweep_indexation_notices() -> int:
     """Hand over applied runs whose notices are missing (the broker was down at application)."""
     from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
@@ -71,7 +80,7 @@ def sweep_indexation_notices() -> int:
     return len(run_ids)
 
 
-@shared_task(name="workers.tasks.send_report_reminders")
+@shared_task(name=SEND_REPORT_REMINDERS)
 def send_report_reminders() -> int:
     """The daily reminder scan: claim the report reminders due today and queue their emails (safe to
     run twice, or retried: each (report, step) is claimed once); then hand the emails to the broker
@@ -91,7 +100,7 @@ def send_report_reminders() -> int:
 DISPATCH_BATCH = 200
 
 
-@shared_task(name="workers.tasks.deliver_emails")
+@shared_task(name=DELIVER_EMAILS)
 def deliver_emails(message_ids: list[int]) -> int:
     """Fan a batch of outbox messages out to `deliver_email`, one task each (each retried alone)."""
     for message_id in message_ids:

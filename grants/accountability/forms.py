@@ -1,9 +1,10 @@
-"""The report forms. Fixed fields are WTForms; the grids (indicators, financial statement, people
-reached) are read cell by cell here, so a typo in one cell gives a message on that cell and every
-other typed value is shown back as it was typed."""
+"""The report forms, all WTForms. The grids (indicators, financial statement, people reached, a
+program's indicators, an agreement's targets) are `KeyedFieldList`s: a typo in one cell gives a
+message on that cell, and every other typed value is shown back as it was typed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,7 +13,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from werkzeug.datastructures import FileStorage
+from wtforms import BooleanField, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from grants.accountability import adsplus
@@ -33,7 +35,8 @@ from grants.accountability.validation import (
     total_mismatch,
     total_problem,
 )
-from grants.core.fields import VersionField
+from grants.core.fields import KeyedFieldList, MoneyField, VersionField, input_errors, input_values
+from grants.files.sniffing import UploadRefused, check_upload
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import BudgetCategory
 
@@ -46,6 +49,69 @@ class VersionedForm(FlaskForm):
     """Every form that changes a report carries the version of the page it came from."""
 
     version = VersionField()
+
+
+@dataclass
+class Typed:
+    """The cells as shown (a refused one as typed) and the message of each refused cell."""
+
+    raw: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class CountField(StringField):
+    """A count typed in a box, shown back as typed. `count` is what `read_count` makes of it: None
+    (blank), an int (bounds are the grid's rule, so a negative count is refused with its value), or the
+    text itself when it is not a whole number."""
+
+    def process_data(self, value: Any) -> None:
+        self.data = "" if value is None else str(value)
+
+    @property
+    def count(self) -> int | str | None:
+        return read_count(self.data)
+
+
+class TargetField(MoneyField):
+    """An indicator's target (`12`, `12,5`): read like an amount, one message for every refusal."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as refused:
+            raise ValueError(str(_TARGET_MESSAGE)) from refused
+
+
+_TARGET_MESSAGE = _l("Entrez une cible positive, par exemple 12 ou 12,5.")
+
+
+class _Grid:
+    """Validation of a grid: the fields' own checks, then `check()`, the rules across cells, which
+    put their messages on the cells (or, for a whole group, in `grid_errors`)."""
+
+    grid_errors: dict[str, str]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        self.grid_errors = {}
+        self.check()
+        return valid and not self.refused
+
+    def check(self) -> None:
+        """The rules that look at more than one cell."""
+
+    @property
+    def refused(self) -> bool:
+        return bool(input_errors(self) or getattr(self, "grid_errors", {}))
+
+
+def typed_of(form: Any) -> Typed:
+    """What a page shows of a form: each input's value and each refused input's message."""
+    return Typed(raw=input_values(form), errors=input_errors(form) | getattr(form, "grid_errors", {}))
 
 
 class ActivitiesForm(VersionedForm):
@@ -61,25 +127,37 @@ class ActivitiesForm(VersionedForm):
     )
 
 
-class GridForm(VersionedForm):
-    """Indicators and people reached: the cells are read by `read_indicators` / `read_people`."""
+class AttachmentForm(_Grid, VersionedForm):
+    """A file to attach. `limits` (max bytes, whether office files are allowed) is set before a posted
+    form is validated; the file accepted is then in `accepted`."""
 
-
-class FinancesForm(VersionedForm):
-    unspent_explanation = TextAreaField(
-        _l("Explication du solde non dépensé"),
-        description=_l("Obligatoire quand le solde dépasse le seuil du programme."),
-        validators=[Optional(), Length(max=TEXT_MAX, message=_TOO_LONG)],
-    )
-
-
-class AttachmentForm(VersionedForm):
     kind = SelectField(_l("Type de pièce jointe"), validate_choice=False)
     attachment = FileField(_l("Fichier à joindre"))
+    limits: tuple[int, bool] | None = None
+    accepted: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, k.label) for k in ReportAttachmentKind]
+
+    def check(self) -> None:
+        if self.limits is None:
+            return
+        upload, (max_bytes, allow_office) = self.attachment.data, self.limits
+        if not isinstance(upload, FileStorage) or not upload.filename:
+            self.attachment.errors.append(str(_l("Choisissez le fichier à joindre.")))
+        elif self.kind.data not in {k.value for k in ReportAttachmentKind}:
+            self.kind.errors.append(str(_l("Choisissez le type de pièce jointe.")))
+        else:
+            try:
+                self.accepted = check_upload(
+                    upload.read(max_bytes + 1),
+                    upload.filename,
+                    max_bytes=max_bytes,
+                    allow_office=allow_office,
+                )
+            except UploadRefused as refusal:
+                self.attachment.errors.append(str(refusal.message))
 
 
 class ActionForm(VersionedForm):
@@ -213,18 +291,12 @@ class SettingsForm(VersionedForm):
 
 
 # -- grids ---------------------------------------------------------------------------------------------
-@dataclass
-class Typed:
-    """The cells as typed (shown back) and the message of each refused cell."""
-
-    raw: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _typed_amount(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:.2f}".replace(".", ",")
+# Each grid is a WTForms form whose cells keep the names the pages have always posted
+# (`indicator-17`, `spent-salaries`, `reach-gender-woman`, `ind-new-code`, `target-17`). A refused cell
+# keeps what was typed and carries its message; `typed_of` hands both to the page, which lays the grid
+# out by hand.
+def _comment_key(indicator_id: int) -> str:
+    return f"{indicator_id}-comment"
 
 
 def _typed_value(indicator: Indicator, value: Decimal | None) -> str:
@@ -235,221 +307,257 @@ def _typed_value(indicator: Indicator, value: Decimal | None) -> str:
     return f"{value.normalize():f}".replace(".", ",")
 
 
-def read_indicators(formdata: Any, indicators: list[Indicator]) -> tuple[dict[int, IndicatorEntry], Typed]:
-    typed, entries = Typed(), {}
-    for indicator in indicators:
-        name = f"indicator-{indicator.id}"
-        text = formdata.get(name, "")
-        comment = (formdata.get(f"{name}-comment", "") or "").strip()
-        typed.raw[name], typed.raw[f"{name}-comment"] = text, comment
-        value, message = read_indicator(indicator, text)
-        if message:
-            typed.errors[name] = message
-        elif len(comment) > 2000:
-            typed.errors[f"{name}-comment"] = str(_l("Ce commentaire dépasse 2 000 caractères."))
-        else:
-            entries[indicator.id] = IndicatorEntry(value, comment)
-    return entries, typed
+class IndicatorsForm(_Grid, VersionedForm):
+    """The report's indicators: `indicator-17` (the value achieved) and `indicator-17-comment`."""
 
+    value = KeyedFieldList(StringField(), name="indicator")
+    comment = KeyedFieldList(TextAreaField(filters=[_strip]), name="indicator", key_name=_comment_key)
 
-def typed_indicators(report: Report, indicators: list[Indicator]) -> Typed:
-    typed = Typed()
-    values = {v.indicator_id: v for v in report.indicator_values}
-    for indicator in indicators:
-        value = values.get(indicator.id)
-        typed.raw[f"indicator-{indicator.id}"] = _typed_value(indicator, value.achieved if value else None)
-        typed.raw[f"indicator-{indicator.id}-comment"] = value.comment if value else ""
-    return typed
+    @classmethod
+    def of(cls, report: Report, indicators: list[Indicator], **kwargs: Any) -> IndicatorsForm:
+        saved = {v.indicator_id: v for v in report.indicator_values}
+        form = cls(data={"version": report.version}, **kwargs)
+        form.indicators = {i.id: i for i in indicators}
+        values = {i.id: _typed_value(i, saved[i.id].achieved if i.id in saved else None) for i in indicators}
+        comments = {i.id: saved[i.id].comment if i.id in saved else "" for i in indicators}
+        form.value.set_keys(values, values)
+        form.comment.set_keys(comments, comments)
+        return form
 
-
-def read_finances(formdata: Any, approved: dict[BudgetCategory, Decimal]) -> tuple[dict, Typed]:
-    typed, entries = Typed(), {}
-    sums = {"spent": Decimal(0), "committed": Decimal(0)}
-    for category in approved:
-        values = {}
-        for column in ("spent", "committed"):
-            name = f"{column}-{category.value}"
-            typed.raw[name] = formdata.get(name, "")
-            value, message = read_money(typed.raw[name])
+    def check(self) -> None:
+        self.achieved: dict[int, Decimal | None] = {}
+        for key, indicator in self.indicators.items():
+            cell, comment = self.value.entry(key), self.comment.entry(key)
+            value, message = read_indicator(indicator, cell.data)
             if message:
-                typed.errors[name] = message
-            values[column] = value
-            sums[column] += value or Decimal(0)
-        entries[category] = FinanceEntry(values["spent"], values["committed"])
-    for column in ("spent", "committed"):
-        name = f"total-{column}"
-        typed.raw[name] = formdata.get(name, "")
-        declared, message = read_money(typed.raw[name])
-        if message:
-            typed.errors[name] = message
-        elif declared is not None and not any(n.startswith(column) for n in typed.errors):
-            mismatch = total_mismatch(sums[column], declared)
-            if mismatch:
-                typed.errors[name] = mismatch
-    return entries, typed
+                cell.errors.append(message)
+            elif len(comment.data or "") > 2000:
+                comment.errors.append(str(_l("Ce commentaire dépasse 2 000 caractères.")))
+            self.achieved[key] = value
 
-
-def typed_finances(report: Report) -> Typed:
-    typed = Typed()
-    spent = committed = Decimal(0)
-    for line in report.finance_lines:
-        typed.raw[f"spent-{line.category}"] = _typed_amount(line.spent)
-        typed.raw[f"committed-{line.category}"] = _typed_amount(line.committed)
-        spent += line.spent or Decimal(0)
-        committed += line.committed or Decimal(0)
-    if report.finance_lines:
-        typed.raw["total-spent"] = _typed_amount(spent)
-        typed.raw["total-committed"] = _typed_amount(committed)
-    return typed
-
-
-def read_people(formdata: Any, variables: list[adsplus.Variable]) -> tuple[PeopleData, Typed]:
-    typed = Typed()
-    typed.raw["people_total"] = formdata.get("people_total", "")
-    total = read_count(typed.raw["people_total"])
-    message = total_problem(total)
-    if message:
-        typed.errors["people_total"] = message
-    counts: dict[str, dict[str, int]] = {}
-    explanations: dict[str, str] = {}
-    for variable in variables:
-        typed_counts: dict[str, int | str] = {}
-        for category in variable.categories:
-            name = f"reach-{variable.code}-{category.code}"
-            typed.raw[name] = formdata.get(name, "")
-            value = read_count(typed.raw[name])
-            if value is not None:
-                typed_counts[category.code] = value
-        name = f"explain-{variable.code}"
-        explanation = (formdata.get(name, "") or "").strip()
-        typed.raw[name] = explanation
-        if len(explanation) > 2000:
-            typed.errors[name] = str(_l("Cette explication dépasse 2 000 caractères."))
-        for field_name, problem in breakdown_problems(
-            total if "people_total" not in typed.errors else None,
-            typed_counts,
-            explanation,
-            variable,
-            complete=False,
-        ):
-            typed.errors.setdefault(field_name, problem)
-        counts[variable.code] = {c: v for c, v in typed_counts.items() if isinstance(v, int)}
-        if explanation:
-            explanations[variable.code] = explanation
-    data = PeopleData(total if isinstance(total, int) else None, counts, explanations)
-    return data, typed
-
-
-def typed_people(report: Report, variables: list[adsplus.Variable]) -> Typed:
-    typed = Typed()
-    typed.raw["people_total"] = "" if report.people_total is None else str(report.people_total)
-    for variable in variables:
-        for code, count in report.reach_of(variable.code).items():
-            typed.raw[f"reach-{variable.code}-{code}"] = str(count)
-        typed.raw[f"explain-{variable.code}"] = (report.reach_explanations or {}).get(variable.code, "")
-    return typed
-
-
-# -- the officer's indicator grid ----------------------------------------------------------------------
-def read_indicator_specs(
-    formdata: Any, indicators: list[Indicator]
-) -> tuple[dict[int | None, IndicatorSpec], Typed]:
-    """Each existing indicator's row, plus the blank row `new` that adds one when its code is typed."""
-    typed, specs = Typed(), {}
-    rows: list[tuple[str, int | None]] = [(str(i.id), i.id) for i in indicators] + [("new", None)]
-    codes_seen: set[str] = set()
-    for key, indicator_id in rows:
-        prefix = f"ind-{key}-"
-        raw = {
-            name: (formdata.get(prefix + name, "") or "").strip()
-            for name in (
-                "code",
-                "label_fr",
-                "label_en",
-                "unit",
-                "kind",
-                "target",
-                "order",
-            )
+    def entries(self) -> dict[int, IndicatorEntry]:
+        return {
+            key: IndicatorEntry(self.achieved[key], self.comment.entry(key).data or "")
+            for key in self.indicators
         }
-        raw["active"] = "1" if formdata.get(prefix + "active") else ""
-        typed.raw.update({prefix + name: value for name, value in raw.items()})
-        if indicator_id is None and not (raw["code"] or raw["label_fr"]):
-            continue
-        code = raw["code"].lower()
-        if not code or not all(c.isalnum() or c == "_" for c in code) or len(code) > 40:
-            typed.errors[prefix + "code"] = str(
-                _l("Un code de 1 à 40 lettres, chiffres ou « _ », par exemple meetings_held.")
+
+
+def _category_key(category: BudgetCategory) -> str:
+    return category.value
+
+
+_COLUMNS = ("spent", "committed")
+
+
+class FinancesForm(_Grid, VersionedForm):
+    """The financial statement: `spent-salaries`, `committed-salaries`… and the totals typed
+    (`total-spent`, `total-committed`), which must be the sum of their lines."""
+
+    spent = KeyedFieldList(MoneyField(), key_name=_category_key)
+    committed = KeyedFieldList(MoneyField(), key_name=_category_key)
+    total_spent = MoneyField(name="total-spent")
+    total_committed = MoneyField(name="total-committed")
+    unspent_explanation = TextAreaField(
+        _l("Explication du solde non dépensé"),
+        description=_l("Obligatoire quand le solde dépasse le seuil du programme."),
+        validators=[Optional(), Length(max=TEXT_MAX, message=_TOO_LONG)],
+    )
+
+    @classmethod
+    def of(cls, report: Report, categories: Iterable[BudgetCategory], **kwargs: Any) -> FinancesForm:
+        lines = {BudgetCategory(line.category): line for line in report.finance_lines}
+        data: dict[str, Any] = {"version": report.version, "unspent_explanation": report.unspent_explanation}
+        if lines:
+            data["total_spent"] = sum((line.spent or Decimal(0) for line in lines.values()), Decimal(0))
+            data["total_committed"] = sum(
+                (line.committed or Decimal(0) for line in lines.values()), Decimal(0)
             )
-        elif code in codes_seen:
-            typed.errors[prefix + "code"] = str(_l("Ce code est déjà utilisé par un autre indicateur."))
-        codes_seen.add(code)
-        if not raw["label_fr"] or len(raw["label_fr"]) > 255:
-            typed.errors[prefix + "label_fr"] = str(
-                _l("Donnez le libellé français (255 caractères au plus).")
+        form = cls(data=data, **kwargs)
+        categories = list(categories)
+        for column in _COLUMNS:
+            saved = {c: getattr(lines[c], column) if c in lines else None for c in categories}
+            form[column].set_keys(categories, saved)
+        return form
+
+    def check(self) -> None:
+        for column in _COLUMNS:
+            total = self[f"total_{column}"]
+            cells = self[column].entries
+            if total.errors or total.data is None or any(cell.errors for cell in cells):
+                continue
+            mismatch = total_mismatch(
+                sum((cell.data or Decimal(0) for cell in cells), Decimal(0)), total.data
             )
-        if len(raw["label_en"]) > 255:
-            typed.errors[prefix + "label_en"] = str(_l("255 caractères au plus."))
-        if raw["unit"] not in {u.value for u in IndicatorUnit}:
-            typed.errors[prefix + "unit"] = str(_l("Choisissez une unité."))
-        if raw["kind"] not in {k.value for k in IndicatorKind}:
-            typed.errors[prefix + "kind"] = str(_l("Choisissez le type de valeur."))
-        target, message = read_money(raw["target"])
+            if mismatch:
+                total.errors.append(mismatch)
+
+    def entries(self) -> dict[BudgetCategory, FinanceEntry]:
+        return {
+            category: FinanceEntry(self.spent.data[category], self.committed.data[category])
+            for category in self.spent.keys
+        }
+
+
+def _reach_key(key: tuple[str, str]) -> str:
+    return f"{key[0]}-{key[1]}"
+
+
+class PeopleForm(_Grid, VersionedForm):
+    """People reached (ADS+): `people_total`, one count per category of each variable
+    (`reach-gender-woman`) and the explanation of a breakdown that does not add up (`explain-gender`).
+    A breakdown's own problem is reported on its group (`reach-gender`)."""
+
+    people_total = CountField(filters=[_strip])
+    reach = KeyedFieldList(CountField(filters=[_strip]), key_name=_reach_key)
+    explain = KeyedFieldList(TextAreaField(filters=[_strip]))
+
+    @classmethod
+    def of(cls, report: Report, variables: list[adsplus.Variable], **kwargs: Any) -> PeopleForm:
+        form = cls(data={"version": report.version, "people_total": report.people_total}, **kwargs)
+        form.variables = variables
+        counts = {(v.code, code): count for v in variables for code, count in report.reach_of(v.code).items()}
+        form.reach.set_keys([(v.code, c.code) for v in variables for c in v.categories], counts)
+        explanations = {v.code: (report.reach_explanations or {}).get(v.code, "") for v in variables}
+        form.explain.set_keys(explanations, explanations)
+        return form
+
+    def check(self) -> None:
+        total = self.people_total.count
+        message = total_problem(total)
         if message:
-            typed.errors[prefix + "target"] = str(_l("Entrez une cible positive, par exemple 12 ou 12,5."))
-        order = read_count(raw["order"]) if raw["order"] else 0
-        if not isinstance(order, int) or order < 0 or order > 9999:
-            typed.errors[prefix + "order"] = str(_l("Un ordre de 0 à 9999."))
-            order = 0
-        specs[indicator_id] = IndicatorSpec(
-            code=code,
-            label_fr=raw["label_fr"],
-            label_en=raw["label_en"],
-            unit=raw["unit"],
-            kind=raw["kind"],
-            default_target=target,
-            sort_order=order,
-            active=bool(raw["active"]) or indicator_id is None,
-        )
-    return specs, typed
-
-
-def typed_indicator_specs(indicators: list[Indicator]) -> Typed:
-    typed = Typed()
-    for indicator in indicators:
-        prefix = f"ind-{indicator.id}-"
-        typed.raw.update(
-            {
-                prefix + "code": indicator.code,
-                prefix + "label_fr": indicator.label_fr,
-                prefix + "label_en": indicator.label_en,
-                prefix + "unit": indicator.unit,
-                prefix + "kind": indicator.kind,
-                prefix + "target": _typed_amount(indicator.default_target).removesuffix(",00"),
-                prefix + "order": str(indicator.sort_order),
-                prefix + "active": "1" if indicator.active else "",
+            self.people_total.errors.append(message)
+        self.counts: dict[str, dict[str, int]] = {}
+        self.explanations: dict[str, str] = {}
+        for variable in self.variables:
+            typed = {
+                c.code: value
+                for c in variable.categories
+                if (value := self.reach.entry((variable.code, c.code)).count) is not None
             }
-        )
-    typed.raw["ind-new-unit"] = IndicatorUnit.OTHER.value
-    typed.raw["ind-new-kind"] = IndicatorKind.COUNT.value
-    return typed
+            box = self.explain.entry(variable.code)
+            explanation = box.data or ""
+            if len(explanation) > 2000:
+                box.errors.append(str(_l("Cette explication dépasse 2 000 caractères.")))
+            problems = breakdown_problems(
+                None if message else total, typed, explanation, variable, complete=False
+            )
+            for name, problem in problems:
+                self._refuse(name, problem)
+            self.counts[variable.code] = {c: v for c, v in typed.items() if isinstance(v, int)}
+            if explanation:
+                self.explanations[variable.code] = explanation
+
+    def _refuse(self, name: str, message: str) -> None:
+        """A message on the cell `name`, or on the group when `name` is a variable's breakdown."""
+        for cell in self.reach.entries:
+            if cell.name == name:
+                if not cell.errors:
+                    cell.errors.append(message)
+                return
+        self.grid_errors.setdefault(name, message)
+
+    def people(self) -> PeopleData:
+        total = self.people_total.count
+        return PeopleData(total if isinstance(total, int) else None, self.counts, self.explanations)
 
 
-def read_targets(formdata: Any, indicators: list[Indicator]) -> tuple[dict[int, Decimal | None], Typed]:
-    typed, targets = Typed(), {}
-    for indicator in indicators:
-        name = f"target-{indicator.id}"
-        typed.raw[name] = formdata.get(name, "")
-        value, message = read_money(typed.raw[name])
-        if message:
-            typed.errors[name] = str(_l("Entrez une cible positive, par exemple 12 ou 12,5."))
-        else:
-            targets[indicator.id] = value
-    return targets, typed
+# -- the officer's indicator grid and an agreement's targets --------------------------------------------
+class IndicatorSpecRow(Form):
+    """One indicator of a program (`ind-17-code`…); the row `ind-new-…` adds one."""
+
+    code = StringField(filters=[_strip])
+    label_fr = StringField(filters=[_strip])
+    label_en = StringField(filters=[_strip])
+    unit = StringField(filters=[_strip])
+    kind = StringField(filters=[_strip])
+    target = TargetField()
+    order = CountField(filters=[_strip])
+    active = BooleanField()
 
 
-def typed_targets(targets: dict[int, Decimal], indicators: list[Indicator]) -> Typed:
-    typed = Typed()
-    for indicator in indicators:
-        typed.raw[f"target-{indicator.id}"] = _typed_amount(targets.get(indicator.id)).removesuffix(",00")
-    return typed
+NEW = "new"
+
+
+class IndicatorSpecsForm(_Grid, FlaskForm):
+    """A program's indicators, one row each, plus the blank row that adds one when its code is typed."""
+
+    class Meta:
+        csrf_field_name = "indicators-csrf_token"  # the page's other form has its own
+
+    ind = KeyedFieldList(FormField(IndicatorSpecRow))
+
+    @classmethod
+    def of(cls, indicators: list[Indicator], **kwargs: Any) -> IndicatorSpecsForm:
+        form = cls(**kwargs)
+        form.taken = {i.code: i.id for i in indicators}
+        saved: dict[Any, Any] = {
+            i.id: {
+                "code": i.code,
+                "label_fr": i.label_fr,
+                "label_en": i.label_en,
+                "unit": i.unit,
+                "kind": i.kind,
+                "target": i.default_target,
+                "order": i.sort_order,
+                "active": i.active,
+            }
+            for i in indicators
+        }
+        saved[NEW] = {"unit": IndicatorUnit.OTHER.value, "kind": IndicatorKind.COUNT.value}
+        form.ind.set_keys(saved, saved)
+        return form
+
+    def check(self) -> None:
+        self.specs: dict[int | None, IndicatorSpec] = {}
+        codes_seen: set[str] = set()
+        for key, entry in zip(self.ind.keys, self.ind.entries, strict=True):
+            row = entry.form
+            if key == NEW and not (row.code.data or row.label_fr.data):
+                for cell in row:
+                    cell.errors = []
+                continue
+            code = (row.code.data or "").lower()
+            if not code or not all(c.isalnum() or c == "_" for c in code) or len(code) > 40:
+                row.code.errors.append(
+                    str(_l("Un code de 1 à 40 lettres, chiffres ou « _ », par exemple meetings_held."))
+                )
+            elif code in codes_seen or self.taken.get(code, key) != key:
+                row.code.errors.append(str(_l("Ce code est déjà utilisé par un autre indicateur.")))
+            codes_seen.add(code)
+            if not row.label_fr.data or len(row.label_fr.data) > 255:
+                row.label_fr.errors.append(str(_l("Donnez le libellé français (255 caractères au plus).")))
+            if len(row.label_en.data or "") > 255:
+                row.label_en.errors.append(str(_l("255 caractères au plus.")))
+            if row.unit.data not in {u.value for u in IndicatorUnit}:
+                row.unit.errors.append(str(_l("Choisissez une unité.")))
+            if row.kind.data not in {k.value for k in IndicatorKind}:
+                row.kind.errors.append(str(_l("Choisissez le type de valeur.")))
+            order = row.order.count if row.order.data else 0
+            if not isinstance(order, int) or not 0 <= order <= 9999:
+                row.order.errors.append(str(_l("Un ordre de 0 à 9999.")))
+                order = 0
+            self.specs[None if key == NEW else key] = IndicatorSpec(
+                code=code,
+                label_fr=row.label_fr.data or "",
+                label_en=row.label_en.data or "",
+                unit=row.unit.data or "",
+                kind=row.kind.data or "",
+                default_target=row.target.data,
+                sort_order=order,
+                active=bool(row.active.data) or key == NEW,
+            )
+
+
+class TargetsForm(_Grid, FlaskForm):
+    """An agreement's own target per indicator (`target-17`); blank takes the program's."""
+
+    target = KeyedFieldList(TargetField())
+
+    @classmethod
+    def of(cls, targets: dict[int, Decimal], indicators: list[Indicator], **kwargs: Any) -> TargetsForm:
+        form = cls(**kwargs)
+        form.target.set_keys([i.id for i in indicators], targets)
+        return form
+
+    def entries(self) -> dict[int, Decimal | None]:
+        return self.target.data

@@ -44,7 +44,8 @@ from grants.accountability.workflow import (
 from grants.agreements.models import Agreement
 from grants.agreements.obligations import ReportDue, ReportKind, StatementType
 from grants.core import clock
-from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.db import FiscalYearType, Money, UTCDateTime, db, owned_rows, owner_key, utcnow
+from grants.core.enums import LabelledEnum, label_of
 from grants.files.models import StoredFile
 from grants.fiscal import FiscalYear
 from grants.organizations.models import Organization
@@ -57,18 +58,14 @@ DEFAULT_REMINDER_DAYS_BEFORE = (30, 14, 7, 1)
 DEFAULT_OVERDUE_DAYS_AFTER = (1, 14)
 
 
-class ReportSection(StrEnum):
+class ReportSection(LabelledEnum):
     """The pages of a report form; an officer reopens some of them with a request for changes."""
 
-    ACTIVITIES = "activities"
-    INDICATORS = "indicators"
-    FINANCES = "finances"
-    PEOPLE = "people"
-    ATTACHMENTS = "attachments"
-
-    @property
-    def label(self) -> str:
-        return str(SECTION_LABELS[self])
+    ACTIVITIES = "activities", _l("Activités et résultats")
+    INDICATORS = "indicators", _l("Indicateurs")
+    FINANCES = "finances", _l("État financier")
+    PEOPLE = "people", _l("Personnes rejointes")
+    ATTACHMENTS = "attachments", _l("Pièces jointes")
 
     @property
     def slug(self) -> str:
@@ -88,90 +85,48 @@ SECTION_SLUGS = {
     ReportSection.ATTACHMENTS: "pieces-jointes",
 }
 
-SECTION_LABELS = {
-    ReportSection.ACTIVITIES: _l("Activités et résultats"),
-    ReportSection.INDICATORS: _l("Indicateurs"),
-    ReportSection.FINANCES: _l("État financier"),
-    ReportSection.PEOPLE: _l("Personnes rejointes"),
-    ReportSection.ATTACHMENTS: _l("Pièces jointes"),
-}
 
-
-class IndicatorKind(StrEnum):
+class IndicatorKind(LabelledEnum):
     """What an indicator's values are: whole numbers, amounts with decimals, or percentages."""
 
-    COUNT = "count"
-    NUMBER = "number"
-    PERCENT = "percent"
-
-    @property
-    def label(self) -> str:
-        return str(INDICATOR_KIND_LABELS[self])
+    COUNT = "count", _l("Nombre entier")
+    NUMBER = "number", _l("Nombre (décimales permises)")
+    PERCENT = "percent", _l("Pourcentage")
 
 
-INDICATOR_KIND_LABELS = {
-    IndicatorKind.COUNT: _l("Nombre entier"),
-    IndicatorKind.NUMBER: _l("Nombre (décimales permises)"),
-    IndicatorKind.PERCENT: _l("Pourcentage"),
-}
+class IndicatorUnit(LabelledEnum):
+    PEOPLE = "people", _l("personnes")
+    MEETINGS = "meetings", _l("rencontres")
+    ORGANIZATIONS = "organizations", _l("organisations")
+    ACTIONS = "actions", _l("actions")
+    ACTIVITIES = "activities", _l("activités")
+    REFERRALS = "referrals", _l("références")
+    HOURS = "hours", _l("heures")
+    PERCENT = "percent", _l("%")
+    OTHER = "other", _l("autre")
 
 
-class IndicatorUnit(StrEnum):
-    PEOPLE = "people"
-    MEETINGS = "meetings"
-    ORGANIZATIONS = "organizations"
-    ACTIONS = "actions"
-    ACTIVITIES = "activities"
-    REFERRALS = "referrals"
-    HOURS = "hours"
-    PERCENT = "percent"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(UNIT_LABELS[self])
-
-
-UNIT_LABELS = {
-    IndicatorUnit.PEOPLE: _l("personnes"),
-    IndicatorUnit.MEETINGS: _l("rencontres"),
-    IndicatorUnit.ORGANIZATIONS: _l("organisations"),
-    IndicatorUnit.ACTIONS: _l("actions"),
-    IndicatorUnit.ACTIVITIES: _l("activités"),
-    IndicatorUnit.REFERRALS: _l("références"),
-    IndicatorUnit.HOURS: _l("heures"),
-    IndicatorUnit.PERCENT: _l("%"),
-    IndicatorUnit.OTHER: _l("autre"),
-}
-
-
-class ReportAttachmentKind(StrEnum):
-    FINANCIAL_STATEMENTS = "financial_statements"
-    MINUTES = "minutes"
-    ACTIVITY_REPORT = "activity_report"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(ATTACHMENT_KIND_LABELS[self])
-
-
-ATTACHMENT_KIND_LABELS = {
-    ReportAttachmentKind.FINANCIAL_STATEMENTS: _l("États financiers"),
-    ReportAttachmentKind.MINUTES: _l("Procès-verbal"),
-    ReportAttachmentKind.ACTIVITY_REPORT: _l("Rapport d'activités"),
-    ReportAttachmentKind.OTHER: _l("Autre document"),
-}
+class ReportAttachmentKind(LabelledEnum):
+    FINANCIAL_STATEMENTS = "financial_statements", _l("États financiers")
+    MINUTES = "minutes", _l("Procès-verbal")
+    ACTIVITY_REPORT = "activity_report", _l("Rapport d'activités")
+    OTHER = "other", _l("Autre document")
 
 
 # -- per program: settings and indicators ---------------------------------------------------------
-class ReportSettings(db.Model):
+class _ProgramWide:
+    """A program's own data, on no organization's file (its audit entries name no organization)."""
+
+    organization_id = None
+
+
+class ReportSettings(_ProgramWide, db.Model):
     """A program's accountability settings (defaults: our choice, see README)."""
 
     __tablename__ = "report_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), unique=True)
+    program_id: Mapped[int] = owner_key("programs", unique=True)
     # A report still not submitted this many days after its due date holds the next installments.
     grace_days: Mapped[int] = mapped_column(default=DEFAULT_GRACE_DAYS)
     # An unspent balance above this share of the approved budget is flagged and must be explained.
@@ -194,19 +149,15 @@ class ReportSettings(db.Model):
 
     program: Mapped[Program] = relationship()
 
-    @property
-    def organization_id(self) -> None:
-        return None
 
-
-class Indicator(db.Model):
+class Indicator(_ProgramWide, db.Model):
     """A program's indicator: data an officer edits (seeded from `data/indicators.yaml`)."""
 
     __tablename__ = "report_indicators"
     __table_args__ = (UniqueConstraint("program_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = owner_key("programs", index=True)
     code: Mapped[str] = mapped_column(String(40))
     label_fr: Mapped[str] = mapped_column(String(255))
     label_en: Mapped[str] = mapped_column(String(255), default="")
@@ -226,17 +177,8 @@ class Indicator(db.Model):
         english = current_locale().startswith("en")
         return (self.label_en if english else "") or self.label_fr
 
-    @property
-    def unit_label(self) -> str:
-        return IndicatorUnit(self.unit).label
-
-    @property
-    def kind_label(self) -> str:
-        return IndicatorKind(self.kind).label
-
-    @property
-    def organization_id(self) -> None:
-        return None
+    unit_label = label_of(IndicatorUnit, "unit")
+    kind_label = label_of(IndicatorKind, "kind")
 
 
 class IndicatorTarget(db.Model):
@@ -246,8 +188,8 @@ class IndicatorTarget(db.Model):
     __table_args__ = (UniqueConstraint("agreement_id", "indicator_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("report_indicators.id", ondelete="CASCADE"))
+    agreement_id: Mapped[int] = owner_key("agreements", index=True)
+    indicator_id: Mapped[int] = owner_key("report_indicators")
     target: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
     indicator: Mapped[Indicator] = relationship()
@@ -263,8 +205,8 @@ class Report(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    agreement_id: Mapped[int] = owner_key("agreements")
+    organization_id: Mapped[int] = owner_key("organizations")
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
     kind: Mapped[ReportKind] = mapped_column(String(10))
@@ -303,34 +245,16 @@ class Report(db.Model):
     pdf: Mapped[StoredFile | None] = relationship()
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
-    indicator_values: Mapped[list[ReportIndicatorValue]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportIndicatorValue.id"
-    )
-    finance_lines: Mapped[list[ReportFinanceLine]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportFinanceLine.id"
-    )
-    reach_counts: Mapped[list[ReportReachCount]] = relationship(
-        back_populates="report", cascade="all, delete-orphan"
-    )
-    attachments: Mapped[list[ReportAttachment]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportAttachment.id"
-    )
-    change_requests: Mapped[list[ReportChangeRequest]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportChangeRequest.id"
-    )
+    indicator_values: Mapped[list[ReportIndicatorValue]] = owned_rows("report", "ReportIndicatorValue.id")
+    finance_lines: Mapped[list[ReportFinanceLine]] = owned_rows("report", "ReportFinanceLine.id")
+    reach_counts: Mapped[list[ReportReachCount]] = owned_rows("report")
+    attachments: Mapped[list[ReportAttachment]] = owned_rows("report", "ReportAttachment.id")
+    change_requests: Mapped[list[ReportChangeRequest]] = owned_rows("report", "ReportChangeRequest.id")
 
     # -- what pages ask ---------------------------------------------------------------------------
-    @property
-    def status_label(self) -> str:
-        return ReportStatus(self.status).label
-
-    @property
-    def kind_label(self) -> str:
-        return ReportKind(self.kind).label
-
-    @property
-    def statement_label(self) -> str:
-        return StatementType(self.statement_type).label if self.statement_type else ""
+    status_label = label_of(ReportStatus, "status")
+    kind_label = label_of(ReportKind, "kind")
+    statement_label = label_of(StatementType, "statement_type")
 
     @property
     def title(self) -> str:
@@ -414,8 +338,8 @@ class ReportIndicatorValue(db.Model):
     __table_args__ = (UniqueConstraint("report_id", "indicator_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("report_indicators.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = owner_key("reports")
+    indicator_id: Mapped[int] = owner_key("report_indicators")
     target: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # frozen at submission
     achieved: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -431,7 +355,7 @@ class ReportFinanceLine(db.Model):
     __table_args__ = (UniqueConstraint("report_id", "category"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = owner_key("reports")
     category: Mapped[str] = mapped_column(String(20))  # grants.requests.models.BudgetCategory
     approved: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     spent: Mapped[Decimal | None] = mapped_column(Money)
@@ -449,7 +373,7 @@ class ReportReachCount(db.Model):
 
     __tablename__ = "report_reach_counts"
 
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    report_id: Mapped[int] = owner_key("reports", primary_key=True)
     variable: Mapped[str] = mapped_column(String(30), primary_key=True)
     category: Mapped[str] = mapped_column(String(30), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
@@ -461,7 +385,7 @@ class ReportAttachment(db.Model):
     __tablename__ = "report_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = owner_key("reports", index=True)
     kind: Mapped[ReportAttachmentKind] = mapped_column(String(30))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -470,9 +394,7 @@ class ReportAttachment(db.Model):
     report: Mapped[Report] = relationship(back_populates="attachments")
     file: Mapped[StoredFile] = relationship()
 
-    @property
-    def kind_label(self) -> str:
-        return ReportAttachmentKind(self.kind).label
+    kind_label = label_of(ReportAttachmentKind, "kind")
 
 
 class ReportChangeRequest(db.Model):
@@ -481,7 +403,7 @@ class ReportChangeRequest(db.Model):
     __tablename__ = "report_change_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = owner_key("reports", index=True)
     comments: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # section code -> comment
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

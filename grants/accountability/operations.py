@@ -61,7 +61,6 @@ from grants.agreements.obligations import (
     ReportKind,
     StatementType,
     report_closing,
-    reports_due,
     reports_of,
     statement_type,
 )
@@ -71,10 +70,11 @@ from grants.core.audit import diff, record
 from grants.core.concurrency import ConcurrentChange, check_version, flush_or_refuse, optimistic
 from grants.core.db import db, to_money, utcnow
 from grants.core.formatting import long_date
+from grants.files.documents import store_upload
 from grants.files.sniffing import AcceptedFile
-from grants.files.storage import store
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.notifications import events
+from grants.notifications.operations import notify
 from grants.payments import operations as payments
 from grants.payments.models import HoldSource, Installment, InstallmentStatus
 from grants.payments.schedule import REPORT_TRIGGERS
@@ -142,20 +142,6 @@ def _move(report: Report, event: ReportEvent, *, actor: Any, **details: Any) -> 
     report_transitioned.send(report, event=event, before=before, after=after, actor=actor)
 
 
-def _organization(report: Report, template: str, **context: Any) -> None:
-    notify_users(
-        recipients_of_organization(report.organization_id),
-        template,
-        organization_id=report.organization_id,
-        report=report,
-        **context,
-    )
-
-
-def _officers(report: Report, template: str, **context: Any) -> None:
-    notify_users(officers_of_program(report.program_id), template, report=report, **context)
-
-
 # == the schedule ===================================================================================
 @dataclass
 class ScheduleChanges:
@@ -182,14 +168,7 @@ def ended_early(agreement: Agreement) -> bool:
 def reports_owed(agreement: Agreement) -> list[ReportDue]:
     """The reports the agreement asks for now (the reporting calendar of `obligations`); an agreement
     ended early closes with a final report."""
-    if not ended_early(agreement):
-        return reports_of(agreement)
-    return reports_due(
-        agreement.start_date,
-        agreement.end_date,
-        reports_per_year=agreement.program.reports_per_year,
-        final_report=True,
-    )
+    return reports_of(agreement, ended_early=ended_early(agreement))
 
 
 def _statement(agreement: Agreement, due: ReportDue) -> StatementType | None:
@@ -340,7 +319,7 @@ def extend_due_date(
     settings = settings_for(report.program_id)
     if report.installments_held_at is not None and not _past_grace(report, settings, clock.today()):
         _release_late_holds(report, actor=actor)
-    _organization(report, "report_due_date_extended", previous_due=before)
+    notify(events.REPORT_DUE_DATE_EXTENDED, report=report, previous_due=before)
 
 
 # == late reports hold the next installments =========================================================
@@ -396,8 +375,9 @@ def hold_late_reports(*, actor: Any = None, today: date | None = None) -> list[R
             },
         )
         if held:  # nothing left to hold (all paid): the overdue reminders say the rest
-            _organization(report, "report_late", installments=held, grace_days=settings.grace_days)
-            _officers(report, "report_late_officer", installments=held, grace_days=settings.grace_days)
+            late = {"report": report, "installments": held, "grace_days": settings.grace_days}
+            notify(events.REPORT_LATE, **late)
+            notify(events.REPORT_LATE_OFFICER, **late)
         held_reports.append(report)
     return held_reports
 
@@ -573,13 +553,7 @@ def add_attachment(
 ) -> ReportAttachment:
     """Attach a file already judged by its bytes (`grants.files.sniffing.check_upload`)."""
     with _editing(report, ReportSection.ATTACHMENTS, actor=actor, expected_version=expected_version):
-        stored = store(
-            upload.data,
-            original_name=upload.filename,
-            media_type=upload.media_type,
-            organization_id=report.organization_id,
-            uploaded_by=actor,
-        )
+        stored = store_upload(upload, organization_id=report.organization_id, actor=actor)
         attachment = ReportAttachment(kind=kind, file_id=stored.id, uploaded_by_id=getattr(actor, "id", None))
         report.attachments.append(attachment)
     record(
@@ -651,10 +625,9 @@ def submit(report_id: int, *, actor: Any, expected_version: int | None = None) -
         changes={"file": stored.original_name, "sha256": stored.sha256},
     )
     flush_or_refuse(report)
-    _organization(
-        report, "report_submitted", attachment_file_ids=[stored.id], resubmission=change is not None
-    )
-    _officers(report, "report_submitted_officer", resubmission=change is not None)
+    resubmission = change is not None
+    notify(events.REPORT_SUBMITTED, report=report, resubmission=resubmission, attachment_file_ids=[stored.id])
+    notify(events.REPORT_SUBMITTED_OFFICER, report=report, resubmission=resubmission)
     return report, True
 
 
@@ -685,7 +658,7 @@ def request_changes(
             sections=[s.value for s in comments],
             comments={s.value: c for s, c in comments.items()},
         )
-    _organization(report, "report_changes_requested", change=change)
+    notify(events.REPORT_CHANGES_REQUESTED, report=report, change=change)
     return change
 
 
@@ -700,7 +673,7 @@ def accept(report: Report, *, actor: Any, expected_version: int | None = None) -
         authorized = _authorize_waiting(report, actor=actor)
     except ConcurrentChange as error:  # an installment changed meanwhile: nothing is kept
         raise ConcurrentChange(report.id) from error
-    _organization(report, "report_accepted", released=released, authorized=authorized)
+    notify(events.REPORT_ACCEPTED, report=report, released=released, authorized=authorized)
     return authorized
 
 

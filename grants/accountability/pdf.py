@@ -6,26 +6,20 @@ from __future__ import annotations
 from grants.accountability.models import Report
 from grants.accountability.queries import indicators_of, settings_for
 from grants.accountability.validation import unspent_of, variables_for
-from grants.core.pdf import render_pdf
+from grants.files.documents import render_and_store
 from grants.files.models import StoredFile
-from grants.files.storage import store
 
 
 def store_submitted_version(report: Report) -> StoredFile:
+    """Render the report as submitted and keep it as the report's PDF."""
     settings = settings_for(report.program_id)
-    data = render_pdf(
+    report.pdf = render_and_store(
         "pdf/report.html",
-        language="fr",
+        name=f"rapport-{report.agreement.number}-{report.kind}-{report.fiscal_year}.pdf",
+        organization_id=report.organization_id,
         report=report,
         indicators=indicators_of(report.program_id),
         variables=variables_for(settings),
         unspent=unspent_of(report, settings),
     )
-    stored = store(
-        data,
-        original_name=f"rapport-{report.agreement.number}-{report.kind}-{report.fiscal_year}.pdf",
-        media_type="application/pdf",
-        organization_id=report.organization_id,
-    )
-    report.pdf_file_id = stored.id
-    return stored
+    return report.pdf

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func
 from sqlalchemy.orm import selectinload
 
 from grants.accountability.models import (
@@ -23,7 +23,7 @@ from grants.accountability.workflow import AWAITING_SUBMISSION, LIVE_STATES, OPE
 from grants.agreements.models import Agreement
 from grants.core import clock
 from grants.core.db import db
-from grants.core.listing import SortSpec
+from grants.core.listing import SortSpec, columns, listing, where_given
 from grants.organizations.models import Organization
 from grants.programs.models import Program
 
@@ -162,40 +162,37 @@ def queue_sort(today: date | None = None) -> SortSpec:
     )
 
 
-def queue_statement(program_ids: set[int], filters: QueueFilters, *, today: date | None = None) -> Select:
+_QUEUE_COLUMNS = columns(
+    Report,
+    *("id", "kind", "fiscal_year", "period_start", "period_end", "due_date", "status", "submitted_at"),
+    agreement=Agreement.number,
+    organization=Organization.legal_name,
+    region=Organization.region_code,
+    program=Program.code,
+)
+
+
+def queue_statement(
+    programs: ColumnElement[bool], filters: QueueFilters, *, today: date | None = None
+) -> Select:
+    """The reports of the programs `programs` selects (a clause on Report.program_id), filtered."""
     today = today or clock.today()
-    statement = (
-        select(
-            Report.id,
-            Report.kind,
-            Report.fiscal_year,
-            Report.period_start,
-            Report.period_end,
-            Report.due_date,
-            Report.status,
-            Report.submitted_at,
-            Agreement.number.label("agreement"),
-            Organization.legal_name.label("organization"),
-            Organization.region_code.label("region"),
-            Program.code.label("program"),
-        )
-        .join(Agreement, Agreement.id == Report.agreement_id)
-        .join(Organization, Organization.id == Report.organization_id)
-        .join(Program, Program.id == Report.program_id)
-        .where(Report.program_id.in_(program_ids))
+    statement = listing(
+        _QUEUE_COLUMNS,
+        (Agreement, Agreement.id == Report.agreement_id),
+        (Organization, Organization.id == Report.organization_id),
+        (Program, Program.id == Report.program_id),
+    ).where(programs)
+    statement = where_given(
+        statement,
+        {Program.code: filters.program, Organization.region_code: filters.region, Report.kind: filters.kind},
     )
-    if filters.program:
-        statement = statement.where(Program.code == filters.program)
-    if filters.region:
-        statement = statement.where(Organization.region_code == filters.region)
     if filters.status == "all":
         statement = statement.where(Report.status != ReportStatus.CANCELLED)
     elif filters.status in {s.value for s in ReportStatus}:
         statement = statement.where(Report.status == filters.status)
     else:
         statement = statement.where(Report.status.in_([s.value for s in OPEN_STATES]))
-    if filters.kind:
-        statement = statement.where(Report.kind == filters.kind)
     if filters.due_from_date:
         statement = statement.where(Report.due_date >= filters.due_from_date)
     if filters.due_to_date:

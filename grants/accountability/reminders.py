@@ -36,20 +36,17 @@ from grants.accountability.models import (
     ReportSettings,
 )
 from grants.accountability.workflow import AWAITING_SUBMISSION, ReportStatus
+from grants.accounts.queries import officers_of_programs, recipients_of_organizations
 from grants.core import clock
 from grants.core.audit import record, record_many
 from grants.core.db import db, utcnow
+from grants.notifications import events
 from grants.notifications.models import OutboundEmail
-from grants.notifications.operations import (
-    delivery_check,
-    notify_users_many,
-    officers_of_programs,
-    recipients_of_organizations,
-)
+from grants.notifications.operations import delivery_check, notify_users_many
 from grants.programs.models import Program
 
-REMINDER_TEMPLATE = "report_reminder"
-OVERDUE_TEMPLATE = "report_overdue"
+REMINDER_TEMPLATE = events.REPORT_REMINDER.key  # what the outbox's `template` holds
+OVERDUE_TEMPLATE = events.REPORT_OVERDUE.key
 BATCH = 500  # claimed reminders rendered and queued at a time (memory stays flat)
 NO_LOWER_BOUND = date(1900, 1, 1)
 
@@ -279,7 +276,7 @@ def scan(on: date | None = None, *, collect: bool = False, dispatch: bool = True
         batch = [
             (
                 user,
-                OVERDUE_TEMPLATE if step > 0 else REMINDER_TEMPLATE,
+                events.REPORT_OVERDUE if step > 0 else events.REPORT_REMINDER,
                 report.organization_id,
                 {
                     "report": report,
@@ -395,7 +392,7 @@ def stale_reason(reminder: ReportReminder, report: Report, email_due: date, toda
     return None
 
 
-@delivery_check(REMINDER_TEMPLATE, OVERDUE_TEMPLATE)
+@delivery_check(events.REPORT_REMINDER, events.REPORT_OVERDUE)
 def _still_true(message: OutboundEmail) -> str | None:
     """The outbox asks before sending a reminder (at every try): withdraw it if it is stale."""
     row = db.session.execute(

@@ -6,10 +6,12 @@ settings, an agreement's targets. Views parse, call one operation, commit, rende
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from grants.accountability import operations
@@ -19,21 +21,15 @@ from grants.accountability.forms import (
     AttachmentForm,
     ExtensionForm,
     FinancesForm,
-    GridForm,
+    IndicatorsForm,
+    IndicatorSpecsForm,
+    PeopleForm,
     SettingsForm,
+    TargetsForm,
     Typed,
     change_request_comments,
     change_request_form,
-    read_finances,
-    read_indicator_specs,
-    read_indicators,
-    read_people,
-    read_targets,
-    typed_finances,
-    typed_indicator_specs,
-    typed_indicators,
-    typed_people,
-    typed_targets,
+    typed_of,
 )
 from grants.accountability.models import (
     IndicatorKind,
@@ -70,7 +66,6 @@ from grants.core.audit import AuditEntry
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.listing import csv_response, paginate_rows
-from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.programs.models import Program
 from grants.reference.models import Region
@@ -117,7 +112,7 @@ def _overview_url(report: Report) -> str:
 # == the organization's side ==========================================================================
 @blueprint.get("/")
 def index() -> Any:
-    if permissions.is_staff(current_user):
+    if permissions.can_follow_reports(current_user):
         return redirect(url_for("accountability.queue"))
     reports = reports_of_organizations(current_user.organization_ids())
     return render_template("accountability/index.html", reports=reports)
@@ -199,7 +194,7 @@ def section(report_id: int, slug: str) -> Any:
             "error",
         )
         return redirect(_overview_url(report), 303)
-    return SAVERS[current](report)
+    return _save_section(report, current)
 
 
 def _targets(report: Report, indicators: list) -> dict[int, Any]:
@@ -230,25 +225,29 @@ def _section_context(report: Report, current: ReportSection) -> dict[str, Any]:
     }
 
 
-def _render_section(
-    report: Report,
-    current: ReportSection,
-    *,
-    form: Any = None,
-    typed: Typed | None = None,
-    status: int = 200,
-) -> Any:
+def _section_form(report: Report, current: ReportSection, context: dict[str, Any], *, posted: bool) -> Any:
+    """The section's form: as saved (`posted` False), or as sent by the browser."""
+    source: dict[str, Any] = {} if posted else {"formdata": None}
+    if current is ReportSection.INDICATORS:
+        return IndicatorsForm.of(report, context["indicators"], **source)
+    if current is ReportSection.FINANCES:
+        return FinancesForm.of(report, context["approved"], **source)
+    if current is ReportSection.PEOPLE:
+        return PeopleForm.of(report, context["variables"], **source)
+    data = {"version": report.version}
+    if current is ReportSection.ACTIVITIES:
+        return ActivitiesForm(
+            data=data | {"activities": report.activities, "results": report.results}, **source
+        )
+    return AttachmentForm(data=data, **source)
+
+
+def _render_section(report: Report, current: ReportSection, *, form: Any = None, status: int = 200) -> Any:
     context = _section_context(report, current)
     if form is None:
-        form = _blank_form(report, current)
-    if typed is None:
-        typed = _typed_of(report, current, context)
-    errors = dict(typed.errors)
-    for name, messages in form.errors.items():
-        if name != "csrf_token":
-            errors.setdefault(name, " ".join(map(str, messages)))
-    if "csrf_token" in form.errors:
-        errors["csrf_token"] = _("Le formulaire a expiré. Envoyez-le de nouveau.")
+        form = _section_form(report, current, context, posted=False)
+    typed = typed_of(form)
+    errors = _expired_token_said(typed.errors)
     remove = ActionForm(prefix="remove")
     remove.version.data = report.version
     return render_template(
@@ -261,34 +260,19 @@ def _render_section(
     ), status
 
 
-def _blank_form(report: Report, current: ReportSection) -> Any:
-    data = {"version": report.version}
-    if current is ReportSection.ACTIVITIES:
-        return ActivitiesForm(
-            data=data | {"activities": report.activities, "results": report.results}, formdata=None
-        )
-    if current is ReportSection.FINANCES:
-        return FinancesForm(data=data | {"unspent_explanation": report.unspent_explanation}, formdata=None)
-    if current is ReportSection.ATTACHMENTS:
-        return AttachmentForm(data=data, formdata=None)
-    return GridForm(data=data, formdata=None)
+def _expired_token_said(errors: dict[str, str]) -> dict[str, str]:
+    """A refused CSRF token is said once, in words (not WTForms' own message)."""
+    said = {name: message for name, message in errors.items() if not name.endswith("csrf_token")}
+    for name in errors.keys() - said.keys():
+        said[name] = _("Le formulaire a expiré. Envoyez-le de nouveau.")
+    return said
 
 
-def _typed_of(report: Report, current: ReportSection, context: dict[str, Any]) -> Typed:
-    if current is ReportSection.INDICATORS:
-        return typed_indicators(report, context["indicators"])
-    if current is ReportSection.FINANCES:
-        return typed_finances(report)
-    if current is ReportSection.PEOPLE:
-        return typed_people(report, context["variables"])
-    return Typed()
-
-
-def _save(report: Report, current: ReportSection, form: Any, typed: Typed, change: Any) -> Any:
+def _save(report: Report, current: ReportSection, form: Any, change: Any) -> Any:
     """Run one save: refused input is shown back with its messages (422); a concurrent change shows
     the current version with what was typed (409); success goes back to the page (303)."""
-    if typed.errors or form.errors:
-        return _render_section(report, current, form=form, typed=typed, status=422)
+    if not form.validate():
+        return _render_section(report, current, form=form, status=422)
     try:
         change()
         db.session.commit()
@@ -297,7 +281,7 @@ def _save(report: Report, current: ReportSection, form: Any, typed: Typed, chang
         flash(concurrent.message + " " + _("Ce que vous avez tapé est toujours dans le formulaire."), "error")
         fresh = _load(report.id)
         form.version.data = fresh.version
-        return _render_section(fresh, current, form=form, typed=typed, status=409)
+        return _render_section(fresh, current, form=form, status=409)
     except (operations.NotEditable, ReportTransitionRefused):
         db.session.rollback()
         flash(_("Cette section n'est plus ouverte : le rapport a changé d'état."), "error")
@@ -306,114 +290,31 @@ def _save(report: Report, current: ReportSection, form: Any, typed: Typed, chang
     return redirect(url_for("accountability.section", report_id=report.id, slug=current.slug), 303)
 
 
-def _save_activities(report: Report) -> Any:
-    form = ActivitiesForm()
-    form.validate()
-    return _save(
-        report,
-        ReportSection.ACTIVITIES,
-        form,
-        Typed(),
-        lambda: operations.save_activities(
-            report,
-            activities=form.activities.data or "",
-            results=form.results.data or "",
-            actor=current_user,
-            expected_version=form.version.data,
-        ),
+def _change_of(report: Report, current: ReportSection, form: Any) -> Callable[[], Any]:
+    """The operation that saves the section from its (validated) form."""
+    version = {"actor": current_user, "expected_version": form.version.data}
+    if current is ReportSection.ACTIVITIES:
+        return lambda: operations.save_activities(
+            report, activities=form.activities.data or "", results=form.results.data or "", **version
+        )
+    if current is ReportSection.INDICATORS:
+        return lambda: operations.save_indicators(report, form.entries(), **version)
+    if current is ReportSection.FINANCES:
+        return lambda: operations.save_finances(
+            report, form.entries(), explanation=form.unspent_explanation.data or "", **version
+        )
+    if current is ReportSection.PEOPLE:
+        return lambda: operations.save_people(report, form.people(), **version)
+    return lambda: operations.add_attachment(
+        report, ReportAttachmentKind(form.kind.data), form.accepted, **version
     )
 
 
-def _save_indicators(report: Report) -> Any:
-    form = GridForm()
-    form.validate()
-    entries, typed = read_indicators(request.form, indicators_of(report.program_id))
-    return _save(
-        report,
-        ReportSection.INDICATORS,
-        form,
-        typed,
-        lambda: operations.save_indicators(
-            report, entries, actor=current_user, expected_version=form.version.data
-        ),
-    )
-
-
-def _save_finances(report: Report) -> Any:
-    form = FinancesForm()
-    form.validate()
-    entries, typed = read_finances(request.form, approved_by_category(report))
-    return _save(
-        report,
-        ReportSection.FINANCES,
-        form,
-        typed,
-        lambda: operations.save_finances(
-            report,
-            entries,
-            explanation=form.unspent_explanation.data or "",
-            actor=current_user,
-            expected_version=form.version.data,
-        ),
-    )
-
-
-def _save_people(report: Report) -> Any:
-    form = GridForm()
-    form.validate()
-    data, typed = read_people(request.form, variables_for(settings_for(report.program_id)))
-    return _save(
-        report,
-        ReportSection.PEOPLE,
-        form,
-        typed,
-        lambda: operations.save_people(report, data, actor=current_user, expected_version=form.version.data),
-    )
-
-
-def _save_attachment(report: Report) -> Any:
-    form = AttachmentForm()
-    form.validate()
-    typed = Typed(raw={"kind": form.kind.data or ""})
-    upload = request.files.get("attachment")
-    accepted = None
-    if upload is None or not upload.filename:
-        typed.errors["attachment"] = _("Choisissez le fichier à joindre.")
-    elif form.kind.data not in {k.value for k in ReportAttachmentKind}:
-        typed.errors["kind"] = _("Choisissez le type de pièce jointe.")
-    else:
-        data = upload.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
-        try:
-            accepted = check_upload(
-                data,
-                upload.filename,
-                max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
-                allow_office=report.program.office_attachments_allowed,
-            )
-        except UploadRefused as refusal:
-            typed.errors["attachment"] = str(refusal.message)
-    return _save(
-        report,
-        ReportSection.ATTACHMENTS,
-        form,
-        typed,
-        lambda: operations.add_attachment(
-            report,
-            ReportAttachmentKind(form.kind.data),
-            accepted,  # type: ignore[arg-type]
-            actor=current_user,
-            expected_version=form.version.data,
-        ),
-    )
-
-
-SAVERS = {
-    ReportSection.ACTIVITIES: _save_activities,
-    ReportSection.INDICATORS: _save_indicators,
-    ReportSection.FINANCES: _save_finances,
-    ReportSection.PEOPLE: _save_people,
-    ReportSection.ATTACHMENTS: _save_attachment,
-}
+def _save_section(report: Report, current: ReportSection) -> Any:
+    form = _section_form(report, current, _section_context(report, current), posted=True)
+    if current is ReportSection.ATTACHMENTS:
+        form.limits = (current_app.config["MAX_ATTACHMENT_BYTES"], report.program.office_attachments_allowed)
+    return _save(report, current, form, _change_of(report, current, form))
 
 
 @blueprint.post("/<int:report_id>/pieces/<int:attachment_id>/retirer")
@@ -443,73 +344,58 @@ def remove_attachment(report_id: int, attachment_id: int) -> Any:
     return redirect(target, 303)
 
 
+def _serve(report_id: int, file_of: Callable[[Report], Any]) -> Any:
+    """A file of a report the user may read (404 when the report has no such file)."""
+    stored = file_of(_load(report_id))
+    permissions.ensure(stored is not None)
+    return download(stored)
+
+
 @blueprint.get("/<int:report_id>/pieces/<int:attachment_id>")
 def attachment(report_id: int, attachment_id: int) -> Any:
-    report = _load(report_id)
-    found = db.session.get(ReportAttachment, attachment_id)
-    permissions.ensure(found is not None and found.report_id == report.id)
-    return download(found.file)
+    return _serve(
+        report_id, lambda report: next((a.file for a in report.attachments if a.id == attachment_id), None)
+    )
 
 
 @blueprint.get("/<int:report_id>/rapport.pdf")
 def pdf(report_id: int) -> Any:
-    report = _load(report_id)
-    permissions.ensure(report.pdf is not None)
-    return download(report.pdf)
+    return _serve(report_id, lambda report: report.pdf)
 
 
 # == the officer's side ===============================================================================
-def _program_ids() -> set[int]:
-    if permissions.is_admin(current_user) or permissions.can_supervise_funding(current_user):
-        return set(db.session.scalars(db.select(Program.id)))
-    return current_user.officer_program_ids()
+QUEUE_CSV: list[tuple[Any, Callable[[Any], Any]]] = [
+    (_l("Convention"), lambda r: r.agreement),
+    (_l("Organisme"), lambda r: r.organization),
+    (_l("Programme"), lambda r: r.program),
+    (_l("Région"), lambda r: r.region),
+    (_l("Rapport"), lambda r: ReportKind(r.kind).label),
+    (_l("Exercice financier"), lambda r: r.fiscal_year),
+    (_l("Début de la période"), lambda r: r.period_start),
+    (_l("Fin de la période"), lambda r: r.period_end),
+    (_l("Échéance"), lambda r: r.due_date),
+    (_l("État"), lambda r: ReportStatus(r.status).label),
+    (_l("Jours de retard"), lambda r: days_late(r.status, r.due_date)),
+    (_l("Déposé le"), lambda r: r.submitted_at),
+]
+"""The queue's CSV export: each column's title and what it shows of a row."""
 
 
 @blueprint.get("/analyse/")
-@permissions.require_staff()
+@permissions.require(permissions.can_follow_reports)
 def queue() -> Any:
-    program_ids = _program_ids()
     filters = QueueFilters.from_args(request.args)
     sort = queue_sort()
-    statement = sort.apply(queue_statement(program_ids, filters))
+    statement = sort.apply(
+        queue_statement(permissions.program_filter(current_user, Report.program_id), filters)
+    )
     if request.args.get("format") == "csv":
-        header = [
-            _("Convention"),
-            _("Organisme"),
-            _("Programme"),
-            _("Région"),
-            _("Rapport"),
-            _("Exercice financier"),
-            _("Début de la période"),
-            _("Fin de la période"),
-            _("Échéance"),
-            _("État"),
-            _("Jours de retard"),
-            _("Déposé le"),
-        ]
         rows = db.session.execute(statement).yield_per(1000)
-        return csv_response(
-            "redditions.csv",
-            header,
-            rows,
-            lambda r: [
-                r.agreement,
-                r.organization,
-                r.program,
-                r.region,
-                ReportKind(r.kind).label,
-                r.fiscal_year,
-                r.period_start,
-                r.period_end,
-                r.due_date,
-                ReportStatus(r.status).label,
-                days_late(r.status, r.due_date),
-                r.submitted_at,
-            ],
-        )
+        header = [str(title) for title, _cell in QUEUE_CSV]
+        return csv_response("redditions.csv", header, rows, lambda r: [cell(r) for _title, cell in QUEUE_CSV])
     page = paginate_rows(statement)
     programs = db.session.scalars(
-        db.select(Program).where(Program.id.in_(program_ids)).order_by(Program.code)
+        db.select(Program).where(permissions.program_filter(current_user, Program.id)).order_by(Program.code)
     ).all()
     return render_template(
         "accountability/queue.html",
@@ -562,7 +448,7 @@ def _render_review(
         can_review=permissions.can_review_report(current_user, report),
         can_accept=WORKFLOW.can(report, ReportEvent.ACCEPT),
         can_request_changes=WORKFLOW.can(report, ReportEvent.REQUEST_CHANGES),
-        can_extend=not (report.is_accepted or report.is_cancelled),
+        can_extend=permissions.can_extend_report(current_user, report),
         sections=list(ReportSection),
         indicators=indicators,
         targets=_targets(report, indicators),
@@ -577,15 +463,9 @@ def _render_review(
     ), status
 
 
-def _load_for_review(report_id: int) -> Report:
-    report = _load(report_id)
-    permissions.ensure(permissions.is_staff(current_user))
-    return report
-
-
 @blueprint.get("/analyse/<int:report_id>")
 def review(report_id: int) -> Any:
-    return _render_review(_load_for_review(report_id))
+    return _render_review(_load(report_id, permissions.can_read_report_review))
 
 
 def _stale(report_id: int, message: str) -> Any:
@@ -595,81 +475,91 @@ def _stale(report_id: int, message: str) -> Any:
     return _render_review(_load(report_id), status=409)
 
 
-@blueprint.post("/analyse/<int:report_id>/accepter")
-def accept(report_id: int) -> Any:
+def _posted(report_id: int, name: str) -> tuple[Report, dict[str, Any], Any]:
+    """The report an officer acts on, the review page's forms, and the one posted (`name`)."""
     report = _load(report_id, permissions.can_review_report)
     forms = _review_forms(report)
-    if not forms["accept"].validate_on_submit():
-        return _stale(report_id, _("Le formulaire a expiré. Envoyez-le de nouveau."))
+    return report, forms, forms[name]
+
+
+def _errors_of(form: Any) -> dict[str, str]:
+    """A posted form's messages, by input name (`extension-due_date`)."""
+    return {f"{form._prefix}{name}": " ".join(map(str, m)) for name, m in form.errors.items()}
+
+
+def _act(
+    report: Report,
+    forms: dict[str, Any],
+    form: Any,
+    action: Callable[..., Any],
+    said: Callable[[Any], str],
+    *,
+    refused: dict[str, str] | None = None,
+) -> Any:
+    """Run an officer's action (`action(actor=…, expected_version=…)`) and commit, then say
+    `said(what it answered)` back on the review page. Input `refused` or missing comes back on its
+    fields (422); another officer's change or a refused move shows the current state (409)."""
+    if refused:
+        return _render_review(report, status=422, forms=forms, errors=refused)
     try:
-        authorized = operations.accept(
-            report, actor=current_user, expected_version=forms["accept"].version.data
-        )
+        done = action(actor=current_user, expected_version=form.version.data)
         db.session.commit()
-    except ConcurrentChange as change:
-        return _stale(report_id, change.message)
-    except ReportTransitionRefused as refused:
-        return _stale(report_id, refused.message)
+    except operations.ReviewInvalid as invalid:
+        db.session.rollback()
+        for field_name, message in invalid.errors.items():
+            form[field_name].errors = [message]
+        errors = {f"{form._prefix}{field_name}": message for field_name, message in invalid.errors.items()}
+        return _render_review(_load(report.id), status=422, forms=forms, errors=errors)
+    except (ConcurrentChange, ReportTransitionRefused) as stale:
+        return _stale(report.id, stale.message)
+    flash(said(done), "success")
+    return redirect(url_for("accountability.review", report_id=report.id), 303)
+
+
+def _accepted(authorized: list[Any]) -> str:
     message = _("Le rapport est accepté ; l'organisme en est informé.")
     if authorized:
         message += " " + _(
             "%(n)s versement(s) qui attendai(en)t ce rapport sont autorisés.", n=len(authorized)
         )
-    flash(message, "success")
-    return redirect(url_for("accountability.review", report_id=report_id), 303)
+    return message
+
+
+@blueprint.post("/analyse/<int:report_id>/accepter")
+def accept(report_id: int) -> Any:
+    report, forms, form = _posted(report_id, "accept")
+    if not form.validate_on_submit():
+        return _stale(report_id, _("Le formulaire a expiré. Envoyez-le de nouveau."))
+    return _act(report, forms, form, lambda **by: operations.accept(report, **by), _accepted)
 
 
 @blueprint.post("/analyse/<int:report_id>/corrections")
 def request_changes(report_id: int) -> Any:
-    report = _load(report_id, permissions.can_review_report)
-    forms = _review_forms(report)
-    form = forms["changes"]
-    if not form.validate_on_submit():
-        errors = {name: " ".join(map(str, m)) for name, m in form.errors.items()}
-        return _render_review(report, status=422, forms=forms, errors=errors)
-    comments, errors = change_request_comments(form)
-    if errors:
-        return _render_review(report, status=422, forms=forms, errors=errors)
-    try:
-        operations.request_changes(report, comments, actor=current_user, expected_version=form.version.data)
-        db.session.commit()
-    except operations.ReviewInvalid as invalid:
-        db.session.rollback()
-        errors = {f"changes-{name}": message for name, message in invalid.errors.items()}
-        return _render_review(_load(report_id), status=422, forms=forms, errors=errors)
-    except ConcurrentChange as change:
-        return _stale(report_id, change.message)
-    except ReportTransitionRefused as refused:
-        return _stale(report_id, refused.message)
-    flash(_("La demande de corrections est envoyée à l'organisme."), "success")
-    return redirect(url_for("accountability.review", report_id=report_id), 303)
+    report, forms, form = _posted(report_id, "changes")
+    comments, refused = change_request_comments(form) if form.validate_on_submit() else ({}, _errors_of(form))
+    return _act(
+        report,
+        forms,
+        form,
+        lambda **by: operations.request_changes(report, comments, **by),
+        lambda _done: _("La demande de corrections est envoyée à l'organisme."),
+        refused=refused,
+    )
 
 
 @blueprint.post("/analyse/<int:report_id>/echeance")
 def extend(report_id: int) -> Any:
-    report = _load(report_id, permissions.can_review_report)
-    forms = _review_forms(report)
-    form = forms["extension"]
+    report, forms, form = _posted(report_id, "extension")
     form.validate()
-    new_due = form.parsed_date()
-    errors = {f"extension-{n}": " ".join(map(str, m)) for n, m in form.errors.items()}
-    if new_due is None or errors:
-        return _render_review(report, status=422, forms=forms, errors=errors)
-    try:
-        operations.extend_due_date(
-            report, new_due, form.reason.data or "", actor=current_user, expected_version=form.version.data
-        )
-        db.session.commit()
-    except operations.ReviewInvalid as invalid:
-        db.session.rollback()
-        errors = {f"extension-{n}": m for n, m in invalid.errors.items()}
-        for name, message in invalid.errors.items():
-            form[name].errors = [message]
-        return _render_review(_load(report_id), status=422, forms=forms, errors=errors)
-    except ConcurrentChange as change:
-        return _stale(report_id, change.message)
-    flash(_("L'échéance est reportée ; l'organisme en est informé."), "success")
-    return redirect(url_for("accountability.review", report_id=report_id), 303)
+    new_due = form.parsed_date()  # None with a message on the field
+    return _act(
+        report,
+        forms,
+        form,
+        lambda **by: operations.extend_due_date(report, new_due, form.reason.data or "", **by),
+        lambda _done: _("L'échéance est reportée ; l'organisme en est informé."),
+        refused=_errors_of(form),
+    )
 
 
 # -- a program's indicators and settings, an agreement's targets ------------------------------------------
@@ -683,7 +573,7 @@ def _render_program(
     program: Program,
     *,
     settings_form: SettingsForm | None = None,
-    typed: Typed | None = None,
+    indicators_form: IndicatorSpecsForm | None = None,
     status: int = 200,
 ) -> Any:
     settings = settings_for(program.id)
@@ -701,15 +591,16 @@ def _render_program(
             },
         )
     indicators = indicators_of(program.id, active_only=False)
-    typed = typed or typed_indicator_specs(indicators)
-    indicators_form = GridForm(prefix="indicators", formdata=None)
+    if indicators_form is None:
+        indicators_form = IndicatorSpecsForm.of(indicators, formdata=None)
+    typed = typed_of(indicators_form)
     return render_template(
         "accountability/program.html",
         program=program,
         settings_form=settings_form,
         indicators_form=indicators_form,
         indicators=indicators,
-        typed=typed,
+        typed=Typed(typed.raw, _expired_token_said(typed.errors)),
         units=list(IndicatorUnit),
         kinds=list(IndicatorKind),
     ), status
@@ -752,20 +643,10 @@ def program_settings(code: str) -> Any:
 @blueprint.post("/analyse/programmes/<code>/indicateurs")
 def program_indicators(code: str) -> Any:
     program = _program(code)
-    form = GridForm(prefix="indicators")
-    indicators = indicators_of(program.id, active_only=False)
-    specs, typed = read_indicator_specs(request.form, indicators)
-    taken = {i.code: i.id for i in indicators}
-    for key, spec in specs.items():
-        if spec.code in taken and taken[spec.code] != key:
-            typed.errors.setdefault(
-                f"ind-{key or 'new'}-code", _("Ce code est déjà utilisé par un autre indicateur.")
-            )
-    if not form.validate() or typed.errors:
-        if form.errors:
-            typed.errors["indicators-csrf_token"] = _("Le formulaire a expiré. Envoyez-le de nouveau.")
-        return _render_program(program, typed=typed, status=422)
-    operations.save_program_indicators(program, specs, actor=current_user)
+    form = IndicatorSpecsForm.of(indicators_of(program.id, active_only=False))
+    if not form.validate():
+        return _render_program(program, indicators_form=form, status=422)
+    operations.save_program_indicators(program, form.specs, actor=current_user)
     db.session.commit()
     flash(_("Les indicateurs du programme sont enregistrés."), "success")
     return redirect(url_for("accountability.program", code=code), 303)
@@ -773,28 +654,24 @@ def program_indicators(code: str) -> Any:
 
 @blueprint.route("/analyse/conventions/<int:agreement_id>/cibles", methods=["GET", "POST"])
 def targets(agreement_id: int) -> Any:
-    agreement = db.session.get(Agreement, agreement_id)
-    permissions.ensure(
-        agreement is not None and permissions.can_configure_reports(current_user, agreement.program_id)
-    )
+    agreement = permissions.permitted(db.session.get(Agreement, agreement_id), permissions.can_set_targets)
     indicators = indicators_of(agreement.program_id)
-    form = GridForm()
-    status = 200
-    if request.method == "POST":
-        values, typed = read_targets(request.form, indicators)
-        if form.validate() and not typed.errors:
-            operations.save_targets(agreement, values, actor=current_user)
+    saved = agreement_targets(agreement.id)
+    if request.method == "GET":
+        form, status = TargetsForm.of(saved, indicators, formdata=None), 200
+    else:
+        form, status = TargetsForm.of(saved, indicators), 422
+        if form.validate():
+            operations.save_targets(agreement, form.entries(), actor=current_user)
             db.session.commit()
             flash(_("Les cibles de la convention sont enregistrées."), "success")
             return redirect(url_for("accountability.targets", agreement_id=agreement_id), 303)
-        status = 422
-    else:
-        typed = typed_targets(agreement_targets(agreement.id), indicators)
+    typed = typed_of(form)
     return render_template(
         "accountability/targets.html",
         agreement=agreement,
         indicators=indicators,
-        typed=typed,
+        typed=Typed(typed.raw, _expired_token_said(typed.errors)),
         form=form,
         reports=reports_of_agreement(agreement.id),
     ), status

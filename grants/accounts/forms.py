@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
+from grants.accounts.passwords import minimum_length
 from grants.core.roles import MemberRole
 
 
@@ -38,9 +40,13 @@ class ResetRequestForm(FlaskForm):
 
 
 def _strong_enough(form: FlaskForm, field: PasswordField) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    minimum = minimum_length()
     if len(field.data or "") < minimum:
         raise ValidationError(_l("Le mot de passe doit compter au moins %(n)s caractères.", n=minimum))
+
+
+def _password_help() -> str:
+    return _("Au moins %(n)s caractères. Une phrase facile à retenir convient bien.", n=minimum_length())
 
 
 class NewPasswordForm(FlaskForm):
@@ -48,7 +54,7 @@ class NewPasswordForm(FlaskForm):
         _l("Nouveau mot de passe"),
         validators=[InputRequired(message=_l("Choisissez un mot de passe.")), _strong_enough],
         render_kw={"autocomplete": "new-password"},
-        description=_l("Au moins 12 caractères. Une phrase facile à retenir convient bien."),
+        description=LazyString(_password_help),
     )
     confirm = PasswordField(
         _l("Confirmez le mot de passe"),

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import UTCDateTime, db, utcnow
 from grants.core.roles import MemberRole, StaffRole
-from grants.organizations.models import Organization
 
 
 class User(UserMixin, db.Model):
@@ -101,7 +100,7 @@ class Membership(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
-    organization: Mapped[Organization] = relationship()
+    # `organization` comes from Organization.memberships (organizations sit above accounts).
 
     @property
     def role_label(self) -> str:
@@ -172,7 +171,7 @@ class Invitation(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
-    organization: Mapped[Organization] = relationship()
+    # `organization` comes from Organization.invitations (organizations sit above accounts).
 
     @property
     def role_label(self) -> str:

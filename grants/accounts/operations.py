@@ -22,7 +22,8 @@ from grants.accounts.passwords import hash_password, needs_rehash, spend_one_ver
 from grants.core.audit import record
 from grants.core.db import db, utcnow
 from grants.core.roles import MemberRole, StaffRole
-from grants.notifications.operations import queue_email
+from grants.notifications import events
+from grants.notifications.operations import notify
 
 
 class TokenPurpose(StrEnum):
@@ -239,12 +240,9 @@ def request_password_reset(email: str) -> None:
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     token = issue_token(user, TokenPurpose.RESET, timedelta(hours=hours))
-    queue_email(
-        user.email,
-        "password_reset",
-        language=user.preferred_language,
-        recipient_id=user.id,
-        user=user,
+    notify(
+        events.PASSWORD_RESET,
+        to=user,
         link=_external("accounts.reset_password", token=token),
         hours=hours,
     )
@@ -319,13 +317,10 @@ def invite_member(
     )
     db.session.add(invitation)
     db.session.flush()
-    queue_email(
-        user.email,
-        "invitation",
-        language=user.preferred_language,
-        recipient_id=user.id,
+    notify(
+        events.INVITATION,
+        to=user,
         organization_id=organization_id,
-        user=user,
         inviter=actor,
         organization_name=organization_name,
         role=role,

@@ -6,8 +6,15 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
 
 _hasher = PasswordHasher()
+
+
+def minimum_length() -> int:
+    """The fewest characters a password may have: the PASSWORD_MIN_LENGTH setting (12), read here
+    only (the forms, their help text and the `grants` command ask this function)."""
+    return int(current_app.config["PASSWORD_MIN_LENGTH"])
 
 
 @cache

@@ -163,15 +163,15 @@ def reports_due(
     return sorted(reports, key=lambda r: (r.due, r.period_end))
 
 
-def reports_of(agreement: Any) -> list[ReportDue]:
+def reports_of(agreement: Any, *, ended_early: bool = False) -> list[ReportDue]:
     """An agreement's reports: its period, its program's number of reports a year, and a final
-    report for a call-for-projects grant."""
+    report for a call-for-projects grant or a grant ended early."""
     program = agreement.program
     return reports_due(
         agreement.start_date,
         agreement.end_date,
         reports_per_year=program.reports_per_year,
-        final_report=ProgramKind(program.kind) is ProgramKind.CALL_FOR_PROJECTS,
+        final_report=ended_early or ProgramKind(program.kind) is ProgramKind.CALL_FOR_PROJECTS,
     )
 
 

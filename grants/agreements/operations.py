@@ -30,7 +30,8 @@ from grants.core.money import round_cent
 from grants.files.documents import store_upload
 from grants.files.sniffing import AcceptedFile
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.notifications import events
+from grants.notifications.operations import notify
 from grants.programs.rules import AmountLimits, amount_problem
 
 
@@ -78,7 +79,7 @@ def create_agreement(funding_request: Any, *, actor: Any) -> Agreement:
             "amounts": _amounts(agreement),
         },
     )
-    _notify_organization(agreement, "agreement_sent", version=version)
+    notify(events.AGREEMENT_SENT, agreement=agreement, version=version)
     return agreement
 
 
@@ -166,13 +167,7 @@ def accept(
         version.signatory_name, version.signatory_title = signatory_name.strip(), signatory_title.strip()
         version.accepted_at, version.accepted_ip = utcnow(), ip_address
         version.accepted_by_id = getattr(actor, "id", None)
-    notify_users(
-        officers_of_program(agreement.program_id),
-        "agreement_accepted",
-        organization_id=agreement.organization_id,
-        agreement=agreement,
-        version=version,
-    )
+    notify(events.AGREEMENT_ACCEPTED, agreement=agreement, version=version)
 
 
 def countersign(
@@ -196,7 +191,7 @@ def countersign(
         signals.agreement_countersigned.send(agreement, version=version, actor=actor, signed_on=signed_on)
         if comes_into_force:
             signals.agreement_in_force.send(agreement, version=version, actor=actor, signed_on=signed_on)
-    _notify_organization(agreement, "agreement_countersigned", version=version)
+    notify(events.AGREEMENT_COUNTERSIGNED, agreement=agreement, version=version)
 
 
 def amend(
@@ -260,7 +255,7 @@ def amend(
             },
         },
     )
-    _notify_organization(agreement, "agreement_sent", version=version)
+    notify(events.AGREEMENT_SENT, agreement=agreement, version=version)
     return version
 
 
@@ -399,13 +394,3 @@ def _forget_loaded_years() -> None:
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, AgreementYear):
             db.session.expire(obj, ["amount"])
-
-
-def _notify_organization(agreement: Agreement, template: str, **context: Any) -> None:
-    notify_users(
-        recipients_of_organization(agreement.organization_id),
-        template,
-        organization_id=agreement.organization_id,
-        agreement=agreement,
-        **context,
-    )

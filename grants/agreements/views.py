@@ -55,8 +55,7 @@ def index() -> Any:
         selectinload(Agreement.years), selectinload(Agreement.organization)
     )
     if permissions.is_staff(current_user):
-        if not (permissions.is_admin(current_user) or permissions.can_supervise_funding(current_user)):
-            statement = statement.where(Agreement.program_id.in_(current_user.officer_program_ids()))
+        statement = statement.where(permissions.program_filter(current_user, Agreement.program_id))
     else:
         statement = statement.where(Agreement.organization_id.in_(current_user.organization_ids()))
     page = db.paginate(statement.order_by(Agreement.created_at.desc()), per_page=50, error_out=False)

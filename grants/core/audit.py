@@ -152,3 +152,52 @@ def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) 
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry):
             raise PermissionError("the audit trail is append-only")
+
+
+def json_changes(**values: Any) -> Any:
+    """A JSON object built by the database, for the `changes` of `record_from_select`: each value
+    a column expression, or a tuple of them (a JSON array, e.g. an amount before and after)."""
+    from sqlalchemy import func, literal
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        build_object, build_array = func.json_build_object, func.json_build_array
+    else:
+        build_object, build_array = func.json_object, func.json_array
+    arguments: list[Any] = []
+    for key, value in values.items():
+        arguments += [literal(key, String), build_array(*value) if isinstance(value, tuple) else value]
+    return build_object(*arguments)
+
+
+def record_from_select(action: str, rows: Any, *, actor: Any = None) -> None:
+    """`record_many()` computed by the database: one INSERT … SELECT, so 10 000 entries (a yearly
+    indexation) stay one statement. `rows` selects, labelled so, `object_type`, `object_id`,
+    `organization_id`, `program_id` and `changes` (JSON, see `json_changes`)."""
+    from sqlalchemy import Integer, literal
+
+    source = rows.subquery()
+    entries = db.select(
+        literal(utcnow(), UTCDateTime),
+        literal(getattr(actor, "id", None), Integer),
+        literal(getattr(actor, "email", None) or "system", String),
+        literal(action, String),
+        source.c.object_type,
+        source.c.object_id,
+        source.c.organization_id,
+        source.c.program_id,
+        source.c.changes,
+        literal(client_ip(), String),
+    )
+    columns = [
+        "occurred_at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "organization_id",
+        "program_id",
+        "changes",
+        "ip_address",
+    ]
+    db.session.execute(db.insert(AuditEntry.__table__).from_select(columns, entries))

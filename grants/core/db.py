@@ -6,14 +6,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, Numeric, Table, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from grants.core import clock
 from grants.core.money import round_cent
+from grants.core.paging import page_number
 from grants.fiscal import FiscalYear
 
 NAMING_CONVENTION = {
@@ -33,11 +35,7 @@ class _SQLAlchemy(SQLAlchemy):
     def paginate(self, select: Any, *, page: int | None = None, **options: Any) -> Any:  # type: ignore[override]
         """Flask-SQLAlchemy's pagination with the `?page=` number kept between 1 and MAX_PAGE: a
         huge number would otherwise reach the database as an OFFSET it refuses."""
-        from flask import has_request_context
-
         if page is None and has_request_context():
-            from grants.core.listing import page_number
-
             page = page_number()
         return super().paginate(select, page=page, **options)
 
@@ -135,3 +133,15 @@ def link_table(name: str, owner: tuple[str, str], other: tuple[str, str]) -> Tab
         Column(owner[0], ForeignKey(owner[1], ondelete="CASCADE"), primary_key=True),
         Column(other[0], ForeignKey(other[1]), primary_key=True),
     )
+
+
+def owner_key(table: str, **options: Any) -> Any:
+    """The column naming the row that owns this one (`<table>.id`): deleting the owner deletes it.
+    `options` go to the column (`index=True`, `primary_key=True`, `unique=True`)."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), **options)
+
+
+def owned_rows(back_populates: str, order_by: str | None = None) -> Any:
+    """The rows an object owns (their `owner_key` names it): saved and deleted with it, each row
+    removed from the list deleted, listed in `order_by`."""
+    return relationship(back_populates=back_populates, cascade="all, delete-orphan", order_by=order_by)

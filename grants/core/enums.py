@@ -51,3 +51,14 @@ class LabelledEnum(StrEnum):
             raise ValueError(f"{cls.__name__}: no label for {', '.join(missing)}")
         _LABELS[cls] = dict(labels)
         return _LABELS[cls]
+
+
+def label_of(enum: type[Any], attribute: str) -> property:
+    """A property answering the label of the member held in `attribute` ("" when it holds none):
+    `status_label = label_of(ReportStatus, "status")` on a model."""
+
+    def label(obj: Any) -> str:
+        value = getattr(obj, attribute)
+        return enum(value).label if value else ""
+
+    return property(label, doc=f"The label of `{attribute}` in the reader's language.")

@@ -18,6 +18,7 @@ from wtforms.utils import unset_value
 from wtforms.widgets import TextInput
 
 from grants.core.concurrency import parse_version
+from grants.core.money import round_cent
 
 # The largest amount a NUMERIC(14, 2) column holds.
 MONEY_MAX = Decimal("999999999999.99")
@@ -73,7 +74,7 @@ def parse_amount(text: str, *, allow_negative: bool = False, maximum: Decimal = 
         raise AmountInvalid(
             original, _l("Le montant dépasse le maximum permis (%(max)s).", max=money(maximum))
         )
-    return value.quantize(Decimal("0.01"))
+    return round_cent(value)
 
 
 def amount_text(value: Decimal | None) -> str:
@@ -211,6 +212,20 @@ def input_errors(form: Any) -> dict[str, str]:
         for leaf in _leaves(field)
         if leaf.errors
     }
+
+
+def input_values(form: Any) -> dict[str, str]:
+    """What each input of a form shows, by its name, grids and rows included (a refused value as it
+    was typed): for pages that lay their grid out by hand. A ticked box shows "1", an unticked one ""."""
+    values: dict[str, str] = {}
+    for field in form:
+        for leaf in _leaves(field):
+            if leaf.type == "BooleanField":
+                values[leaf.name] = "1" if leaf.data else ""
+            elif leaf.type not in {"FileField", "MultipleFileField"}:
+                shown = leaf._value() if hasattr(leaf, "_value") else leaf.data
+                values[leaf.name] = "" if shown is None else str(shown)
+    return values
 
 
 def _leaves(field: Any) -> list[Any]:

@@ -9,20 +9,43 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Response, request, stream_with_context
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
+from grants.core.db import db
+from grants.core.paging import page_number, page_size
 from grants.fiscal import FiscalYear
 
-PAGE_SIZES = (25, 50, 100)
-MAX_PAGE = 100_000
-"""No list reaches this page; a larger `?page=` is read as this one (an OFFSET stays in range)."""
+
+def columns(model: Any, *names: str, **labelled: Any) -> list[Any]:
+    """A list's SELECT columns: `model`'s attributes by name, then others under a label
+    (`columns(Report, "id", "status", agreement=Agreement.number)`)."""
+    return [getattr(model, name) for name in names] + [
+        column.label(label) for label, column in labelled.items()
+    ]
+
+
+def listing(columns: Sequence[Any], *joins: tuple[Any, Any]) -> Select:
+    """A list's query: its columns, then each (table, ON clause) joined in order."""
+    statement = select(*columns)
+    for table, on in joins:
+        statement = statement.join(table, on)
+    return statement
+
+
+def where_given(statement: Select, equal: Mapping[Any, Any]) -> Select:
+    """`statement` narrowed to `column == value` for each filter a person filled in (an empty value
+    filters nothing)."""
+    for column, value in equal.items():
+        if value:
+            statement = statement.where(column == value)
+    return statement
 
 
 @dataclass(frozen=True)
@@ -44,23 +67,6 @@ class SortSpec:
     def current(self) -> str:
         key = request.args.get("sort", self.default)
         return key if key.lstrip("-") in self.columns else self.default
-
-
-def page_number() -> int:
-    """`?page=`, between 1 and MAX_PAGE; anything that is not a whole number is page 1."""
-    try:
-        number = int(request.args.get("page", 1))
-    except ValueError:
-        return 1
-    return min(max(1, number), MAX_PAGE)
-
-
-def page_size() -> int:
-    try:
-        size = int(request.args.get("per_page", PAGE_SIZES[0]))
-    except ValueError:
-        return PAGE_SIZES[0]
-    return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
 def csv_cell(value: Any) -> str:
@@ -149,8 +155,6 @@ class RowPage:
 def paginate_rows(statement: Select) -> RowPage:
     """Count the rows of `statement`, then fetch the asked page (`?page=`, `?per_page=`)."""
     from sqlalchemy import func, select
-
-    from grants.core.db import db
 
     per_page = page_size()
     number = page_number()

@@ -1,7 +1,7 @@
 """Rounding to the cent: the one rule every amount of money follows (half-up, CONVENTIONS.md).
 
 Everything in `grants` that rounds an amount to the cent calls `round_cent` (`grants.core.db.to_money`
-reads typed amounts through it). `grants/fiscal.py` sits below core and keeps its own quantize."""
+reads typed amounts through it); `grants/fiscal.py`, below core, gives shares, never amounts."""
 
 from __future__ import annotations
 

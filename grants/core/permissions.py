@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from grants.core.audit import AuditEntry
-from grants.core.roles import MemberRole, StaffRole
+from grants.core.roles import CONTRIBUTOR_ROLES, MemberRole, StaffRole
 from grants.core.security import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -125,7 +125,7 @@ def can_manage_members(user: Principal, organization_id: int) -> bool:
 
 def can_contribute(user: Principal, organization_id: int) -> bool:
     """Draft and submit the organization's requests and reports."""
-    return user.member_role(organization_id) in {MemberRole.ACCOUNT_ADMIN, MemberRole.CONTRIBUTOR}
+    return user.member_role(organization_id) in CONTRIBUTOR_ROLES
 
 
 def can_manage_program(user: Principal, program_id: int) -> bool:
@@ -144,6 +144,35 @@ def can_authorize_for_program(user: Principal, program_id: int) -> bool:
     """Delegated budget authority: override an envelope, approve an indexation run."""
     return is_admin(user) or (
         can_manage_program(user, program_id) and program_id in user.authorized_program_ids()
+    )
+
+
+# -- indexation (a program's rule, fixed rates and runs) ---------------------------------------------
+def can_manage_indexation(user: Principal, program: Any) -> bool:
+    """See a program's indexation, preview it, prepare a run, apply or set aside an approved one:
+    the program's officers."""
+    return can_manage_program(user, program.id)
+
+
+def can_edit_indexation_rule(user: Principal, program: Any) -> bool:
+    """Change a program's indexation rule and record the fixed rates: its authorized officers."""
+    return can_authorize_for_program(user, program.id)
+
+
+def can_approve_indexation(user: Principal, run: Any) -> bool:
+    """Approve a run's frozen lines: an authorized officer of its program."""
+    return can_authorize_for_program(user, run.program_id)
+
+
+def can_reverse_indexation(user: Principal, run: Any) -> bool:
+    """Put back the amounts an applied run changed: an authorized officer of its program."""
+    return can_authorize_for_program(user, run.program_id)
+
+
+def can_read_indexation_notice(user: Principal, line: Any) -> bool:
+    """A grant's indexation notice: whoever reads the funding file (organization, officers, cell)."""
+    return line.notice_file_id is not None and can_read_funding_file(
+        user, line.organization_id, line.run.program_id
     )
 
 
@@ -399,6 +428,28 @@ def can_submit_report(user: Principal, report: Any) -> bool:
 def can_review_report(user: Principal, report: Any) -> bool:
     """Accept, request changes, extend the due date: the program's officers."""
     return getattr(user, "is_authenticated", False) and can_manage_program(user, report.program_id)
+
+
+def can_extend_report(user: Principal, report: Any) -> bool:
+    """Move the due date: the program's officers, until the report is accepted or cancelled."""
+    return can_review_report(user, report) and not (report.is_accepted or report.is_cancelled)
+
+
+def can_follow_reports(user: Principal) -> bool:
+    """The officers' queue of reports: ministry staff (each sees the programs `visible_program_ids`
+    gives them)."""
+    return is_staff(user)
+
+
+def can_read_report_review(user: Principal, report: Any) -> bool:
+    """A report's analysis page: staff who may read the report (the coordination cell reads it
+    without acting)."""
+    return is_staff(user) and can_read_report(user, report)
+
+
+def can_set_targets(user: Principal, agreement: Any) -> bool:
+    """An agreement's own indicator targets: the officers of its program."""
+    return can_configure_reports(user, agreement.program_id)
 
 
 def can_configure_reports(user: Principal, program_id: int) -> bool:

@@ -23,6 +23,10 @@ class MemberRole(LabelledEnum):
     READ_ONLY = "read_only"
 
 
+CONTRIBUTOR_ROLES = frozenset({MemberRole.ACCOUNT_ADMIN, MemberRole.CONTRIBUTOR})
+"""The member roles that draft and submit an organization's requests and reports (and receive
+the emails about them); a read-only member only reads."""
+
 STAFF_ROLE_LABELS = StaffRole.labelled(
     {
         StaffRole.PROGRAM_OFFICER: _l("Agent·e de programme"),

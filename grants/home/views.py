@@ -13,12 +13,13 @@ from grants.accounts.models import Membership, User
 from grants.core.audit import AuditEntry
 from grants.core.clock import current_fiscal_year
 from grants.core.db import db
-from grants.core.permissions import public
+from grants.core.permissions import program_filter, public
 from grants.core.roles import StaffRole
 from grants.notifications.models import EmailStatus, OutboundEmail
 from grants.organizations.models import Organization
 from grants.programs.models import Program
 from grants.reference.models import ActionPlan, Measure, PlanAxis
+from grants.reference.queries import current_plan
 
 blueprint = Blueprint("home", __name__)
 
@@ -49,10 +50,9 @@ def _organization_home() -> Any:
 
 
 def _officer_home() -> Any:
-    program_ids = current_user.officer_program_ids()
     programs = db.session.scalars(
         db.select(Program)
-        .where(Program.id.in_(program_ids))
+        .where(program_filter(current_user, Program.id))
         .options(selectinload(Program.envelopes))
         .order_by(Program.code)
     ).all()
@@ -60,9 +60,7 @@ def _officer_home() -> Any:
 
 
 def _cell_home() -> Any:
-    plan = db.session.execute(
-        db.select(ActionPlan).order_by(ActionPlan.start_year.desc()).limit(1)
-    ).scalar_one_or_none()
+    plan = current_plan()
     axis_rows = []
     if plan is not None:
         counts = dict(

@@ -35,8 +35,9 @@ def preview_command(code: str, year_text: str, as_csv: bool) -> None:
     from grants.cpi.rates import MissingMonths
     from grants.fiscal import FiscalYear
     from grants.indexation.models import IndexationLine
-    from grants.indexation.operations import AlreadyApplied, preview, run_totals
+    from grants.indexation.operations import AlreadyApplied, preview
     from grants.indexation.preview import totals
+    from grants.indexation.queries import run_totals
     from grants.indexation.rules import NoRate
     from grants.programs.models import Program
 
@@ -100,7 +101,7 @@ def _print(
             getattr(line, "organization", None) or line.agreement.organization.legal_name,
             getattr(line, "agreement_number", None) or line.agreement.number,
             line.base_amount,
-            "" if line.excluded_reason else rate_percent,
+            rate_percent if line.is_kept else "",
             "" if line.new_amount is None else line.new_amount,
             "" if line.difference is None else line.difference,
             line.excluded_reason,

@@ -7,14 +7,22 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from grants.core.fields import VersionField
 from grants.cpi.rates import RateMethod
 from grants.indexation.models import Rounding
 
 FISCAL_YEAR = Regexp(r"^\d{4}-\d{4}$", message=_l("Écrivez l'exercice ainsi : 2027-2028."))
 
 
+class CreateRunForm(FlaskForm):
+    """Freeze the preview on the page as a run (the program and year it shows, as hidden fields)."""
+
+    program = HiddenField(validators=[DataRequired()])
+    fiscal_year = HiddenField(validators=[DataRequired(), FISCAL_YEAR])
+
+
 class RunStepForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     reason = TextAreaField(_l("Raison de l'annulation"), validators=[Optional(), Length(max=2000)])
 
 

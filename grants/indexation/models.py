@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
+from grants.core.enums import LabelledEnum
 from grants.cpi.models import CpiSeries
 from grants.cpi.rates import RateMethod
 from grants.fiscal import FiscalYear
+from grants.indexation.workflow import LIVE, RUNS, RunStatus, status_is
 from grants.programs.models import Program
 
 
-class Rounding(StrEnum):
-    CENT = "cent"
-    DOLLAR = "dollar"
+class Rounding(LabelledEnum):
+    """How an indexed amount is rounded (half-up), as the program's rule says."""
 
-    @property
-    def label(self) -> str:
-        return str(_l("Au cent près") if self is Rounding.CENT else _l("Au dollar près"))
+    CENT = "cent", _l("Au cent près")
+    DOLLAR = "dollar", _l("Au dollar près")
+
+
+_LIVE_STATUSES = "status IN ({})".format(", ".join(f"'{s.value}'" for s in RunStatus if s in LIVE))
+"""The unique index's condition (one live run per program and year), from the workflow's set."""
 
 
 class IndexationRule(db.Model):
@@ -42,11 +46,11 @@ class IndexationRule(db.Model):
     floor_at_zero: Mapped[bool] = mapped_column(default=True)
     decimals: Mapped[int] = mapped_column(default=1)  # of the rate in percent; StatCan publishes 1
 
-    program: Mapped[Program] = relationship()
-    series: Mapped[CpiSeries | None] = relationship()
     fixed_rates: Mapped[list[FixedRate]] = relationship(
         back_populates="rule", cascade="all, delete-orphan", order_by="FixedRate.fiscal_year"
     )
+    program: Mapped[Program] = relationship()
+    series: Mapped[CpiSeries | None] = relationship()
 
 
 class FixedRate(db.Model):
@@ -57,33 +61,12 @@ class FixedRate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("indexation_rules.id", ondelete="CASCADE"))
+    rule: Mapped[IndexationRule] = relationship(back_populates="fixed_rates")
+    # The decision: for which year, how much, when and where it was published.
     fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
     percent: Mapped[Decimal] = mapped_column(Numeric(7, 3))
     decided_on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
-
-    rule: Mapped[IndexationRule] = relationship(back_populates="fixed_rates")
-
-
-class RunStatus(StrEnum):
-    PREVIEWED = "previewed"  # lines frozen, waiting for an authorized officer
-    APPROVED = "approved"
-    APPLIED = "applied"
-    REVERSED = "reversed"
-    CANCELLED = "cancelled"  # set aside before application
-
-    @property
-    def label(self) -> str:
-        return str(RUN_STATUS_LABELS[self])
-
-
-RUN_STATUS_LABELS = {
-    RunStatus.PREVIEWED: _l("Aperçu à approuver"),
-    RunStatus.APPROVED: _l("Approuvée"),
-    RunStatus.APPLIED: _l("Appliquée"),
-    RunStatus.REVERSED: _l("Annulée après application"),
-    RunStatus.CANCELLED: _l("Abandonnée"),
-}
 
 
 class IndexationRun(db.Model):
@@ -97,8 +80,8 @@ class IndexationRun(db.Model):
             "program_id",
             "fiscal_year",
             unique=True,
-            postgresql_where=text("status IN ('previewed', 'approved', 'applied')"),
-            sqlite_where=text("status IN ('previewed', 'approved', 'applied')"),
+            postgresql_where=text(_LIVE_STATUSES),
+            sqlite_where=text(_LIVE_STATUSES),
         ),
     )
 
@@ -128,9 +111,15 @@ class IndexationRun(db.Model):
         back_populates="run", cascade="all, delete-orphan", order_by="IndexationLine.id"
     )
 
-    @property
-    def status_label(self) -> str:
-        return RunStatus(self.status).label
+    status_label = property(lambda self: RunStatus(self.status).label)
+    is_applied = status_is(
+        RunStatus.APPLIED, "Its amounts are the fiscal year's (applying again changes nothing)."
+    )
+    is_reversed = status_is(RunStatus.REVERSED, "Applied, then put back: its reason is shown.")
+
+
+# A run's status changes only through its workflow (grants.indexation.workflow.RUNS).
+RUNS.guard(IndexationRun.status)
 
 
 class IndexationLine(db.Model):
@@ -154,6 +143,11 @@ class IndexationLine(db.Model):
     run: Mapped[IndexationRun] = relationship(back_populates="lines")
     agreement = relationship("Agreement")
     notice = relationship("StoredFile")
+
+    @hybrid_property
+    def is_kept(self) -> bool:
+        """The line is indexed (not left out): in Python on a line, in SQL on the class."""
+        return self.excluded_reason == ""
 
     @property
     def difference(self) -> Decimal | None:

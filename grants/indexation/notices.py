@@ -8,11 +8,12 @@ import logging
 from typing import Any
 
 from grants.core.db import db
-from grants.core.pdf import render_pdf
-from grants.files.storage import store
-from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
-from grants.notifications.operations import notify_users, recipients_of_organization
-from grants.payments.operations import installments_of
+from grants.files.documents import render_and_store
+from grants.indexation.models import IndexationLine, IndexationRun
+from grants.indexation.workflow import RunStatus
+from grants.notifications import events
+from grants.notifications.operations import notify
+from grants.payments.operations import schedule_of
 
 BATCH = 50
 log = logging.getLogger(__name__)
@@ -21,10 +22,10 @@ log = logging.getLogger(__name__)
 def dispatch_notices(run_id: int) -> None:
     """After the commit that applied a run: hand its notices to Celery. With the broker down they
     wait for the beat's sweep (workers.tasks.sweep_indexation_notices); nothing is lost."""
-    from workers.tasks import send_indexation_notices
+    from grants.core.tasks import SEND_INDEXATION_NOTICES, queue_task
 
     try:
-        send_indexation_notices.delay(run_id)
+        queue_task(SEND_INDEXATION_NOTICES, run_id)
     except Exception as error:
         log.warning("broker unavailable, notices of run %s wait for the sweep: %s", run_id, error)
 
@@ -37,7 +38,7 @@ def pending_lines(run_id: int, limit: int = BATCH) -> list[IndexationLine]:
             .where(
                 IndexationLine.run_id == run_id,
                 IndexationRun.status == RunStatus.APPLIED,
-                IndexationLine.excluded_reason == "",
+                IndexationLine.is_kept,
                 IndexationLine.notice_file_id.is_(None),
             )
             .order_by(IndexationLine.id)
@@ -47,34 +48,25 @@ def pending_lines(run_id: int, limit: int = BATCH) -> list[IndexationLine]:
     )
 
 
+def notice_context(line: IndexationLine) -> dict[str, Any]:
+    """What the notice shows: the run (rate), the line (amounts), the agreement, and the fiscal
+    year's schedule as the organization sees it (cancelled installments left out)."""
+    run, agreement = line.run, line.agreement
+    installments = schedule_of(agreement.id, run.fiscal_year)
+    return {"run": run, "line": line, "agreement": agreement, "installments": installments}
+
+
 def build_notice(line: IndexationLine) -> Any:
     """Render and store the notice of one line, and queue the organization's email with it."""
     run, agreement = line.run, line.agreement
-    installments = [i for i in installments_of(agreement.id, run.fiscal_year) if i.status != "cancelled"]
-    data = render_pdf(
+    stored = render_and_store(
         "pdf/indexation_notice.html",
-        language="fr",
-        run=run,
-        line=line,
-        agreement=agreement,
-        installments=installments,
-    )
-    stored = store(
-        data,
-        original_name=f"avis-indexation-{agreement.number}-{run.fiscal_year}.pdf",
-        media_type="application/pdf",
+        name=f"avis-indexation-{agreement.number}-{run.fiscal_year}.pdf",
         organization_id=agreement.organization_id,
+        **notice_context(line),
     )
     line.notice_file_id = stored.id
-    notify_users(
-        recipients_of_organization(agreement.organization_id),
-        "indexation_notice",
-        organization_id=agreement.organization_id,
-        attachment_file_ids=[stored.id],
-        agreement=agreement,
-        run=run,
-        line=line,
-    )
+    notify(events.INDEXATION_NOTICE, agreement=agreement, run=run, line=line, attachment_file_ids=[stored.id])
     return stored
 
 

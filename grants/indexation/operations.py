@@ -12,21 +12,33 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, cast, func, literal
+from sqlalchemy import Integer, Select, String, and_, cast, func, literal
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from grants.agreements.models import Agreement, AgreementYear
+from grants.agreements.indexed_amounts import changed_year_amounts, set_indexed_amounts
 from grants.core import clock
-from grants.core.audit import AuditEntry, client_ip, record
-from grants.core.db import UTCDateTime, db, utcnow
-from grants.core.permissions import can_authorize_for_program, can_manage_program
+from grants.core.audit import diff, json_changes, record, record_from_select
+from grants.core.concurrency import check_version, flush_or_refuse
+from grants.core.db import FiscalYearType, db, utcnow
+from grants.core.permissions import (
+    can_approve_indexation,
+    can_edit_indexation_rule,
+    can_manage_indexation,
+    can_reverse_indexation,
+)
+from grants.core.workflow import TransitionRefused
+from grants.cpi.rates import RateMethod
 from grants.fiscal import FiscalYear
-from grants.indexation.models import FixedRate, IndexationLine, IndexationRule, IndexationRun, RunStatus
-from grants.indexation.preview import PreviewLine, Totals, compute, totals
+from grants.indexation.models import FixedRate, IndexationLine, IndexationRule, IndexationRun, Rounding
+from grants.indexation.preview import PreviewLine, compute, totals
+from grants.indexation.queries import applied_run
 from grants.indexation.rules import NoRate, RateRefused, describe, rate_for, rate_problem, rule_of
+from grants.indexation.workflow import RUNS, RunEvent, RunStatus
 from grants.payments.operations import rebalance_many
 from grants.programs.models import Program
+
+RULE_FIELDS = ("method", "series_id", "reference_month", "rounding", "floor_at_zero", "decimals")
+"""What the rule page changes."""
 
 
 class RunRefused(Exception):
@@ -57,17 +69,6 @@ class AlreadyApplied(RunRefused):
         )
 
 
-def applied_run(program: Program, year: FiscalYear) -> IndexationRun | None:
-    """The program's applied indexation of `year`, if any (at most one is live)."""
-    return db.session.execute(
-        db.select(IndexationRun).where(
-            IndexationRun.program_id == program.id,
-            IndexationRun.fiscal_year == year,
-            IndexationRun.status == RunStatus.APPLIED,
-        )
-    ).scalar_one_or_none()
-
-
 def set_fixed_rate(
     rule: IndexationRule, year: FiscalYear, percent: Decimal, *, source: str, actor: Any
 ) -> FixedRate:
@@ -92,6 +93,36 @@ def set_fixed_rate(
     return entry
 
 
+def new_rule(program: Program) -> IndexationRule:
+    """The rule a program without one starts from (not saved): annual average, whole dollars."""
+    return IndexationRule(
+        program_id=program.id,
+        method=RateMethod.ANNUAL_AVERAGE,
+        rounding=Rounding.DOLLAR,
+        floor_at_zero=True,
+        decimals=1,
+    )
+
+
+def save_rule(
+    program: Program, rule: IndexationRule, values: dict[str, Any], *, actor: Any
+) -> IndexationRule:
+    """Record the program's indexation rule (a new one, or changes to `rule`), audited as a diff.
+    `values` are the rule's columns (method, series_id, reference_month, rounding, floor_at_zero,
+    decimals). Only an authorized officer of the program changes it."""
+    if not can_edit_indexation_rule(actor, program):
+        raise RunRefused(_l("Seul·e un·e agent·e autorisé·e du programme peut modifier la règle."))
+    before = describe(rule)
+    for name in RULE_FIELDS:
+        if name in values:
+            setattr(rule, name, values[name])
+    if rule.id is None:
+        db.session.add(rule)
+    db.session.flush()
+    record("indexation.rule_changed", program, actor=actor, changes=diff(before, describe(rule)))
+    return rule
+
+
 def preview(program: Program, year: FiscalYear) -> tuple[Any, list[PreviewLine]]:
     """The rule's rate and the lines, computed now and stored nowhere (page, CLI, benchmark).
 
@@ -109,7 +140,7 @@ def preview(program: Program, year: FiscalYear) -> tuple[Any, list[PreviewLine]]
 
 def create_run(program: Program, year: FiscalYear, *, actor: Any) -> IndexationRun:
     """Freeze the preview as a run waiting for approval (one live run per program and year)."""
-    if not can_manage_program(actor, program.id):
+    if not can_manage_indexation(actor, program):
         raise RunRefused(_l("Seuls les agent·es du programme préparent son indexation."))
     rate, lines = preview(program, year)
     run = IndexationRun(
@@ -166,131 +197,93 @@ def create_run(program: Program, year: FiscalYear, *, actor: Any) -> IndexationR
     return run
 
 
-def _move(
-    run: IndexationRun, expected: set[RunStatus], after: RunStatus, expected_version: int | None
-) -> None:
-    if expected_version is not None and expected_version != run.version:
-        raise RunRefused(
-            _l("Cette indexation a changé pendant que vous la consultiez ; voici son état actuel.")
-        )
-    if RunStatus(run.status) not in expected:
-        raise RunRefused(
-            _l("Impossible : l'indexation est à l'état « %(status)s ».", status=RunStatus(run.status).label)
-        )
-    run.status = after
-
-
-def _flush(run: IndexationRun) -> None:
+def _move(run: IndexationRun, event: RunEvent, *, actor: Any, expected_version: int | None) -> RunStatus:
+    """Move `run` through its state table (grants.indexation.workflow.RUNS); answers the status
+    it left. ConcurrentChange when the page's version is not the run's. The operation writes the
+    audit entry itself, with the run's figures."""
+    check_version(run, expected_version)
     try:
-        db.session.flush()
-    except StaleDataError:
-        raise RunRefused(
-            _l("Cette indexation a changé pendant que vous la consultiez ; voici son état actuel.")
-        ) from None
+        before, _after = RUNS.move(run, event, actor=actor, audit=False)
+    except TransitionRefused as refused:
+        raise RunRefused(refused.message) from None
+    return before
+
+
+def _record_step(run: IndexationRun, action: str, before: RunStatus, *, actor: Any, **changes: Any) -> None:
+    record(
+        action, run, actor=actor, changes={"status": [before.value, RunStatus(run.status).value], **changes}
+    )
 
 
 def approve(run: IndexationRun, *, actor: Any, expected_version: int | None = None) -> IndexationRun:
     """An officer with budget authority for the program approves the frozen lines."""
-    if not can_authorize_for_program(actor, run.program_id):
+    if not can_approve_indexation(actor, run):
         raise RunRefused(_l("Seul·e un·e agent·e autorisé·e du programme peut approuver une indexation."))
-    _move(run, {RunStatus.PREVIEWED}, RunStatus.APPROVED, expected_version)
+    before = _move(run, RunEvent.APPROVE, actor=actor, expected_version=expected_version)
     run.approved_at, run.approved_by_id = utcnow(), getattr(actor, "id", None)
-    _flush(run)
-    record("indexation.approved", run, actor=actor, changes={"status": ["previewed", "approved"]})
+    flush_or_refuse(run)
+    _record_step(run, "indexation.approved", before, actor=actor)
     return run
 
 
 def cancel(run: IndexationRun, *, actor: Any, expected_version: int | None = None) -> IndexationRun:
     """Set a run aside before it is applied (e.g. to preview again after new CPI months)."""
-    if not can_manage_program(actor, run.program_id):
+    if not can_manage_indexation(actor, run.program):
         raise RunRefused(_l("Seuls les agent·es du programme gèrent son indexation."))
-    before = RunStatus(run.status)
-    _move(run, {RunStatus.PREVIEWED, RunStatus.APPROVED}, RunStatus.CANCELLED, expected_version)
-    _flush(run)
-    record("indexation.cancelled", run, actor=actor, changes={"status": [before.value, "cancelled"]})
+    before = _move(run, RunEvent.CANCEL, actor=actor, expected_version=expected_version)
+    flush_or_refuse(run)
+    _record_step(run, "indexation.cancelled", before, actor=actor)
     return run
 
 
-def _year_join(run: IndexationRun) -> Any:
-    return and_(
-        AgreementYear.agreement_id == IndexationLine.agreement_id,
-        AgreementYear.fiscal_year == run.fiscal_year,
-    )
+def _kept_lines(run: IndexationRun) -> Any:
+    """The run's indexed lines (those not left out), as a WHERE clause."""
+    return and_(IndexationLine.run_id == run.id, IndexationLine.is_kept)
 
 
-def _mismatches(run: IndexationRun, column: str) -> list[str]:
-    """Agreements whose amount for the year is no longer the line's `column` (changed meanwhile)."""
-    expected = getattr(IndexationLine, column)
-    return list(
-        db.session.scalars(
-            db.select(Agreement.number)
-            .join(IndexationLine, IndexationLine.agreement_id == Agreement.id)
-            .join(AgreementYear, _year_join(run))
-            .where(
-                IndexationLine.run_id == run.id,
-                IndexationLine.excluded_reason == "",
-                AgreementYear.amount != expected,
-            )
-            .order_by(Agreement.number)
-            .limit(20)
-        )
-    )
+def _line_amounts(run: IndexationRun, column: str) -> Select:
+    """(agreement_id, fiscal_year, amount) of each kept line: the shape agreements' bulk
+    `set_indexed_amounts` and `changed_year_amounts` take, run inside their one statement."""
+    return db.select(
+        IndexationLine.agreement_id.label("agreement_id"),
+        literal(run.fiscal_year, FiscalYearType()).label("fiscal_year"),
+        getattr(IndexationLine, column).label("amount"),
+    ).where(_kept_lines(run))
 
 
-def _set_amounts(run: IndexationRun, column: str) -> None:
-    """One UPDATE: each kept agreement's amount for the year becomes the line's `column`."""
-    source = getattr(IndexationLine, column)
-    db.session.execute(
-        db.update(AgreementYear)
-        .values(amount=source)
-        .where(_year_join(run), IndexationLine.run_id == run.id, IndexationLine.excluded_reason == "")
-        .execution_options(synchronize_session=False)
-    )
+def _changed_meanwhile(run: IndexationRun, column: str) -> str:
+    """The agreements whose amount for the year is no longer the line's `column`, by number."""
+    return ", ".join(changed_year_amounts(_line_amounts(run, column)))
 
 
-def _audit_lines(run: IndexationRun, action: str, before: str, after: str, *, actor: Any) -> None:
+def _write_amounts(run: IndexationRun, column: str, *, action: str, why: str, actor: Any) -> None:
+    """The fiscal year's amounts become the lines' `column` (through agreements), the unpaid
+    installments follow (through payments), and one audit entry per indexed agreement."""
+    set_indexed_amounts(_line_amounts(run, column), actor=actor, audit=False)
+    agreement_ids = db.select(IndexationLine.agreement_id).where(_kept_lines(run))
+    rebalance_many(run.fiscal_year, agreement_ids, actor=actor, reason=why, audit=False)
+    _audit_lines(run, action, column, actor=actor)
+
+
+def _audit_lines(run: IndexationRun, action: str, after: str, *, actor: Any) -> None:
     """One audit entry per indexed agreement, written by one INSERT … SELECT from the run's lines
-    (10 000 grants stay one statement): the year, the amount before and after, the run."""
-    lines = IndexationLine.__table__
-    old, new = cast(lines.c[before], String), cast(lines.c[after], String)
-    year, run_id = literal(str(run.fiscal_year), String), literal(run.id, Integer)
-    if db.session.get_bind().dialect.name == "postgresql":
-        changes = func.json_build_object(
-            literal("fiscal_year", String),
-            year,
-            literal("amount", String),
-            func.json_build_array(old, new),
-            literal("run", String),
-            run_id,
-        )
-    else:
-        changes = func.json_object("fiscal_year", year, "amount", func.json_array(old, new), "run", run_id)
-    audit = AuditEntry.__table__
+    (core.audit.record_from_select: 10 000 grants stay one statement): the year, the amount before
+    and after, the run."""
+    before = "new_amount" if after == "base_amount" else "base_amount"
+    old, new = getattr(IndexationLine, before), getattr(IndexationLine, after)
+    changes = json_changes(
+        fiscal_year=literal(str(run.fiscal_year), String),
+        amount=(cast(old, String), cast(new, String)),
+        run=literal(run.id, Integer),
+    )
     rows = db.select(
-        literal(utcnow(), UTCDateTime),
-        literal(getattr(actor, "id", None), Integer),
-        literal(getattr(actor, "email", None) or "system", String),
-        literal(action, String),
-        literal("Agreement", String),
-        cast(lines.c.agreement_id, String),
-        lines.c.organization_id,
-        literal(run.program_id, Integer),
-        changes,
-        literal(client_ip(), String),
-    ).where(lines.c.run_id == run.id, lines.c.excluded_reason == "")
-    columns = [
-        "occurred_at",
-        "actor_id",
-        "actor_label",
-        "action",
-        "object_type",
-        "object_id",
-        "organization_id",
-        "program_id",
-        "changes",
-        "ip_address",
-    ]
-    db.session.execute(db.insert(audit).from_select(columns, rows))
+        literal("Agreement", String).label("object_type"),
+        cast(IndexationLine.agreement_id, String).label("object_id"),
+        IndexationLine.organization_id.label("organization_id"),
+        literal(run.program_id, Integer).label("program_id"),
+        changes.label("changes"),
+    ).where(_kept_lines(run))
+    record_from_select(action, rows, actor=actor)
 
 
 def _summary(run: IndexationRun) -> dict[str, Any]:
@@ -298,7 +291,7 @@ def _summary(run: IndexationRun) -> dict[str, Any]:
         db.select(
             func.count(IndexationLine.id),
             func.coalesce(func.sum(IndexationLine.new_amount - IndexationLine.base_amount), 0),
-        ).where(IndexationLine.run_id == run.id, IndexationLine.excluded_reason == "")
+        ).where(_kept_lines(run))
     ).one()
     return {"grants": count, "difference": Decimal(difference)}
 
@@ -306,32 +299,24 @@ def _summary(run: IndexationRun) -> dict[str, Any]:
 def apply(run: IndexationRun, *, actor: Any, expected_version: int | None = None) -> bool:
     """Apply an approved run in the caller's transaction. Answers False when it was applied
     already (nothing changes). The caller commits, then sends the notices (tasks.send_notices)."""
-    if RunStatus(run.status) is RunStatus.APPLIED:
+    if run.is_applied:
         return False
-    if not can_manage_program(actor, run.program_id):
+    if not can_manage_indexation(actor, run.program):
         raise RunRefused(_l("Seuls les agent·es du programme appliquent son indexation."))
-    _move(run, {RunStatus.APPROVED}, RunStatus.APPLIED, expected_version)
-    changed = _mismatches(run, "base_amount")
-    if changed:
+    before = _move(run, RunEvent.APPLY, actor=actor, expected_version=expected_version)
+    if changed := _changed_meanwhile(run, "base_amount"):
         raise RunRefused(
             _l(
                 "Des montants ont changé depuis l'aperçu (%(agreements)s) : abandonnez cette indexation "
                 "et préparez-en une nouvelle.",
-                agreements=", ".join(changed),
+                agreements=changed,
             )
         )
     run.applied_at, run.applied_by_id = utcnow(), getattr(actor, "id", None)
-    _flush(run)
-    _set_amounts(run, "new_amount")
-    agreement_ids = db.select(IndexationLine.agreement_id).where(
-        IndexationLine.run_id == run.id, IndexationLine.excluded_reason == ""
-    )
+    flush_or_refuse(run)
     why = f"indexation {run.fiscal_year}"
-    rebalance_many(run.fiscal_year, agreement_ids, actor=actor, reason=why, audit=False)
-    _audit_lines(run, "agreement.indexed", "base_amount", "new_amount", actor=actor)
-    record(
-        "indexation.applied", run, actor=actor, changes={"status": ["approved", "applied"]} | _summary(run)
-    )
+    _write_amounts(run, "new_amount", action="agreement.indexed", why=why, actor=actor)
+    _record_step(run, "indexation.applied", before, actor=actor, **_summary(run))
     db.session.expire_all()
     return True
 
@@ -341,7 +326,7 @@ def reverse(
 ) -> IndexationRun:
     """Put back the amounts an applied run changed. Refused when the next year's indexation is
     applied (it compounds on this one) or when an amount changed since."""
-    if not can_authorize_for_program(actor, run.program_id):
+    if not can_reverse_indexation(actor, run):
         raise RunRefused(_l("Seul·e un·e agent·e autorisé·e du programme peut annuler une indexation."))
     if not reason.strip():
         raise RunRefused(_l("Indiquez la raison de l'annulation."))
@@ -356,29 +341,21 @@ def reverse(
         raise RunRefused(
             _l("Annulez d'abord l'indexation de l'exercice suivant : elle s'appuie sur celle-ci.")
         )
-    _move(run, {RunStatus.APPLIED}, RunStatus.REVERSED, expected_version)
-    changed = _mismatches(run, "new_amount")
-    if changed:
+    before = _move(run, RunEvent.REVERSE, actor=actor, expected_version=expected_version)
+    if changed := _changed_meanwhile(run, "new_amount"):
         raise RunRefused(
             _l(
                 "Des montants ont changé depuis l'application (%(agreements)s) : corrigez-les par avenant.",
-                agreements=", ".join(changed),
+                agreements=changed,
             )
         )
     run.reversed_at, run.reversed_by_id = utcnow(), getattr(actor, "id", None)
     run.reversal_reason = reason.strip()
-    _flush(run)
-    _set_amounts(run, "base_amount")
-    agreement_ids = db.select(IndexationLine.agreement_id).where(
-        IndexationLine.run_id == run.id, IndexationLine.excluded_reason == ""
-    )
+    flush_or_refuse(run)
     why = f"indexation {run.fiscal_year} annulée"
-    rebalance_many(run.fiscal_year, agreement_ids, actor=actor, reason=why, audit=False)
-    _audit_lines(run, "agreement.indexation_reversed", "new_amount", "base_amount", actor=actor)
+    _write_amounts(run, "base_amount", action="agreement.indexation_reversed", why=why, actor=actor)
     _notify_reversal(run)
-    record(
-        "indexation.reversed", run, actor=actor, changes={"status": ["applied", "reversed"], "reason": reason}
-    )
+    _record_step(run, "indexation.reversed", before, actor=actor, reason=reason)
     db.session.expire_all()
     return run
 
@@ -386,49 +363,11 @@ def reverse(
 def _notify_reversal(run: IndexationRun) -> None:
     """Tell each organization its amount is back, in the same transaction (the outbox): nothing is
     lost if the broker is down. A reversal is rare; it renders one short email per grant."""
-    from grants.notifications.operations import notify_users, recipients_of_organization
+    from grants.notifications import events
+    from grants.notifications.operations import notify
 
     lines = db.session.scalars(
-        db.select(IndexationLine)
-        .where(IndexationLine.run_id == run.id, IndexationLine.excluded_reason == "")
-        .options(db.joinedload(IndexationLine.agreement))
+        db.select(IndexationLine).where(_kept_lines(run)).options(db.joinedload(IndexationLine.agreement))
     )
     for line in lines:
-        notify_users(
-            recipients_of_organization(line.organization_id),
-            "indexation_reversed",
-            organization_id=line.organization_id,
-            agreement=line.agreement,
-            run=run,
-            line=line,
-        )
-
-
-def applied_lines_of(agreement_id: int) -> list[IndexationLine]:
-    """An agreement's applied indexations, by fiscal year (its page and the organization's view)."""
-    return list(
-        db.session.scalars(
-            db.select(IndexationLine)
-            .join(IndexationRun)
-            .where(
-                IndexationLine.agreement_id == agreement_id,
-                IndexationLine.excluded_reason == "",
-                IndexationRun.status == RunStatus.APPLIED,
-            )
-            .order_by(IndexationRun.fiscal_year)
-        )
-    )
-
-
-def run_totals(run: IndexationRun) -> Totals:
-    """The run's counts and sums, computed by the database (a run may hold 10 000 lines)."""
-    kept = IndexationLine.excluded_reason == ""
-    grants, indexed, base, new = db.session.execute(
-        db.select(
-            func.count(IndexationLine.id),
-            func.count(IndexationLine.id).filter(kept),
-            func.coalesce(func.sum(IndexationLine.base_amount).filter(kept), 0),
-            func.coalesce(func.sum(IndexationLine.new_amount).filter(kept), 0),
-        ).where(IndexationLine.run_id == run.id)
-    ).one()
-    return Totals(grants, indexed, grants - indexed, Decimal(base), Decimal(new))
+        notify(events.INDEXATION_REVERSED, agreement=line.agreement, run=run, line=line)

@@ -14,8 +14,9 @@ from grants.agreements.models import Agreement, AgreementYear
 from grants.core.db import db
 from grants.cpi.rates import Rate
 from grants.fiscal import FiscalYear
-from grants.indexation.models import IndexationLine, IndexationRule, IndexationRun, RunStatus
+from grants.indexation.models import IndexationLine, IndexationRule, IndexationRun
 from grants.indexation.rules import index_amount
+from grants.indexation.workflow import RunStatus
 from grants.organizations.models import Organization
 
 EXCLUSIONS = {
@@ -42,6 +43,11 @@ class PreviewLine:
     excluded_reason: str = ""
 
     @property
+    def is_kept(self) -> bool:
+        """Indexed, not left out (as `IndexationLine.is_kept`)."""
+        return not self.excluded_reason
+
+    @property
     def difference(self) -> Decimal | None:
         return None if self.new_amount is None else self.new_amount - self.base_amount
 
@@ -59,7 +65,7 @@ def _pre_indexation_amounts(program_id: int, year: FiscalYear) -> dict[int, Deci
             IndexationRun.program_id == program_id,
             IndexationRun.fiscal_year == year,
             IndexationRun.status == RunStatus.APPLIED,
-            IndexationLine.excluded_reason == "",
+            IndexationLine.is_kept,
         )
     )
     return {agreement_id: amount for agreement_id, amount in rows}
@@ -129,7 +135,7 @@ class Totals:
 
 
 def totals(lines: list[PreviewLine] | list[IndexationLine]) -> Totals:
-    kept = [line for line in lines if not line.excluded_reason]
+    kept = [line for line in lines if line.is_kept]
     base = sum((line.base_amount for line in kept), Decimal("0.00"))
     new = sum((line.new_amount for line in kept), Decimal("0.00"))
     return Totals(len(lines), len(kept), len(lines) - len(kept), base, new)

@@ -12,11 +12,12 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
 from grants.core.db import db
+from grants.core.money import round_cent
 from grants.cpi import rates
 from grants.cpi.models import CpiSeries
 from grants.cpi.operations import values_of
@@ -25,7 +26,7 @@ from grants.fiscal import START_MONTH, FiscalYear
 from grants.indexation.models import FixedRate, IndexationRule, Rounding
 from grants.programs.models import Program
 
-CENT, DOLLAR = Decimal("0.01"), Decimal("1")
+DOLLAR = Decimal("1")
 RATE_PLACES = 3  # FixedRate.percent is NUMERIC(7, 3)
 DEFAULT_BOUNDS = (Decimal("-10"), Decimal("20"))
 
@@ -138,8 +139,10 @@ def rate_for(rule: IndexationRule, year: FiscalYear) -> Rate:
 
 def index_amount(amount: Decimal, rate: Rate, rounding: Rounding | str) -> Decimal:
     """An amount times the rate's factor, rounded half-up as the rule says (kept in cents)."""
-    quantum = DOLLAR if Rounding(rounding) is Rounding.DOLLAR else CENT
-    return (amount * rate.factor).quantize(quantum, rounding="ROUND_HALF_UP").quantize(CENT)
+    indexed = amount * rate.factor
+    if Rounding(rounding) is Rounding.DOLLAR:
+        indexed = indexed.quantize(DOLLAR, rounding=ROUND_HALF_UP)
+    return round_cent(indexed)
 
 
 def describe(rule: IndexationRule) -> dict[str, object]:

@@ -15,19 +15,20 @@ from grants.agreements import signals as agreement_signals
 from grants.agreements.models import Agreement
 from grants.core import permissions
 from grants.core.clock import current_fiscal_year
+from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
-from grants.core.inputs import whole_number
 from grants.core.listing import csv_response, paginate_list, paginate_rows
 from grants.cpi.models import CpiSeries
 from grants.cpi.rates import METHOD_LABELS, MissingMonths, RateMethod
 from grants.files.storage import download
 from grants.fiscal import FiscalYear
-from grants.indexation import operations
-from grants.indexation.forms import FixedRateForm, RuleForm, RunStepForm
-from grants.indexation.models import IndexationLine, IndexationRule, IndexationRun, RunStatus
+from grants.indexation import operations, queries
+from grants.indexation.forms import CreateRunForm, FixedRateForm, RuleForm, RunStepForm
+from grants.indexation.models import IndexationLine, IndexationRule, IndexationRun
 from grants.indexation.notices import dispatch_notices
 from grants.indexation.preview import exclusion_label, totals
-from grants.indexation.rules import NoRate, RateRefused, describe, parse_rate, rate_problem, rule_of
+from grants.indexation.rules import NoRate, RateRefused, parse_rate, rate_problem, rule_of
+from grants.indexation.workflow import RUNS, RunEvent
 from grants.programs.models import Program
 
 blueprint = Blueprint("indexation", __name__, url_prefix="/indexation")
@@ -50,22 +51,15 @@ def _decimal_value(value: Any) -> str:
     return number(Decimal(str(value))) if value not in (None, "") else ""
 
 
-def _programs() -> list[Program]:
-    """The indexed programs this officer manages (all of them for an administrator)."""
-    programs = db.session.scalars(db.select(Program).filter_by(indexed=True).order_by(Program.code)).all()
-    return [p for p in programs if permissions.can_manage_program(current_user, p.id)]
-
-
 def _program(code: str) -> Program:
-    program = db.session.execute(db.select(Program).filter_by(code=code)).scalar_one_or_none()
-    permissions.ensure(program is not None and permissions.can_manage_program(current_user, program.id))
-    return program  # type: ignore[return-value]
+    """The one place a program is loaded: 404 unless the user manages its indexation."""
+    return permissions.permitted(queries.program_by_code(code), permissions.can_manage_indexation)
 
 
 def _run(run_id: int) -> IndexationRun:
     """The one place a run is loaded: 404 unless the user manages its program."""
     run = db.session.get(IndexationRun, run_id)
-    permissions.ensure(run is not None and permissions.can_manage_program(current_user, run.program_id))
+    permissions.ensure(run is not None and permissions.can_manage_indexation(current_user, run.program))
     return run  # type: ignore[return-value]
 
 
@@ -79,12 +73,8 @@ def _year(text: str | None) -> FiscalYear | None:
 @blueprint.get("/")
 @permissions.require_staff()
 def index() -> Any:
-    programs = _programs()
-    runs = db.session.scalars(
-        db.select(IndexationRun)
-        .where(IndexationRun.program_id.in_([p.id for p in programs]))
-        .order_by(IndexationRun.fiscal_year.desc(), IndexationRun.id.desc())
-    ).all()
+    programs = queries.indexed_programs(current_user)
+    runs = queries.runs_of(programs)
     return render_template(
         "indexation/index.html",
         programs=programs,
@@ -116,13 +106,7 @@ def preview() -> Any:
         ), 422
     if request.args.get("format") == "csv":
         return _csv(f"indexation-{program.code}-{year}-apercu.csv", rate.percent, lines)
-    live = db.session.execute(
-        db.select(IndexationRun).where(
-            IndexationRun.program_id == program.id,
-            IndexationRun.fiscal_year == year,
-            IndexationRun.status.in_([RunStatus.PREVIEWED, RunStatus.APPROVED, RunStatus.APPLIED]),
-        )
-    ).scalar_one_or_none()
+    create_form = CreateRunForm(program=program.code, fiscal_year=str(year))
     return render_template(
         "indexation/preview.html",
         program=program,
@@ -131,7 +115,8 @@ def preview() -> Any:
         rule=rule_of(program),
         page=paginate_list(lines),
         summary=totals(lines),
-        live=live,
+        live=queries.live_run(program, year),
+        create_form=create_form,
         problem=None,
     )
 
@@ -151,7 +136,7 @@ def _csv(filename: str, rate_percent: Decimal, lines: list[Any]) -> Any:
             getattr(line, "organization", None) or line.agreement.organization.legal_name,
             getattr(line, "agreement_number", None) or line.agreement.number,
             line.base_amount,
-            "" if line.excluded_reason else rate_percent,
+            rate_percent if line.is_kept else "",
             line.new_amount if line.new_amount is not None else "",
             line.difference if line.difference is not None else "",
             exclusion_label(line.excluded_reason) if line.excluded_reason else "",
@@ -164,12 +149,13 @@ def _csv(filename: str, rate_percent: Decimal, lines: list[Any]) -> Any:
 @blueprint.post("/executions")
 @permissions.require_staff()
 def create() -> Any:
-    program = _program(request.form.get("program", ""))
-    year = _year(request.form.get("fiscal_year"))
+    form = CreateRunForm()
+    program = _program(form.program.data or "")
+    year = _year(form.fiscal_year.data)
     permissions.ensure(year is not None)
-    from flask_wtf.csrf import validate_csrf
-
-    validate_csrf(request.form.get("csrf_token"))
+    if not form.validate_on_submit():
+        flash(_("Le formulaire a expiré ; recommencez."), "error")
+        return redirect(url_for("indexation.preview", program=program.code, fiscal_year=str(year)))
     try:
         run = operations.create_run(program, year, actor=current_user)  # type: ignore[arg-type]
         db.session.commit()
@@ -185,26 +171,24 @@ def create() -> Any:
 @permissions.require_staff()
 def show(run_id: int) -> Any:
     run = _run(run_id)
-    statement = (
-        db.select(IndexationLine)
-        .filter_by(run_id=run.id)
-        .options(db.joinedload(IndexationLine.agreement).joinedload(Agreement.organization))
-        .order_by(IndexationLine.id)
-    )
+    statement = queries.lines_of(run)
     if request.args.get("format") == "csv":
         lines = db.session.scalars(statement).all()
         return _csv(f"indexation-{run.program.code}-{run.fiscal_year}.csv", run.rate_percent, lines)
     page = paginate_rows(statement)
     page.items = [row[0] for row in page.items]
     form = RunStepForm()
-    form.version.data = str(run.version)
+    form.version.data = run.version
     return render_template(
         "indexation/run.html",
         run=run,
         page=page,
-        summary=operations.run_totals(run),
+        summary=queries.run_totals(run),
         form=form,
-        can_authorize=permissions.can_authorize_for_program(current_user, run.program_id),
+        allowed=set(RUNS.allowed_events(run.status)),
+        events=RunEvent,
+        can_approve=permissions.can_approve_indexation(current_user, run),
+        can_reverse=permissions.can_reverse_indexation(current_user, run),
     )
 
 
@@ -217,7 +201,7 @@ def step(run_id: int, step: str) -> Any:
     if not form.validate_on_submit():
         flash(_("Le formulaire a expiré ; recommencez."), "error")
         return redirect(url_for("indexation.show", run_id=run_id))
-    version = whole_number(form.version.data)
+    version = form.version.data
     messages = {
         "approuver": _("L'indexation est approuvée ; elle peut être appliquée."),
         "appliquer": _(
@@ -240,7 +224,7 @@ def step(run_id: int, step: str) -> Any:
                 run, reason=form.reason.data or "", actor=current_user, expected_version=version
             )
         db.session.commit()
-    except operations.RunRefused as refused:
+    except (operations.RunRefused, ConcurrentChange) as refused:
         db.session.rollback()
         flash(refused.message, "error")
         return redirect(url_for("indexation.show", run_id=run_id))
@@ -253,68 +237,58 @@ def step(run_id: int, step: str) -> Any:
 @blueprint.get("/avis/<int:line_id>.pdf")
 def notice(line_id: int) -> Any:
     """The notice of one grant: its organization, the program's officers and the cell; 404 otherwise."""
-    line = db.session.get(IndexationLine, line_id)
-    permissions.ensure(
-        line is not None
-        and line.notice is not None
-        and permissions.can_read_funding_file(current_user, line.organization_id, line.run.program_id)
+    line = permissions.permitted(
+        db.session.get(IndexationLine, line_id), permissions.can_read_indexation_notice
     )
     return download(line.notice, inline=True)
+
+
+def _rule_form(rule: IndexationRule | None, **kwargs: Any) -> RuleForm:
+    form = RuleForm(obj=rule, **kwargs)
+    form.series_id.choices = [
+        (s.id, s.name) for s in db.session.scalars(db.select(CpiSeries).order_by(CpiSeries.name))
+    ]
+    return form
+
+
+def _rule_page(
+    program: Program, rule: IndexationRule | None, form: RuleForm, rate_form: FixedRateForm
+) -> Any:
+    """The rule page: the rule (a form for who may change it) and the fixed rates."""
+    return render_template(
+        "indexation/rule.html",
+        program=program,
+        rule=rule,
+        form=form,
+        rate_form=rate_form,
+        can_edit=permissions.can_edit_indexation_rule(current_user, program),
+        rate_problems=_rate_problems(rule),
+    )
 
 
 @blueprint.route("/programmes/<code>/regle", methods=["GET", "POST"])
 @permissions.require_staff()
 def rule(code: str) -> Any:
     program = _program(code)
-    current = rule_of(program) or IndexationRule(
-        program_id=program.id,
-        method=RateMethod.ANNUAL_AVERAGE,
-        rounding="dollar",
-        floor_at_zero=True,
-        decimals=1,
-    )
-    form = RuleForm(obj=current)
-    form.series_id.choices = [
-        (s.id, s.name) for s in db.session.scalars(db.select(CpiSeries).order_by(CpiSeries.name))
-    ]
-    rate_form = FixedRateForm(prefix="fixed")
-    can_edit = permissions.can_authorize_for_program(current_user, program.id)
-    if request.method == "POST" and not can_edit:
-        permissions.ensure(False)
-    if request.method == "POST" and form.validate_on_submit():
-        before = describe(current)
-        form.populate_obj(current)
-        if current.id is None:
-            db.session.add(current)
-        db.session.flush()
-        from grants.core.audit import diff, record
-
-        record(
-            "indexation.rule_changed",
-            program,
-            actor=current_user,
-            changes=diff(before, describe(current)),
-        )
-        db.session.commit()
-        flash(_("La règle d'indexation est enregistrée."), "success")
-        return redirect(url_for("indexation.rule", code=code))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "indexation/rule.html",
-        program=program,
-        rule=current,
-        form=form,
-        rate_form=rate_form,
-        can_edit=can_edit,
-        rate_problems=_rate_problems(current),
-    ), status
+    current = rule_of(program) or operations.new_rule(program)
+    form = _rule_form(current)
+    if request.method == "POST":
+        permissions.ensure(permissions.can_edit_indexation_rule(current_user, program))
+        if form.validate_on_submit():
+            values = {name: getattr(form, name).data for name in operations.RULE_FIELDS}
+            operations.save_rule(program, current, values, actor=current_user)
+            db.session.commit()
+            flash(_("La règle d'indexation est enregistrée."), "success")
+            return redirect(url_for("indexation.rule", code=code))
+        return _rule_page(program, current, form, FixedRateForm(prefix="fixed")), 422
+    return _rule_page(program, current, form, FixedRateForm(prefix="fixed"))
 
 
 @blueprint.post("/programmes/<code>/taux-fixes")
 @permissions.require_staff()
 def fixed_rate(code: str) -> Any:
     program = _program(code)
-    permissions.ensure(permissions.can_authorize_for_program(current_user, program.id))
+    permissions.ensure(permissions.can_edit_indexation_rule(current_user, program))
     current = rule_of(program)
     permissions.ensure(current is not None)
     form = FixedRateForm(prefix="fixed")
@@ -334,19 +308,7 @@ def fixed_rate(code: str) -> Any:
                 db.session.commit()
                 flash(_("Le taux de %(year)s est enregistré.", year=str(year)), "success")
                 return redirect(url_for("indexation.rule", code=code))
-    rule_form = RuleForm(obj=current)
-    rule_form.series_id.choices = [
-        (s.id, s.name) for s in db.session.scalars(db.select(CpiSeries).order_by(CpiSeries.name))
-    ]
-    return render_template(
-        "indexation/rule.html",
-        program=program,
-        rule=current,
-        form=rule_form,
-        rate_form=form,
-        can_edit=True,
-        rate_problems=_rate_problems(current),
-    ), 422
+    return _rule_page(program, current, _rule_form(current), form), 422
 
 
 def _rate_problems(rule: IndexationRule | None) -> dict[int, str]:
@@ -364,7 +326,7 @@ def agreement_section(agreement: Agreement, **_: Any) -> list[agreement_signals.
     applied, the indexed amount and the notice; agreements themselves know nothing of indexation."""
     if not agreement.indexed:
         return []
-    lines = {line.run.fiscal_year: line for line in operations.applied_lines_of(agreement.id)}
+    lines = {line.run.fiscal_year: line for line in queries.applied_lines_of(agreement.id)}
     rows = [(year, lines.get(year.fiscal_year)) for year in agreement.years]
     html = render_template("indexation/_agreement_indexation.html", rows=rows)
     return [agreement_signals.PageSection(20, Markup(html))]

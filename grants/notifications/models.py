@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.core.db import UTCDateTime, db, utcnow
+from grants.core.enums import LabelledEnum
 
 
-class EmailStatus(StrEnum):
-    QUEUED = "queued"  # waiting for the worker (first try or a retry)
-    SENDING = "sending"  # claimed by a worker
-    SENT = "sent"
-    FAILED = "failed"  # refused for good (a 5xx answer, an impossible address): not retried
-    WITHDRAWN = "withdrawn"  # no longer true when its turn came (a delivery check said so): not sent
-
-    @property
-    def label(self) -> str:
-        return str(EMAIL_STATUS_LABELS[self])
-
-
-EMAIL_STATUS_LABELS = {
-    EmailStatus.QUEUED: _l("En attente d'envoi"),
-    EmailStatus.SENDING: _l("En cours d'envoi"),
-    EmailStatus.SENT: _l("Envoyé"),
-    EmailStatus.FAILED: _l("Échec : non envoyé"),
-    EmailStatus.WITHDRAWN: _l("Retiré : plus d'actualité"),
-}
+class EmailStatus(LabelledEnum):
+    QUEUED = "queued", _l("En attente d'envoi")  # waiting for the worker (first try or a retry)
+    SENDING = "sending", _l("En cours d'envoi")  # claimed by a worker
+    SENT = "sent", _l("Envoyé")
+    FAILED = "failed", _l("Échec : non envoyé")  # refused for good (a 5xx, an impossible address)
+    WITHDRAWN = "withdrawn", _l("Retiré : plus d'actualité")  # a delivery check found it stale: not sent
 
 
 class OutboundEmail(db.Model):

@@ -1,13 +1,14 @@
 """Queue an email with the change that causes it; deliver it later, exactly once, retrying on failure.
 
-`queue_email` renders the message in the recipient's language and writes it to the outbox in
-the caller's transaction; after commit the delivery task is handed to Celery. If the broker is
+`notify(events.X, **context)` finds the event's recipients (grants.notifications.events);
+`queue_email` renders the message in each recipient's language and writes it to the outbox in the
+caller's transaction; after commit the delivery task is handed to Celery. If the broker is
 down at that moment nothing is lost: the periodic sweep hands over every queued message whose
 time has come. `deliver` claims a message atomically, sends it, and stamps it sent; a passing
 failure (the server is down, a 4xx answer) puts it back in the queue with a growing delay; a
 failure that will not pass (a 5xx answer for the address or the message, an address the server
 cannot take) is tried MAIL_PERMANENT_FAILURE_TRIES times, then marked failed with its reason.
-A template may register a delivery check (`delivery_check`): run after each claim, it withdraws a
+An event may register a delivery check (`delivery_check`): run after each claim, it withdraws a
 message that is no longer true (a report reminder once the report is submitted). `notify_users_many`
 queues a batch in one INSERT (the daily reminder scan).
 """
@@ -18,6 +19,7 @@ import logging
 import re
 import smtplib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -30,13 +32,13 @@ from sqlalchemy import insert, or_, update
 
 from grants.core.db import db, utcnow
 from grants.core.i18n import locale_for_language
+from grants.core.tasks import DELIVER_EMAIL, queue_task
+from grants.notifications.events import DEFAULT_LANGUAGE, REGISTRY, Audience, EmailEvent
 from grants.notifications.models import EmailStatus, OutboundEmail
 
 log = logging.getLogger(__name__)
 SUBJECT_SEPARATOR = "\n---\n"
 STALE_CLAIM = timedelta(minutes=10)
-# Messages whose body holds a personal link: the body is wiped once delivered.
-SECRET_TEMPLATES = frozenset({"password_reset", "invitation"})
 SUBJECT_MAX = 255  # the outbox column
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 
@@ -47,38 +49,119 @@ def one_line(text: str) -> str:
     return re.sub(r" {2,}", " ", _CONTROL.sub(" ", text or "")).strip()
 
 
-def render_email(template: str, language: str = "fr", **context: Any) -> tuple[str, str]:
-    """Render `templates/email/<template>.txt` in `language`: (subject, body)."""
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body_text: str
+
+
+def render(event: EmailEvent, language: str, *, recipient: Any, **context: Any) -> RenderedEmail:
+    """The event's subject and text body in `language` (`templates/email/<key>.txt`: the subject
+    on the first line, then a `---` line, then the body). The context must be the event's."""
+    _check_context(event, context)
     with force_locale(locale_for_language(language)):
-        rendered = render_template(f"email/{template}.txt", language=language, **context)
+        rendered = render_template(event.template, language=language, recipient=recipient, **context)
     subject, _, body = rendered.partition(SUBJECT_SEPARATOR)
-    return one_line(subject)[:SUBJECT_MAX], body.strip() + "\n"
+    return RenderedEmail(subject=one_line(subject)[:SUBJECT_MAX], body_text=body.strip() + "\n")
+
+
+def _check_context(event: EmailEvent, context: dict[str, Any]) -> None:
+    missing, unknown = event.context - context.keys(), context.keys() - event.context
+    if missing or unknown:
+        raise TypeError(
+            f"email {event.key}: context missing {sorted(missing) or 'nothing'}, "
+            f"unknown {sorted(unknown) or 'nothing'}"
+        )
+
+
+def notify(
+    event: EmailEvent,
+    *,
+    to: Any = None,
+    exclude: Any = None,
+    organization_id: int | None = None,
+    language: str | None = None,
+    attachment_file_ids: list[int] | tuple[int, ...] = (),
+    **context: Any,
+) -> list[OutboundEmail]:
+    """Queue the event's email for each of its recipients (events.Audience), each in their own
+    language. `to` is the person (or, for an address audience, the address) the caller names;
+    `exclude` a person not to tell (the one who acted); `organization_id` the organization the
+    message concerns when the event is not about one of its objects; `language` the language of
+    a message to an address."""
+    if not isinstance(event, EmailEvent):
+        raise TypeError(f"name an event of grants.notifications.events, not {event!r}")
+    _check_context(event, context)
+    subject = context[event.about] if event.about else None
+    if organization_id is None:
+        organization_id = getattr(subject, "organization_id", None)
+    if event.audience is Audience.ADDRESS:
+        if not to:
+            raise ValueError(f"email {event.key}: no address given")
+        language = language or DEFAULT_LANGUAGE
+        return [
+            queue_email(
+                to,
+                event,
+                language=language,
+                organization_id=organization_id,
+                attachment_file_ids=attachment_file_ids,
+                **context,
+            )
+        ]
+    excluded = getattr(exclude, "id", None)
+    return [
+        queue_email(
+            person.email,
+            event,
+            language=person.preferred_language or DEFAULT_LANGUAGE,
+            recipient=person,
+            organization_id=organization_id,
+            attachment_file_ids=attachment_file_ids,
+            **context,
+        )
+        for person in recipients(event, subject, to)
+        if excluded is None or person.id != excluded
+    ]
+
+
+def recipients(event: EmailEvent, subject: Any, to: Any = None) -> list[Any]:
+    """The people an event's email goes to: its audience, read from what it is about."""
+    audience = event.audience
+    if audience is Audience.ORGANIZATION:
+        return recipients_of_organization(subject.organization_id)
+    if audience is Audience.ORGANIZATION_CONTRIBUTORS:
+        return recipients_of_organization(subject.organization_id, contributors_only=True)
+    if audience is Audience.PROGRAM_OFFICERS:
+        return officers_of_program(subject.program_id)
+    if audience is Audience.OFFICER_IN_CHARGE:
+        return [to] if to is not None else officers_of_program(subject.program_id)
+    if to is None:
+        raise ValueError(f"email {event.key}: say to whom (`to=`)")
+    return [to]
 
 
 def queue_email(
     to_address: str,
-    template: str,
+    event: EmailEvent,
     *,
-    language: str = "fr",
-    recipient_id: int | None = None,
+    language: str = DEFAULT_LANGUAGE,
+    recipient: Any = None,
     organization_id: int | None = None,
     attachment_file_ids: list[int] | tuple[int, ...] = (),
     **context: Any,
 ) -> OutboundEmail:
-    """Render `templates/email/<template>.txt` in `language` and add it to the outbox.
-
-    The template's first line is the subject, then a `---` line, then the body. Attachments are
-    stored files (grants.files), read from storage when the message is sent.
-    """
-    subject, body = render_email(template, language, **context)
+    """Render the event's email in `language` and add it to the outbox, in the caller's
+    transaction. Attachments are stored files (grants.files), read from storage when sent."""
+    rendered = render(event, language, recipient=recipient, **context)
     message = OutboundEmail(
         to_address=to_address,
-        recipient_id=recipient_id,
+        recipient_id=getattr(recipient, "id", None),
         organization_id=organization_id,
         language=language,
-        template=template,
-        subject=subject,
-        body_text=body,
+        template=event.key,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
         attachment_file_ids=list(attachment_file_ids),
     )
     db.session.add(message)
@@ -89,28 +172,30 @@ def queue_email(
 
 
 def notify_users_many(
-    batch: Iterable[tuple[Any, str, int | None, dict[str, Any]]], *, dispatch: bool = True
+    batch: Iterable[tuple[Any, EmailEvent, int | None, dict[str, Any]]], *, dispatch: bool = True
 ) -> list[int]:
-    """`notify_users` for many messages at once (a daily scan): each item is (user, template,
-    organization_id, context); every message is rendered in its user's language and the whole
-    batch goes to the outbox in one INSERT. Answers the message ids, in the batch's order.
+    """`notify` for many messages at once, to people the caller found (a daily scan): each item is
+    (person, event, organization_id, context); each message is rendered in its person's language
+    and the whole batch goes to the outbox in one INSERT. Answers the message ids, in order.
     `dispatch=False`: the caller hands the ids to the broker after commit (a Celery task can send
     them in a few batches instead of one broker round trip per message); if it never does, the
     outbox sweep delivers them."""
     now = utcnow()
     rows = []
-    for user, template, organization_id, context in batch:
-        language = user.preferred_language or "fr"
-        subject, body = render_email(template, language, recipient=user, **context)
+    for person, event, organization_id, context in batch:
+        if not isinstance(event, EmailEvent):
+            raise TypeError(f"name an event of grants.notifications.events, not {event!r}")
+        language = person.preferred_language or DEFAULT_LANGUAGE
+        rendered = render(event, language, recipient=person, **context)
         rows.append(
             {
-                "to_address": user.email,
-                "recipient_id": user.id,
+                "to_address": person.email,
+                "recipient_id": person.id,
                 "organization_id": organization_id,
                 "language": language,
-                "template": template,
-                "subject": subject,
-                "body_text": body,
+                "template": event.key,
+                "subject": rendered.subject,
+                "body_text": rendered.body_text,
                 "attachment_file_ids": [],
                 "status": EmailStatus.QUEUED,
                 "attempts": 0,
@@ -135,14 +220,9 @@ def dispatch_after_commit(session: Any) -> None:
     message_ids = session.info.pop("emails_to_dispatch", [])
     if not message_ids:
         return
-    from workers.celery_app import celery_for
-    from workers.tasks import deliver_email
-
-    celery_for(current_app._get_current_object())  # type: ignore[attr-defined]
-
     for message_id in message_ids:
         try:
-            deliver_email.delay(message_id)
+            queue_task(DELIVER_EMAIL, message_id)
         except Exception as error:
             log.warning("broker unavailable, email %s stays queued: %s", message_id, error)
 
@@ -225,113 +305,51 @@ def _attach_files(email: EmailMessage, file_ids: list[int]) -> None:
         )
 
 
-def recipients_of_organizations(organization_ids: Iterable[int]) -> dict[int, list[Any]]:
-    """`recipients_of_organization` for many organizations in one query."""
-    from grants.accounts.models import Membership, User
+@dataclass(frozen=True)
+class RecipientFinders:
+    """How to find the people of an organization or a program. Accounts own those tables and
+    register their queries here (`grants.accounts.queries`), so notifications never import
+    accounts and the arrow runs one way."""
 
-    found: dict[int, list[Any]] = {}
-    ids = sorted(set(organization_ids))
-    if not ids:
-        return found
-    rows = db.session.execute(
-        db.select(Membership.organization_id, User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id.in_(ids), User.active.is_(True))
-        .order_by(Membership.organization_id, User.id)
-    )
-    for organization_id, user in rows:
-        found.setdefault(organization_id, []).append(user)
-    return found
+    organization: Callable[..., list[Any]]
+    program_officers: Callable[[int], list[Any]]
 
 
-def officers_of_programs(program_ids: Iterable[int]) -> dict[int, list[Any]]:
-    """`officers_of_program` for many programs in one query."""
-    from grants.accounts.models import StaffAssignment, User
-    from grants.core.roles import StaffRole
+_finders: list[RecipientFinders] = []
 
-    found: dict[int, list[Any]] = {}
-    ids = sorted(set(program_ids))
-    if not ids:
-        return found
-    rows = db.session.execute(
-        db.select(StaffAssignment.program_id, User)
-        .join(StaffAssignment, StaffAssignment.user_id == User.id)
-        .where(
-            StaffAssignment.program_id.in_(ids),
-            StaffAssignment.role == StaffRole.PROGRAM_OFFICER,
-            User.active.is_(True),
-        )
-        .order_by(StaffAssignment.program_id, User.id)
-        .distinct()
-    )
-    for program_id, user in rows:
-        found.setdefault(program_id, []).append(user)
-    return found
+
+def register_recipient_finders(finders: RecipientFinders) -> None:
+    _finders[:] = [finders]
+
+
+def _finder() -> RecipientFinders:
+    if not _finders:
+        raise RuntimeError("no recipient finders registered (grants.accounts.queries is not imported)")
+    return _finders[0]
 
 
 def recipients_of_organization(organization_id: int, *, contributors_only: bool = False) -> list[Any]:
     """The active members of an organization who receive its emails (each in their language)."""
-    from grants.accounts.models import Membership, User
-    from grants.core.roles import MemberRole
-
-    statement = (
-        db.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id == organization_id, User.active.is_(True))
-        .order_by(User.id)
-    )
-    if contributors_only:
-        statement = statement.where(Membership.role.in_([MemberRole.ACCOUNT_ADMIN, MemberRole.CONTRIBUTOR]))
-    return list(db.session.scalars(statement))
+    return _finder().organization(organization_id, contributors_only=contributors_only)
 
 
 def officers_of_program(program_id: int) -> list[Any]:
     """The active program officers assigned to a program."""
-    from grants.accounts.models import StaffAssignment, User
-    from grants.core.roles import StaffRole
-
-    return list(
-        db.session.scalars(
-            db.select(User)
-            .join(StaffAssignment, StaffAssignment.user_id == User.id)
-            .where(
-                StaffAssignment.program_id == program_id,
-                StaffAssignment.role == StaffRole.PROGRAM_OFFICER,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        ).unique()
-    )
-
-
-def notify_users(
-    users: list[Any], template: str, *, organization_id: int | None = None, **context: Any
-) -> None:
-    """Queue one email per user, each rendered in that user's preferred language."""
-    for user in users:
-        queue_email(
-            user.email,
-            template,
-            language=user.preferred_language or "fr",
-            recipient_id=user.id,
-            organization_id=organization_id,
-            recipient=user,
-            **context,
-        )
+    return _finder().program_officers(program_id)
 
 
 DeliveryCheck = Callable[[OutboundEmail], str | None]
 DELIVERY_CHECKS: dict[str, DeliveryCheck] = {}
 
 
-def delivery_check(*templates: str) -> Callable[[DeliveryCheck], DeliveryCheck]:
-    """Register a check run when a message of one of `templates` is about to go (after its claim,
-    at every try): it answers why the message is no longer true (then it is withdrawn, not sent)
-    or None. A reminder for a report submitted while the SMTP server was down, say."""
+def delivery_check(*events: EmailEvent) -> Callable[[DeliveryCheck], DeliveryCheck]:
+    """Register a check run when a message of one of `events` is about to go (after its claim, at
+    every try): it answers why the message is no longer true (then it is withdrawn, not sent) or
+    None. A reminder for a report submitted while the SMTP server was down, say."""
 
     def register(check: DeliveryCheck) -> DeliveryCheck:
-        for template in templates:
-            DELIVERY_CHECKS[template] = check
+        for event in events:
+            DELIVERY_CHECKS[event.key] = check
         return check
 
     return register
@@ -414,7 +432,8 @@ def deliver(message_id: int) -> tuple[Delivery, int]:
     message.status = EmailStatus.SENT
     message.sent_at = utcnow()
     message.last_error = None
-    if message.template in SECRET_TEMPLATES:
+    event = REGISTRY.get(message.template)
+    if event is not None and event.secret:  # a personal link is not kept once delivered
         message.body_text = "[personal link removed after delivery]\n"
     db.session.commit()
     return Delivery.SENT, 0

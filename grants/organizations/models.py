@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grants.accounts.models import Invitation, Membership
 from grants.core.db import UTCDateTime, db, utcnow
 from grants.core.enums import LabelledEnum
 from grants.reference.models import Nation, Region
@@ -82,6 +83,15 @@ class Organization(db.Model):
         back_populates="organization",
         cascade="all, delete-orphan",
         order_by="OrganizationAlias.name",
+    )
+    # Its members and invitations, declared on this side with their way back
+    # (`Membership.organization`, `Invitation.organization`): user accounts sit below
+    # organizations and never import them.
+    memberships: Mapped[list[Membership]] = relationship(
+        backref="organization", order_by=Membership.id, passive_deletes=True
+    )
+    invitations: Mapped[list[Invitation]] = relationship(
+        backref="organization", order_by=Invitation.id, passive_deletes=True
     )
 
     @property

@@ -15,13 +15,18 @@ from grants.core import clock
 from grants.core.concurrency import optimistic
 from grants.core.db import utcnow
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, recipients_of_organization
+from grants.notifications import events
+from grants.notifications.operations import notify
 from grants.payments.models import HoldSource, Installment
 from grants.payments.queries import installments_of
 from grants.payments.workflow import INSTALLMENTS, InstallmentEvent
 
-NOTIFIED_EVENTS = frozenset({InstallmentEvent.HOLD, InstallmentEvent.RELEASE, InstallmentEvent.PAY})
-"""The moves the organization is told about by email."""
+EMAILED_MOVES = {
+    InstallmentEvent.PAY: events.INSTALLMENT_PAID,
+    InstallmentEvent.HOLD: events.INSTALLMENT_HELD,
+    InstallmentEvent.RELEASE: events.INSTALLMENT_RELEASED,
+}
+"""The moves the organization is told about by email, and the email of each."""
 
 
 def apply_event(
@@ -55,14 +60,8 @@ def apply_event(
             installment.hold_reason, installment.hold_source = "", None
             installment.held_at = installment.held_by_id = None
         INSTALLMENTS.move(installment, event, actor=actor, details=details)
-    if event in NOTIFIED_EVENTS:
-        notify_users(
-            recipients_of_organization(installment.organization_id),
-            f"installment_{event.value}",
-            organization_id=installment.organization_id,
-            installment=installment,
-            agreement=installment.agreement,
-        )
+    if event in EMAILED_MOVES:
+        notify(EMAILED_MOVES[event], installment=installment, agreement=installment.agreement)
     return installment
 
 

@@ -84,17 +84,11 @@ def agreement_sections(agreement: Agreement, *, user: Any, **_: Any) -> list[sig
     ]
 
 
-def _program_ids() -> set[int] | None:
-    if permissions.is_admin(current_user) or permissions.can_supervise_funding(current_user):
-        return None
-    return current_user.officer_program_ids()
-
-
 @blueprint.get("/")
 def index() -> Any:
     filters = PaymentFilters.from_args(request.args)
     if permissions.is_staff(current_user):
-        statement = payments_statement(_program_ids(), filters)
+        statement = payments_statement(permissions.visible_program_ids(current_user), filters)
     else:
         statement = payments_statement(None, filters, organization_ids=current_user.organization_ids())
     statement = PAYMENT_SORT.apply(statement)
@@ -130,10 +124,9 @@ def index() -> Any:
                 r.hold_reason,
             ],
         )
-    program_ids = _program_ids()
-    programs_query = db.select(Program).order_by(Program.code)
-    if program_ids is not None:
-        programs_query = programs_query.where(Program.id.in_(program_ids))
+    programs_query = (
+        db.select(Program).where(permissions.program_filter(current_user, Program.id)).order_by(Program.code)
+    )
     return render_template(
         "payments/index.html",
         page=paginate_rows(statement),

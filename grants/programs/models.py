@@ -8,11 +8,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from grants.core.db import FiscalYearType, Money, db
 from grants.core.enums import LabelledEnum
 from grants.core.i18n_fields import Bilingual
+from grants.core.money import round_cent
 from grants.fiscal import FiscalYear, Proration
 from grants.reference.models import Measure, Ministry
 
@@ -60,7 +61,9 @@ class Program(Bilingual, db.Model):
     payment_plan: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     ministry: Mapped[Ministry] = relationship()
-    measure: Mapped[Measure | None] = relationship()
+    # Measure.programs (the programs of a plan measure) is declared here: reference data sits
+    # below the programs and never imports them.
+    measure: Mapped[Measure | None] = relationship(backref=backref("programs", order_by="Program.id"))
     envelopes: Mapped[list[ProgramEnvelope]] = relationship(
         back_populates="program",
         order_by="ProgramEnvelope.fiscal_year",
@@ -87,7 +90,7 @@ class Program(Bilingual, db.Model):
         only part of the year (by months or by days, as the program says)."""
         if annual_max is None or start is None or end is None:
             return annual_max
-        return year.prorate(annual_max, start, end, Proration(self.proration))
+        return round_cent(annual_max * year.share(start, end, Proration(self.proration)))
 
     def envelope_for(self, year: FiscalYear) -> ProgramEnvelope | None:
         return next((e for e in self.envelopes if e.fiscal_year == year), None)

@@ -12,7 +12,6 @@ from grants.core.db import db
 from grants.reference.models import ActionPlan, Measure, Nation, PlanAxis, Recommendation, Region
 
 blueprint = Blueprint("reference", __name__, url_prefix="/reference")
-CURRENT_PLAN = "2026-2029"
 
 
 def _plan(code: str) -> ActionPlan:
@@ -52,10 +51,7 @@ def measure(code: str, number: str) -> Any:
         db.select(Measure).filter_by(plan_id=found.id, number=number.upper())
     ).scalar_one_or_none()
     permissions.ensure(item is not None)
-    from grants.programs.models import Program
-
-    programs = db.session.scalars(db.select(Program).filter_by(measure_id=item.id)).all()
-    return render_template("reference/measure.html", plan=found, measure=item, programs=programs)
+    return render_template("reference/measure.html", plan=found, measure=item, programs=item.programs)
 
 
 @blueprint.get("/recommandations")

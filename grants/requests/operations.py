@@ -21,7 +21,8 @@ from grants.core.db import db, to_money
 from grants.files.sniffing import AcceptedFile
 from grants.files.storage import store
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.notifications import events
+from grants.notifications.operations import notify
 from grants.organizations.models import Organization
 from grants.reference.models import Measure, Nation, Region
 from grants.requests.models import (
@@ -351,24 +352,11 @@ def submit(request_id: int, *, actor: Any) -> tuple[FundingRequest, bool]:
     from grants.requests.pdf import store_acknowledgement
 
     acknowledgement = store_acknowledgement(funding_request)
-    notify_organization(funding_request, "request_submitted", attachment_file_ids=[acknowledgement.id])
-    notify_users(
-        officers_of_program(funding_request.program_id),
-        "request_submitted_officer",
-        funding_request=funding_request,
+    notify(
+        events.REQUEST_SUBMITTED, funding_request=funding_request, attachment_file_ids=[acknowledgement.id]
     )
+    notify(events.REQUEST_SUBMITTED_OFFICER, funding_request=funding_request)
     return funding_request, True
-
-
-def notify_organization(funding_request: FundingRequest, template: str, **context: Any) -> None:
-    """Email the organization's people about a step of its request (in their own language)."""
-    notify_users(
-        recipients_of_organization(funding_request.organization_id),
-        template,
-        organization_id=funding_request.organization_id,
-        funding_request=funding_request,
-        **context,
-    )
 
 
 def provide_info(
@@ -381,12 +369,9 @@ def provide_info(
     with optimistic(funding_request, expected_version):
         info.answer, info.answered_at, info.answered_by_id = answer.strip(), now(), getattr(actor, "id", None)
         transition(funding_request, RequestEvent.PROVIDE_INFO, actor=actor, details={"info_request": info.id})
-    recipients = (
-        [funding_request.assignee]
-        if funding_request.assignee
-        else officers_of_program(funding_request.program_id)
+    notify(
+        events.REQUEST_INFO_PROVIDED, to=funding_request.assignee, funding_request=funding_request, info=info
     )
-    notify_users(recipients, "request_info_provided", funding_request=funding_request, info=info)
 
 
 def withdraw(
@@ -396,4 +381,4 @@ def withdraw(
     with optimistic(funding_request, expected_version):
         transition(funding_request, RequestEvent.WITHDRAW, actor=actor, details={"reason": reason.strip()})
     if funding_request.assignee:
-        notify_users([funding_request.assignee], "request_withdrawn", funding_request=funding_request)
+        notify(events.REQUEST_WITHDRAWN, to=funding_request.assignee, funding_request=funding_request)

@@ -23,7 +23,8 @@ from grants.core.formatting import money
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.programs.rules import AmountLimits
-from grants.reference.models import ActionPlan, Measure, Nation, Region
+from grants.reference.models import Measure, Nation, Region
+from grants.reference.queries import current_plan
 from grants.requests import operations, rules
 from grants.requests.forms import RequestForm, StartRequestForm, WithdrawForm
 from grants.requests.models import (
@@ -149,7 +150,7 @@ def show(request_id: int) -> Any:
 
 
 def _choices() -> dict[str, list]:
-    plan = db.session.execute(db.select(ActionPlan).filter_by(code="2026-2029")).scalar_one_or_none()
+    plan = current_plan()
     measures = (
         db.session.scalars(db.select(Measure).filter_by(plan_id=plan.id).order_by(Measure.sort_order)).all()
         if plan

@@ -16,10 +16,10 @@ from grants.core.clock import now
 from grants.core.concurrency import check_version, optimistic
 from grants.core.db import db, to_money
 from grants.fiscal import FiscalYear
-from grants.notifications.operations import notify_users, officers_of_program, recipients_of_organization
+from grants.notifications import events
+from grants.notifications.operations import notify
 from grants.programs.rules import AmountLimits, amount_problem
 from grants.requests.models import FundingRequest, InfoRequest, Recommendation, RequestSection
-from grants.requests.operations import notify_organization
 from grants.requests.workflow import (
     REQUEST_WORKFLOW,
     RequestEvent,
@@ -55,7 +55,7 @@ def assign(
             changes = {"assignee": [before, assignee.id]}
             record("request.assigned", funding_request, actor=actor, changes=changes)
     if assignee.id != getattr(actor, "id", None):
-        notify_users([assignee], "request_assigned", funding_request=funding_request, assigned_by=actor)
+        notify(events.REQUEST_ASSIGNED, to=assignee, funding_request=funding_request, assigned_by=actor)
 
 
 def criteria_of(program_id: int) -> list[AssessmentCriterion]:
@@ -141,13 +141,7 @@ def request_info(
         funding_request.info_requests.append(info)
         details = {"sections": [s.value for s in sections], "message": message.strip()}
         transition(funding_request, RequestEvent.REQUEST_INFO, actor=actor, details=details)
-    notify_users(
-        recipients_of_organization(funding_request.organization_id, contributors_only=True),
-        "request_info_requested",
-        organization_id=funding_request.organization_id,
-        funding_request=funding_request,
-        info=info,
-    )
+    notify(events.REQUEST_INFO_REQUESTED, funding_request=funding_request, info=info)
     return info
 
 
@@ -164,10 +158,7 @@ def recommend(
         funding_request.recommendation_comment = comment.strip()
         details = {"recommendation": recommendation.value, "comment": comment.strip()}
         transition(funding_request, RequestEvent.RECOMMEND, actor=actor, details=details)
-    others = [
-        u for u in officers_of_program(funding_request.program_id) if u.id != getattr(actor, "id", None)
-    ]
-    notify_users(others, "request_recommended", funding_request=funding_request, recommended_by=actor)
+    notify(events.REQUEST_RECOMMENDED, exclude=actor, funding_request=funding_request, recommended_by=actor)
 
 
 def reopen_review(
@@ -220,7 +211,7 @@ def approve(
         details = {"approved": approved, "conditions": conditions.strip()}
         transition(funding_request, RequestEvent.APPROVE, actor=actor, details=details)
         agreement = create_agreement(funding_request, actor=actor)
-    notify_organization(funding_request, "request_approved", agreement=agreement)
+    notify(events.REQUEST_APPROVED, funding_request=funding_request, agreement=agreement)
     return agreement
 
 
@@ -252,4 +243,4 @@ def refuse(
         funding_request.decision_reasons = reasons.strip()
         funding_request.decided_at, funding_request.decided_by_id = now(), getattr(actor, "id", None)
         transition(funding_request, RequestEvent.REFUSE, actor=actor, details={"reasons": reasons.strip()})
-    notify_organization(funding_request, "request_refused")
+    notify(events.REQUEST_REFUSED, funding_request=funding_request)

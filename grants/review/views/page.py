@@ -11,11 +11,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from grants.accounts.queries import officers_of_program
 from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.fields import input_errors
-from grants.notifications.operations import officers_of_program
 from grants.payments.envelopes import EnvelopeExceeded, positions
 from grants.requests.models import FundingRequest, Recommendation
 from grants.requests.workflow import RequestEvent, RequestStatus, TransitionRefused, allowed_events

@@ -11,11 +11,11 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from grants.accounts.queries import officers_of_program
 from grants.core import permissions
 from grants.core.clock import current_fiscal_year
 from grants.core.db import db
 from grants.core.listing import csv_response, paginate_rows
-from grants.notifications.operations import officers_of_program
 from grants.programs.models import Program
 from grants.reference.models import Nation, Region
 from grants.requests.models import FundingRequest
