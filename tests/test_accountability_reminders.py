@@ -350,6 +350,14 @@ def test_a_program_sets_its_own_steps(accountability_sandbox):
     assert [(r.step, r.claimed_on) for r in _reminders(report.id)] == [(-10, date(2027, 10, 21))]
 
 
+@pytest.mark.pure
+def test_days_are_read_from_what_an_officer_types():
+    assert reminders.parse_days("30, 14; 7 et 1, 14") == [30, 14, 7, 1]
+    assert reminders.parse_days("  ") == []
+    for typed in ("dix", "0", "366", "²", "-1", "1.5"):
+        assert reminders.parse_days(typed) is None, typed
+
+
 def test_an_officer_sets_the_programs_steps_on_its_settings_page(client, sign_in, accountability_sandbox):
     _agreement, report, officer, _french, _english = _setup()
     sign_in(officer)

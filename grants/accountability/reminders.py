@@ -18,6 +18,7 @@ CONVENTIONS). Overdue notices copy the program's officers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -69,7 +70,7 @@ def parse_days(text: str) -> list[int] | None:
     parts = [p.strip() for p in text.replace(";", ",").replace(" et ", ",").split(",")]
     days = set()
     for part in filter(None, parts):
-        if not part.isdigit() or not 1 <= int(part) <= 365:
+        if not re.fullmatch(r"[0-9]{1,3}", part) or not 1 <= int(part) <= 365:  # "²" is a digit too
             return None
         days.add(int(part))
     return sorted(days, reverse=True)
