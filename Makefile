@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-reports
+.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-reports bench-report-pdf
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -42,6 +42,8 @@ bench-indexation: install-test services
 # The daily reminder scan over 25 000, 50 000 and 100 000 open reports (BENCH_ARGS="--reports 100000").
 bench-reports: install-test services
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)
+bench-report-pdf: install-test services
+	$(BIN)/python bench/report_pdf.py
 
 bench-cli: install
 	$(BIN)/python bench/cli.py

@@ -107,5 +107,6 @@ def _import_models() -> None:
         "grants.notifications.models",
         "grants.core.audit",
         "grants.accounts.queries",  # registers who receives an organization's or a program's email
+        "grants.core.jobs",
     ):
         import_module(name)

@@ -635,3 +635,61 @@ def test_an_officer_edits_the_programs_indicators_settings_and_an_agreements_tar
     assert response.status_code == 303
     operations.save_activities(report, activities="a", results="b", actor=author)
     assert "8" in _page(client.get(_url(report, ReportSection.INDICATORS)))
+
+
+# -- who may do what ---------------------------------------------------------------------------------
+def test_every_access_to_reports_is_a_rule_of_permissions(client, sign_in):
+    """The officers' pages ask `grants.core.permissions`: the queue and a report's analysis are
+    staff pages, the due date moves until the report is settled, targets are the program's officers'."""
+    from grants.core import permissions
+
+    agreement, officer, author = _setup()
+    report = report_of(agreement, "midyear", 2026)
+    assert permissions.can_follow_reports(officer) and not permissions.can_follow_reports(author)
+    assert permissions.can_read_report_review(officer, report)
+    assert not permissions.can_read_report_review(author, report)
+    assert permissions.can_set_targets(officer, agreement) and not permissions.can_set_targets(
+        author, agreement
+    )
+    assert permissions.can_extend_report(officer, report) and not permissions.can_extend_report(
+        author, report
+    )
+
+    sign_in(author)
+    assert client.get("/redditions/analyse/").status_code == 403
+    assert client.get(f"/redditions/analyse/{report.id}").status_code == 404
+    assert client.get(f"/redditions/analyse/conventions/{agreement.id}/cibles").status_code == 404
+    assert client.get(f"/redditions/{report.id}/pieces/999999").status_code == 404
+    assert client.get(f"/redditions/{report.id}/rapport.pdf").status_code == 404  # not submitted yet
+
+
+def test_an_indicator_grid_refusal_keeps_every_row_as_typed(client, sign_in):
+    """A program's indicators: a code taken by another indicator is refused on its cell; the blank
+    row for a new indicator is ignored, whatever its target says; nothing typed is lost."""
+    agreement, officer, _author = _setup()
+    sign_in(officer)
+    url = "/redditions/analyse/programmes/TNCES"
+    token = csrf_token(client, url)
+    indicators = list(
+        db.session.scalars(
+            db.select(Indicator).filter_by(program_id=agreement.program_id).order_by(Indicator.id)
+        )
+    )
+    assert len(indicators) >= 2
+    rows = {}
+    for i in indicators:
+        p = f"ind-{i.id}-"
+        rows |= {p + "code": i.code, p + "label_fr": i.label_fr, p + "unit": i.unit, p + "kind": i.kind}
+        rows |= {p + "order": str(i.sort_order), p + "active": "1"}
+    first, second = indicators[0], indicators[1]
+    rows[f"ind-{second.id}-code"] = first.code
+    rows[f"ind-{second.id}-label_fr"] = "Libellé retouché"
+    rows["ind-new-target"] = "n'importe quoi"
+    response = client.post(f"{url}/indicateurs", data={"indicators-csrf_token": token, **rows})
+    page = _page(response)
+    assert response.status_code == 422
+    assert page.count("Ce code est déjà utilisé par un autre indicateur.") == 2  # summary and cell
+    assert 'value="Libellé retouché"' in page and 'value="n\'importe quoi"' in page
+    assert "Entrez une cible positive" not in page
+    db.session.expire_all()
+    assert db.session.get(Indicator, second.id).code == second.code

@@ -94,3 +94,37 @@ def test_administrators_see_what_was_sent_to_whom(client, sign_in):
     message = _message(user.email)
     detail = client.get(f"/courriels/{message.id}").get_data(as_text=True)
     assert "/compte/reinitialiser/" not in detail  # a personal link is never shown, even to them
+
+
+def test_eager_mode_delivers_in_the_callers_process_and_an_outage_leaves_it_queued(app, mailbox):
+    """CELERY_ALWAYS_EAGER: `queue_task` runs the delivery at once, with no broker and no worker.
+    With the SMTP server down it is tried once (not again and again in the caller's process) and
+    stays queued for the sweep."""
+    from config import TestConfig
+    from grants import create_app
+    from tests.sqlite_app import restore_celery
+
+    class Eager(TestConfig):
+        CELERY_ALWAYS_EAGER = True
+        CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens: the broker is never asked
+
+    delivered, kept = UserFactory(), UserFactory()
+    db.session.commit()
+    eager = create_app(Eager)
+    try:
+        with eager.app_context():
+            request_password_reset(delivered.email)
+            db.session.commit()
+            db.session.remove()
+        assert _message(delivered.email).status == EmailStatus.SENT
+        assert delivered.email in mailbox.wait_for(delivered.email)["To"]
+        mailbox.stop()
+        with eager.app_context():
+            request_password_reset(kept.email)
+            db.session.commit()
+            db.session.remove()
+    finally:
+        mailbox.start()
+        restore_celery(app)
+    message = _message(kept.email)
+    assert message.status == EmailStatus.QUEUED and message.attempts == 1 and message.last_error

@@ -608,3 +608,16 @@ def test_run_pages_refuse_a_missing_token_and_a_stale_version(client, sign_in, f
     assert "pendant que vous le consultiez" in page and "pendant que vous le consultiez" in str(MESSAGE)
     db.session.expire_all()
     assert db.session.get(IndexationRun, run.id).status == RunStatus.PREVIEWED
+
+
+def test_the_sweep_finds_applied_runs_whose_notices_are_missing(future_cpi):
+    """The beat's sweep (workers.tasks.sweep_indexation_notices) asks `runs_missing_notices`: an
+    applied run with an indexed line without its notice, until the notices are built."""
+    from grants.indexation.notices import runs_missing_notices
+
+    _agreement, officer = agreement_in_force(years=2)
+    agreement_in_force(first_year=2027, years=2)  # left out: never a notice
+    run = _run_through(Y2027, officer, budget_officer("TNCES"))
+    assert runs_missing_notices() == [run.id]
+    assert send_notices(run.id) == 1
+    assert runs_missing_notices() == []

@@ -66,6 +66,17 @@ def test_programs_seeded_with_their_measures():
     assert programs["PQLC"].measure.number == "12"
     assert programs["HEBERGEMENT"].measure.number == "19"
     assert programs["GUERISON-AUTOCHTONE"].measure.number == "A2"
+    # The way back, declared by the programs (reference data never imports them), on the measure's page.
+    assert [p.code for p in _measure("12").programs] == ["PQLC"]
+
+
+def test_a_measure_page_lists_its_programs(client, sign_in):
+    from grants.core.roles import StaffRole
+    from tests.factories import staff
+
+    sign_in(staff(StaffRole.COORDINATION_CELL))
+    page = client.get("/reference/plans/2026-2029/mesures/19").get_data(as_text=True)
+    assert "/programmes/HEBERGEMENT" in page
 
 
 def test_loading_twice_changes_nothing(app):

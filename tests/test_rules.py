@@ -179,3 +179,10 @@ def test_the_contributor_roles(app):
     recipients = recipients_of_organization(organization.id, contributors_only=True)
     assert {u.id for u in recipients} == {users[r].id for r in CONTRIBUTOR_ROLES}
     assert _code_matching(r"MemberRole\.CONTRIBUTOR\s*[,}\]]", homes=("grants/core/roles.py",)) == []
+
+
+@pytest.mark.pure
+def test_audit_entries_are_written_only_by_core_audit():
+    """One at a time (`record`), or in bulk (`record_many`, `record_from_select`): never by hand."""
+    pattern = r"AuditEntry\(|AuditEntry\.__table__|insert\(AuditEntry|audit_entries\b.*insert"
+    assert _code_matching(pattern, homes=("grants/core/audit.py",)) == []

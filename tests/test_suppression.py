@@ -483,3 +483,24 @@ def test_count_table_from_mapping_and_totals():
     assert table.row_totals == (2, 7) and table.column_totals == (2, 7) and table.grand_total == 9
     with pytest.raises(ValueError):
         CountTable.from_mapping(("a",), ("x",), {("z", "x"): 1})
+
+
+def test_the_one_pass_bridge_search_agrees_with_the_search_per_count():
+    """`_bridges` (Tarjan, one pass) finds exactly the hidden counts `_is_bridge` finds one by one."""
+    from grants.core.suppression import _adjacency, _bridges, _is_bridge, _structure
+
+    generator = random.Random(11)
+    for _ in range(300):
+        rows, columns = generator.randint(1, 6), generator.randint(1, 6)
+        table = CountTable(
+            tuple(range(rows)),
+            tuple(range(columns)),
+            tuple(
+                tuple(generator.choice([0, 1, 2, 3, 7, 12, 40]) for _ in range(columns)) for _ in range(rows)
+            ),
+        )
+        structure = _structure(table)
+        hidden = {q for q in range(len(structure.values)) if generator.random() < 0.4}
+        graph = _adjacency(structure.edges, hidden)
+        expected = {q for q in hidden if _is_bridge(q, structure.edges, graph)}
+        assert _bridges(structure.edges, hidden) == expected

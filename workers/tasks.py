@@ -7,6 +7,7 @@ from celery import shared_task
 
 from grants.core.db import db
 from grants.core.tasks import (
+    BUILD_PROGRAM_REPORT,
     DELIVER_EMAIL,
     DELIVER_EMAILS,
     SEND_INDEXATION_NOTICES,
@@ -25,8 +26,10 @@ def deliver_email(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
         outcome, retry_in = deliver(message_id)
     finally:
         db.session.remove()
-    if outcome is Delivery.FAILED:
+    if outcome is Delivery.FAILED and not self.request.is_eager:
         raise self.retry(countdown=retry_in)
+    # Run in the caller's process (CELERY_ALWAYS_EAGER), a retry would try again at once, over and
+    # over: the message stays queued in the outbox and the sweep hands it over later.
     return outcome.value
 
 
@@ -58,21 +61,10 @@ def send_indexation_notices(run_id: int) -> int:
 @shared_task(name=SWEEP_INDEXATION_NOTICES)
 def sweep_indexation_notices() -> int:
     """Hand over applied runs whose notices are missing (the broker was down at application)."""
-    from grants.indexation.models import IndexationLine, IndexationRun, RunStatus
+    from grants.indexation.notices import runs_missing_notices
 
     try:
-        run_ids = list(
-            db.session.scalars(
-                db.select(IndexationRun.id)
-                .join(IndexationLine)
-                .where(
-                    IndexationRun.status == RunStatus.APPLIED,
-                    IndexationLine.excluded_reason == "",
-                    IndexationLine.notice_file_id.is_(None),
-                )
-                .distinct()
-            )
-        )
+        run_ids = runs_missing_notices()
     finally:
         db.session.remove()
     for run_id in run_ids:
@@ -106,3 +98,13 @@ def deliver_emails(message_ids: list[int]) -> int:
     for message_id in message_ids:
         deliver_email.delay(message_id)
     return len(message_ids)
+
+@shared_task(name=BUILD_PROGRAM_REPORT)
+def build_program_report(job_id: int) -> int | None:
+    """Build a program report PDF for its background job (progress, file, done or failed)."""
+    from grants.accountability.program_report import build_for_job
+
+    try:
+        return build_for_job(job_id)
+    finally:
+        db.session.remove()

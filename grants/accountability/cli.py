@@ -62,3 +62,34 @@ def reminders_command(on, dry_run: bool) -> None:  # type: ignore[no-untyped-def
     for line in result.lines:
         click.echo(str(line))
     click.echo(f"{result.reminders} reminder(s) claimed, {result.emails} email(s) queued for {result.on}")
+
+@reports.command("pdf")
+@click.option("--program", "program_code", required=True, help="Program code, e.g. TNCES.")
+@click.option("--fiscal-year", "fiscal_year", required=True, help="Fiscal year, e.g. 2026-2027.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True), required=True, help="PDF file to write."
+)
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@with_appcontext
+def pdf_command(program_code: str, fiscal_year: str, output: str, language: str) -> None:
+    """Write the program report of a fiscal year (the same file the officers' page builds)."""
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    from grants.accountability.program_report import program_by_code, render
+    from grants.fiscal import FiscalYear
+
+    program = program_by_code(program_code)
+    if program is None:
+        raise click.ClickException(f"no program with the code {program_code}")
+    try:
+        year = FiscalYear.parse(fiscal_year)
+    except ValueError as error:
+        raise click.ClickException(f"not a fiscal year: {fiscal_year} (write it 2026-2027)") from error
+    data = render(program, year, language=language)
+    Path(output).write_bytes(data)
+    import io
+
+    pages = len(PdfReader(io.BytesIO(data)).pages)
+    click.echo(f"{output}: {program.code} {year}, {pages} page(s), {len(data)} bytes")

@@ -561,3 +561,12 @@ class TargetsForm(_Grid, FlaskForm):
 
     def entries(self) -> dict[int, Decimal | None]:
         return self.target.data
+
+
+class ProgramReportForm(FlaskForm):
+    """Ask for the program report of a fiscal year (built in the background)."""
+
+    fiscal_year = SelectField(_l("Exercice financier"), choices=[], validate_choice=True)
+    language = SelectField(
+        _l("Langue du rapport"), choices=[("fr", _l("Français")), ("en", _l("Anglais"))], default="fr"
+    )

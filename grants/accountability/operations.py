@@ -53,7 +53,6 @@ from grants.accountability.workflow import (
     WORKFLOW,
     ReportEvent,
     ReportStatus,
-    report_transitioned,
 )
 from grants.agreements.models import Agreement
 from grants.agreements.obligations import (
@@ -137,9 +136,8 @@ class IndicatorSpec:
 
 
 def _move(report: Report, event: ReportEvent, *, actor: Any, **details: Any) -> None:
-    before, after = WORKFLOW.move(report, event, actor=actor, details=details)
+    WORKFLOW.move(report, event, actor=actor, details=details)
     report.status_changed_at = utcnow()
-    report_transitioned.send(report, event=event, before=before, after=after, actor=actor)
 
 
 # == the schedule ===================================================================================

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from grants.accountability import operations
+from grants.accountability import operations, program_report
 from grants.accountability.forms import (
     ActionForm,
     ActivitiesForm,
@@ -24,6 +24,7 @@ from grants.accountability.forms import (
     IndicatorsForm,
     IndicatorSpecsForm,
     PeopleForm,
+    ProgramReportForm,
     SettingsForm,
     TargetsForm,
     Typed,
@@ -39,6 +40,7 @@ from grants.accountability.models import (
     ReportAttachmentKind,
     ReportSection,
 )
+from grants.accountability.program_report import years_with_agreements
 from grants.accountability.queries import (
     QueueFilters,
     agreement_targets,
@@ -61,12 +63,14 @@ from grants.accountability.validation import (
 from grants.accountability.workflow import WORKFLOW, ReportEvent, ReportStatus, ReportTransitionRefused
 from grants.agreements.models import Agreement
 from grants.agreements.obligations import ReportKind
-from grants.core import permissions
+from grants.core import clock, jobs, permissions
 from grants.core.audit import AuditEntry
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.listing import csv_response, paginate_rows
+from grants.files.models import StoredFile
 from grants.files.storage import download
+from grants.fiscal import FiscalYear
 from grants.programs.models import Program
 from grants.reference.models import Region
 from grants.requests.models import BudgetCategory
@@ -675,3 +679,64 @@ def targets(agreement_id: int) -> Any:
         form=form,
         reports=reports_of_agreement(agreement.id),
     ), status
+
+
+# -- the program report for a fiscal year (built in the background) ------------------------------------------
+def _report_form(program: Program) -> ProgramReportForm:
+    form = ProgramReportForm()
+    years = years_with_agreements(program.id)
+    form.fiscal_year.choices = [(str(y.start_year), str(y)) for y in years]
+    if not form.fiscal_year.data and years:
+        current = FiscalYear.of(clock.today())
+        form.fiscal_year.data = str(current.start_year if current in years else years[0].start_year)
+    return form
+
+
+def _render_program_report(program: Program, form: ProgramReportForm, *, status: int = 200) -> Any:
+    recent = jobs.latest_jobs(program_report.JOB_KIND, program_id=program.id)
+    return render_template(
+        "accountability/program_report.html",
+        program=program,
+        form=form,
+        recent=recent,
+        current=recent[0] if recent else None,
+        refresh=bool(recent and recent[0].is_active),
+    ), status
+
+
+@blueprint.route("/analyse/programmes/<code>/rapport", methods=["GET", "POST"])
+def program_report_page(code: str) -> Any:
+    program = _program(code)
+    form = _report_form(program)
+    if request.method == "GET":
+        return _render_program_report(program, form)
+    if not form.validate_on_submit():
+        return _render_program_report(program, form, status=422)
+    job = jobs.start_job(
+        program_report.JOB_KIND,
+        requested_by=current_user,
+        program_id=program.id,
+        params={"fiscal_year": int(form.fiscal_year.data), "language": form.language.data},
+        total=program_report.STEPS,
+    )
+    db.session.commit()
+    if jobs.queue_job(program_report.TASK_NAME, job):
+        flash(_("Le rapport est en préparation ; cette page se met à jour d'elle-même."), "success")
+    else:
+        flash(_("Le rapport attend que le service de traitement soit disponible."), "error")
+    return redirect(url_for("accountability.program_report_page", code=code), 303)
+
+
+@blueprint.get("/analyse/programmes/<code>/rapport/<int:job_id>.pdf")
+def program_report_file(code: str, job_id: int) -> Any:
+    program = _program(code)
+    job = jobs.job_for(job_id)
+    permissions.ensure(
+        job is not None
+        and job.kind == program_report.JOB_KIND
+        and job.program_id == program.id
+        and job.is_done
+        and job.result_file_id is not None
+        and permissions.can_read_job(current_user, job)
+    )
+    return download(db.session.get(StoredFile, job.result_file_id))

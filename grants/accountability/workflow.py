@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from blinker import signal
 from flask_babel import lazy_gettext as _l
 
 from grants.core.workflow import TransitionRefused, Workflow
@@ -82,17 +81,12 @@ TRANSITIONS: dict[tuple[ReportStatus, ReportEvent], ReportStatus] = {
 AWAITING_SUBMISSION = frozenset({S.TO_DO, S.DRAFT})
 """Not yet submitted: such a report can be late, and the schedule may still change it."""
 EDITABLE_BY_ORGANIZATION = frozenset({S.TO_DO, S.DRAFT, S.CHANGES_REQUESTED})
-TO_REVIEW = frozenset({S.SUBMITTED})
 OPEN_STATES = frozenset({S.TO_DO, S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED})
 """Still owed or in review: the officer's default queue."""
 SUBMITTED_STATES = frozenset({S.SUBMITTED, S.CHANGES_REQUESTED, S.ACCEPTED})
 """Submitted at least once: a stored PDF exists."""
 LIVE_STATES = frozenset(set(S) - {S.CANCELLED})
 """Part of the agreement's schedule."""
-
-ORGANIZATION_EVENTS = frozenset({E.START, E.SUBMIT})
-OFFICER_EVENTS = frozenset({E.REQUEST_CHANGES, E.ACCEPT})
-SCHEDULE_EVENTS = frozenset({E.CANCEL, E.REINSTATE})
 
 
 class ReportTransitionRefused(TransitionRefused):
@@ -106,10 +100,6 @@ WORKFLOW: Workflow[ReportStatus, ReportEvent] = Workflow(
     refused=ReportTransitionRefused,
     audit_prefix="report",
 )
-
-report_transitioned = signal("report-transitioned")
-"""Sent after every move with `report`, `event`, `before`, `after` and `actor` (reminders and
-program reports can subscribe; nothing here depends on who listens)."""
 
 
 def target(status: ReportStatus | str, event: ReportEvent) -> ReportStatus:

@@ -92,9 +92,6 @@ class ReportDue:
     def label(self) -> str:
         return self.kind.label
 
-    def covers(self, day: date) -> bool:
-        return self.period_start <= day <= self.period_end
-
     def as_terms(self) -> dict[str, str]:
         """As frozen in an agreement version's terms (ISO dates)."""
         return {

@@ -119,23 +119,6 @@ class MoneyField(DecimalField):
             raise ValueError(error.message) from error
 
 
-def read_amount(
-    form: Any, name: str, errors: dict[str, Any], *, allow_negative: bool = False
-) -> Decimal | None:
-    """The amount in `form[name]` (None when left blank); a refusal goes to `errors[name]`.
-
-    For the grids whose cells are not WTForms fields (budgets, decisions, schedules).
-    """
-    text = form.get(name, "") or ""
-    if not text.strip():
-        return None
-    try:
-        return parse_amount(text, allow_negative=allow_negative)
-    except AmountInvalid as error:
-        errors[name] = str(error.message)
-        return None
-
-
 # -- grids keyed by what their rows are (reqrev) ---------------------------------------------------
 class KeyedFieldList(FieldList):
     """A FieldList whose entries are named by a key, not by position: `amount-2026` for a fiscal

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
+from markupsafe import Markup
 
 from grants.core.i18n import locale_for_language
 
@@ -21,3 +22,14 @@ def render_pdf(template: str, *, language: str = "fr", **context: Any) -> bytes:
     with force_locale(locale_for_language(language)):
         html = render_template(template, language=language, **context)
     return HTML(string=html, base_url=".").write_pdf()
+
+
+def css_string(text: Any, *, counters: bool = False) -> Markup:
+    """Text as a CSS string for a page margin box (`content: "…"`): the running header, the
+    footer, and with `counters` "page {page} de {pages}" with WeasyPrint's page counters."""
+    plain = text.unescape() if isinstance(text, Markup) else str(text)
+    plain = " ".join(plain.split()).replace("\\", "").replace('"', "\u201d").replace("<", "").replace(">", "")
+    quoted = f'"{plain}"'
+    if counters:
+        quoted = quoted.replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "')
+    return Markup(quoted)

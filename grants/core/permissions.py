@@ -455,3 +455,13 @@ def can_set_targets(user: Principal, agreement: Any) -> bool:
 def can_configure_reports(user: Principal, program_id: int) -> bool:
     """Edit a program's indicators, targets and accountability settings: its officers."""
     return getattr(user, "is_authenticated", False) and can_manage_program(user, program_id)
+
+
+def can_read_job(user: Principal, job: Any) -> bool:
+    """A background job and its result: the ministry user who asked for it, the officers of its
+    program and the administrators; never an organization's user."""
+    if not is_staff(user):
+        return False
+    if job.program_id is not None and can_manage_program(user, job.program_id):
+        return True
+    return is_admin(user) or job.requested_by_id == getattr(user, "id", None)

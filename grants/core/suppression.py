@@ -44,7 +44,7 @@ exports) and reads the setting when it is not given.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -292,6 +292,12 @@ class _Structure:
     row_total_of: list[int]
     column_total_of: list[int]
     grand_total_of: int
+    everything: dict[int, list[tuple[int, int]]] | None = None  # the graph of all figures, made once
+
+    def full_graph(self) -> dict[int, list[tuple[int, int]]]:
+        if self.everything is None:
+            self.everything = _adjacency(self.edges, range(len(self.values)))
+        return self.everything
 
 
 def _structure(table: CountTable) -> _Structure:
@@ -372,10 +378,47 @@ def _is_bridge(
     return True
 
 
+def _bridges(edges: Sequence[tuple[int, int] | None], hidden: set[int]) -> set[int]:
+    """Every hidden quantity that is a bridge of the graph of hidden counts, in one depth-first
+    pass (Tarjan's low-link; parallel edges told apart by their quantity): what `_is_bridge` says
+    of each, in linear time instead of one search per count (a 300 × 5 table is 1 800 counts)."""
+    graph = _adjacency(edges, hidden)
+    discovered: dict[int, int] = {}
+    low: dict[int, int] = {}
+    found: set[int] = set()
+    clock = 0
+    for root in graph:
+        if root in discovered:
+            continue
+        discovered[root] = low[root] = clock
+        clock += 1
+        stack: list[tuple[int, int | None, Iterator[tuple[int, int]]]] = [(root, None, iter(graph[root]))]
+        while stack:
+            vertex, via, neighbours = stack[-1]
+            for q, other in neighbours:
+                if q == via:
+                    continue
+                if other in discovered:
+                    low[vertex] = min(low[vertex], discovered[other])
+                else:
+                    discovered[other] = low[other] = clock
+                    clock += 1
+                    stack.append((other, q, iter(graph[other])))
+                    break
+            else:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[vertex])
+                    if low[vertex] > discovered[parent]:
+                        found.add(via)  # type: ignore[arg-type]
+    return found
+
+
 def _first_bridge(hidden: set[int], structure: _Structure, order: Sequence[int]) -> int | None:
-    graph = _adjacency(structure.edges, hidden)
+    bridges = _bridges(structure.edges, hidden)
     for q in order:
-        if q in hidden and _is_bridge(q, structure.edges, graph):
+        if q in hidden and q in bridges:
             return q
     return None
 
@@ -383,7 +426,7 @@ def _first_bridge(hidden: set[int], structure: _Structure, order: Sequence[int])
 def _cheapest_cycle(q: int, hidden: set[int], structure: _Structure, cost: Cost) -> list[int]:
     """The counts to hide so that `q` closes a cycle: the cheapest path between its two lines."""
     start, goal = structure.edges[q]  # type: ignore[misc]
-    graph = _adjacency(structure.edges, range(len(structure.values)))
+    graph = structure.full_graph()
     best: dict[int, tuple[int, int, int]] = {start: (0, 0, 0)}
     came_from: dict[int, tuple[int, int]] = {}
     heap: list[tuple[tuple[int, int, int], int]] = [((0, 0, 0), start)]

@@ -10,11 +10,13 @@ from flask_login import current_user
 from grants.core import permissions
 from grants.core.formatting import JINJA_FILTERS
 from grants.core.i18n import current_language
+from grants.core.pdf import css_string
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(JINJA_FILTERS)
+    app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_context)

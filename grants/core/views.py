@@ -6,7 +6,7 @@ from decimal import InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -156,3 +156,16 @@ def bad_input(error: Exception) -> Any:
         ),
         400,
     )
+
+
+@blueprint.get("/taches/<int:job_id>")
+def job_status(job_id: int) -> Any:
+    """A background job's progress as JSON, for the page that polls it (404 unless allowed)."""
+    from grants.core import permissions
+    from grants.core.jobs import job_for
+
+    job = job_for(job_id)
+    permissions.ensure(job is not None and permissions.can_read_job(current_user, job))
+    response = jsonify(job.as_json())  # type: ignore[union-attr]
+    response.headers["Cache-Control"] = "no-store"
+    return response

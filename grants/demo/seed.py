@@ -60,6 +60,11 @@ DEMO_ACCOUNTS = (
         "Direction Maison Passerelle",
         "account admin, community organization",
     ),
+    DemoAccount(
+        "coordination@tables-regionales.example.org",
+        "Coordination des tables régionales",
+        "account admin of the nine regional tables (TRCES): reports in every state",
+    ),
 )
 
 COMMUNITY_ORGANIZATIONS = (
@@ -128,8 +133,9 @@ def seed_demo() -> list[DemoAccount]:
     for data in COMMUNITY_ORGANIZATIONS:
         organization = create_organization(dict(data))
         organizations[data["aliases"][0] if data.get("aliases") else data["legal_name"]] = organization
+    tables = []
     for row in read_csv(DATA / "regional_tables.csv"):
-        create_organization(
+        table = create_organization(
             {
                 "legal_name": row["name"],
                 "kind": OrganizationKind.CONCERTATION_TABLE,
@@ -138,12 +144,13 @@ def seed_demo() -> list[DemoAccount]:
                 "regions_served": [row["region_code"]],
             }
         )
+        tables.append(table)
     programs = {p.code: p for p in db.session.scalars(db.select(Program))}
 
     def user(account: DemoAccount) -> User:
         return create_user(account.email, full_name=account.name, password=DEMO_PASSWORD)
 
-    admin, officer_msi, officer_scf, cell, cqctp, passerelle = (user(a) for a in DEMO_ACCOUNTS)
+    admin, officer_msi, officer_scf, cell, cqctp, passerelle, coordination = (user(a) for a in DEMO_ACCOUNTS)
     grant_staff_role(admin, StaffRole.SYSTEM_ADMIN)
     for code in ("PQLC", "TNCES", "TRCES"):
         assignment = grant_staff_role(officer_msi, StaffRole.PROGRAM_OFFICER, program_id=programs[code].id)
@@ -153,6 +160,8 @@ def seed_demo() -> list[DemoAccount]:
     grant_staff_role(cell, StaffRole.COORDINATION_CELL)
     add_membership(cqctp, organizations["CQCTP"].id, MemberRole.ACCOUNT_ADMIN)
     add_membership(passerelle, organizations["Maison Passerelle"].id, MemberRole.ACCOUNT_ADMIN)
+    for table in tables:
+        add_membership(coordination, table.id, MemberRole.ACCOUNT_ADMIN)
 
     year = FiscalYear(2026)
     for code, amount in DEMO_ENVELOPES.items():
@@ -163,6 +172,17 @@ def seed_demo() -> list[DemoAccount]:
     )
     _seed_tnces_agreement(organizations["CQCTP"], programs["TNCES"], officer=officer_msi, signatory=cqctp)
     db.session.flush()
+    from grants.demo.reports import seed_demo_reports
+
+    seed_demo_reports(
+        tables=tables,
+        programs=programs,
+        officer=officer_msi,
+        signatory=coordination,
+        tnces_signatory=cqctp,
+        agreement_factory=_agreement,
+    )
+    db.session.flush()
     return list(DEMO_ACCOUNTS)
 
 
@@ -172,29 +192,59 @@ def _seed_tnces_agreement(
     """The TNCES in force since 2025-2026 at 175 000 $ a year for five years (the brief's
     recommendation 1), approved, accepted and countersigned through the real operations, so the
     indexation of 2026-2027 can be previewed, approved and applied on the demo."""
+    _agreement(
+        organization,
+        program,
+        FiscalYear(2025),
+        5,
+        Decimal("175000.00"),
+        officer=officer,
+        signatory=signatory,
+        title="Table nationale de concertation en matière d'exploitation sexuelle 2025-2030",
+        summary="Coordination nationale des tables régionales, fiduciaire : la CQCTP.",
+        submitted_on=date(2025, 2, 14),
+    )
+
+
+def _agreement(
+    organization: Organization,
+    program: Program,
+    first: FiscalYear,
+    years: int,
+    amount: Decimal,
+    *,
+    officer: User,
+    signatory: User,
+    title: str = "",
+    summary: str = "",
+    submitted_on: date | None = None,
+):  # type: ignore[no-untyped-def]
+    """A request for `years` years at `amount` a year from `first`, approved, accepted and
+    countersigned through the real operations: an agreement in force (its payment schedule and
+    reports come with it)."""
     from grants.agreements import operations as agreements
     from grants.requests.models import BudgetCategory, BudgetLine, FundingRequest, RequestYear
     from grants.requests.workflow import RequestStatus
     from grants.review import operations as review
 
-    first, amount = FiscalYear(2025), Decimal("175000.00")
+    last = first + (years - 1)
     request = FundingRequest(
         organization_id=organization.id,
         program_id=program.id,
         status=RequestStatus.RECOMMENDED,
-        title="Table nationale de concertation en matière d'exploitation sexuelle 2025-2030",
-        summary="Coordination nationale des tables régionales, fiduciaire : la CQCTP.",
+        title=title or f"{organization.legal_name} {first.start_year}-{last.end.year}",
+        summary=summary or "Concertation régionale, formation et sensibilisation.",
         objectives="Concertation, transfert de connaissances, représentation.",
         target_populations="Tables régionales, organismes et partenaires.",
         start_date=first.start,
-        end_date=(first + 4).end,
+        end_date=last.end,
         first_fiscal_year=first,
-        submitted_at=quebec_moment(date(2025, 2, 14), time(10, 0)),
+        submitted_at=quebec_moment(submitted_on or first.start - timedelta(days=30), time(10, 0)),
     )
     db.session.add(request)
     db.session.flush()
-    request.reference = f"TNCES-{first.start_year}-{request.id:05d}"
-    for offset in range(5):
+    request.reference = f"{program.code}-{first.start_year}-{request.id:05d}"
+    for offset in range(years):
         year = first + offset
         request.years.append(RequestYear(fiscal_year=year, requested_amount=amount))
         request.budget_lines.append(
@@ -211,6 +261,7 @@ def _seed_tnces_agreement(
         ip_address="127.0.0.1",
     )
     agreements.countersign(agreement, agreement.current, actor=officer)
+    return agreement
 
 
 def _seed_calls(programs: dict[str, Program], actor: User) -> dict[str, Call]:

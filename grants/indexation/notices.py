@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import and_
+
 from grants.core.db import db
 from grants.files.documents import render_and_store
 from grants.indexation.models import IndexationLine, IndexationRun
@@ -30,6 +32,15 @@ def dispatch_notices(run_id: int) -> None:
         log.warning("broker unavailable, notices of run %s wait for the sweep: %s", run_id, error)
 
 
+def _missing_notice() -> Any:
+    """An indexed line of an applied run whose notice is not built yet (joined to its run)."""
+    return and_(
+        IndexationRun.status == RunStatus.APPLIED,
+        IndexationLine.is_kept,
+        IndexationLine.notice_file_id.is_(None),
+    )
+
+
 def pending_lines(run_id: int, limit: int = BATCH) -> list[IndexationLine]:
     return list(
         db.session.scalars(
@@ -37,9 +48,7 @@ def pending_lines(run_id: int, limit: int = BATCH) -> list[IndexationLine]:
             .join(IndexationRun)
             .where(
                 IndexationLine.run_id == run_id,
-                IndexationRun.status == RunStatus.APPLIED,
-                IndexationLine.is_kept,
-                IndexationLine.notice_file_id.is_(None),
+                _missing_notice(),
             )
             .order_by(IndexationLine.id)
             .limit(limit)
@@ -54,6 +63,15 @@ def notice_context(line: IndexationLine) -> dict[str, Any]:
     run, agreement = line.run, line.agreement
     installments = schedule_of(agreement.id, run.fiscal_year)
     return {"run": run, "line": line, "agreement": agreement, "installments": installments}
+
+
+def runs_missing_notices() -> list[int]:
+    """The applied runs with an indexed line still without its notice (the beat's sweep)."""
+    return list(
+        db.session.scalars(
+            db.select(IndexationRun.id).join(IndexationLine).where(_missing_notice()).distinct()
+        )
+    )
 
 
 def build_notice(line: IndexationLine) -> Any:
