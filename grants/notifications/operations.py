@@ -130,9 +130,9 @@ def recipients(event: EmailEvent, subject: Any, to: Any = None) -> list[Any]:
     audience = event.audience
     if audience is Audience.ORGANIZATION:
         return recipients_of_organization(subject.organization_id)
-    if audience is Audience.ORGANIZATION_CONTRIBUTORS:
+    if audience is Audience.CONTRIBUTORS:
         return recipients_of_organization(subject.organization_id, contributors_only=True)
-    if audience is Audience.PROGRAM_OFFICERS:
+    if audience is Audience.OFFICERS:
         return officers_of_program(subject.program_id)
     if audience is Audience.OFFICER_IN_CHARGE:
         return [to] if to is not None else officers_of_program(subject.program_id)
