@@ -99,6 +99,7 @@ def deliver_emails(message_ids: list[int]) -> int:
         deliver_email.delay(message_id)
     return len(message_ids)
 
+
 @shared_task(name=BUILD_PROGRAM_REPORT)
 def build_program_report(job_id: int) -> int | None:
     """Build a program report PDF for its background job (progress, file, done or failed)."""

@@ -63,6 +63,7 @@ def reminders_command(on, dry_run: bool) -> None:  # type: ignore[no-untyped-def
         click.echo(str(line))
     click.echo(f"{result.reminders} reminder(s) claimed, {result.emails} email(s) queued for {result.on}")
 
+
 @reports.command("pdf")
 @click.option("--program", "program_code", required=True, help="Program code, e.g. TNCES.")
 @click.option("--fiscal-year", "fiscal_year", required=True, help="Fiscal year, e.g. 2026-2027.")
