@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-report-pdf
+.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-reports bench-report-pdf
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -39,6 +39,9 @@ bench-requests: install-test services
 bench-indexation: install-test services
 	$(BIN)/python bench/indexation.py
 
+# The daily reminder scan over 25 000, 50 000 and 100 000 open reports (BENCH_ARGS="--reports 100000").
+bench-reports: install-test services
+	$(BIN)/python bench/reports.py $(BENCH_ARGS)
 bench-report-pdf: install-test services
 	$(BIN)/python bench/report_pdf.py
 

@@ -19,6 +19,7 @@ from tests.factories import PASSWORD, OrganizationFactory, funding_request, memb
 from tests.forms import forms_of
 from tests.helpers import csrf_token
 from tests.sqlite_app import make_sqlite_app, restore_celery
+from tests.test_accountability_reminders import test_a_scan_run_twice_claims_each_step_once as reminder_scan
 from tests.test_requests import test_a_double_click_on_start_creates_one_draft as double_click_on_start
 from tests.test_requests import test_two_simultaneous_submissions_make_one as two_submissions
 from tests.test_review import test_two_officers_deciding_at_once_make_one_decision as two_decisions
@@ -110,3 +111,7 @@ def test_the_losing_click_of_a_double_submission_sees_the_submitted_request_on_s
     assert {o[1] for o in outcomes} == {f"/demandes/{request.id}"}
     db.session.expire_all()
     assert db.session.get(FundingRequest, request.id).status == RequestStatus.SUBMITTED
+
+
+def test_the_reminder_scan_claims_each_step_once_on_sqlite(sqlite_app):
+    reminder_scan()

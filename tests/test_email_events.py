@@ -12,7 +12,7 @@ import ast
 import io
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -128,55 +128,34 @@ class Sample:
             comments={"finances": "Ajoutez le détail des salaires.", "activities": "Datez les ateliers."},
         )
         self.later_installment = Installment(id=22, amount=Decimal("75000.00"), fiscal_year=second)
+        # What the operations pass besides the objects above.
+        self.assigned_by = self.recommended_by = self.inviter = self.officer
+        self.organization_name = organization.legal_name
+        self.role = MemberRole.CONTRIBUTOR
+        self.link = f"{BASE_URL}/compte/invitation/jeton-d-essai"
+        self.reset_link = f"{BASE_URL}/compte/reinitialiser/jeton-d-essai"
+        self.days, self.hours, self.has_password = 14, 2, False
+        self.resubmission, self.first_submission = True, False
+        self.released = [self.installment]
+        self.authorized = self.installments = [self.installment, self.later_installment]
+        self.previous_due = date(2026, 10, 31)
+        self.grace_days = 15
+        # A reminder 30 days before the due date; an overdue notice as copied to an officer.
+        self.step, self.due, self.officer_copy = -30, self.report.due_date, True
 
 
-SAMPLES: dict[str, Callable[[Sample], dict[str, Any]]] = {
-    "password_reset": lambda s: {"link": f"{BASE_URL}/compte/reinitialiser/jeton-d-essai", "hours": 2},
-    "invitation": lambda s: {
-        "inviter": s.officer,
-        "organization_name": "Maison d'hébergement L'Escale",
-        "role": MemberRole.CONTRIBUTOR,
-        "link": f"{BASE_URL}/compte/invitation/jeton-d-essai",
-        "days": 14,
-        "has_password": False,
-    },
-    "request_submitted": lambda s: {"funding_request": s.funding_request},
-    "request_submitted_officer": lambda s: {"funding_request": s.funding_request},
-    "request_assigned": lambda s: {"funding_request": s.funding_request, "assigned_by": s.officer},
-    "request_info_requested": lambda s: {"funding_request": s.funding_request, "info": s.info},
-    "request_info_provided": lambda s: {"funding_request": s.funding_request, "info": s.info},
-    "request_recommended": lambda s: {"funding_request": s.funding_request, "recommended_by": s.officer},
-    "request_approved": lambda s: {"funding_request": s.funding_request, "agreement": s.agreement},
-    "request_refused": lambda s: {"funding_request": s.funding_request},
-    "request_withdrawn": lambda s: {"funding_request": s.funding_request},
-    "agreement_sent": lambda s: {"agreement": s.agreement, "version": s.amendment},
-    "agreement_accepted": lambda s: {"agreement": s.agreement, "version": s.version},
-    "agreement_countersigned": lambda s: {"agreement": s.agreement, "version": s.version},
-    "installment_pay": lambda s: {"installment": s.installment, "agreement": s.agreement},
-    "installment_hold": lambda s: {"installment": s.installment, "agreement": s.agreement},
-    "installment_release": lambda s: {"installment": s.installment, "agreement": s.agreement},
-    "indexation_notice": lambda s: {"agreement": s.agreement, "run": s.run, "line": s.line},
-    "indexation_reversed": lambda s: {"agreement": s.agreement, "run": s.run, "line": s.line},
-    "report_submitted": lambda s: {"report": s.report, "resubmission": True},
-    "report_submitted_officer": lambda s: {"report": s.report, "resubmission": False},
-    "report_changes_requested": lambda s: {"report": s.report, "change": s.change},
-    "report_accepted": lambda s: {
-        "report": s.report,
-        "released": [s.installment],
-        "authorized": [s.installment, s.later_installment],
-    },
-    "report_due_date_extended": lambda s: {"report": s.report, "previous_due": date(2026, 10, 31)},
-    "report_late": lambda s: {
-        "report": s.report,
-        "installments": [s.installment, s.later_installment],
-        "grace_days": 15,
-    },
-    "report_late_officer": lambda s: {
-        "report": s.report,
-        "installments": [s.installment, s.later_installment],
-        "grace_days": 15,
-    },
+VARIANTS: dict[str, dict[str, str]] = {
+    "agreement_sent": {"version": "amendment"},  # the amendment's wording (the original's is simpler)
+    "password_reset": {"link": "reset_link"},
+    "report_submitted_officer": {"resubmission": "first_submission"},
 }
+"""Where an event reads a name from another attribute of the sample than the name itself."""
+
+
+def context_of(event: EmailEvent, sample: Sample) -> dict[str, Any]:
+    """The sample's value of each name the event's template reads."""
+    names = VARIANTS.get(event.key, {})
+    return {name: getattr(sample, names.get(name, name)) for name in event.context}
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +191,7 @@ def english_catalog(app: Any) -> Any:
 def _render(event: EmailEvent, language: str) -> str:
     sample = Sample()
     with clock.frozen(MOMENT):
-        email = render(event, language, recipient=sample.recipient, **SAMPLES[event.key](sample))
+        email = render(event, language, recipient=sample.recipient, **context_of(event, sample))
     return f"Subject: {email.subject}\n\n{email.body_text}"
 
 
@@ -228,8 +207,8 @@ def test_each_email_matches_its_golden_file(app, english_catalog, key, language)
     assert rendered == golden.read_text(encoding="utf-8")
 
 
-def test_every_event_has_its_sample_data_and_both_golden_files():
-    assert set(SAMPLES) == set(REGISTRY)
+def test_every_event_has_both_golden_files():
+    assert set(VARIANTS) <= set(REGISTRY)
     expected = {f"{key}.{language}.txt" for key in REGISTRY for language in LANGUAGES}
     assert {path.name for path in GOLDEN.glob("*.txt")} == expected
 

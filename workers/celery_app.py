@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from flask import Flask
 
-from grants.core.tasks import SWEEP_INDEXATION_NOTICES, SWEEP_OUTBOX
+from grants.core.tasks import SEND_REPORT_REMINDERS, SWEEP_INDEXATION_NOTICES, SWEEP_OUTBOX
 
 
 def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
@@ -23,6 +24,14 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
         "sweep-indexation-notices": {
             "task": SWEEP_INDEXATION_NOTICES,
             "schedule": app.config["MAIL_SWEEP_INTERVAL"],
+        },
+        # Daily, in Quebec time (the app's timezone): report reminders and overdue notices.
+        "report-reminders": {
+            "task": SEND_REPORT_REMINDERS,
+            "schedule": crontab(
+                hour=app.config.get("REPORT_REMINDERS_HOUR", 6),
+                minute=app.config.get("REPORT_REMINDERS_MINUTE", 0),
+            ),
         },
     }
 

@@ -9,7 +9,9 @@ from grants.core.db import db
 from grants.core.tasks import (
     BUILD_PROGRAM_REPORT,
     DELIVER_EMAIL,
+    DELIVER_EMAILS,
     SEND_INDEXATION_NOTICES,
+    SEND_REPORT_REMINDERS,
     SWEEP_INDEXATION_NOTICES,
     SWEEP_OUTBOX,
 )
@@ -68,6 +70,34 @@ def sweep_indexation_notices() -> int:
     for run_id in run_ids:
         send_indexation_notices.delay(run_id)
     return len(run_ids)
+
+
+@shared_task(name=SEND_REPORT_REMINDERS)
+def send_report_reminders() -> int:
+    """The daily reminder scan: claim the report reminders due today and queue their emails (safe to
+    run twice, or retried: each (report, step) is claimed once); then hand the emails to the broker
+    in batches (the outbox sweep delivers any this misses)."""
+    from grants.accountability.reminders import scan
+
+    try:
+        result = scan(dispatch=False)
+        db.session.commit()
+    finally:
+        db.session.remove()
+    for start in range(0, len(result.message_ids), DISPATCH_BATCH):
+        deliver_emails.delay(result.message_ids[start : start + DISPATCH_BATCH])
+    return result.emails
+
+
+DISPATCH_BATCH = 200
+
+
+@shared_task(name=DELIVER_EMAILS)
+def deliver_emails(message_ids: list[int]) -> int:
+    """Fan a batch of outbox messages out to `deliver_email`, one task each (each retried alone)."""
+    for message_id in message_ids:
+        deliver_email.delay(message_id)
+    return len(message_ids)
 
 
 @shared_task(name=BUILD_PROGRAM_REPORT)

@@ -4,9 +4,10 @@ Layout: `models.py` (tables), `workflow.py` (the one state table), `operations.p
 `validation.py` (what is wrong, on which field), `queries.py` (reads, the officer's queue),
 `forms.py`, `views.py` (`/redditions/`, `/redditions/analyse/`), `pdf.py` (the submitted version),
 `program_report.py` (the program report PDF of a fiscal year: set-based figures, suppression, built
-by a Celery task through `grants.core.jobs`), `seed.py` + `data/indicators.yaml`, `cli.py`
-(`grants reports schedule|hold-late|pdf`), `adsplus.py` (the ADS+ vocabulary, breakdown checks and
-aggregation for `grants.core.suppression`).
+by a Celery task through `grants.core.jobs`), `reminders.py` (the daily scan: reminders and overdue
+notices, each (report, step) claimed once; their history), `seed.py` + `data/indicators.yaml`,
+`cli.py` (`grants reports schedule|hold-late|pdf|reminders`), `adsplus.py` (the ADS+ vocabulary,
+breakdown checks and aggregation for `grants.core.suppression`).
 
 For what comes next (reminders, program reports):
 - `Report.due_date` is the one date reminders follow (an officer's extension moves it; the

@@ -1,5 +1,5 @@
-"""`grants reports …`: rebuild the report schedules, and hold the installments of late reports (what
-a daily beat task calls)."""
+"""`grants reports …`: rebuild the report schedules, hold the installments of late reports (what
+a daily beat task calls), and send the reminders due on a day (`reminders --on DATE [--dry-run]`)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,30 @@ def hold_late_command() -> None:
             f"report {report.id} ({report.agreement.number}, {report.kind} {report.fiscal_year}) holds"
         )
     click.echo(f"{len(held)} late report(s) now hold installments")
+
+
+@reports.command("reminders")
+@click.option(
+    "--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="The scan's day (default: today in Quebec)."
+)
+@click.option("--dry-run", is_flag=True, help="Print what is due that day; queue nothing.")
+@with_appcontext
+def reminders_command(on, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    """Print one line per reminder due that day (report, step, recipient) and queue them."""
+    from grants.accountability import reminders
+
+    day = on.date() if on is not None else None
+    if dry_run:
+        lines = reminders.preview(day)
+        for line in lines:
+            click.echo(str(line))
+        click.echo(f"{len(lines)} email(s) due, nothing queued (--dry-run)")
+        return
+    result = reminders.scan(day, collect=True)
+    db.session.commit()
+    for line in result.lines:
+        click.echo(str(line))
+    click.echo(f"{result.reminders} reminder(s) claimed, {result.emails} email(s) queued for {result.on}")
 
 
 @reports.command("pdf")

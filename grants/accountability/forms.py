@@ -244,6 +244,29 @@ class SettingsForm(VersionedForm):
         description=_l("Au-delà, le solde est signalé et l'organisme doit l'expliquer. Par exemple 10."),
     )
     adsplus_variables = CheckboxListField(_l("Variables ADS+ facultatives recueillies"))
+    reminder_days_before = StringField(
+        _l("Rappels, en jours avant l'échéance"),
+        description=_l("Séparés par des virgules, par exemple 30, 14, 7, 1. Laissez vide : aucun rappel."),
+    )
+    overdue_days_after = StringField(
+        _l("Avis de retard, en jours après l'échéance"),
+        description=_l("Par exemple 1, 14. Les avis de retard sont copiés aux agent·es du programme."),
+    )
+
+    def parsed_days(self, name: str) -> list[int] | None:
+        """The days (1 to 365) typed in the field `name`; None when the field was not sent (nothing
+        changes) or holds something else (then with the field's error)."""
+        from grants.accountability.reminders import parse_days
+
+        field = getattr(self, name)
+        if not field.raw_data:
+            return None
+        days = parse_days(field.data or "")
+        if days is None:
+            field.errors = [
+                str(_l("Des nombres de jours de 1 à 365 séparés par des virgules, par exemple 30, 14, 7."))
+            ]
+        return days
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,11 +15,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import (
     JSON,
     Date,
@@ -51,6 +53,9 @@ from grants.programs.models import Program
 
 DEFAULT_GRACE_DAYS = 30
 DEFAULT_UNSPENT_THRESHOLD = Decimal("10")
+# Reminder steps (CONVENTIONS, default): days before a due date, and overdue notices days after.
+DEFAULT_REMINDER_DAYS_BEFORE = (30, 14, 7, 1)
+DEFAULT_OVERDUE_DAYS_AFTER = (1, 14)
 
 
 class ReportSection(LabelledEnum):
@@ -130,6 +135,14 @@ class ReportSettings(_ProgramWide, db.Model):
     )
     # The optional ADS+ variables (adsplus.OPTIONAL) the program's reports collect.
     adsplus_variables: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Reminders (grants.accountability.reminders): days before the due date, and overdue notices
+    # days after it; None means the defaults, an empty list none.
+    reminder_days_before: Mapped[list[int] | None] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_REMINDER_DAYS_BEFORE)
+    )
+    overdue_days_after: Mapped[list[int] | None] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_OVERDUE_DAYS_AFTER)
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -408,6 +421,83 @@ class ReportChangeRequest(db.Model):
 
     def items(self) -> list[tuple[ReportSection, Any]]:
         return [(s, self.comment_for(s)) for s in self.section_list]
+
+
+def step_label(step: int) -> str:
+    """A reminder step in words: "30 jours avant l'échéance", "1 jour après l'échéance"."""
+    if step < 0:
+        return ngettext("%(num)s jour avant l'échéance", "%(num)s jours avant l'échéance", -step)
+    return ngettext("%(num)s jour après l'échéance", "%(num)s jours après l'échéance", step)
+
+
+WITHDRAWN_REASONS = {
+    "submitted": _l("rapport déposé"),
+    "cancelled": _l("rapport annulé"),
+    "extended": _l("échéance reportée"),
+    "superseded": _l("remplacé par le rappel suivant"),
+}
+
+
+class ReminderStatus(StrEnum):
+    QUEUED = "queued"  # claimed by a scan, its emails are in the outbox
+    WITHDRAWN = "withdrawn"  # found stale when an email was about to go (submitted, extended...)
+
+
+class ReportReminder(db.Model):
+    """One reminder step of one report (days relative to its due date: -30 … -1 before, 1, 14 after),
+    claimed once by the daily scan (the unique constraint is the claim); its emails are in the
+    outbox, linked by `ReportReminderEmail`."""
+
+    __tablename__ = "report_reminders"
+    __table_args__ = (UniqueConstraint("report_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)  # days from the due date: negative before, positive after
+    due_date: Mapped[date] = mapped_column(Date)  # the due date the step was counted from
+    claimed_on: Mapped[date] = mapped_column(Date)  # the scan's day (Quebec)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[ReminderStatus] = mapped_column(String(10), default=ReminderStatus.QUEUED)
+    withdrawn_reason: Mapped[str] = mapped_column(String(20), default="")
+
+    report: Mapped[Report] = relationship()
+    emails: Mapped[list[ReportReminderEmail]] = relationship(
+        back_populates="reminder", cascade="all, delete-orphan", order_by="ReportReminderEmail.id"
+    )
+
+    @property
+    def scheduled_on(self) -> date:
+        """The step's day: its due date plus the step."""
+        return self.due_date + timedelta(days=self.step)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return ReminderStatus(self.status) is ReminderStatus.WITHDRAWN
+
+    @property
+    def step_label(self) -> str:
+        return step_label(self.step)
+
+    @property
+    def withdrawn_label(self) -> str:
+        return str(WITHDRAWN_REASONS.get(self.withdrawn_reason, self.withdrawn_reason))
+
+
+class ReportReminderEmail(db.Model):
+    """One email of a reminder, in the outbox (a contact of the organization, or an officer's copy)."""
+
+    __tablename__ = "report_reminder_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(
+        ForeignKey("report_reminders.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbound_emails.id", ondelete="CASCADE"), unique=True)
+    officer_copy: Mapped[bool] = mapped_column(default=False)
+    due_date: Mapped[date] = mapped_column(Date)  # the due date the email speaks of
+
+    reminder: Mapped[ReportReminder] = relationship(back_populates="emails")
+    message = relationship("OutboundEmail")
 
 
 # The status moves only through the workflow's table: a direct assignment raises.

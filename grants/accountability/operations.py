@@ -701,6 +701,8 @@ def save_settings(
     adsplus_variables: list[str],
     actor: Any,
     expected_version: int | None = None,
+    reminder_days_before: list[int] | None = None,
+    overdue_days_after: list[int] | None = None,
 ) -> ReportSettings:
     from grants.accountability import adsplus
 
@@ -716,6 +718,10 @@ def save_settings(
         settings.grace_days = grace_days
         settings.unspent_threshold_percent = unspent_threshold_percent
         settings.adsplus_variables = [c for c in adsplus.OPTIONAL if c in set(adsplus_variables)]
+        if reminder_days_before is not None:  # reminders' steps (grants.accountability.reminders)
+            settings.reminder_days_before = sorted(set(reminder_days_before), reverse=True)
+        if overdue_days_after is not None:
+            settings.overdue_days_after = sorted(set(overdue_days_after))
     changes = diff(before, _settings_snapshot(settings))
     if changes:
         record("report_settings.saved", settings, actor=actor, changes={"program": program.code, **changes})
@@ -727,6 +733,8 @@ def _settings_snapshot(settings: ReportSettings) -> dict[str, Any]:
         "grace_days": settings.grace_days,
         "unspent_threshold_percent": Decimal(settings.unspent_threshold_percent),
         "adsplus_variables": list(settings.adsplus_variables or []),
+        "reminder_days_before": settings.reminder_days_before,
+        "overdue_days_after": settings.overdue_days_after,
     }
 
 

@@ -53,6 +53,7 @@ from grants.accountability.queries import (
     settings_for,
     target_for,
 )
+from grants.accountability.reminders import days_of, reminder_history
 from grants.accountability.validation import (
     approved_by_category,
     problems_by_section,
@@ -142,6 +143,7 @@ def _render_overview(report: Report, *, status: int = 200, problems: list | None
         can_edit=permissions.can_edit_report(current_user, report),
         sections=list(ReportSection),
         change=report.open_change_request,
+        reminders=reminder_history(report.id),
     ), status
 
 
@@ -458,6 +460,7 @@ def _render_review(
         unspent=unspent_of(report, settings),
         settings=settings,
         history=history,
+        reminders=reminder_history(report.id),
         installments=installments_of(report.agreement_id, report.fiscal_year),
         schedule=reports_of_agreement(report.agreement_id),
         problems=operations.problems_of(report) if report.is_editable_by_organization else [],
@@ -588,6 +591,7 @@ def _render_program(
                     ".", ","
                 ).removesuffix(",00"),
                 "adsplus_variables": list(settings.adsplus_variables or []),
+                **days_of(settings),
             },
         )
     indicators = indicators_of(program.id, active_only=False)
@@ -617,6 +621,7 @@ def program_settings(code: str) -> Any:
     form = SettingsForm()
     form.validate()
     grace_days, threshold = form.parsed_grace_days(), form.parsed_threshold()
+    before, after = form.parsed_days("reminder_days_before"), form.parsed_days("overdue_days_after")
     if form.errors or threshold is None or grace_days is None:
         return _render_program(program, settings_form=form, status=422)
     try:
@@ -625,6 +630,8 @@ def program_settings(code: str) -> Any:
             grace_days=grace_days,
             unspent_threshold_percent=threshold,
             adsplus_variables=list(form.adsplus_variables.data or []),
+            reminder_days_before=before,
+            overdue_days_after=after,
             actor=current_user,
             expected_version=form.version.data,
         )

@@ -98,6 +98,9 @@ SENTENCES: dict[str, Any] = {
     "indexation.previewed": _l("%(actor)s a préparé l'indexation %(object)s"),
     "indexation.approved": _l("%(actor)s a approuvé l'indexation %(object)s"),
     "indexation.cancelled": _l("%(actor)s a écarté l'indexation %(object)s"),
+    "job.start": _l("%(actor)s a lancé la tâche %(object)s"),
+    "job.finish": _l("La tâche %(object)s est terminée"),
+    "job.fail": _l("La tâche %(object)s a échoué"),
     "indexation.applied": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.reversed": _l("%(actor)s a annulé l'indexation %(object)s"),
     # the run's state table (RUNS) moves without its own entry today; the words are ready

@@ -167,6 +167,23 @@ def record_many(action: str, entries: list[dict[str, Any]], *, actor: Any = None
     return len(rows)
 
 
+def record_apart(
+    connection: Any, action: str, *, object_type: str, object_id: Any, changes: dict[str, Any]
+) -> None:
+    """`record()` on a connection of its own, committed with it and not with the session: for a
+    fact that must outlive the rollback of the work it describes (a background job that failed)."""
+    connection.execute(
+        AuditEntry.__table__.insert().values(
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            actor_label="system",
+            changes=_plain(changes),
+            occurred_at=utcnow(),
+        )
+    )
+
+
 def client_ip() -> str | None:
     from flask import has_request_context, request
 

@@ -3,7 +3,8 @@ the page that asked for it.
 
 A `BackgroundJob` is created `queued` by the view (`start_job`), handed to Celery by name after
 the commit (`queue_job`, through `grants.core.tasks.queue_task`), moved to `running` and counted
-forward by the task (`advance`), and ends `done` with its result file (`finish`) or `failed` with a reason (`fail`).
+forward by the task (`advance`), and ends `done` with its result file (`finish`) or `failed`
+with a reason (`fail`).
 The page shows `templates/core/_job_progress.html`: a `<progress>` that refreshes itself (a meta
 refresh, or a few lines of script polling `/taches/<id>` when scripts run) and a download link
 once the job is done.
@@ -197,17 +198,14 @@ def fail(job_id: int, reason: str) -> None:
             .values(status=JobStatus.FAILED.value, reason=reason, finished_at=utcnow())
         ).rowcount
         if changed:
-            from grants.core.audit import AuditEntry
+            from grants.core.audit import record_apart
 
-            connection.execute(
-                AuditEntry.__table__.insert().values(
-                    action="job.fail",
-                    object_type="BackgroundJob",
-                    object_id=str(job_id),
-                    actor_label="system",
-                    changes={"status": ["running", "failed"], "reason": reason},
-                    occurred_at=utcnow(),
-                )
+            record_apart(
+                connection,
+                "job.fail",
+                object_type="BackgroundJob",
+                object_id=job_id,
+                changes={"status": ["running", "failed"], "reason": reason},
             )
 
 

@@ -23,6 +23,8 @@ DELIVER_EMAIL = "workers.tasks.deliver_email"
 SWEEP_OUTBOX = "workers.tasks.sweep_outbox"
 SEND_INDEXATION_NOTICES = "workers.tasks.send_indexation_notices"
 SWEEP_INDEXATION_NOTICES = "workers.tasks.sweep_indexation_notices"
+SEND_REPORT_REMINDERS = "workers.tasks.send_report_reminders"
+DELIVER_EMAILS = "workers.tasks.deliver_emails"
 BUILD_PROGRAM_REPORT = "workers.tasks.build_program_report"
 
 

@@ -30,8 +30,8 @@ class Audience(StrEnum):
     """Who receives an event's email."""
 
     ORGANIZATION = "organization"  # the active members of the organization the event is about
-    ORGANIZATION_CONTRIBUTORS = "organization_contributors"  # its account administrators and contributors
-    PROGRAM_OFFICERS = "program_officers"  # the active officers of the program the event is about
+    CONTRIBUTORS = "contributors"  # the organization's account administrators and contributors
+    OFFICERS = "officers"  # the active officers of the program the event is about
     OFFICER_IN_CHARGE = "officer_in_charge"  # the officer given (the assignee), else the program's officers
     USER = "user"  # one person, given by the caller
     ADDRESS = "address"  # an address without an account, given by the caller
@@ -56,7 +56,7 @@ class EmailEvent:
     """The context entry whose organization (and program) the recipients are found from."""
     secret: bool = False
     """The body holds a personal link: it is wiped from the outbox once delivered."""
-    attachment: bool = False
+    attached: bool = False
     """The caller attaches a stored file (a PDF)."""
     language: LanguageRule = field(init=False)
 
@@ -81,111 +81,61 @@ REGISTRY: dict[str, EmailEvent] = {}
 
 
 def _event(
-    key: str, audience: Audience, *context: str, about: str | None = None, **options: bool
+    key: str, audience: Audience, *context: str, secret: bool = False, attached: bool = False
 ) -> EmailEvent:
+    """Declare an event. When the recipients come from an object (every audience but one person or
+    an address), that object is the first name of the context."""
     if key in REGISTRY:
         raise ValueError(f"email event {key} declared twice")
-    REGISTRY[key] = EmailEvent(key, audience, frozenset(context), about=about, **options)
-    return REGISTRY[key]
+    about = None if audience in (Audience.USER, Audience.ADDRESS) else context[0]
+    event = EmailEvent(key, audience, frozenset(context), about=about, secret=secret, attached=attached)
+    REGISTRY[key] = event
+    return event
 
 
-def get(key: str) -> EmailEvent:
-    """The event of a key (an outbox row's `template`)."""
-    return REGISTRY[key]
-
-
+# Each event: its key (its template), its audience, then the names its template reads.
 # == accounts =======================================================================================
 PASSWORD_RESET = _event("password_reset", Audience.USER, "link", "hours", secret=True)
-INVITATION = _event(
-    "invitation",
-    Audience.USER,
-    "inviter",
-    "organization_name",
-    "role",
-    "link",
-    "days",
-    "has_password",
-    secret=True,
-)
+_INVITATION_READS = ("inviter", "role", "organization_name", "link", "days", "has_password")
+INVITATION = _event("invitation", Audience.USER, *_INVITATION_READS, secret=True)
 
 # == funding requests and their review ==============================================================
-REQUEST_SUBMITTED = _event(
-    "request_submitted", Audience.ORGANIZATION, "funding_request", about="funding_request", attachment=True
-)
-REQUEST_SUBMITTED_OFFICER = _event(
-    "request_submitted_officer", Audience.PROGRAM_OFFICERS, "funding_request", about="funding_request"
-)
+REQUEST_SUBMITTED = _event("request_submitted", Audience.ORGANIZATION, "funding_request", attached=True)
+REQUEST_SUBMITTED_OFFICER = _event("request_submitted_officer", Audience.OFFICERS, "funding_request")
 REQUEST_ASSIGNED = _event("request_assigned", Audience.USER, "funding_request", "assigned_by")
-REQUEST_INFO_REQUESTED = _event(
-    "request_info_requested",
-    Audience.ORGANIZATION_CONTRIBUTORS,
-    "funding_request",
-    "info",
-    about="funding_request",
-)
-REQUEST_INFO_PROVIDED = _event(
-    "request_info_provided", Audience.OFFICER_IN_CHARGE, "funding_request", "info", about="funding_request"
-)
-REQUEST_RECOMMENDED = _event(
-    "request_recommended",
-    Audience.PROGRAM_OFFICERS,
-    "funding_request",
-    "recommended_by",
-    about="funding_request",
-)
-REQUEST_APPROVED = _event(
-    "request_approved", Audience.ORGANIZATION, "funding_request", "agreement", about="funding_request"
-)
-REQUEST_REFUSED = _event("request_refused", Audience.ORGANIZATION, "funding_request", about="funding_request")
+REQUEST_INFO_REQUESTED = _event("request_info_requested", Audience.CONTRIBUTORS, "funding_request", "info")
+REQUEST_INFO_PROVIDED = _event("request_info_provided", Audience.OFFICER_IN_CHARGE, "funding_request", "info")
+REQUEST_RECOMMENDED = _event("request_recommended", Audience.OFFICERS, "funding_request", "recommended_by")
+REQUEST_APPROVED = _event("request_approved", Audience.ORGANIZATION, "funding_request", "agreement")
+REQUEST_REFUSED = _event("request_refused", Audience.ORGANIZATION, "funding_request")
 REQUEST_WITHDRAWN = _event("request_withdrawn", Audience.USER, "funding_request")
 
 # == agreements =====================================================================================
-AGREEMENT_SENT = _event("agreement_sent", Audience.ORGANIZATION, "agreement", "version", about="agreement")
-AGREEMENT_ACCEPTED = _event(
-    "agreement_accepted", Audience.PROGRAM_OFFICERS, "agreement", "version", about="agreement"
-)
-AGREEMENT_COUNTERSIGNED = _event(
-    "agreement_countersigned", Audience.ORGANIZATION, "agreement", "version", about="agreement"
-)
+AGREEMENT_SENT = _event("agreement_sent", Audience.ORGANIZATION, "agreement", "version")
+AGREEMENT_ACCEPTED = _event("agreement_accepted", Audience.OFFICERS, "agreement", "version")
+AGREEMENT_COUNTERSIGNED = _event("agreement_countersigned", Audience.ORGANIZATION, "agreement", "version")
 
 # == installments ===================================================================================
-INSTALLMENT_PAID = _event(
-    "installment_pay", Audience.ORGANIZATION, "installment", "agreement", about="installment"
-)
-INSTALLMENT_HELD = _event(
-    "installment_hold", Audience.ORGANIZATION, "installment", "agreement", about="installment"
-)
-INSTALLMENT_RELEASED = _event(
-    "installment_release", Audience.ORGANIZATION, "installment", "agreement", about="installment"
-)
+INSTALLMENT_PAID = _event("installment_pay", Audience.ORGANIZATION, "installment", "agreement")
+INSTALLMENT_HELD = _event("installment_hold", Audience.ORGANIZATION, "installment", "agreement")
+INSTALLMENT_RELEASED = _event("installment_release", Audience.ORGANIZATION, "installment", "agreement")
 
 # == indexation =====================================================================================
 INDEXATION_NOTICE = _event(
-    "indexation_notice", Audience.ORGANIZATION, "agreement", "run", "line", about="agreement", attachment=True
+    "indexation_notice", Audience.ORGANIZATION, "agreement", "run", "line", attached=True
 )
-INDEXATION_REVERSED = _event(
-    "indexation_reversed", Audience.ORGANIZATION, "agreement", "run", "line", about="agreement"
-)
+INDEXATION_REVERSED = _event("indexation_reversed", Audience.ORGANIZATION, "agreement", "run", "line")
 
 # == accountability reports =========================================================================
-REPORT_SUBMITTED = _event(
-    "report_submitted", Audience.ORGANIZATION, "report", "resubmission", about="report", attachment=True
-)
-REPORT_SUBMITTED_OFFICER = _event(
-    "report_submitted_officer", Audience.PROGRAM_OFFICERS, "report", "resubmission", about="report"
-)
-REPORT_CHANGES_REQUESTED = _event(
-    "report_changes_requested", Audience.ORGANIZATION, "report", "change", about="report"
-)
-REPORT_ACCEPTED = _event(
-    "report_accepted", Audience.ORGANIZATION, "report", "released", "authorized", about="report"
-)
-REPORT_DUE_DATE_EXTENDED = _event(
-    "report_due_date_extended", Audience.ORGANIZATION, "report", "previous_due", about="report"
-)
-REPORT_LATE = _event(
-    "report_late", Audience.ORGANIZATION, "report", "installments", "grace_days", about="report"
-)
-REPORT_LATE_OFFICER = _event(
-    "report_late_officer", Audience.PROGRAM_OFFICERS, "report", "installments", "grace_days", about="report"
-)
+REPORT_SUBMITTED = _event("report_submitted", Audience.ORGANIZATION, "report", "resubmission", attached=True)
+REPORT_SUBMITTED_OFFICER = _event("report_submitted_officer", Audience.OFFICERS, "report", "resubmission")
+REPORT_CHANGES_REQUESTED = _event("report_changes_requested", Audience.ORGANIZATION, "report", "change")
+REPORT_ACCEPTED = _event("report_accepted", Audience.ORGANIZATION, "report", "released", "authorized")
+REPORT_DUE_DATE_EXTENDED = _event("report_due_date_extended", Audience.ORGANIZATION, "report", "previous_due")
+REPORT_LATE = _event("report_late", Audience.ORGANIZATION, "report", "installments", "grace_days")
+REPORT_LATE_OFFICER = _event("report_late_officer", Audience.OFFICERS, "report", "installments", "grace_days")
+# Reminders (grants.accountability.reminders): the organization's contacts, before and after the due
+# date; an overdue notice is copied to the program's officers (`officer_copy`).
+_REMINDER_CONTEXT = ("report", "step", "days", "due", "officer_copy")
+REPORT_REMINDER = _event("report_reminder", Audience.ORGANIZATION, *_REMINDER_CONTEXT)
+REPORT_OVERDUE = _event("report_overdue", Audience.ORGANIZATION, *_REMINDER_CONTEXT)

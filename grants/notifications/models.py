@@ -17,6 +17,7 @@ class EmailStatus(LabelledEnum):
     SENDING = "sending", _l("En cours d'envoi")  # claimed by a worker
     SENT = "sent", _l("Envoyé")
     FAILED = "failed", _l("Échec : non envoyé")  # refused for good (a 5xx, an impossible address)
+    WITHDRAWN = "withdrawn", _l("Retiré : plus d'actualité")  # a delivery check found it stale: not sent
 
 
 class OutboundEmail(db.Model):

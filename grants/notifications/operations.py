@@ -8,6 +8,9 @@ time has come. `deliver` claims a message atomically, sends it, and stamps it se
 failure (the server is down, a 4xx answer) puts it back in the queue with a growing delay; a
 failure that will not pass (a 5xx answer for the address or the message, an address the server
 cannot take) is tried MAIL_PERMANENT_FAILURE_TRIES times, then marked failed with its reason.
+An event may register a delivery check (`delivery_check`): run after each claim, it withdraws a
+message that is no longer true (a report reminder once the report is submitted). `notify_users_many`
+queues a batch in one INSERT (the daily reminder scan).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -25,7 +28,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, update
 
 from grants.core.db import db, utcnow
 from grants.core.i18n import locale_for_language
@@ -127,9 +130,9 @@ def recipients(event: EmailEvent, subject: Any, to: Any = None) -> list[Any]:
     audience = event.audience
     if audience is Audience.ORGANIZATION:
         return recipients_of_organization(subject.organization_id)
-    if audience is Audience.ORGANIZATION_CONTRIBUTORS:
+    if audience is Audience.CONTRIBUTORS:
         return recipients_of_organization(subject.organization_id, contributors_only=True)
-    if audience is Audience.PROGRAM_OFFICERS:
+    if audience is Audience.OFFICERS:
         return officers_of_program(subject.program_id)
     if audience is Audience.OFFICER_IN_CHARGE:
         return [to] if to is not None else officers_of_program(subject.program_id)
@@ -166,6 +169,50 @@ def queue_email(
     pending = db.session.info.setdefault("emails_to_dispatch", [])
     pending.append(message.id)
     return message
+
+
+def notify_users_many(
+    batch: Iterable[tuple[Any, EmailEvent, int | None, dict[str, Any]]], *, dispatch: bool = True
+) -> list[int]:
+    """`notify` for many messages at once, to people the caller found (a daily scan): each item is
+    (person, event, organization_id, context); each message is rendered in its person's language
+    and the whole batch goes to the outbox in one INSERT. Answers the message ids, in order.
+    `dispatch=False`: the caller hands the ids to the broker after commit (a Celery task can send
+    them in a few batches instead of one broker round trip per message); if it never does, the
+    outbox sweep delivers them."""
+    now = utcnow()
+    rows = []
+    for person, event, organization_id, context in batch:
+        if not isinstance(event, EmailEvent):
+            raise TypeError(f"name an event of grants.notifications.events, not {event!r}")
+        language = person.preferred_language or DEFAULT_LANGUAGE
+        rendered = render(event, language, recipient=person, **context)
+        rows.append(
+            {
+                "to_address": person.email,
+                "recipient_id": person.id,
+                "organization_id": organization_id,
+                "language": language,
+                "template": event.key,
+                "subject": rendered.subject,
+                "body_text": rendered.body_text,
+                "attachment_file_ids": [],
+                "status": EmailStatus.QUEUED,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    if not rows:
+        return []
+    message_ids = list(
+        db.session.scalars(
+            insert(OutboundEmail).returning(OutboundEmail.id, sort_by_parameter_order=True), rows
+        )
+    )
+    if dispatch:
+        db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
+    return message_ids
 
 
 def dispatch_after_commit(session: Any) -> None:
@@ -291,9 +338,27 @@ def officers_of_program(program_id: int) -> list[Any]:
     return _finder().program_officers(program_id)
 
 
+DeliveryCheck = Callable[[OutboundEmail], str | None]
+DELIVERY_CHECKS: dict[str, DeliveryCheck] = {}
+
+
+def delivery_check(*events: EmailEvent) -> Callable[[DeliveryCheck], DeliveryCheck]:
+    """Register a check run when a message of one of `events` is about to go (after its claim, at
+    every try): it answers why the message is no longer true (then it is withdrawn, not sent) or
+    None. A reminder for a report submitted while the SMTP server was down, say."""
+
+    def register(check: DeliveryCheck) -> DeliveryCheck:
+        for event in events:
+            DELIVERY_CHECKS[event.key] = check
+        return check
+
+    return register
+
+
 class Delivery(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"  # sent already, or another worker holds it
+    WITHDRAWN = "withdrawn"  # its delivery check found it no longer true: not sent
     FAILED = "failed"  # back in the queue; try again later
     GAVE_UP = "gave_up"  # a failure that will not pass, tried enough: marked failed, not retried
 
@@ -337,6 +402,14 @@ def deliver(message_id: int) -> tuple[Delivery, int]:
     message = claim(message_id)
     if message is None:
         return Delivery.SKIPPED, 0
+    check = DELIVERY_CHECKS.get(message.template)
+    reason = check(message) if check is not None else None
+    if reason:
+        message.status = EmailStatus.WITHDRAWN
+        message.last_error = reason[:2000]
+        db.session.commit()
+        log.info("email %s withdrawn: %s", message_id, reason)
+        return Delivery.WITHDRAWN, 0
     try:
         send_smtp(message)
     except Exception as error:  # every failure is kept with the message, none leaves it claimed

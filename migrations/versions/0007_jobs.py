@@ -1,7 +1,7 @@
 """background jobs with progress (program reports, later imports)
 
 Revision ID: 0007_jobs
-Revises: 0005_accountability
+Revises: 0006_report_reminders
 Create Date: 2026-11-29 08:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_jobs'
-down_revision = '0005_accountability'
+down_revision = '0006_report_reminders'
 branch_labels = None
 depends_on = None
 
