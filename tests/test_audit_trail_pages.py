@@ -49,7 +49,8 @@ def _workflow_actions() -> set[str]:
 
 
 def _recorded_actions() -> tuple[set[str], list[str]]:
-    """String literals given as the action of record(), record_many(), record_from_select() and
+    """String literals given as the action of record() (and record_created(), record_change()),
+    record_many(), record_from_select() and
     _audit_lines(), or as an `action=` argument; and the calls whose action is not a literal (each
     must be known here)."""
     found, unknown = set(), []
@@ -64,6 +65,8 @@ def _recorded_actions() -> tuple[set[str], list[str]]:
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
             position = {
                 "record": 0,
+                "record_created": 0,
+                "record_change": 0,
                 "record_many": 0,
                 "record_from_select": 0,
                 "_audit_lines": 1,
