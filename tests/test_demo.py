@@ -72,3 +72,9 @@ def test_demo_has_reports_in_every_state_a_held_installment_and_a_suppressed_pro
 
     job = db.session.execute(db.select(BackgroundJob).filter_by(program_id=trces.id)).scalar_one()
     assert job.is_done and job.result_file_id is not None
+    # Reports still late today already got their overdue notice, once, in the outbox.
+    from grants.accountability.models import ReportReminder
+
+    reminded = db.session.scalars(db.select(ReportReminder)).all()
+    assert any(r.step > 0 for r in reminded)
+    assert len({(r.report_id, r.step) for r in reminded}) == len(reminded)

@@ -67,6 +67,8 @@ SENTENCES: dict[str, Any] = {
     "installment.release": _l("%(actor)s a levé la retenue sur le versement %(object)s"),
     "installment.cancel": _l("%(actor)s a annulé le versement %(object)s"),
     # accountability
+    "report.reminder_queued": _l("%(actor)s a envoyé un rappel pour le rapport %(object)s"),
+    "report.reminder_withdrawn": _l("%(actor)s a retiré un rappel devenu inutile pour le rapport %(object)s"),
     "report.scheduled": _l("%(actor)s a inscrit au calendrier le rapport %(object)s"),
     "report.rescheduled": _l("%(actor)s a modifié le calendrier du rapport %(object)s"),
     "report.start": _l("%(actor)s a commencé le rapport %(object)s"),

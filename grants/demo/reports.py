@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from grants.accountability import operations as reports
+from grants.accountability import reminders
 from grants.accountability.models import Report, ReportSection
 from grants.accountability.queries import indicators_of, settings_for
 from grants.accountability.validation import approved_by_category, variables_for
@@ -88,6 +89,9 @@ def seed_demo_reports(
         _play(report, scenario, author=signatory, officer=officer)
     _late_tnces_report(programs["TNCES"], tnces_signatory, officer)
     _program_report_ready(trces, officer)
+    # Reports still not in by today get the overdue notice of their step, as the daily scan would
+    # send it; the outbox sweep of `make run` delivers them and each report page lists them.
+    reminders.scan(dispatch=False)
 
 
 def _midyear(agreement: Agreement) -> Report:
