@@ -131,8 +131,12 @@ def test_an_admin_changes_roles_programs_and_budget_authority(client, sign_in):
     )
     assert _entries(person, "user.budget_authority_changed")[-1].changes["can_authorize"] == [False, True]
     # The account's history reads as sentences.
-    journal = html.unescape(client.get(f"/journal/?q={person.email}").get_data(as_text=True))
-    assert journal  # the journal page answers (its own tests check the sentences)
+    journal = html.unescape(client.get("/journal/?action=user.staff_role_revoked").get_data(as_text=True))
+    assert "a retiré un rôle au ministère au compte" in journal
+    journal = html.unescape(
+        client.get("/journal/?action=user.budget_authority_changed").get_data(as_text=True)
+    )
+    assert "a changé l'autorité budgétaire déléguée du compte" in journal
 
 
 def test_budget_authority_needs_the_program(client, sign_in):
