@@ -6,6 +6,8 @@ administrator can never be removed; no one else reaches these pages."""
 import csv
 import html
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -272,3 +274,25 @@ def test_no_one_else_reaches_the_account_pages(client, sign_in, who):
     db.session.expire_all()
     assert admin.active and admin.staff_roles() == {StaffRole.SYSTEM_ADMIN}
     assert not _entries(admin, "user.deactivated")
+
+
+def test_two_administrators_deactivating_each_other_at_once_leave_one(app, sign_in):
+    first, second = staff(StaffRole.SYSTEM_ADMIN), staff(StaffRole.SYSTEM_ADMIN)
+    tabs = [sign_in(first, target=app.test_client()), sign_in(second, target=app.test_client())]
+    targets = [second, first]  # each one deactivates the other
+    pages = [_account_page(target) for target in targets]
+    tokens = [csrf_token(tab, page) for tab, page in zip(tabs, pages, strict=True)]
+    start = threading.Barrier(2)
+
+    def click(index: int) -> int:
+        start.wait()
+        path = pages[index] + "/desactiver"
+        return tabs[index].post(path, data={"csrf_token": tokens[index]}).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(click, range(2)))
+    # The second one waits for the first one's lock, then is refused (409); or, started after
+    # the first one finished, its own session has ended already (302 to the sign-in page).
+    assert statuses in ([302, 409], [302, 302])
+    db.session.expire_all()
+    assert sorted([first.active, second.active]) == [False, True]
