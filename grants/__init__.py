@@ -14,6 +14,7 @@ from config import ROOT
 BLUEPRINTS = (
     "grants.core.views",
     "grants.accounts.views",
+    "grants.accounts.admin_views",
     "grants.home.views",
     "grants.organizations.views",
     "grants.programs.views",

@@ -11,7 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
+from grants.accounts.operations import GLOBAL_STAFF_ROLES
 from grants.accounts.passwords import minimum_length
+from grants.core.fields import CheckboxListField
 from grants.core.roles import MemberRole
 
 
@@ -108,3 +110,33 @@ class InvitationAnswerForm(FlaskForm):
 
     accept = SubmitField(_l("Accepter l'invitation"))
     decline = SubmitField(_l("Refuser l'invitation"))
+
+
+# -- account administration -------------------------------------------------------------------------
+class StaffAccessForm(FlaskForm):
+    """An account's ministry roles, its programs (as program officer) and its budget authority."""
+
+    roles = CheckboxListField(_l("Rôles au ministère"))
+    programs = CheckboxListField(_l("Programmes confiés (agent·e de programme)"), coerce=int)
+    authority = CheckboxListField(
+        _l("Autorité budgétaire déléguée"),
+        coerce=int,
+        description=_l("Seulement sur des programmes confiés à la personne."),
+    )
+    submit = SubmitField(_l("Enregistrer les accès"))
+
+    def __init__(self, *args: Any, programs: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles.choices = [(role.value, role.label) for role in GLOBAL_STAFF_ROLES]
+        self.programs.choices = programs
+        self.authority.choices = programs
+
+    def validate_authority(self, field: Any) -> None:
+        if set(field.data or ()) - set(self.programs.data or ()):
+            raise ValidationError(
+                _("L'autorité budgétaire ne vaut que sur un programme confié à la personne.")
+            )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something (deactivate, reactivate, send again): only the CSRF token."""

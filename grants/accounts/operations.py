@@ -381,3 +381,150 @@ def _external(endpoint: str, **values: str) -> str:
     """An absolute link for an email, built on BASE_URL (never on the request's Host header)."""
     base = current_app.config["BASE_URL"].rstrip("/")
     return base + current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+# -- account administration (administrators, through the account pages) --------------------------
+class LastAdministrator(ValueError):
+    """The change would leave the system without an active administrator."""
+
+
+def _active_administrator_ids() -> set[int]:
+    """The active administrators, their rows locked until the caller commits: two administrators
+    removing each other at once take turns, and the second sees the first one's change."""
+    admin_ids = (
+        db.select(StaffAssignment.user_id)
+        .where(StaffAssignment.role == StaffRole.SYSTEM_ADMIN)
+        .scalar_subquery()
+    )
+    rows = db.session.scalars(
+        db.select(User.id)
+        .where(User.id.in_(admin_ids), User.active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return set(rows)
+
+
+def _keep_another_administrator(user: User) -> None:
+    """Refuse a change that takes away the last active administrator."""
+    if _active_administrator_ids() - {user.id}:
+        return
+    if user.active and StaffRole.SYSTEM_ADMIN in user.staff_roles():
+        raise LastAdministrator(user.id)
+
+
+GLOBAL_STAFF_ROLES = (StaffRole.COORDINATION_CELL, StaffRole.SYSTEM_ADMIN)
+"""The ministry roles held without a program (a program officer holds one row per program)."""
+
+
+def set_staff_access(
+    user: User,
+    *,
+    roles: set[StaffRole],
+    program_ids: set[int],
+    authorized_program_ids: set[int],
+    actor: User,
+) -> bool:
+    """Give an account exactly these ministry roles, these programs (as program officer) and the
+    budget authority on these of its programs; each grant, removal and authority change is audited
+    in the account's history. Says whether anything changed. Refuses (LastAdministrator) to take
+    the administrator role from the last active administrator."""
+    if authorized_program_ids - program_ids:
+        raise ValueError("budget authority needs the program")
+    roles = {StaffRole(role) for role in roles} & set(GLOBAL_STAFF_ROLES)
+    if StaffRole.SYSTEM_ADMIN not in roles and StaffRole.SYSTEM_ADMIN in user.staff_roles():
+        _keep_another_administrator(user)
+    changed = False
+    for assignment in list(user.staff_assignments):
+        role = StaffRole(assignment.role)
+        keep = (
+            assignment.program_id in program_ids
+            if role is StaffRole.PROGRAM_OFFICER
+            else role in roles and assignment.program_id is None
+        )
+        if not keep:
+            record(
+                "user.staff_role_revoked",
+                user,
+                actor=actor,
+                changes={"role": role.value, "program_id": assignment.program_id},
+            )
+            user.staff_assignments.remove(assignment)
+            changed = True
+    db.session.flush()
+    held = {(StaffRole(a.role), a.program_id) for a in user.staff_assignments}
+    for role in GLOBAL_STAFF_ROLES:
+        if role in roles and (role, None) not in held:
+            grant_staff_role(user, role, actor=actor)
+            changed = True
+    for program_id in sorted(program_ids):
+        if (StaffRole.PROGRAM_OFFICER, program_id) not in held:
+            grant_staff_role(user, StaffRole.PROGRAM_OFFICER, program_id=program_id, actor=actor)
+            changed = True
+    db.session.flush()
+    for assignment in user.staff_assignments:
+        if assignment.role != StaffRole.PROGRAM_OFFICER:
+            continue
+        wanted = assignment.program_id in authorized_program_ids
+        if bool(assignment.can_authorize) != wanted:
+            record(
+                "user.budget_authority_changed",
+                user,
+                actor=actor,
+                changes={
+                    "program_id": assignment.program_id,
+                    "can_authorize": [assignment.can_authorize, wanted],
+                },
+            )
+            assignment.can_authorize = wanted
+            changed = True
+    db.session.flush()
+    return changed
+
+
+def deactivate_user(user: User, *, actor: User) -> bool:
+    """The account can no longer sign in, and every one of its sessions ends now. Refuses
+    (LastAdministrator) for the last active administrator."""
+    if not user.active:
+        return False
+    _keep_another_administrator(user)
+    record_change("user.deactivated", user, "active", False, actor=actor)
+    end_all_sessions(user)
+    return True
+
+
+def reactivate_user(user: User, *, actor: User) -> bool:
+    """The account may sign in again (with its password, or through a reset)."""
+    if user.active:
+        return False
+    user.failed_logins = 0
+    user.locked_until = None
+    return record_change("user.reactivated", user, "active", True, actor=actor)
+
+
+def user_invitations(user: User) -> list[Invitation]:
+    """The account's invitations still waiting for an answer (expired ones included: they are the
+    ones worth sending again), newest first."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .filter_by(user_id=user.id, status=InvitationStatus.PENDING)
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def resend_invitation(invitation: Invitation, *, actor: User) -> Invitation:
+    """Send a pending invitation again: a new link (the old one stops working), same organization
+    and role, through the one invitation operation."""
+    if invitation.status != InvitationStatus.PENDING:
+        raise ValueError("only a pending invitation is sent again")
+    organization = invitation.organization  # type: ignore[attr-defined]  # from Organization.invitations
+    return invite_member(
+        invitation.organization_id,
+        organization.legal_name,
+        invitation.user.email,
+        MemberRole(invitation.role),
+        language=invitation.user.preferred_language,
+        actor=actor,
+    )

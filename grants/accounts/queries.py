@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Select, column, distinct, func, or_, table
 
 from grants.accounts.models import Membership, StaffAssignment, User
 from grants.core.db import db
+from grants.core.listing import QueryFilters, SortSpec
 from grants.core.roles import CONTRIBUTOR_ROLES, StaffRole
 from grants.notifications.operations import RecipientFinders, register_recipient_finders
 
@@ -79,3 +83,79 @@ def officers_of_programs(program_ids: Iterable[int]) -> dict[int, list[User]]:
 register_recipient_finders(
     RecipientFinders(organization=recipients_of_organization, program_officers=officers_of_program)
 )
+
+
+# -- the accounts list (administrators) -----------------------------------------------------------
+# Programs sit above accounts: their table is named here, not their model imported.
+_programs = table("programs", column("id"), column("code"), column("name_fr"), column("name_en"))
+
+
+@dataclass(frozen=True)
+class AccountFilters(QueryFilters):
+    q: str = ""
+    role: str = ""  # a StaffRole value, "member" (organization members) or "" (all)
+    active: str = ""  # "yes", "no" or "" (both)
+
+
+def accounts_statement(filters: AccountFilters) -> Select:
+    """One row per account: name, email, staff roles, programs (codes), organization roles,
+    active, last sign-in."""
+    staff_roles = (
+        db.select(func.array_agg(distinct(StaffAssignment.role)))
+        .where(StaffAssignment.user_id == User.id)
+        .scalar_subquery()
+    )
+    programs = (
+        db.select(func.array_agg(distinct(_programs.c.code)))
+        .select_from(StaffAssignment)
+        .join(_programs, _programs.c.id == StaffAssignment.program_id)
+        .where(StaffAssignment.user_id == User.id)
+        .scalar_subquery()
+    )
+    member_roles = (
+        db.select(func.array_agg(distinct(Membership.role)))
+        .where(Membership.user_id == User.id)
+        .scalar_subquery()
+    )
+    statement = db.select(
+        User.id,
+        User.full_name,
+        User.email,
+        User.active,
+        User.last_login_at,
+        staff_roles.label("staff_roles"),
+        programs.label("programs"),
+        member_roles.label("member_roles"),
+    )
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(or_(User.email.ilike(pattern), User.full_name.ilike(pattern)))
+    if filters.role == "member":
+        statement = statement.where(db.select(Membership.id).where(Membership.user_id == User.id).exists())
+    elif filters.role in {role.value for role in StaffRole}:
+        statement = statement.where(
+            db.select(StaffAssignment.id)
+            .where(StaffAssignment.user_id == User.id, StaffAssignment.role == filters.role)
+            .exists()
+        )
+    if filters.active in ("yes", "no"):
+        statement = statement.where(User.active.is_(filters.active == "yes"))
+    return statement
+
+
+ACCOUNTS_SORT = SortSpec(
+    columns={"name": User.full_name, "email": User.email, "last_login": User.last_login_at, "id": User.id},
+    default="email",
+)
+
+
+def program_choices() -> list[tuple[int, str, str, str]]:
+    """Every program as (id, code, French name, English name), by code: the assignment choices."""
+    return [
+        tuple(row)  # type: ignore[misc]
+        for row in db.session.execute(
+            db.select(_programs.c.id, _programs.c.code, _programs.c.name_fr, _programs.c.name_en).order_by(
+                _programs.c.code
+            )
+        )
+    ]

@@ -122,6 +122,12 @@ SENTENCES: dict[str, Any] = {
     "membership.invitation_declined": _l("%(actor)s a décliné l'invitation %(object)s"),
     "user.created": _l("%(actor)s a créé le compte %(object)s"),
     "user.staff_role_granted": _l("%(actor)s a donné un rôle au ministère au compte %(object)s"),
+    "user.staff_role_revoked": _l("%(actor)s a retiré un rôle au ministère au compte %(object)s"),
+    "user.budget_authority_changed": _l(
+        "%(actor)s a changé l'autorité budgétaire déléguée du compte %(object)s"
+    ),
+    "user.deactivated": _l("%(actor)s a désactivé le compte %(object)s"),
+    "user.reactivated": _l("%(actor)s a réactivé le compte %(object)s"),
     "user.signed_in": _l("%(actor)s s'est connecté·e"),
     "user.signed_out": _l("%(actor)s s'est déconnecté·e"),
     "user.locked": _l("%(actor)s a verrouillé le compte %(object)s après trop d'essais"),
@@ -263,6 +269,8 @@ FIELD_LABELS: dict[str, Any] = {
     "signatory": _l("Signataire"),
     "ip": _l("Adresse IP"),
     "failed_logins": _l("Essais refusés"),
+    "active": _l("Actif"),
+    "can_authorize": _l("Autorité budgétaire déléguée"),
     "locked_until": _l("Verrouillé jusqu'au"),
     "approved": _l("Accordé"),
     "recommendation": _l("Recommandation"),

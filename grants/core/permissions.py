@@ -110,6 +110,11 @@ def is_admin(user: Principal) -> bool:
     return getattr(user, "is_authenticated", False) and StaffRole.SYSTEM_ADMIN in user.staff_roles()
 
 
+def can_manage_accounts(user: Principal) -> bool:
+    """The account pages (roles, programs, budget authority, deactivation): administrators only."""
+    return is_admin(user)
+
+
 def can_read_organization(user: Principal, organization_id: int) -> bool:
     """Staff read every organization; a member only their own."""
     return is_staff(user) or user.member_role(organization_id) is not None
