@@ -54,4 +54,5 @@ def _context() -> dict[str, Any]:
         "is_staff": permissions.is_staff(current_user),
         "is_admin": permissions.is_admin(current_user),
         "can_supervise_funding": permissions.can_supervise_funding(current_user),
+        "can_open_indexation": permissions.can_open_indexation(current_user),
     }
