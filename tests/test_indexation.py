@@ -621,3 +621,34 @@ def test_the_sweep_finds_applied_runs_whose_notices_are_missing(future_cpi):
     assert runs_missing_notices() == [run.id]
     assert send_notices(run.id) == 1
     assert runs_missing_notices() == []
+
+
+def _default_preview_year(client) -> str:
+    import re
+
+    page = client.get("/indexation/").get_data(as_text=True)
+    return re.search(r'id="fiscal_year" name="fiscal_year" value="([^"]+)"', page).group(1)
+
+
+def test_the_preview_s_default_year_is_one_the_rule_can_compute(client, sign_in, cpi_sandbox):
+    """Issue 13, item 16: the year the form offers first gives a preview, not "months missing";
+    once the months of the next year are published, the next year is offered."""
+    from grants.core.clock import current_fiscal_year
+
+    agreement_in_force(years=2)
+    sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"))
+    next_year = str(current_fiscal_year().next())
+    if client.get(f"/indexation/apercu?program=TNCES&fiscal_year={next_year}").status_code == 200:
+        pytest.skip("the shipped CPI series already covers the next year")
+    offered = _default_preview_year(client)
+    assert offered != next_year
+    assert client.get(f"/indexation/apercu?program=TNCES&fiscal_year={offered}").status_code == 200
+
+    admin = staff(StaffRole.SYSTEM_ADMIN)
+    series = series_named(DEFAULT_SERIES)
+    for month, value in HYPOTHETICAL_MONTHS.items():
+        year, number = map(int, month.split("-"))
+        set_month(series, date(year, number, 1), Decimal(value), reason="valeur d'essai", actor=admin)
+    db.session.commit()
+    if FiscalYear.parse(next_year) <= Y2028:
+        assert _default_preview_year(client) == next_year

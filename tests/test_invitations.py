@@ -192,3 +192,36 @@ def test_a_double_click_on_accept_makes_one_membership(app, client, sign_in, cel
     assert statuses == [302, 410]
     memberships = db.session.query(Membership).filter_by(organization_id=organization.id, user_id=someone.id)
     assert memberships.count() == 1
+
+
+@pytest.mark.worker
+def test_an_english_invitee_s_link_opens_in_english(app, client, sign_in, celery_worker, mailbox):
+    """Issue 13, item 4: emailed links carry their email's language (`lang=en`); the page opens in
+    it before anyone signs in, the next pages keep it, and the language switch still wins."""
+    organization = OrganizationFactory()
+    sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=organization))
+    url = f"/organismes/{organization.id}/membres/inviter"
+    client.post(
+        url,
+        data={
+            "email": "new@example.org",
+            "role": "contributor",
+            "language": "en",
+            "csrf_token": csrf_token(client, url),
+        },
+    )
+    message = mailbox.wait_for("new@example.org", subject_contains="invitation")
+    parts = urlsplit(re.search(r"https?://\S+/compte/invitation/\S+", message.get_content()).group(0))
+    assert parts.query == "lang=en"
+    link = f"{parts.path}?{parts.query}"
+
+    visitor = app.test_client()
+    page = visitor.get(link).get_data(as_text=True)
+    assert '<html lang="en-CA">' in page
+    assert '<html lang="en-CA">' in visitor.get("/compte/connexion").get_data(as_text=True)
+
+    switched = visitor.post(
+        "/language", data={"language": "fr", "next": link, "csrf_token": csrf_token(visitor, link)}
+    )
+    assert switched.headers["Location"] == parts.path  # `lang=en` would undo the switch
+    assert '<html lang="fr-CA">' in visitor.get(switched.headers["Location"]).get_data(as_text=True)

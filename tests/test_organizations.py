@@ -7,7 +7,7 @@ from grants.core.db import db
 from grants.core.roles import MemberRole
 from grants.organizations.models import Organization
 from tests.factories import OrganizationFactory, member
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, normalize_spaces
 
 
 def _form(client, organization, **changes):
@@ -99,3 +99,17 @@ def test_concurrent_edit_is_refused_without_losing_the_form(client, sign_in):
     assert 'value="Gatineau"' in html
     db.session.expire_all()
     assert db.session.get(Organization, organization.id).city == "Québec"
+
+
+def test_an_address_without_a_street_has_no_stray_comma(client, sign_in):
+    """Issue 13, item 16: `Adresse , Montréal` read a comma before the city."""
+    from grants.core.formatting import postal_address
+
+    organization = OrganizationFactory(address="", city="Montréal", postal_code="H2X 1Y4")
+    sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=organization))
+    page = normalize_spaces(unescape(client.get(f"/organismes/{organization.id}").get_data(as_text=True)))
+    assert "<dd>Montréal H2X 1Y4</dd>" in page
+    assert postal_address("1234, rue Sainte-Catherine", "Montréal", "H2X 1Y4") == (
+        "1234, rue Sainte-Catherine, Montréal H2X 1Y4"
+    )
+    assert postal_address(None, "", None) == ""

@@ -5,6 +5,7 @@ import pytest
 from grants.core.permissions import PUBLIC_ATTR
 from grants.core.roles import MemberRole, StaffRole
 from tests.factories import OrganizationFactory, member, staff
+from tests.helpers import csrf_token
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -123,3 +124,34 @@ def test_cookies_are_secure_outside_tests():
         check=True,
     ).stdout.split()
     assert output == ["True", "True"]
+
+
+def test_the_cell_s_menu_leads_only_to_pages_it_can_read(client, sign_in):
+    """Issue 13, item 15: the coordination cell manages no program, so its menu has no Indexation
+    entry (an empty page); every entry it keeps shows something, the requests included."""
+    import re
+
+    from grants.core.db import db
+    from tests.factories import funding_request
+
+    submitted = funding_request(status="submitted")
+    cell = staff(StaffRole.COORDINATION_CELL)
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    db.session.commit()
+
+    def menu() -> list[str]:
+        page = client.get("/").get_data(as_text=True)
+        return re.findall(r'href="([^"]+)"', page.split('class="main-nav"')[1].split("</nav>")[0])
+
+    sign_in(officer)
+    assert "/indexation/" in menu()
+    client.post("/compte/deconnexion", data={"csrf_token": csrf_token(client, "/")})
+
+    sign_in(cell)
+    links = menu()
+    assert "/indexation/" not in links and "/analyse/" in links
+    for href in links:
+        response = client.get(href, follow_redirects=True)
+        assert response.status_code == 200, href
+        assert "Vous ne gérez aucun" not in response.get_data(as_text=True), href
+    assert submitted.reference in client.get("/demandes/", follow_redirects=True).get_data(as_text=True)

@@ -322,3 +322,36 @@ def test_the_budget_grid_reads_only_the_years_of_the_period_and_shows_its_totals
     saved = db.session.get(FundingRequest, request.id)
     assert [(str(y.fiscal_year), y.requested_amount) for y in saved.years] == [("2026-2027", 100000)]
     assert [(str(b.fiscal_year), b.category) for b in saved.budget_lines] == [("2026-2027", "salaries")]
+
+
+def test_starting_again_on_a_call_opens_the_organization_s_draft(app, client, sign_in):
+    """Issue 13, item 14: "Déposer une demande" where the organization already has a draft for the
+    call opens that draft instead of starting a second one."""
+    organization = OrganizationFactory()
+    applicant = member(MemberRole.CONTRIBUTOR, organization=organization)
+    call = open_call("TNCES")
+    db.session.commit()
+    sign_in(applicant)
+    url = f"/demandes/nouvelle/{call.id}"
+
+    def start(token: str):
+        data = {
+            "csrf_token": csrf_token(client, "/"),
+            "token": token,
+            "organization_id": str(organization.id),
+        }
+        return client.post(url, data=data)
+
+    first = start("first-token")
+    assert first.status_code == 302
+    [draft] = db.session.scalars(db.select(FundingRequest)).all()
+
+    again = client.get(url)
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    page = normalize_spaces(client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"déjà un brouillon pour cet appel, {draft.reference}" in page
+
+    second = start("second-token")  # a form opened before the draft existed
+    assert second.headers["Location"] == first.headers["Location"]
+    assert db.session.scalar(db.select(db.func.count(FundingRequest.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id)).filter_by(action="request.created")) == 1

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from grants.accountability import operations, program_report
@@ -523,8 +524,10 @@ def _act(
 def _accepted(authorized: list[Any]) -> str:
     message = _("Le rapport est accepté ; l'organisme en est informé.")
     if authorized:
-        message += " " + _(
-            "%(n)s versement(s) qui attendai(en)t ce rapport sont autorisés.", n=len(authorized)
+        message += " " + ngettext(
+            "%(num)s versement qui attendait ce rapport est autorisé.",
+            "%(num)s versements qui attendaient ce rapport sont autorisés.",
+            len(authorized),
         )
     return message
 

@@ -97,9 +97,7 @@ def terms_of(agreement: Agreement) -> dict[str, Any]:
         "organization": {
             "name": organization.legal_name,
             "neq": organization.neq,
-            "address": ", ".join(
-                p for p in (organization.address, organization.city, organization.postal_code) if p
-            ),
+            "address": organization.postal_address,
         },
         "ministry": {"code": program.ministry.code, "name": program.ministry.name_fr},
         "program": {"code": program.code, "name": program.name_fr},

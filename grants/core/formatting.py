@@ -152,6 +152,19 @@ def neq(value: str | None) -> str:
     return f"{value[:4]}\u00a0{value[4:7]}\u00a0{value[7:]}"
 
 
+def postal_address(street: str | None, city: str | None, postal_code: str | None) -> str:
+    """`1234, rue Sainte-Catherine, Montréal H2X 1Y4`: the parts given, never a stray comma
+    (an address without a street is `Montréal H2X 1Y4`, not `, Montréal`)."""
+    place = " ".join(p.strip() for p in (city, postal_code) if p and p.strip())
+    return ", ".join(p for p in ((street or "").strip(), place) if p)
+
+
+def colon(label: object, locale: str | None = None) -> str:
+    """`Total demandé :` in French, `Total requested:` in English (no space before the colon):
+    a label followed by its value, where the colon sits outside the translated text."""
+    return f"{label} :" if _locale(locale).language == "fr" else f"{label}:"
+
+
 def parse_iso(value: str | date | None) -> date | None:
     """A date kept as ISO text (frozen document terms) back to a date, for `long_date`."""
     if value is None or isinstance(value, date):
@@ -171,4 +184,5 @@ JINJA_FILTERS = {
     "date_time": date_time,
     "fiscal_year": fiscal_year,
     "neq": neq,
+    "colon": colon,
 }

@@ -153,6 +153,13 @@ def can_authorize_for_program(user: Principal, program_id: int) -> bool:
 
 
 # -- indexation (a program's rule, fixed rates and runs) ---------------------------------------------
+def can_open_indexation(user: Principal) -> bool:
+    """The indexation pages (and their menu entry): program officers and administrators, who
+    manage programs. The coordination cell manages none: its menu has no entry leading to an empty
+    page (issue 13, item 15); it reads each grant's indexation on its agreement."""
+    return is_staff(user, StaffRole.PROGRAM_OFFICER)
+
+
 def can_manage_indexation(user: Principal, program: Any) -> bool:
     """See a program's indexation, preview it, prepare a run, apply or set aside an approved one:
     the program's officers."""

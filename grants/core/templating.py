@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from grants.core import permissions
 from grants.core.formatting import JINJA_FILTERS
-from grants.core.i18n import current_language
+from grants.core.i18n import current_language, rendered_language, with_language
 from grants.core.pdf import css_string
 
 
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_context)
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.filters["in_language"] = in_language
 
 
 def label_filters(blueprint: Blueprint, **enums: Any) -> None:
@@ -31,11 +32,18 @@ def label_filters(blueprint: Blueprint, **enums: Any) -> None:
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
-    """An address for emails and documents, built on BASE_URL, with or without a request."""
+    """An address for emails and documents, built on BASE_URL, with or without a request; it
+    carries the language the text is written in (`lang=en`), so the page opens in that language."""
     from flask import current_app
 
     adapter = current_app.url_map.bind("localhost", script_name="/")
-    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
+    return in_language(current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values))
+
+
+def in_language(url: str) -> str:
+    """`url` with `lang=<the language being rendered>` added (an emailed link opens in the language
+    of its email, before the recipient signs in); see `grants.core.i18n.select_locale`."""
+    return with_language(url, rendered_language())
 
 
 def _context() -> dict[str, Any]:
@@ -46,4 +54,5 @@ def _context() -> dict[str, Any]:
         "is_staff": permissions.is_staff(current_user),
         "is_admin": permissions.is_admin(current_user),
         "can_supervise_funding": permissions.can_supervise_funding(current_user),
+        "can_open_indexation": permissions.can_open_indexation(current_user),
     }

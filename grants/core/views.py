@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from grants.core.db import db
-from grants.core.i18n import SESSION_KEY
+from grants.core.i18n import SESSION_KEY, with_language
 from grants.core.permissions import public
 from grants.core.security import safe_next
 
@@ -64,7 +64,7 @@ def switch_language() -> Any:
     for candidate in (request.form.get("next"), _referrer_path()):
         target = safe_next(candidate)
         if target is not None and _answers_get(target):
-            return redirect(target)
+            return redirect(with_language(target, None))  # a link's `lang=` would undo the switch
     return redirect(url_for("home.index"))
 
 

@@ -137,6 +137,25 @@ def rate_for(rule: IndexationRule, year: FiscalYear) -> Rate:
     return rates.floor_at_zero(rate) if rule.floor_at_zero else rate
 
 
+def latest_computable_year(
+    rule: IndexationRule | None, latest: FiscalYear, *, back: int = 3
+) -> FiscalYear | None:
+    """The latest year from `latest` down (at most `back` years earlier) whose rate the rule can
+    give now: the indexation preview's default year, so its first answer is a preview and not
+    "the months are not published yet" (issue 13, item 16). None when no such year."""
+    if rule is None:
+        return None
+    year = latest
+    for _ in range(back + 1):
+        try:
+            rate_for(rule, year)
+        except (rates.MissingMonths, NoRate):
+            year = year.previous()
+            continue
+        return year
+    return None
+
+
 def index_amount(amount: Decimal, rate: Rate, rounding: Rounding | str) -> Decimal:
     """An amount times the rate's factor, rounded half-up as the rule says (kept in cents)."""
     indexed = amount * rate.factor

@@ -27,7 +27,14 @@ from grants.indexation.forms import CreateRunForm, FixedRateForm, RuleForm, RunS
 from grants.indexation.models import IndexationLine, IndexationRule, IndexationRun
 from grants.indexation.notices import dispatch_notices
 from grants.indexation.preview import exclusion_label, totals
-from grants.indexation.rules import NoRate, RateRefused, parse_rate, rate_problem, rule_of
+from grants.indexation.rules import (
+    NoRate,
+    RateRefused,
+    latest_computable_year,
+    parse_rate,
+    rate_problem,
+    rule_of,
+)
 from grants.indexation.workflow import RUNS, RunEvent
 from grants.programs.models import Program
 
@@ -75,12 +82,16 @@ def _year(text: str | None) -> FiscalYear | None:
 def index() -> Any:
     programs = queries.indexed_programs(current_user)
     runs = queries.runs_of(programs)
+    rules = {p.id: rule_of(p) for p in programs}
+    next_year = current_fiscal_year().next()
+    if programs:  # the year the first program (selected by default) can compute now
+        next_year = latest_computable_year(rules[programs[0].id], next_year) or next_year
     return render_template(
         "indexation/index.html",
         programs=programs,
-        rules={p.id: rule_of(p) for p in programs},
+        rules=rules,
         runs=runs,
-        next_year=current_fiscal_year().next(),
+        next_year=next_year,
     )
 
 

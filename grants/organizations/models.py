@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.accounts.models import Invitation, Membership
+from grants.core import formatting
 from grants.core.db import UTCDateTime, db, utcnow
 from grants.core.enums import LabelledEnum
 from grants.reference.models import Nation, Region
@@ -86,6 +87,11 @@ class Organization(db.Model):
     def organization_id(self) -> int:
         """An organization belongs to itself: lets the audit trail and permissions treat it alike."""
         return self.id
+
+    @property
+    def postal_address(self) -> str:
+        """Street, city and postal code as written on pages and agreements ("" when none)."""
+        return formatting.postal_address(self.address, self.city, self.postal_code)
 
     @property
     def kind_label(self) -> str:

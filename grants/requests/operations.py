@@ -141,10 +141,22 @@ def data_of(funding_request: FundingRequest) -> RequestData:
 
 
 # -- starting and saving -----------------------------------------------------------------------------
+def existing_draft(organization_id: int, call_id: int) -> FundingRequest | None:
+    """The organization's draft for this call, if it has one (the oldest, should there be several)."""
+    return db.session.scalars(
+        db.select(FundingRequest)
+        .filter_by(organization_id=organization_id, call_id=call_id, status=RequestStatus.DRAFT)
+        .order_by(FundingRequest.id)
+        .limit(1)
+    ).first()
+
+
 def start_request(
     organization: Organization, call: Call, *, actor: Any, token: str
 ) -> tuple[FundingRequest, bool]:
-    """A new draft for `call`; the form's one-time token makes a double-click create one request.
+    """A new draft for `call`; the form's one-time token makes a double-click create one request,
+    and an organization that already has a draft for the call gets that draft back (issue 13,
+    item 14): one draft per organization and call.
 
     Answers (request, created).
     """
@@ -153,6 +165,9 @@ def start_request(
     ).scalar_one_or_none()
     if existing is not None:
         return existing, False
+    draft = existing_draft(organization.id, call.id)
+    if draft is not None:
+        return draft, False
     program = call.program
     first = current_fiscal_year()
     funding_request = FundingRequest(

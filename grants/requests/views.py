@@ -99,6 +99,10 @@ def new(call_id: int) -> Any:
         if permissions.can_contribute(current_user, m.organization_id)
     ]
     permissions.ensure(bool(memberships))
+    if request.method == "GET" and len(memberships) == 1:
+        draft = operations.existing_draft(memberships[0].organization_id, call.id)
+        if draft is not None:  # open the draft already started rather than a second one
+            return _open_existing_draft(draft)
     form = StartRequestForm()
     form.organization_id.choices = [(m.organization_id, m.organization.legal_name) for m in memberships]
     if form.validate_on_submit():
@@ -122,6 +126,8 @@ def new(call_id: int) -> Any:
             funding_request, created = operations.start_request(
                 organization, call, actor=current_user, token=token
             )
+        if not created and funding_request.creation_token != token:
+            return _open_existing_draft(funding_request)
         if created:
             flash(
                 _(
@@ -134,6 +140,17 @@ def new(call_id: int) -> Any:
     if not form.is_submitted():
         form.token.data = secrets.token_urlsafe(24)
     return render_template("requests/new.html", call=call, form=form), 422 if form.is_submitted() else 200
+
+
+def _open_existing_draft(draft: FundingRequest) -> Any:
+    flash(
+        _(
+            "Votre organisme a déjà un brouillon pour cet appel, %(ref)s : le voici.",
+            ref=draft.reference,
+        ),
+        "info",
+    )
+    return redirect(url_for("requests.edit", request_id=draft.id))
 
 
 @blueprint.get("/<int:request_id>")
