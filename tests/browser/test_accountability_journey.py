@@ -168,7 +168,7 @@ def test_a_late_midyear_report_from_draft_to_acceptance_releases_the_held_instal
     expect(installments).to_contain_text("Retenu")
     desk.get_by_role("button", name="Accepter le rapport").click()
     expect(desk.get_by_role("status")).to_contain_text("Le rapport est accepté")
-    expect(desk.get_by_role("status")).to_contain_text("1 versement(s)")
+    expect(desk.get_by_role("status")).to_contain_text("1 versement qui attendait ce rapport est autorisé")
     expect(installments).not_to_contain_text("Retenu")
     expect(installments).to_contain_text("Autorisé")
     assert_accessible(desk)
