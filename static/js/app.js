@@ -3,13 +3,52 @@ document.addEventListener("DOMContentLoaded", () => {
   // Bring keyboard and screen-reader users to the list of form errors.
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
-  // A form whose button is marked data-once is sent once, however many clicks (the server also
-  // refuses duplicates: this only spares a useless round trip).
-  document.querySelectorAll("form").forEach((form) => {
-    if (!form.querySelector("[data-once]")) return;
-    form.addEventListener("submit", (event) => {
-      if (form.dataset.sent) { event.preventDefault(); return; }
-      form.dataset.sent = "1";
+  // A form that is sent (every POST form, and any marked data-once) says at once that it is working
+  // and cannot be sent twice: its submit buttons are disabled, aria-busy, and read "Traitement en
+  // cours…" (the translated text comes from <body data-busy-label>). The server also refuses
+  // duplicates: this spares a useless round trip and tells the person something is happening.
+  const busyLabel = document.body.dataset.busyLabel;
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (event.defaultPrevented) return;  // another script kept the form on the page
+    if ((form.method || "").toLowerCase() !== "post" && !form.querySelector("[data-once]")) return;
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+    form.setAttribute("aria-busy", "true");
+    // A disabled button is not sent: the clicked one's name and value travel in a hidden field.
+    const submitter = event.submitter;
+    if (submitter && submitter.name) {
+      const hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = submitter.name;
+      hidden.value = submitter.value;
+      hidden.dataset.busyCopy = "1";
+      form.appendChild(hidden);
+    }
+    [...form.elements].filter((e) => e.type === "submit").forEach((button) => {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      if (busyLabel && button === (submitter || button)) {
+        button.dataset.idleLabel = button.tagName === "INPUT" ? button.value : button.textContent;
+        if (button.tagName === "INPUT") button.value = busyLabel; else button.textContent = busyLabel;
+      }
+    });
+  });
+  // Back to a page kept in the browser's cache: its forms can be sent again.
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sent]").forEach((form) => {
+      delete form.dataset.sent;
+      form.removeAttribute("aria-busy");
+      form.querySelectorAll("[data-busy-copy]").forEach((e) => e.remove());
+      [...form.elements].filter((e) => e.type === "submit").forEach((button) => {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+        if (button.dataset.idleLabel === undefined) return;
+        if (button.tagName === "INPUT") button.value = button.dataset.idleLabel;
+        else button.textContent = button.dataset.idleLabel;
+        delete button.dataset.idleLabel;
+      });
     });
   });
   // A background job's progress: poll its JSON, move the bar, reload the page once it has ended

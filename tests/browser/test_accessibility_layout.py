@@ -1,0 +1,137 @@
+"""Issue 13, items 8, 9 and 11, measured in headless Chromium: the main pages reflow at 320 px
+(WCAG 1.4.10), the keyboard focus outline has a 3:1 contrast (WCAG 1.4.11), and a slow form says
+it is working and cannot be sent twice."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from grants.core.db import db
+from grants.core.roles import MemberRole, StaffRole
+from grants.reference.models import Region
+from grants.requests.models import FundingRequest
+from grants.requests.workflow import RequestStatus
+from tests.browser.conftest import sign_in
+from tests.factories import PASSWORD, OrganizationFactory, funding_request, member, open_call, staff
+
+pytestmark = pytest.mark.browser
+
+NARROW = {"width": 320, "height": 640}
+
+# The widest elements that stick out of the viewport, to say what broke when the page is too wide.
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => e.getBoundingClientRect().right > 321 && !e.closest('.table-scroll'))
+  .filter((e, i, all) => !all.some((o) => o !== e && e.contains(o)))
+  .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
+       + ' ' + Math.round(e.getBoundingClientRect().right))
+  .slice(0, 8)"""
+
+
+def _too_wide(page, path: str) -> list:
+    """[] when the page at `path` fits the viewport (1 px of rounding allowed), else what sticks out."""
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    return [] if width <= NARROW["width"] + 1 else [(path, width, page.evaluate(WIDEST))]
+
+
+def _request_under_review(officer):
+    organization = OrganizationFactory(legal_name="Organisme au nom assez long pour passer à la ligne")
+    applicant = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    call = open_call("TNCES")
+    request = funding_request("TNCES", organization, call_id=call.id, status="under_review")
+    request.assignee_id = officer.id
+    db.session.commit()
+    return applicant, request
+
+
+def test_request_pages_reflow_at_320_px(browser, live_server):
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    applicant, submitted = _request_under_review(officer)
+    draft = funding_request("TNCES", submitted.organization, years=5, call_id=submitted.call_id)
+
+    too_wide = []
+    for user, paths in (
+        (applicant, [f"/demandes/{draft.id}/modifier", f"/demandes/{submitted.id}"]),
+        (officer, ["/analyse/", f"/analyse/{submitted.id}"]),
+    ):
+        context = browser.new_context(base_url=live_server, locale="fr-CA", viewport=NARROW)
+        context.set_default_timeout(15000)
+        page = context.new_page()
+        sign_in(page, user.email, PASSWORD)
+        for path in paths:
+            too_wide += _too_wide(page, path)
+        context.close()
+    assert not too_wide, too_wide
+
+
+def _luminance(rgb: tuple[float, ...]) -> float:
+    channels = [c / 255 for c in rgb[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours (`rgb(…)`/`rgba(…)`)."""
+    a, b = (_luminance(tuple(float(n) for n in re.findall(r"[\d.]+", c))) for c in (one, other))
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+# The focused element's outline and the first opaque background behind it.
+FOCUS_STYLE = """() => {
+  const element = document.activeElement, style = getComputedStyle(element);
+  let box = element.parentElement, background = 'rgb(255, 255, 255)';
+  for (; box; box = box.parentElement) {
+    const colour = getComputedStyle(box).backgroundColor;
+    if (colour !== 'transparent' && !colour.startsWith('rgba(0, 0, 0, 0')) { background = colour; break; }
+  }
+  return {type: element.type, color: style.outlineColor, style: style.outlineStyle,
+          width: parseFloat(style.outlineWidth), background};
+}"""
+
+
+def test_keyboard_focus_on_a_checkbox_has_a_visible_outline_of_3_to_1(page):
+    organization = OrganizationFactory()
+    applicant = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    call = open_call("TNCES")
+    draft = funding_request("TNCES", organization, years=1, call_id=call.id)
+    sign_in(page, applicant.email, PASSWORD)
+    page.goto(f"/demandes/{draft.id}/modifier")
+    # Reach the next region's checkbox with the keyboard, as a keyboard user would.
+    page.get_by_label("Capitale-Nationale").focus()
+    page.keyboard.press("Tab")
+    focus = page.evaluate(FOCUS_STYLE)
+    assert focus["type"] == "checkbox", focus
+    assert focus["style"] == "solid" and focus["width"] >= 2, focus
+    assert _contrast(focus["color"], focus["background"]) >= 3, focus
+
+
+def test_a_sent_form_says_it_is_working_and_still_sends_the_clicked_button(page):
+    organization = OrganizationFactory()
+    applicant = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    call = open_call("TNCES")
+    request = funding_request("TNCES", organization, years=1, call_id=call.id)
+    request.regions = [db.session.execute(db.select(Region).filter_by(code="03")).scalar_one()]
+    db.session.commit()
+    sign_in(page, applicant.email, PASSWORD)
+    page.goto(f"/demandes/{request.id}/modifier")
+    # What the buttons look like while the form is on its way (read after app.js has acted).
+    page.evaluate("""() => document.addEventListener('submit', (event) => {
+      const buttons = [...event.target.elements].filter((e) => e.type === 'submit');
+      sessionStorage.setItem('busy', JSON.stringify({
+        form: event.target.getAttribute('aria-busy'),
+        disabled: buttons.map((b) => b.disabled),
+        clicked: event.submitter.textContent.trim(),
+        busy: event.submitter.getAttribute('aria-busy')}));
+    })""")
+    with page.expect_request(lambda r: r.method == "POST" and "/modifier" in r.url) as sent:
+        page.get_by_role("button", name="Déposer la demande").click()
+    expect(page.get_by_role("status")).to_contain_text(request.reference)
+    busy = page.evaluate("JSON.parse(sessionStorage.getItem('busy'))")
+    clicked = "Traitement en cours…"
+    assert busy == {"form": "true", "disabled": [True, True], "clicked": clicked, "busy": "true"}
+    body = sent.value.post_data_buffer
+    assert re.search(rb'name="action"\r\n\r\nsubmit\r\n', body), body[-400:]
+    db.session.expire_all()
+    assert db.session.get(FundingRequest, request.id).status == RequestStatus.SUBMITTED
