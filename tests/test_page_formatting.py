@@ -129,3 +129,14 @@ def test_cpi_values_keep_one_decimal():
     assert cpi_value(Decimal("161"), "fr_CA") == "161,0"
     assert cpi_value(Decimal("157.2"), "fr_CA") == "157,2"
     assert cpi_value(Decimal("161"), "en_CA") == "161.0"
+
+
+def test_lists_show_the_cents_like_the_detail_pages(client, sign_in, data):
+    agreement, officer, _queued = data
+    sign_in(officer)
+    listing = client.get("/conventions/").get_data(as_text=True)
+    detail = client.get(f"/conventions/{agreement.id}").get_data(as_text=True)
+    queue = client.get("/analyse/").get_data(as_text=True)
+    assert "60\u00a0000,00\u00a0$" in listing and "30\u00a0000,00\u00a0$" in detail
+    assert "30\u00a0000,00\u00a0$" in queue
+    assert "1er avril 2026 – 31 mars 2028" in visible_text(listing)
