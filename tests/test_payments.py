@@ -247,7 +247,7 @@ def test_program_totals_page_and_payment_csv(client, sign_in):
 
     sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"))
     page = normalize_spaces(client.get("/versements/programmes/TNCES").get_data(as_text=True))
-    assert "350 000 $" in page and "150 000 $" in page and "non fixée" in page
+    assert "350 000,00 $" in page and "150 000,00 $" in page and "non fixée" in page
     response = client.get("/versements/?format=csv&fiscal_year=2026-2027")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][0] == "Convention" and len(rows) == 1 + 4

@@ -35,7 +35,14 @@ from grants.accountability.validation import (
     total_mismatch,
     total_problem,
 )
-from grants.core.fields import KeyedFieldList, MoneyField, VersionField, input_errors, input_values
+from grants.core.fields import (
+    KeyedFieldList,
+    MoneyField,
+    VersionField,
+    amount_text,
+    input_errors,
+    input_values,
+)
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import BudgetCategory
@@ -78,6 +85,10 @@ class CountField(StringField):
 
 class TargetField(MoneyField):
     """An indicator's target (`12`, `12,5`): read like an amount, one message for every refusal."""
+
+    @staticmethod
+    def shown(value: Decimal) -> str:
+        return amount_text(value)  # a target is a count or a rate: `12`, `12,5`, no cents
 
     def process_formdata(self, valuelist: list[str]) -> None:
         try:

@@ -17,6 +17,7 @@ from wtforms import DecimalField, FieldList, HiddenField, SelectMultipleField
 from wtforms.utils import unset_value
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from grants.core import formatting
 from grants.core.concurrency import parse_version
 from grants.core.money import round_cent
 
@@ -104,9 +105,14 @@ class MoneyField(DecimalField):
         if self.data is None or self.data == "":
             return ""
         try:
-            return amount_text(Decimal(str(self.data)))
+            return self.shown(Decimal(str(self.data)))
         except InvalidOperation:
             return str(self.data)
+
+    @staticmethod
+    def shown(value: Decimal) -> str:
+        """How a stored amount pre-fills the box: `30 000,00`, as in the tables."""
+        return formatting.money_input(value)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not valuelist[0].strip():

@@ -2,6 +2,26 @@
 
 The one place that decides how `175 000 $`, `1er avril 2027` and `3,7 %` are written; templates
 reach it through Jinja filters, PDFs and emails through the same functions.
+
+Rules, one per context (templates never print a raw value: no `{{ x.due_date }}`, no `.isoformat()`
+in visible text):
+
+- **Dates**: `long_date` (`28 novembre 2026`, `November 28, 2026`) in lists, detail pages, PDFs and
+  emails alike; `iso_date` only where a machine reads it (`<input type=date>` values, CSV exports,
+  `<time datetime=…>`). A period is `long_date – long_date`.
+- **Money**: `money`, always with cents (`30 000,00 $`, `$30,000.00`), in every table, detail page
+  and form of an amount that belongs to a request, agreement, installment, report or indexation,
+  and in program budget tables where those amounts are totalled. `money_whole` (`175 000 $`) only
+  for policy figures set in whole dollars and shown on their own: envelopes on dashboards, program
+  and call maximums, plan and axis budgets, and the program report summary (PDF). `money_short`
+  (`175 k$`) only for chart labels. A form's text box is pre-filled by `money_input` (`30 000,00`,
+  ordinary spaces so it can be edited, no `$`).
+- **Percentages**: `percent` (fraction in, `30 %` out with the no-break space Babel gives), including
+  grid weights (`percent(weight / 100, decimals=0)`); never `{{ n }} %` in a template.
+- **CPI index values**: `cpi_value`, always at least one decimal as Statistics Canada publishes them
+  (`161,0` beside `157,2`).
+- **Numbers inside texts** (seeded program and reference descriptions) carry no-break spaces
+  (`175 000 $`) in the data files themselves.
 """
 
 from __future__ import annotations
@@ -87,6 +107,24 @@ def percent(rate: Decimal | float | None, locale: str | None = None, *, decimals
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     pattern += "\u00a0%" if loc.language == "fr" else "%"
     return format_percent(Decimal(str(rate)), format=pattern, locale=loc)
+
+
+def money_input(amount: Decimal | int | str | None) -> str:
+    """An amount put back in a form's text box: `30 000,00` (ordinary spaces, so it is edited as typed;
+    always with its cents, like the tables)."""
+    if amount is None or amount == "":
+        return ""
+    value = Decimal(str(amount))
+    whole, cents = f"{abs(value):.2f}".split(".")
+    grouped = f"{int(whole):,}".replace(",", " ")
+    return f"{'-' if value < 0 else ''}{grouped},{cents}"
+
+
+def cpi_value(value: Decimal | int | str | None, locale: str | None = None) -> str:
+    """A CPI index value with at least the one decimal Statistics Canada publishes: `161,0`, `157,2`."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(Decimal(str(value)), format="#,##0.0##", locale=_locale(locale))
 
 
 def number(value: Decimal | int | None, locale: str | None = None) -> str:
@@ -179,6 +217,8 @@ JINJA_FILTERS = {
     "money_short": money_short,
     "percent": percent,
     "number": number,
+    "cpi_value": cpi_value,
+    "money_input": money_input,
     "long_date": long_date,
     "iso_date": iso_date,
     "date_time": date_time,

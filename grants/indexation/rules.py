@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
+from grants.core import formatting
 from grants.core.db import db
 from grants.core.money import round_cent
 from grants.cpi import rates
@@ -121,7 +122,7 @@ def rate_for(rule: IndexationRule, year: FiscalYear) -> Rate:
                     )
                 )
             )
-        label = str(_l("Taux fixé le %(day)s", day=fixed.decided_on.isoformat()))
+        label = str(_l("Taux fixé le %(day)s", day=formatting.long_date(fixed.decided_on)))
         rate = Rate(method, Decimal(fixed.percent), (RateInput(label, Decimal(fixed.percent)),), str(year))
     else:
         if rule.series is None:

@@ -53,9 +53,9 @@ def _exclusion_label(code: str) -> str:
 
 @blueprint.app_template_filter("decimal_value")
 def _decimal_value(value: Any) -> str:
-    from grants.core.formatting import number
+    from grants.core.formatting import cpi_value
 
-    return number(Decimal(str(value))) if value not in (None, "") else ""
+    return cpi_value(value)
 
 
 def _program(code: str) -> Program:
