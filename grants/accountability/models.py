@@ -329,6 +329,10 @@ class Report(db.Model):
     def reach_of(self, variable: str) -> dict[str, int]:
         return {c.category: c.count for c in self.reach_counts if c.variable == variable}
 
+    def reach_total_of(self, variable: str) -> int:
+        """The people counted for one ADS+ variable (its breakdown's total)."""
+        return sum(self.reach_of(variable).values())
+
     def __repr__(self) -> str:
         return f"<Report {self.id} {self.kind} {self.fiscal_year} {self.status}>"
 

@@ -7,6 +7,7 @@ settings, an agreement's targets. Views parse, call one operation, commit, rende
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -222,7 +223,8 @@ def _section_context(report: Report, current: ReportSection) -> dict[str, Any]:
         "indicators": indicators,
         "targets": _targets(report, indicators),
         "variables": variables_for(settings),
-        "approved": approved_by_category(report),
+        "approved": (approved := approved_by_category(report)),
+        "approved_total": sum(approved.values(), Decimal(0)),
         "unspent": unspent_of(report, settings),
         "settings": settings,
         "max_mb": max(1, current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)),

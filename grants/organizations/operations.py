@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from grants.core.audit import diff, record, values_of
-from grants.core.db import db, identity_of
+from grants.core.concurrency import ConcurrentChange, check_version, flush_or_refuse
+from grants.core.db import db
 from grants.organizations.models import Organization, OrganizationAlias, OrganizationKind
 from grants.reference.models import Nation, Region
 
@@ -16,8 +15,8 @@ class DuplicateNEQ(ValueError):
     """Another organization already holds this NEQ."""
 
 
-class ConcurrentEdit(RuntimeError):
-    """The profile changed since the form was opened."""
+ConcurrentEdit = ConcurrentChange
+"""The profile changed since the form was opened (the one refusal of `grants/core/concurrency.py`)."""
 
 
 def snapshot(organization: Organization) -> dict[str, Any]:
@@ -89,17 +88,13 @@ def update_organization(
     organization: Organization, data: dict[str, Any], *, expected_version: int | None, actor: Any
 ) -> dict[str, Any]:
     """Apply a profile edit; refuse it if someone saved the profile since the form was opened."""
-    if expected_version is not None and expected_version != organization.version:
-        raise ConcurrentEdit(organization.id)
+    check_version(organization, expected_version)
     _check_neq(data.get("neq"), organization.id)
     before = snapshot(organization)
     _apply(organization, data)
     changes = diff(before, snapshot(organization))
     if changes:
-        try:
-            db.session.flush()
-        except StaleDataError as error:
-            raise ConcurrentEdit(identity_of(organization)) from error
+        flush_or_refuse(organization)
         record("organization.updated", organization, actor=actor, changes=changes)
     return changes
 
