@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from grants.coordination.records import REQUIRED_COLUMNS
+
 # (town, region number, English spelling if any)
 TOWNS = [
     ("Montréal", "06"),
@@ -985,22 +987,8 @@ def _truth(lines: list[Line]) -> Truth:
     return truth
 
 
-HEADER = [
-    "record_id",
-    "source_ministry",
-    "program",
-    "recipient_name",
-    "recipient_neq",
-    "recipient_city",
-    "recipient_region",
-    "project_title",
-    "description",
-    "amount_cad",
-    "start_date",
-    "end_date",
-    "fiscal_year",
-    "internal_note",
-]
+# The file format the product reads, plus a column it must ignore.
+HEADER = [*REQUIRED_COLUMNS, "internal_note"]
 
 
 def write_csv(lines: list[Line], path: Path) -> None:

@@ -217,3 +217,46 @@ def one_line_pdf() -> float:
     start = time.perf_counter()
     HTML(string="<p>Une ligne.</p>").write_pdf()
     return time.perf_counter() - start
+
+
+def approved_request_row(
+    base: dict, number: int, reference: str, title: str, start, end, first_fiscal_year: int, now
+) -> dict:  # type: ignore[no-untyped-def]
+    """One approved funding request, as a bulk-insert row (`base` gives organization and program)."""
+    return base | {
+        "id": number,
+        "reference": reference,
+        "status": "approved",
+        "status_changed_at": now,
+        "title": title,
+        "summary": "",
+        "objectives": "",
+        "target_populations": "",
+        "start_date": start,
+        "end_date": end,
+        "first_fiscal_year": first_fiscal_year,
+        "recommendation_comment": "",
+        "decision_conditions": "",
+        "decision_reasons": "",
+        "envelope_override_reason": "",
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def agreement_in_force_row(base: dict, number: int, agreement_number: str, start, end, now) -> dict:  # type: ignore[no-untyped-def]
+    """The indexed, countersigned agreement of request `number`, as a bulk-insert row."""
+    return base | {
+        "id": number,
+        "number": agreement_number,
+        "request_id": number,
+        "start_date": start,
+        "end_date": end,
+        "conditions": "",
+        "indexed": True,
+        "status": "countersigned",
+        "signed_at": now,
+        "created_at": now,
+        "version": 1,
+    }

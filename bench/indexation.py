@@ -77,43 +77,14 @@ def build_data() -> None:
             amount = Decimal(50_000 + (n % 250) * 500)
             base = {"organization_id": organization_ids[n - 1], "program_id": program.id}
             requests.append(
-                base
-                | {
-                    "id": n,
-                    "reference": f"{code}-2025-{n:05d}",
-                    "status": "approved",
-                    "status_changed_at": now,
-                    "title": "Mission",
-                    "summary": "",
-                    "objectives": "",
-                    "target_populations": "",
-                    "start_date": first.start,
-                    "end_date": (first + 2).end,
-                    "first_fiscal_year": 2025,
-                    "recommendation_comment": "",
-                    "decision_conditions": "",
-                    "decision_reasons": "",
-                    "envelope_override_reason": "",
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
+                harness.approved_request_row(
+                    base, n, f"{code}-2025-{n:05d}", "Mission", first.start, (first + 2).end, 2025, now
+                )
             )
             agreements.append(
-                base
-                | {
-                    "id": n,
-                    "number": f"CAF-{code}-{n:05d}",
-                    "request_id": n,
-                    "start_date": first.start,
-                    "end_date": (first + 2).end,
-                    "conditions": "",
-                    "indexed": True,
-                    "status": "countersigned",
-                    "signed_at": now,
-                    "created_at": now,
-                    "version": 1,
-                }
+                harness.agreement_in_force_row(
+                    base, n, f"CAF-{code}-{n:05d}", first.start, (first + 2).end, now
+                )
             )
             for offset in range(3):
                 year = first + offset

@@ -80,43 +80,12 @@ def build_data() -> None:
         amount = Decimal(100_000 + (n % 150) * 500)
         base = {"organization_id": organization_id, "program_id": program.id}
         requests.append(
-            base
-            | {
-                "id": n,
-                "reference": f"TNCES-2026-{n:05d}",
-                "status": "approved",
-                "status_changed_at": now,
-                "title": "Table",
-                "summary": "",
-                "objectives": "",
-                "target_populations": "",
-                "start_date": year.start,
-                "end_date": year.end,
-                "first_fiscal_year": YEAR,
-                "recommendation_comment": "",
-                "decision_conditions": "",
-                "decision_reasons": "",
-                "envelope_override_reason": "",
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-            }
+            harness.approved_request_row(
+                base, n, f"TNCES-2026-{n:05d}", "Table", year.start, year.end, YEAR, now
+            )
         )
         agreements.append(
-            base
-            | {
-                "id": n,
-                "number": f"CAF-TNCES-2026-{n:05d}",
-                "request_id": n,
-                "start_date": year.start,
-                "end_date": year.end,
-                "conditions": "",
-                "indexed": True,
-                "status": "countersigned",
-                "signed_at": now,
-                "created_at": now,
-                "version": 1,
-            }
+            harness.agreement_in_force_row(base, n, f"CAF-TNCES-2026-{n:05d}", year.start, year.end, now)
         )
         versions.append(
             {
