@@ -12,6 +12,7 @@ import sys
 import time
 
 import click
+from flask.cli import with_appcontext
 
 MAX_ERRORS_SHOWN = 20
 
@@ -84,3 +85,36 @@ class _Progress:
         if self.enabled:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
+
+@click.group("coordination")
+def coordination() -> None:
+    """The coordination cell: matching of organizations and flags."""
+
+
+@coordination.command("match")
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@with_appcontext
+def match_command(language: str) -> None:
+    """Match organizations and find the flags again (what the cell's background job runs)."""
+    from grants.coordination.matching_run import STEPS, refresh_matching
+    from grants.core.db import db
+
+    started = time.perf_counter()
+    summary = refresh_matching(lambda done, message: click.echo(f"[{done}/{STEPS}] {message}", err=True))
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.by_kind.items())) or "0"
+    if language == "en":
+        click.echo(
+            f"{summary.lines} funding lines, {summary.parties} parties, {summary.entities} organizations, "
+            f"{summary.pairs} pairs; flags: {kinds} ({summary.flags_new} new, {summary.flags_gone} no longer "
+            f"found); {seconds:.1f} s"
+        )
+    else:
+        click.echo(
+            f"{summary.lines} lignes de financement, {summary.parties} parties, "
+            f"{summary.entities} organismes, "
+            f"{summary.pairs} paires ; signalements : {kinds} ({summary.flags_new} nouveaux, "
+            f"{summary.flags_gone} plus trouvés) ; {seconds:.1f} s".replace(".", ",")
+        )

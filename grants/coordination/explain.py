@@ -86,3 +86,19 @@ def explanation(flag: Any) -> str:
     else:
         text += " " + _("(aucune déclarée)")
     return text
+
+
+def request_flags(request_id: int) -> list[tuple[Any, str]]:
+    """The flags of one of our requests (still found first, strongest first), each with its
+    explanation: what the request's analysis page shows its officers."""
+    from sqlalchemy import select
+
+    from grants.coordination.models import FundingFlag
+    from grants.core.db import db
+
+    flags = db.session.scalars(
+        select(FundingFlag)
+        .where(FundingFlag.request_id == request_id)
+        .order_by(FundingFlag.still_found.desc(), FundingFlag.score.desc(), FundingFlag.id)
+    ).all()
+    return [(flag, explanation(flag)) for flag in flags]
