@@ -97,22 +97,31 @@ def flags() -> Any:
         return csv_response(
             "signalements.csv",
             [str(title) for title in CSV_HEADER],
-            (row[0] for row in db.session.execute(statement).yield_per(1000)),
-            lambda f: [
-                f.id,
-                FlagKind(f.kind).label,
-                f.entity_label,
-                f.key_a,
-                f.key_b,
-                f.fiscal_year,
-                f.score,
-                f.amount,
-                FlagDecision(f.decision).label,
-                _("oui") if f.still_found else _("non"),
-                explain.explanation(f),
-                f.first_seen_at,
-            ],
+            # explained here, in the request's language, before the response streams
+            [_csv_row(f) for f in db.session.scalars(statement)],
+            lambda row: row,
         )
+    return _flag_list(filters, statement)
+
+
+def _csv_row(f: FundingFlag) -> list[Any]:
+    return [
+        f.id,
+        FlagKind(f.kind).label,
+        f.entity_label,
+        f.key_a,
+        f.key_b,
+        f.fiscal_year,
+        f.score,
+        f.amount,
+        FlagDecision(f.decision).label,
+        _("oui") if f.still_found else _("non"),
+        explain.explanation(f),
+        f.first_seen_at,
+    ]
+
+
+def _flag_list(filters: FlagFilters, statement: Any) -> Any:
     years = db.session.scalars(
         select(FundingFlag.fiscal_year).where(FundingFlag.fiscal_year.is_not(None)).distinct()
     ).all()
