@@ -37,6 +37,10 @@ PREVENTION_FR = (
 )
 
 
+def sign_out(client) -> None:  # type: ignore[no-untyped-def]
+    client.post("/compte/deconnexion", data={"csrf_token": csrf_token(client, "/")})
+
+
 def run() -> None:
     refresh_matching()
     db.session.commit()
@@ -318,7 +322,7 @@ def test_reviews_are_audited_and_kept_after_a_new_run(client, sign_in):
 
 def test_a_split_survives_a_new_import_and_a_confirmation_joins(client, sign_in):
     external_funding("S-1", "Centre de femmes L'Écho", recipient_city="Laval", recipient_region="13")
-    external_funding("S-2", "Centre des femmes L'Echo inc.", recipient_city="Laval", recipient_region="13")
+    external_funding("S-2", "Centre de femmes L'Éco", recipient_city="Laval", recipient_region="13")
     external_funding("S-3", "Le Havre des femmes", recipient_city="Laval", recipient_region="13")
     external_funding("S-4", "Maison Simonne-Monet", recipient_city="Laval", recipient_region="13")
     run()
@@ -344,7 +348,7 @@ def test_a_split_survives_a_new_import_and_a_confirmation_joins(client, sign_in)
     db.session.execute(ExternalFunding.__table__.delete())
     db.session.commit()
     external_funding("S-1", "Centre de femmes L'Écho", recipient_city="Laval", recipient_region="13")
-    external_funding("S-2", "Centre des femmes L'Echo inc.", recipient_city="Laval", recipient_region="13")
+    external_funding("S-2", "Centre de femmes L'Éco", recipient_city="Laval", recipient_region="13")
     external_funding("S-3", "Le Havre des femmes", recipient_city="Laval", recipient_region="13")
     external_funding("S-4", "Maison Simonne-Monet", recipient_city="Laval", recipient_region="13")
     run()
@@ -399,9 +403,11 @@ def test_the_officer_sees_the_flag_on_the_request_and_the_organization_does_not(
     english = client.get(f"/analyse/{request.id}?lang=en").get_data(as_text=True)
     assert "Coordination cell flags" in english and "Confirmed duplicate" in english
 
+    sign_out(client)
     sign_in(staff(StaffRole.PROGRAM_OFFICER, "PQLC"))
     assert client.get(f"/analyse/{request.id}").status_code == 404
 
+    sign_out(client)
     sign_in(member(organization=ours))
     assert client.get(f"/analyse/{request.id}").status_code == 404
     own_page = client.get(f"/demandes/{request.id}")
@@ -431,8 +437,9 @@ def test_a_run_through_the_celery_worker_reports_its_progress(client, sign_in, c
 
     done = wait_until(finished, timeout=60)
     assert done.status == "done", done.reason
-    assert done.done == 4 and done.started_at is not None and done.params["flags"] == 1
+    assert done.done == 4 and done.started_at is not None and done.params["flags"] == 3
     assert client.get(f"/taches/{job.id}").get_json()["percent"] == 100
-    assert [f.kind for f in flags()] == [FlagKind.DUPLICATE]
+    # the pair, and for our request: over its budget with the duplicate, an undeclared funder
+    assert {f.kind for f in flags()} == {FlagKind.DUPLICATE, FlagKind.OVER_BUDGET, FlagKind.OMITTED}
     page = client.get("/cellule/organismes/").get_data(as_text=True)
-    assert "1 signalement" in page
+    assert "3 signalements" in page

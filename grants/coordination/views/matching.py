@@ -253,7 +253,13 @@ def split_entity(entity_id: int) -> Any:
     if not rest:
         form.members.errors = [_("Laissez au moins un membre dans le groupe.")]
         return _render(entity, split=form, status=422)
-    decide_parties(apart, rest, same=False, comment=form.comment.data or "", actor=current_user)
+    if not decide_parties(apart, rest, same=False, comment=form.comment.data or "", actor=current_user):
+        form.members.errors = [
+            _(
+                "Ces enregistrements portent le même nom, le même NEQ et la même ville : rien ne les distingue."
+            )
+        ]
+        return _render(entity, split=form, status=422)
     matching_run.start_refresh(current_user)
     flash(
         _("Décision enregistrée : organismes distincts. Les rapprochements sont recalculés en arrière-plan."),
