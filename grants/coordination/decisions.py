@@ -88,18 +88,21 @@ def decide_parties(
                 rows.append(row)
     db.session.flush()
     for row in rows:
-        record(
-            "coordination.entity_confirmed" if same else "coordination.entity_split",
-            object_type="EntityDecision",
-            object_id=row.id,
-            actor=actor,
-            changes={
+        details: dict[str, Any] = {
+            "object_type": "EntityDecision",
+            "object_id": row.id,
+            "actor": actor,
+            "changes": {
                 "a": [row.a_name, row.a_neq, row.a_city],
                 "b": [row.b_name, row.b_neq, row.b_city],
                 "same": row.same,
                 "comment": comment,
             },
-        )
+        }
+        if same:
+            record("coordination.entity_confirmed", **details)
+        else:
+            record("coordination.entity_split", **details)
     return rows
 
 

@@ -254,11 +254,7 @@ def split_entity(entity_id: int) -> Any:
         form.members.errors = [_("Laissez au moins un membre dans le groupe.")]
         return _render(entity, split=form, status=422)
     if not decide_parties(apart, rest, same=False, comment=form.comment.data or "", actor=current_user):
-        form.members.errors = [
-            _(
-                "Ces enregistrements portent le même nom, le même NEQ et la même ville : rien ne les distingue."
-            )
-        ]
+        form.members.errors = [_("Même nom, même NEQ et même ville : rien ne distingue ces enregistrements.")]
         return _render(entity, split=form, status=422)
     matching_run.start_refresh(current_user)
     flash(
