@@ -39,7 +39,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import selectinload
 
 from grants.coordination.duplicates import FundingTable, find_duplicates
@@ -443,13 +443,15 @@ def _rewrite_groups(
 
     db.session.execute(delete(EntityMember))
     db.session.execute(delete(MatchedEntity))
+    # Core statements (many rows per statement, ids returned in order), not the ORM's bulk path.
+    entity_table, member_table = MatchedEntity.__table__, EntityMember.__table__
     ids: list[int] = []
     for start in range(0, len(entity_rows), CHUNK):
         ids.extend(
-            db.session.scalars(
-                insert(MatchedEntity).returning(MatchedEntity.id, sort_by_parameter_order=True),
+            db.session.execute(
+                entity_table.insert().returning(entity_table.c.id, sort_by_parameter_order=True),
                 entity_rows[start : start + CHUNK],
-            ).all()
+            ).scalars()
         )
     flat = [
         dict(row, entity_id=entity_id)
@@ -457,7 +459,7 @@ def _rewrite_groups(
         for row in rows
     ]
     for start in range(0, len(flat), CHUNK):
-        db.session.execute(insert(EntityMember), flat[start : start + CHUNK])
+        db.session.execute(member_table.insert(), flat[start : start + CHUNK])
 
     by_organization: dict[int, list[int]] = {}
     for group in groups:
