@@ -7,7 +7,7 @@ for the two flags the matching run adds (over budget, omitted)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -102,3 +102,15 @@ def request_flags(request_id: int) -> list[tuple[Any, str]]:
         .order_by(FundingFlag.still_found.desc(), FundingFlag.score.desc(), FundingFlag.id)
     ).all()
     return [(flag, explanation(flag)) for flag in flags]
+
+
+def score_text(value: Decimal | float | None) -> str:
+    """A score as people read it, two decimals: `0,93` / `0.93`."""
+    from babel.numbers import format_decimal
+
+    from grants.core.formatting import current_locale
+
+    if value is None:
+        return ""
+    rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_decimal(rounded, format="0.00", locale=current_locale())

@@ -36,6 +36,7 @@ from grants.fiscal import FiscalYear
 from grants.requests.models import FundingRequest
 
 label_filters(blueprint, flag_kind_label=FlagKind, flag_decision_label=FlagDecision)
+blueprint.add_app_template_filter(explain.score_text, "cell_score")
 
 SORT = SortSpec(
     columns={
