@@ -318,6 +318,10 @@ def test_reviews_are_audited_and_kept_after_a_new_run(client, sign_in):
     gone = db.session.get(FundingFlag, flag.id)
     assert gone.still_found is False and len(gone.reviews) == 1
     assert "ligne retirée depuis" in client.get(url).get_data(as_text=True)
+    sign_out(client)
+    sign_in(staff(StaffRole.SYSTEM_ADMIN))
+    journal = client.get("/journal/").get_data(as_text=True)
+    assert f"a rendu une décision sur le signalement <a href=\"/cellule/signalements/{flag.id}\"" in journal
 
 
 def test_a_split_survives_a_new_import_and_a_confirmation_joins(client, sign_in):
