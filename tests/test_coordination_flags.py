@@ -321,7 +321,7 @@ def test_reviews_are_audited_and_kept_after_a_new_run(client, sign_in):
     sign_out(client)
     sign_in(staff(StaffRole.SYSTEM_ADMIN))
     journal = client.get("/journal/").get_data(as_text=True)
-    assert f"a rendu une décision sur le signalement <a href=\"/cellule/signalements/{flag.id}\"" in journal
+    assert f'a rendu une décision sur le signalement <a href="/cellule/signalements/{flag.id}"' in journal
 
 
 def test_a_split_survives_a_new_import_and_a_confirmation_joins(client, sign_in):
@@ -447,3 +447,40 @@ def test_a_run_through_the_celery_worker_reports_its_progress(client, sign_in, c
     assert {f.kind for f in flags()} == {FlagKind.DUPLICATE, FlagKind.OVER_BUDGET, FlagKind.OMITTED}
     page = client.get("/cellule/organismes/").get_data(as_text=True)
     assert "3 signalements" in page
+
+
+def test_bad_input_on_the_cell_pages_never_gives_a_500(client, sign_in):
+    duplicate_case()
+    flag = flags(FlagKind.DUPLICATE)[0]
+    group = entity_of("ext:MSSS:D-1")
+    sign_in(staff(StaffRole.COORDINATION_CELL))
+    for path in (
+        "/cellule/signalements/?kind=zzz&decision=%00&fiscal_year=2026-2029&still=maybe&sort=-nope&page=-4",
+        "/cellule/signalements/?fiscal_year=abcd&format=csv",
+        "/cellule/organismes/?q=%25_%5C&scope=zzz&sort=label&page=99999999",
+        "/cellule/organismes/99999999",
+        "/cellule/signalements/99999999",
+    ):
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+    token = csrf_token(client, f"/cellule/signalements/{flag.id}")
+    for data, status in (
+        ({"version": "99999999999", "decision": "open"}, 422),  # OPEN is not a decision one takes
+        ({"version": str(flag.version), "decision": "confirmed", "comment": "x" * 5000}, 422),
+        ({"version": str(flag.version + 1), "decision": "confirmed"}, 409),
+        ({"version": "abc", "decision": "false_alarm"}, 303),  # no version read: no check (the house rule)
+    ):
+        response = client.post(f"/cellule/signalements/{flag.id}", data={"csrf_token": token, **data})
+        assert response.status_code == status, data
+    assert client.post(f"/cellule/signalements/{flag.id}", data={"decision": "confirmed"}).status_code == 400
+    token = csrf_token(client, f"/cellule/organismes/{group.id}")
+    for url, data in (
+        (f"/cellule/organismes/{group.id}/separer", {"split-members": ["999999", "abc"]}),
+        (f"/cellule/organismes/{group.id}/separer", {}),
+        (f"/cellule/organismes/{group.id}/confirmer", {"confirm-other": "99999999999999"}),
+        (f"/cellule/organismes/{group.id}/confirmer", {"confirm-other": "-3"}),
+    ):
+        response = client.post(url, data={"csrf_token": token, **data})
+        assert response.status_code == 422, (url, data)
+    assert [r.decision for r in db.session.scalars(select(FlagReview))] == [FlagDecision.FALSE_ALARM]
+    assert db.session.scalars(select(EntityDecision)).all() == []

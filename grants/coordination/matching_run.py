@@ -19,7 +19,9 @@ One run (`refresh_matching`) reads everything the cell knows and rewrites what t
    `DUPLICATE` for each suspected pair, `OVER_BUDGET` when one of our requests plus its declared
    other funding plus the imported lines flagged as its duplicates exceed its budget, `OMITTED`
    when an imported line of the same organization, over the request's period, comes from a
-   funder the request does not declare. Flags not found again are marked `still_found=False`.
+   funder the request does not declare (other than the ministry of the request's own program;
+   funder names compare through `same_funder`: `MSSS` is the `Ministère de la Santé et des
+   Services sociaux`). Flags not found again are marked `still_found=False`.
 
 Evidence is stored as data; `grants.coordination.explain` writes it in the reader's language.
 The run is one transaction (the caller commits); on PostgreSQL two runs never overlap (an
@@ -597,6 +599,10 @@ def _request_flags(
                 continue
             if any(same_funder(record.source_ministry, funder) for funder in declared_funders):
                 continue
+            if same_funder(record.source_ministry, line.record.source_ministry) or same_funder(
+                record.source_ministry, funding_request.program.ministry_code
+            ):
+                continue  # our own ministry's line: not another source of funding
             score, reasons = resolution.record_link(index, other)
             wanted[(FlagKind.OMITTED.value, key, lines[other].key)] = common | {
                 "fiscal_year": record.fiscal_year,

@@ -18,7 +18,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from grants.accounts.models import User
 from grants.coordination import explain
@@ -186,11 +186,18 @@ def funding_line(key: str) -> FundingLine | None:
             reference=funding_request.reference,
         )
     if key.startswith("ext:"):
-        row = db.session.scalars(
-            select(ExternalFunding).where(
-                ("ext:" + ExternalFunding.source_ministry + ":" + ExternalFunding.record_id) == key
-            )
-        ).first()
+        rest = key[4:]
+        # `ext:<ministry>:<record id>`, either of which may hold a colon: every split, on the index
+        candidates = [
+            and_(ExternalFunding.source_ministry == rest[:i], ExternalFunding.record_id == rest[i + 1 :])
+            for i, char in enumerate(rest)
+            if char == ":"
+        ]
+        row = (
+            db.session.scalars(select(ExternalFunding).where(or_(*candidates))).first()
+            if candidates
+            else None
+        )
         if row is None:
             return None
         return FundingLine(
