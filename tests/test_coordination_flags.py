@@ -283,7 +283,7 @@ def test_a_known_grant_missing_from_the_declared_funding_is_flagged():
 
 # -- the cell's decisions ------------------------------------------------------------------------------
 def test_reviews_are_audited_and_kept_after_a_new_run(client, sign_in):
-    _, request = duplicate_case()
+    duplicate_case()
     (flag,) = flags(FlagKind.DUPLICATE)
     cell = staff(StaffRole.COORDINATION_CELL)
     sign_in(cell)
@@ -484,3 +484,14 @@ def test_bad_input_on_the_cell_pages_never_gives_a_500(client, sign_in):
         assert response.status_code == 422, (url, data)
     assert [r.decision for r in db.session.scalars(select(FlagReview))] == [FlagDecision.FALSE_ALARM]
     assert db.session.scalars(select(EntityDecision)).all() == []
+
+
+def test_the_command_runs_the_same_matching(app):
+    duplicate_case()
+    db.session.execute(FundingFlag.__table__.delete())
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["coordination", "match", "--language", "en"])
+    assert result.exit_code == 0, result.output
+    assert "2 funding lines, 1 parties, 1 organizations, 1 pairs" in result.output
+    assert "flags: duplicate 1, omitted 1, over_budget 1 (3 new, 0 no longer found)" in result.output
+    assert {f.kind for f in flags()} == {FlagKind.DUPLICATE, FlagKind.OVER_BUDGET, FlagKind.OMITTED}

@@ -55,7 +55,7 @@ CSV_HEADER = (
 @dataclass
 class EntityFilters(QueryFilters):
     q: str = ""
-    scope: str = ""  # "" = several records only; "all"; "ours" = holding one of our organizations
+    scope: str = ""  # "" = all (groups of several records first); "several"; "ours" (one of ours)
 
 
 def _like(text: str) -> str:
@@ -72,7 +72,7 @@ def _statement(filters: EntityFilters) -> Any:
     )
     if filters.scope == "ours":
         statement = statement.where(MatchedEntity.organization_id.is_not(None))
-    elif filters.scope != "all":
+    elif filters.scope == "several":
         statement = statement.where(MatchedEntity.member_count > 1)
     if filters.q:
         pattern = f"%{_like(filters.q)}%"
