@@ -309,9 +309,11 @@ def test_reviews_are_audited_and_kept_after_a_new_run(client, sign_in):
     assert entry.actor_id == cell.id and entry.object_id == str(flag.id) and entry.organization_id is None
     assert "Même projet." in client.get(url).get_data(as_text=True)
 
-    run()  # found again: same flag, same decision, its review kept
+    reviewed_version = db.session.get(FundingFlag, flag.id).version
+    run()  # found again: same flag, same decision, its review kept, a page open on it still good
     (again,) = flags(FlagKind.DUPLICATE)
     assert again.id == flag.id and again.decision == FlagDecision.CONFIRMED and len(again.reviews) == 1
+    assert again.version == reviewed_version
     db.session.delete(db.session.scalars(select(ExternalFunding)).one())  # the import withdrawn
     db.session.commit()
     run()
