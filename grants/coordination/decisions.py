@@ -40,7 +40,8 @@ def _ordered(a: PartyKey, b: PartyKey) -> tuple[PartyKey, PartyKey]:
 def _upsert(a: PartyKey, b: PartyKey, same: bool, comment: str, actor: Any) -> EntityDecision | None:
     if a == b:
         return None
-    a, b = _ordered(a, b)
+    # the columns' widths (a normalized name longer than 255 characters is not a real case)
+    a, b = (PartyKey(k.name[:255], k.neq[:10], k.city[:120]) for k in _ordered(a, b))
     row = db.session.scalars(
         select(EntityDecision).filter_by(
             a_name=a.name, a_neq=a.neq, a_city=a.city, b_name=b.name, b_neq=b.neq, b_city=b.city
