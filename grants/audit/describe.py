@@ -110,6 +110,11 @@ SENTENCES: dict[str, Any] = {
     "indexation.apply": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.cancel": _l("%(actor)s a écarté l'indexation %(object)s"),
     "indexation.reverse": _l("%(actor)s a annulé l'indexation %(object)s"),
+    # coordination cell: imports of other ministries' funding
+    "funding_import.created": _l("%(actor)s a déposé le fichier de financement %(object)s"),
+    "funding_import.loaded": _l("%(actor)s a chargé le fichier de financement %(object)s"),
+    "funding_import.refused": _l("Le fichier de financement %(object)s a été refusé"),
+    "funding_import.withdrawn": _l("%(actor)s a retiré l'importation %(object)s"),
     "cpi.imported": _l("%(actor)s a importé les valeurs de l'IPC dans la série %(object)s"),
     "cpi.month_set": _l("%(actor)s a corrigé une valeur de l'IPC dans la série %(object)s"),
     # organizations and accounts
@@ -147,6 +152,7 @@ FAMILIES: dict[str, Any] = {
     "report.": _l("Rapports de reddition de comptes"),
     "indexation.": _l("Indexation"),
     "cpi.": _l("IPC"),
+    "funding_import.": _l("Financement des autres ministères"),
     "envelope.": _l("Enveloppes"),
     "call.": _l("Appels"),
     "organization.": _l("Organismes"),
