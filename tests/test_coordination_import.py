@@ -399,3 +399,44 @@ def test_others_cannot_upload_or_withdraw(client, sign_in, who):
         == 404
     )
     assert db.session.get(FundingImport, outcome.funding_import.id).status == ImportStatus.DONE
+
+
+def test_every_member_of_the_cell_follows_an_import_s_progress(client, sign_in, app):
+    uploader = staff(StaffRole.COORDINATION_CELL)
+
+    class Upload:
+        filename = "suivi.csv"
+
+        def read(self) -> bytes:
+            return MIXED
+
+    funding_import = imports.start_import(Upload(), uploader)
+    db.session.commit()
+    sign_in(staff(StaffRole.COORDINATION_CELL))
+    status = client.get(f"/taches/{funding_import.job_id}")
+    assert status.status_code == 200 and status.get_json()["status"] == "queued"
+    other = app.test_client()
+    sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"), target=other)
+    assert other.get(f"/taches/{funding_import.job_id}").status_code == 404
+
+
+def test_the_demo_seed_loads_the_demo_funding_file():
+    from grants.demo.seed import seed_demo
+
+    seed_demo()
+    db.session.commit()
+    funding_import = db.session.execute(db.select(FundingImport)).scalar_one()
+    assert funding_import.file_name == "demo_funding.csv" and funding_import.status == ImportStatus.DONE
+    assert funding_import.lines_refused == 0 and funding_import.lines_loaded >= 55
+    passerelle = db.session.scalars(db.select(ExternalFunding).filter_by(recipient_neq="1170000001")).all()
+    assert {f.source_ministry for f in passerelle} >= {"MSSS", "SHQ", "Ville de Laval"}
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(ExternalFunding)
+            .where(ExternalFunding.measure_id.is_not(None))
+        )
+        >= 20
+    )
+    seed_demo()  # a second run changes nothing
+    assert db.session.scalar(db.select(db.func.count()).select_from(FundingImport)) == 1

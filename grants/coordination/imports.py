@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -44,6 +45,7 @@ from grants.files.sniffing import clean_filename, detect
 log = logging.getLogger(__name__)
 
 JOB_KIND = "funding_import"
+DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_funding.csv"
 BATCH = 2000  # lines per SELECT / INSERT / UPDATE round
 PROGRESS_EVERY = 5000  # lines between two progress reports
 ACCEPTED_EXTENSIONS = (".csv", ".txt")

@@ -216,7 +216,8 @@ def withdraw(import_id: int) -> Any:
     funding_import = _load_import(import_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        flash(" ".join(str(error) for error in form.confirm.errors) or _("Le formulaire a expiré. Envoyez-le de nouveau."), "error")
+        reasons = " ".join(str(error) for error in form.confirm.errors)
+        flash(reasons or _("Le formulaire a expiré. Envoyez-le de nouveau."), "error")
         return redirect(url_for("coordination.import_detail", import_id=import_id), 303)
     try:
         removed = imports.withdraw_import(funding_import, current_user)
