@@ -30,7 +30,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
 
 from grants.coordination import records
 from grants.coordination.models import ExternalFunding, FundingImport, ImportLineError, ImportStatus
@@ -364,16 +364,13 @@ def _row(line: FundingRecord) -> dict[str, Any]:
 
 def _upsert(import_id: int, rows: list[dict[str, Any]]) -> tuple[int, int]:
     """Insert the new lines, update the changed ones (they move to this import), leave the
-    identical ones: answers (loaded, unchanged)."""
-    table = ExternalFunding.__table__
+    identical ones: answers (loaded, unchanged). On PostgreSQL the batch's keys are looked up in one
+    join on `unnest` and the lines written with COPY (see `_PostgresWriter`); elsewhere (SQLite),
+    plain statements."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
     keys = [(row["source_ministry"], row["record_id"]) for row in rows]
     existing = {
-        (found.source_ministry, found.record_id): found
-        for found in db.session.execute(
-            select(
-                table.c.id, table.c.source_ministry, table.c.record_id, *(table.c[name] for name in COMPARED)
-            ).where(tuple_(table.c.source_ministry, table.c.record_id).in_(keys))
-        )
+        (found.source_ministry, found.record_id): found for found in _existing(keys, postgres=postgres)
     }
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
@@ -381,19 +378,95 @@ def _upsert(import_id: int, rows: list[dict[str, Any]]) -> tuple[int, int]:
         found = existing.get(key)
         if found is None:
             new.append({**row, "import_id": import_id})
-        elif any(getattr(found, name) != row[name] for name in COMPARED):
-            changed.append({**row, "import_id": import_id, "b_id": found.id})
-    if new:
-        db.session.execute(insert(table), new)
-    if changed:
-        names = ("import_id", "line", *COMPARED)
-        db.session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({name: bindparam(f"v_{name}") for name in names}),
-            [{"b_id": row["b_id"], **{f"v_{name}": row[name] for name in names}} for row in changed],
-        )
+        elif tuple(found)[3:] != tuple(row[name] for name in COMPARED):  # the columns after the key
+            changed.append({**row, "import_id": import_id, "id": found.id})
+    if postgres:
+        writer = _PostgresWriter()
+        writer.insert(new)
+        writer.update(changed)
+    else:
+        table = ExternalFunding.__table__
+        if new:
+            db.session.execute(insert(table), new)
+        if changed:
+            db.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values({name: bindparam(f"v_{name}") for name in _UPDATED}),
+                [{"b_id": row["id"], **{f"v_{name}": row[name] for name in _UPDATED}} for row in changed],
+            )
     return len(new) + len(changed), len(rows) - len(new) - len(changed)
+
+
+_UPDATED = ("import_id", "line", *COMPARED)
+_INSERTED = ("import_id", "line", "record_id", "source_ministry", *COMPARED)
+
+
+def _existing(keys: list[tuple[str, str]], *, postgres: bool) -> Any:
+    table = ExternalFunding.__table__
+    columns = (table.c.id, table.c.source_ministry, table.c.record_id, *(table.c[name] for name in COMPARED))
+    if not postgres:
+        return db.session.execute(
+            select(*columns).where(tuple_(table.c.source_ministry, table.c.record_id).in_(keys))
+        )
+    # A long `(a, b) IN (...)` list is slow to plan; a join on two arrays uses the unique index.
+    statement = text(
+        "SELECT "
+        + ", ".join(f"f.{column.name}" for column in columns)
+        + " FROM external_funding AS f JOIN unnest(CAST(:ministries AS text[]), CAST(:records AS text[]))"
+        " AS k(ministry, record) ON f.source_ministry = k.ministry AND f.record_id = k.record"
+    ).columns(*columns)
+    return db.session.execute(
+        statement, {"ministries": [key[0] for key in keys], "records": [key[1] for key in keys]}
+    )
+
+
+class _PostgresWriter:
+    """COPY for the new lines; COPY into a temporary table then one UPDATE … FROM for the changed
+    ones: a batch of 2 000 lines is a few round trips, not 2 000."""
+
+    def __init__(self) -> None:
+        self.connection = db.session.connection()
+        self.raw = self.connection.connection.driver_connection
+
+    @staticmethod
+    def _values(row: dict[str, Any], names: tuple[str, ...]) -> list[Any]:
+        values = [row[name] for name in names]
+        at = names.index("fiscal_year")
+        values[at] = values[at].start_year  # FiscalYearType stores the year it starts in
+        return values
+
+    def _copy(self, table: str, names: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        with (
+            self.raw.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(self._values(row, names))
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._copy("external_funding", _INSERTED, rows)
+
+    def update(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        self.connection.execute(
+            text(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS funding_import_changes "
+                "(LIKE external_funding INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+        )
+        self.connection.execute(text("TRUNCATE funding_import_changes"))
+        names = ("id", *_INSERTED)
+        self._copy("funding_import_changes", names, rows)
+        assignments = ", ".join(f"{name} = c.{name}" for name in _UPDATED)
+        self.connection.execute(
+            text(
+                f"UPDATE external_funding AS f SET {assignments} "
+                "FROM funding_import_changes AS c WHERE f.id = c.id"
+            )
+        )
 
 
 class _ErrorWriter:
