@@ -200,6 +200,8 @@ def load_for_job(job_id: int) -> int | None:
         db.session.commit()
         return None
     import_id = funding_import.id
+    funding_import.status = ImportStatus.RUNNING  # the page says so while the load's work is uncommitted
+    db.session.commit()
     try:
         stored = db.session.get(StoredFile, funding_import.file_id) if funding_import.file_id else None
         if stored is None:
