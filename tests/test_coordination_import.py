@@ -166,7 +166,10 @@ def test_each_bad_line_is_named_with_its_reason_and_the_good_lines_load(client, 
     for reason in MIXED_REASONS_EN.values():
         assert reason in english, reason
     # The list of imports and of all lines show them too.
+    form = page_text(client, "/cellule/importations/?lang=en")
+    assert '<label for="file">CSV file</label>' in form and ">Import</button>" in form
     listing = page_text(client, "/cellule/importations/?lang=fr")
+    assert '<label for="file">Fichier CSV</label>' in listing and ">Importer</button>" in listing
     assert "financement.csv" in listing and "Chargée" in listing
     lines = page_text(client, "/cellule/financements/?region=06")
     assert "MSSS-9" in lines and "MSSS-10" in lines and "MSSS-1<" not in lines

@@ -18,6 +18,6 @@ class ImportUploadForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     confirm = BooleanField(
-        _l("Je confirme le retrait : les lignes chargées par cette importation seront supprimées."),
+        _l("Je confirme le retrait : les lignes de cette importation seront supprimées."),
         validators=[DataRequired(_l("Cochez la case pour confirmer le retrait."))],
     )

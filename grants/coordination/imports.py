@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -595,10 +595,6 @@ def line_count(funding_import: FundingImport) -> int:
     )
 
 
-def problem_of(error: ImportLineError) -> Problem:
-    return Problem(error.code, dict(error.params or {}))
-
-
 def refusal_of(funding_import: FundingImport) -> Problem | None:
     if not funding_import.refusal_code:
         return None
@@ -611,7 +607,3 @@ def message(problem: Problem, language: str) -> str:
         return problem.message(language)
     except (KeyError, IndexError):
         return problem.code
-
-
-def error_messages(errors: Iterable[LineError], language: str) -> list[str]:
-    return [error.message(language) for error in errors]
