@@ -236,6 +236,37 @@ def test_a_file_that_is_not_a_csv_is_refused(client, cell):
     assert response.status_code == 422
 
 
+def test_a_value_too_long_for_its_column_is_a_bad_line_not_a_failed_load(client, cell):
+    funding_import = upload_and_load(
+        client, file_of(line(record_id="L-1"), line(record_id="L-2", recipient_name="N" * 300))
+    )
+    assert funding_import.status == ImportStatus.DONE
+    assert (funding_import.lines_loaded, funding_import.lines_refused) == (1, 1)
+    text = page_text(client, f"/cellule/importations/{funding_import.id}")
+    assert "recipient_name trop long : 300 caractères, au plus 255" in text
+
+
+def test_a_load_that_crashes_leaves_nothing_and_says_so(client, cell, app):
+    from pathlib import Path
+
+    response = upload(client, MIXED)
+    assert response.status_code == 303
+    funding_import = db.session.execute(db.select(FundingImport)).scalar_one()
+    stored = Path(app.config["FILE_STORAGE_PATH"]) / funding_import.sha256[:2] / funding_import.sha256
+    stored.unlink()  # the bytes are gone when the task runs
+    with pytest.raises(FileNotFoundError):
+        imports.load_for_job(funding_import.job_id)
+    db.session.expire_all()
+    assert db.session.get(FundingImport, funding_import.id).status == ImportStatus.REFUSED
+    assert db.session.get(BackgroundJob, funding_import.job_id).status == JobStatus.FAILED
+    assert db.session.scalar(db.select(db.func.count()).select_from(ExternalFunding)) == 0
+    text = page_text(client, f"/cellule/importations/{funding_import.id}")
+    assert (
+        "le chargement s'est interrompu (FileNotFoundError" in text
+        and "importez le fichier de nouveau" in text
+    )
+
+
 def test_reimporting_the_same_file_changes_nothing_and_a_changed_line_moves(client, cell):
     first = upload_and_load(client, MIXED)
     before = {f.record_id: (f.id, f.import_id) for f in db.session.scalars(db.select(ExternalFunding))}

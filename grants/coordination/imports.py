@@ -271,6 +271,10 @@ def load(
 
     for line in reader:
         row = _row(line)
+        too_long = _too_long(row)
+        if too_long is not None:
+            errors.append(LineError(line.line, too_long))
+            continue
         if line.measure:
             measure_id = measures.get(_measure_key(line.measure))
             if measure_id is None:
@@ -341,6 +345,27 @@ def _mark_failed(import_id: int, detail: str) -> None:
                 finished_at=utcnow(),
             )
         )
+
+
+# The file's columns stored in bounded columns: (key in the row, column in the file, limit).
+_BOUNDED = tuple(
+    (key, column, ExternalFunding.__table__.c[key].type.length)
+    for key, column in (
+        ("record_id", "record_id"),
+        ("source_ministry", "source_ministry"),
+        ("program", "program"),
+        ("recipient_name", "recipient_name"),
+        ("recipient_city", "recipient_city"),
+        ("measure_code", "measure"),
+    )
+)
+
+
+def _too_long(row: dict[str, Any]) -> Problem | None:
+    for key, column, limit in _BOUNDED:
+        if len(row[key]) > limit:
+            return Problem("too_long", {"column": column, "length": len(row[key]), "limit": limit})
+    return None
 
 
 def _row(line: FundingRecord) -> dict[str, Any]:

@@ -134,6 +134,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "unknown measure {value}: the number of a measure of the action plan in force ({plan}), "
         "for example 13 or A2",
     ),
+    "too_long": (
+        "{column} trop long : {length} caractères, au plus {limit}",
+        "{column} too long: {length} characters, at most {limit}",
+    ),
     "not_text": (
         "le fichier n'est pas un fichier texte CSV ({detail})",
         "the file is not a CSV text file ({detail})",
