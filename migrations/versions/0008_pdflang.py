@@ -62,6 +62,13 @@ TITLES = {
 }
 
 
+def cited(source):
+    """A stored source with the seeds' file names replaced by the documents' titles."""
+    for name, title in TITLES.items():
+        source = source.replace(name, title)
+    return source
+
+
 def neutral_input(item):
     """The stored input as its kind and period, or unchanged when it is not a known sentence."""
     if not isinstance(item, dict) or "kind" in item or "label" not in item:
@@ -105,11 +112,8 @@ def upgrade():
     for table in ("programs", "action_plans"):
         sources = sa.table(table, sa.column("id", sa.Integer), sa.column("source", sa.Text))
         for row_id, source in bind.execute(sa.select(sources.c.id, sources.c.source)).all():
-            cited = source or ""
-            for name, title in TITLES.items():
-                cited = cited.replace(name, title)
-            if cited != (source or ""):
-                bind.execute(sources.update().where(sources.c.id == row_id).values(source=cited))
+            if source and cited(source) != source:
+                bind.execute(sources.update().where(sources.c.id == row_id).values(source=cited(source)))
 
 
 def downgrade():
