@@ -22,6 +22,7 @@ from grants.files.storage import read
 from grants.fiscal import FiscalYear
 from grants.indexation.models import IndexationRun
 from grants.indexation.notices import send_notices
+from grants.organizations.models import Organization
 from grants.programs.models import Program
 from grants.requests.pdf import store_acknowledgement
 from tests.factories import (
@@ -35,6 +36,7 @@ from tests.factories import (
 )
 from tests.helpers import normalize_spaces
 from tests.test_indexation import Y2027, _run_through, future_cpi  # noqa: F401 (a fixture)
+from tests.test_organizations import _form
 
 
 def _reader(data: bytes) -> PdfReader:
@@ -61,6 +63,24 @@ def assert_tagged(data: bytes, *, lang: str, title: str) -> None:
 
 def _english_organization(**fields):
     return OrganizationFactory(legal_name="Montreal Youth Shelter", preferred_language="en", **fields)
+
+
+def test_an_organization_chooses_its_correspondence_language_on_its_profile(client, sign_in):
+    organization = OrganizationFactory()
+    assert organization.preferred_language == "fr"
+    sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=organization, preferred_language="en"))
+    form = client.get(f"/organismes/{organization.id}/modifier").get_data(as_text=True)
+    assert "Correspondence language" in form and '<option selected value="fr">French</option>' in form
+    assert _form(client, organization, preferred_language="en").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organization, organization.id).preferred_language == "en"
+    page = normalize_spaces(client.get(f"/organismes/{organization.id}").get_data(as_text=True))
+    assert "Correspondence language" in page and "English" in page
+    journal = normalize_spaces(client.get("/journal/").get_data(as_text=True))
+    assert "French" in journal and "English" in journal and "Correspondence language" in journal
+    assert _form(client, organization, preferred_language="de").status_code == 422  # refused, no 500
+    db.session.expire_all()
+    assert db.session.get(Organization, organization.id).preferred_language == "en"
 
 
 def test_an_english_organization_gets_its_acknowledgement_in_english():

@@ -354,6 +354,7 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
         "role": role,
         "trigger": lambda v: InstallmentTrigger(v).label,
         "version_kind": lambda v: VersionKind(v).label,
+        "preferred_language": lambda v: {"fr": _("Français"), "en": _("Anglais")}[v],
     }
 
 
