@@ -29,8 +29,11 @@ def test_no_program_page_shows_a_source_file_name(client, sign_in):
     sign_in(staff(StaffRole.COORDINATION_CELL))
     codes = list(db.session.scalars(db.select(Program.code).order_by(Program.code)))
     assert len(codes) == 5
+    pages = ["/programmes/", *(f"/programmes/{code}" for code in codes)]
+    pages += ["/reference/plans", "/reference/plans/2026-2029", "/reference/plans/2021-2026"]
+    pages += ["/reference/plans/2026-2029/mesures/19", "/reference/recommandations"]
     for language in ("fr", "en"):
-        for url in ["/programmes/", *(f"/programmes/{code}" for code in codes)]:
+        for url in pages:
             response = client.get(f"{url}?lang={language}")
             assert response.status_code == 200, url
             page = response.get_data(as_text=True)
