@@ -45,7 +45,7 @@ def test_no_program_page_shows_a_source_file_name(client, sign_in):
 
 
 def migration_0008():
-    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0008_pdflang.py"
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0009_pdflang.py"
     spec = importlib.util.spec_from_file_location("migration_0008", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

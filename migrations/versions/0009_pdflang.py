@@ -1,8 +1,8 @@
 """organizations' language for their documents; CPI rate inputs stored language-neutral;
 program sources cite documents by title
 
-Revision ID: 0008_pdflang
-Revises: 0007_jobs
+Revision ID: 0009_pdflang
+Revises: 0008_coordination
 Create Date: 2026-11-29 10:50:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0008_pdflang"
-down_revision = "0007_jobs"
+revision = "0009_pdflang"
+down_revision = "0008_coordination"
 branch_labels = None
 depends_on = None
 
