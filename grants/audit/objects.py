@@ -25,7 +25,7 @@ from grants.accounts.models import Invitation, Membership, User
 from grants.agreements.models import Agreement
 from grants.audit.describe import Change, actor_text, describe_changes, sentence, sentence_markup
 from grants.calls.models import Call
-from grants.coordination.models import EntityDecision, FundingFlag
+from grants.coordination.models import EntityDecision, FundingFlag, FundingImport
 from grants.core import formatting, permissions
 from grants.core.audit import AuditEntry
 from grants.core.db import db
@@ -219,6 +219,17 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         EntityDecision,
         _l("Décision de rapprochement"),
         lambda d: f"{d.a_name} / {d.b_name}",
+    ),
+    "FundingImport": ObjectType(
+        FundingImport,
+        _l("Importation de financement"),
+        lambda i: i.file_name,
+        lambda i, viewer: (
+            url_for("coordination.import_detail", import_id=i.id)
+            if permissions.can_supervise_funding(viewer)
+            else None
+        ),
+        lambda text: FundingImport.file_name.ilike(f"%{_like(text)}%", escape="\\"),
     ),
     "Membership": _person_in_organization(Membership, _l("Membre d'un organisme")),
     "Invitation": _person_in_organization(Invitation, _l("Invitation")),

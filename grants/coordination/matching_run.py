@@ -25,8 +25,8 @@ One run (`refresh_matching`) reads everything the cell knows and rewrites what t
 
 Evidence is stored as data; `grants.coordination.explain` writes it in the reader's language.
 The run is one transaction (the caller commits); on PostgreSQL two runs never overlap (an
-advisory lock). `start_refresh` queues it as a background job (`grants.core.jobs`), which is
-also what `grants coordination match` runs, without Celery.
+advisory lock). `start_refresh` makes it a background job (`grants.core.jobs`; `queue_refresh`
+also commits and queues it); `grants coordination match` runs it at once, without Celery.
 """
 
 from __future__ import annotations
@@ -675,11 +675,20 @@ def _upsert_flags(wanted: dict[FlagKey, dict[str, Any]], summary: RunSummary) ->
 
 # -- background job ----------------------------------------------------------------------------------
 def start_refresh(user: Any) -> Any:
-    """A matching job, created and committed with whatever the caller changed (a decision), then
-    queued by name. Answers the job (still `queued` when the broker could not be reached)."""
+    """A matching job, `queued` (flushed, audited) in the caller's transaction: the caller commits
+    (with what it changed: a decision, an import) and then hands it to Celery by name with
+    `grants.core.jobs.queue_job(TASK_NAME, job)` (or `queue_refresh`)."""
     from grants.core import jobs
 
-    job = jobs.start_job(JOB_KIND, requested_by=user, total=STEPS)
+    return jobs.start_job(JOB_KIND, requested_by=user, total=STEPS)
+
+
+def queue_refresh(user: Any) -> Any:
+    """Create, commit and queue a matching job (what the cell's pages do). Answers the job (still
+    `queued` when the broker could not be reached)."""
+    from grants.core import jobs
+
+    job = start_refresh(user)
     db.session.commit()
     jobs.queue_job(TASK_NAME, job)
     return job

@@ -159,7 +159,7 @@ def refresh_entities() -> Any:
     except ValidationError:
         flash(_("Le formulaire a expiré. Envoyez-le de nouveau."), "error")
         return redirect(url_for("coordination.entities"), 303)
-    matching_run.start_refresh(current_user)
+    matching_run.queue_refresh(current_user)
     flash(
         _("Les rapprochements sont recalculés en arrière-plan ; cette page se met à jour d'elle-même."),
         "success",
@@ -233,7 +233,7 @@ def confirm_entity(entity_id: int) -> Any:
             _("Deux NEQ différents (%(neqs)s) ne désignent jamais le même organisme.", neqs=str(neqs))
         ]
         return _render(_entity(entity_id), confirm=form, status=422)
-    matching_run.start_refresh(current_user)
+    matching_run.queue_refresh(current_user)
     flash(
         _("Décision enregistrée : même organisme. Les rapprochements sont recalculés en arrière-plan."),
         "success",
@@ -256,7 +256,7 @@ def split_entity(entity_id: int) -> Any:
     if not decide_parties(apart, rest, same=False, comment=form.comment.data or "", actor=current_user):
         form.members.errors = [_("Même nom, même NEQ et même ville : rien ne distingue ces enregistrements.")]
         return _render(entity, split=form, status=422)
-    matching_run.start_refresh(current_user)
+    matching_run.queue_refresh(current_user)
     flash(
         _("Décision enregistrée : organismes distincts. Les rapprochements sont recalculés en arrière-plan."),
         "success",
