@@ -70,7 +70,7 @@ class OtherFundingRow(Form):
     end = IsoDateField(_l("Fin"), render_kw={"placeholder": "AAAA-MM-JJ"})
     status = SelectField(
         _l("Statut"),
-        choices=[("", "—")] + [(s.value, s.label) for s in FundingSourceStatus],
+        choices=[("", "—")] + [(s.value, label) for s, label in FundingSourceStatus.labels().items()],
         validate_choice=False,
     )
 

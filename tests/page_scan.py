@@ -1,0 +1,237 @@
+"""What a page must look like to a person, read from its HTML (issue 13, items 1 and 6): Quebec
+formatting (no raw ISO date, no percent or digit group split by an ordinary space), and in English
+no French left outside the elements marked `lang="fr"` (reference data). Shared by the page
+formatting test and the crawl of the whole site."""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "grants/translations/en/LC_MESSAGES/messages.po"
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PERCENT = re.compile(r"\d %")
+SPLIT_AMOUNT = re.compile(r"\d \d{3}(?:[ ,.]\d{3})*(?:,\d{2})? ?\$|\$\d{1,3} \d{3}")
+
+
+def visible_text(page: str) -> str:
+    """What a person reads: no tags (so no attribute: input values, `<time datetime>`, URLs), no
+    scripts or styles, entities decoded."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return html.unescape(page)
+
+
+def offences(page: str) -> list[str]:
+    """Every place the page breaks the Quebec formatting rules, with some context."""
+    text = visible_text(page)
+    found = []
+    for pattern in (ISO_DATE, PERCENT, SPLIT_AMOUNT):
+        for match in pattern.finditer(text):
+            found.append(text[max(0, match.start() - 40) : match.end() + 20].replace("\n", " "))
+    return found
+
+
+# -- French left in the English interface ------------------------------------------------------------
+# Interface words and phrases of the French catalogue that an English page must not show (outside
+# `lang="fr"` elements): pagination, exports, buttons, the budget block, units, statuses.
+FRENCH_PHRASES = [
+    "Exporter en CSV",
+    "Suivant",
+    "Précédent",
+    "Enregistrer",
+    "Déposer",
+    "Exercice",
+    "Total demandé",
+    "Période non précisée",
+    "Ko",
+    "Mo",
+    "AAAA-MM-JJ",
+    "Télécharger",
+    "Rechercher",
+    "Filtrer",
+    "Annuler",
+    "Modifier",
+    "Retour",
+    "Aucun",
+    "Aucune",
+    "Brouillon",
+    "En analyse",
+    "Déposée",
+    "Acceptée",
+    "Refusée",
+    "À faire",
+    "En rédaction",
+    "Montant",
+    "Échéance",
+    "Versement",
+    "Versements",
+    "Moyenne",
+    "Taux",
+    "Années",
+    "Accepter",
+    "Refuser",
+    "Obtenu",
+    "Demandé",
+    "Prévu",
+    "Autorisé",
+    "Versé",
+    "Retenu",
+    "Organismes",
+    "Redditions de comptes",
+    "Appels",
+    "Courriels envoyés",
+    "Journal",
+    "Tous",
+    "Toutes",
+    "Oui",
+    "Non",
+    "exercice\\(s\\)",
+]
+FRENCH_WORDS = re.compile(r"(?<![\w-])(" + "|".join(FRENCH_PHRASES) + r")(?![\w-])")
+FRENCH_DATE = re.compile(
+    r"\b\d{1,2}(?:er)?\s(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
+    r"décembre)\s\d{4}\b"
+)
+FRENCH_MONEY = re.compile(r"\d,\d{2}\s?\$|\d[\s\u00a0\u202f]\$")
+SPACE_BEFORE_COLON = re.compile(r"\w[ \u00a0\u202f]:(?:\s|$)")
+ENGLISH_RULES = (
+    ("French word", FRENCH_WORDS),
+    ("French date", FRENCH_DATE),
+    ("French amount", FRENCH_MONEY),
+    ("space before a colon", SPACE_BEFORE_COLON),
+)
+
+_VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+}  # fmt: skip
+
+
+class _LanguageText(HTMLParser):
+    """The visible text of a page outside the elements whose `lang` is French."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []  # (tag, inside French)
+        self.parts: list[str] = []
+        self.nodes: list[str] = []  # each text node, spaces folded
+
+    def _french(self) -> bool:
+        return bool(self.stack) and self.stack[-1][1]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            return
+        lang = dict(attrs).get("lang")
+        french = lang.lower().startswith("fr") if lang else self._french()
+        self.stack.append((tag, french))
+        self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                del self.stack[index:]
+                break
+        self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if any(tag in {"script", "style", "template"} for tag, _ in self.stack) or self._french():
+            return
+        self.parts.append(data)
+        self.nodes.append(" ".join(data.split()))
+
+
+def _outside_french(page: str) -> _LanguageText:
+    parser = _LanguageText()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+@functools.cache
+def french_messages() -> frozenset[str]:
+    """The French source strings of the catalogue that English translates differently (whole
+    phrases without placeholders): a text node equal to one of them is French left untranslated."""
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as file:
+        catalogue = read_po(file)
+    return frozenset(
+        m.id
+        for m in catalogue
+        if isinstance(m.id, str) and m.string and m.string != m.id and "%" not in m.id and len(m.id) > 2
+    )
+
+
+def french_leftovers(page: str) -> list[str]:
+    """In an English page, every French interface word, French date or amount, space before a
+    colon, and whole French catalogue message found outside `lang="fr"` elements, with some context."""
+    parser = _outside_french(page)
+    text = "".join(parser.parts)
+    messages = french_messages()
+    found = [f"French message: {node}" for node in parser.nodes if node in messages]
+    for name, pattern in ENGLISH_RULES:
+        for match in pattern.finditer(text):
+            context = text[max(0, match.start() - 30) : match.end() + 20]
+            found.append(f"{name}: {' '.join(context.split())}")
+    return found
+
+
+# -- structure: one h1, labelled fields ----------------------------------------------------------------
+class _Structure(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.h1 = 0
+        self.html_lang: str | None = None
+        self.fields: list[tuple[str, dict[str, str | None], bool]] = []  # (tag, attrs, inside a label)
+        self.label_for: set[str] = set()
+        self.label_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.html_lang = values.get("lang")
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "label":
+            self.label_depth += 1
+            if values.get("for"):
+                self.label_for.add(values["for"] or "")
+        elif tag in {"input", "select", "textarea"}:
+            kind = (values.get("type") or "text").lower()
+            if tag != "input" or kind not in {"hidden", "submit", "button", "reset", "image"}:
+                self.fields.append((tag, values, self.label_depth > 0))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label" and self.label_depth:
+            self.label_depth -= 1
+
+
+def structure_problems(page: str, language: str) -> list[str]:
+    """`<html lang>` is the page's language, one h1, and every field has a label (a `<label for>`,
+    an enclosing `<label>`, `aria-label` or `aria-labelledby`)."""
+    parser = _Structure()
+    parser.feed(page)
+    parser.close()
+    problems = []
+    if not (parser.html_lang or "").startswith(language):
+        problems.append(f"<html lang={parser.html_lang!r}>, not {language}")
+    if parser.h1 != 1:
+        problems.append(f"{parser.h1} h1")
+    for tag, attrs, wrapped in parser.fields:
+        labelled = (
+            wrapped
+            or (attrs.get("id") and attrs["id"] in parser.label_for)
+            or attrs.get("aria-label")
+            or attrs.get("aria-labelledby")
+        )
+        if not labelled:
+            problems.append(f"<{tag} name={attrs.get('name')!r} id={attrs.get('id')!r}> has no label")
+    return problems
