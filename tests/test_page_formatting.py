@@ -16,6 +16,7 @@ from grants.review.forms import DecisionForm
 from tests.factories import agreement_in_force, funding_request, member, staff
 from tests.page_scan import offences, visible_text
 
+
 def _scan(client, urls: list[str]) -> dict[str, list[str]]:
     bad = {}
     for language in ("fr", "en"):
