@@ -234,6 +234,7 @@ def site(app, cpi_sandbox):
     apply_event(
         first, InstallmentEvent.PAY, actor=officer, paid_on=date(2026, 5, 4), payment_reference="VIR-1"
     )
+    apply_event(second, InstallmentEvent.AUTHORIZE, actor=officer)
     apply_event(rest[0], InstallmentEvent.HOLD, actor=officer, reason="Vérification des états financiers")
     db.session.commit()
 
