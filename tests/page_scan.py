@@ -26,11 +26,19 @@ def visible_text(page: str) -> str:
     return html.unescape(page)
 
 
-def offences(page: str) -> list[str]:
+# Not for a person's eyes, in either language: a plural written `exercice(s)` instead of through
+# ngettext, and Python values printed raw.
+PLURAL_IN_PARENTHESES = re.compile(r"\w\((?:s|es|x)\)")
+RAW_VALUE = re.compile(r"\b(?:True|False)\b|\{'|\['")
+RAW_NONE = re.compile(r"\bNone\b")  # an English word, but never a French one
+
+
+def offences(page: str, language: str = "fr") -> list[str]:
     """Every place the page breaks the Quebec formatting rules, with some context."""
     text = visible_text(page)
     found = []
-    for pattern in (ISO_DATE, PERCENT, SPLIT_AMOUNT):
+    patterns = [ISO_DATE, PERCENT, SPLIT_AMOUNT, PLURAL_IN_PARENTHESES, RAW_VALUE]
+    for pattern in patterns + ([RAW_NONE] if language == "fr" else []):
         for match in pattern.finditer(text):
             found.append(text[max(0, match.start() - 40) : match.end() + 20].replace("\n", " "))
     return found
@@ -99,7 +107,9 @@ FRENCH_DATE = re.compile(
 )
 FRENCH_MONEY = re.compile(r"\d,\d{2}\s?\$|\d[\s\u00a0\u202f]\$")
 SPACE_BEFORE_COLON = re.compile(r"\w[ \u00a0\u202f]:(?:\s|$)")
+DOUBLED_PERIOD = re.compile(r"[ap]\.m\.\.")
 ENGLISH_RULES = (
+    ("doubled period", DOUBLED_PERIOD),
     ("French word", FRENCH_WORDS),
     ("French date", FRENCH_DATE),
     ("French amount", FRENCH_MONEY),

@@ -171,7 +171,7 @@ def crawl(
         elif response.mimetype == "text/html" and status in (200, 422):
             page = response.get_data(as_text=True)
             found += [("structure", p) for p in structure_problems(page, language)]
-            found += [("formatting", p) for p in offences(page)]
+            found += [("formatting", p) for p in offences(page, language)]
             if language == "en":
                 found += [("French", p) for p in french_leftovers(page)]
             found = [f"{rule}: {p}" for rule, p in found if not _excluded(url, rule, p)]
@@ -317,6 +317,9 @@ def test_the_scans_catch_what_they_are_for():
         "French word: Exporter en CSV",
     ]
     assert not french_leftovers('<html lang="en"><p lang="fr-CA">Exporter en CSV : <b>Suivant</b></p></html>')
+    assert offences("<td>2 exercice(s)</td>") and offences("<td>True</td>") and offences("<td>{'a': 1}</td>")
+    assert offences("<td>None</td>", "fr") and not offences("<td>None</td>", "en")
+    assert french_leftovers("<p>9:30 p.m..</p>") == ["doubled period: 9:30 p.m.."]
     page = '<html lang="fr-CA"><h1>A</h1><h1>B</h1><input name="q"><label>Nom <input name="n"></label>'
     page += '<label for="x">X</label><select id="x"></select><input type="hidden" name="h"></html>'
     assert structure_problems(page, "en") == [

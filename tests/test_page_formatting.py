@@ -26,7 +26,7 @@ def _scan(client, urls: list[str]) -> dict[str, list[str]]:
             assert response.status_code == 200, (url, response.status_code)
             page = response.get_data(as_text=True)
             assert f'lang="{language}' in page
-            found = offences(page)
+            found = offences(page, language)
             if found:
                 bad[f"{language} {url}"] = found
     client.get("/?lang=fr")
