@@ -12,6 +12,8 @@ from typing import Any
 
 from grants.accountability import operations as reports
 from grants.accountability.models import ReportSection
+from grants.accounts.operations import invite_member
+from grants.agreements.operations import amend
 from grants.core.db import db
 from grants.core.roles import MemberRole, StaffRole
 from grants.cpi.operations import DEFAULT_SERIES, series_named, set_month
@@ -68,7 +70,7 @@ def build_site() -> Site:
     agreement, officer = agreement_in_force("TNCES", organization, years=3, amount="175000.00")
     authorized = budget_officer("TNCES", full_name="Béatrice Budget")
     applicant = member(MemberRole.ACCOUNT_ADMIN, organization=organization, full_name="Marie Tremblay")
-    reader = member(MemberRole.READ_ONLY, organization=organization, full_name="Léo Lecteur")
+    member(MemberRole.READ_ONLY, organization=organization, full_name="Léo Lecteur")
 
     # Payments: the first paid, the second authorized, one of the next year held.
     first, second, *rest = db.session.scalars(
@@ -105,7 +107,36 @@ def build_site() -> Site:
     review.refuse(refused, "Hors des priorités du programme.", actor=officer)
     db.session.commit()
     submitted.assignee_id = officer.id
-    other = agreement_in_force("HEBERGEMENT", years=2, amount="90000.00")[0]
+    funding_request("TNCES", organization, status="withdrawn", years=1, annual_amount="5000.00")
+    invite_member(
+        organization.id,
+        organization.legal_name,
+        "nora@example.org",
+        MemberRole.CONTRIBUTOR,
+        full_name="Nora Nouvelle",
+        language="en",
+        actor=applicant,
+    )
+    db.session.commit()
+
+    # A call for projects: its mid-year report accepted, then an amendment lowering the last year.
+    other, shelter_officer = agreement_in_force("HEBERGEMENT", years=2, amount="90000.00")
+    other_member = member(MemberRole.ACCOUNT_ADMIN, organization=other.organization)
+    accepted = complete_report(report_of(other, "midyear"), other_member)
+    reports.submit(accepted.id, actor=other_member)
+    db.session.commit()
+    reports.accept(accepted, actor=shelter_officer)
+    db.session.commit()
+    amounts = {y.fiscal_year: y.amount for y in other.years}
+    amounts[max(amounts)] -= Decimal("5000.00")
+    amend(
+        other,
+        amounts=amounts,
+        end_date=other.end_date,
+        conditions="Rapport final détaillé.",
+        reason="Activité reportée",
+        actor=shelter_officer,
+    )
     db.session.commit()
 
     # An indexation run applied on the TNCES agreements for 2027-2028.
@@ -117,7 +148,6 @@ def build_site() -> Site:
 
     users = {
         "organization member": applicant,
-        "read-only member": reader,
         "program officer": authorized,
         "coordination cell": cell,
         "administrator": admin,
