@@ -30,12 +30,44 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
   .slice(0, 8)"""
 
 
+# Text cut off: a box that hides what overflows it (not one that scrolls, nor the visually hidden
+# labels meant for screen readers, nor a form field, whose text scrolls with the caret) while its
+# content is wider or taller than it.
+CUT = """() => [...document.querySelectorAll('main *')]
+  .filter((e) => !e.closest('.visually-hidden, .skip-link') && !e.matches('input, textarea, select'))
+  .filter((e) => { const s = getComputedStyle(e);
+    const hides = (v) => v === 'hidden' || v === 'clip';
+    return (hides(s.overflowX) && e.scrollWidth > e.clientWidth + 1)
+        || (hides(s.overflowY) && e.scrollHeight > e.clientHeight + 1)
+        || (s.textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1); })
+  .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' + e.textContent.trim().slice(0, 40))"""
+
+
+def _ax_tables(page) -> int:
+    """How many tables Chromium's accessibility tree (what a screen reader reads) holds."""
+    session = page.context.new_cdp_session(page)
+    try:
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        session.detach()
+    return sum(1 for n in nodes if n.get("role", {}).get("value") in {"table", "grid"})
+
+
 def _too_wide(page, path: str) -> list:
-    """[] when the page at `path` fits the viewport (1 px of rounding allowed), else what sticks out."""
+    """[] when the page at `path` fits the viewport (1 px of rounding allowed), cuts no text and
+    keeps its tables, else what is wrong."""
     page.goto(path)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
-    return [] if width <= NARROW["width"] + 1 else [(path, width, page.evaluate(WIDEST))]
+    problems = [] if width <= NARROW["width"] + 1 else [(path, width, page.evaluate(WIDEST))]
+    cut = page.evaluate(CUT)
+    if cut:
+        problems.append((path, "text cut off", cut[:8]))
+    # A table that is its own scrolling box on a narrow screen is still a table to a screen reader.
+    tables, exposed = page.evaluate("document.querySelectorAll('table').length"), _ax_tables(page)
+    if exposed != tables:
+        problems.append((path, "tables that lost their role at 320 px", tables, exposed))
+    return problems
 
 
 def _request_under_review(officer):
