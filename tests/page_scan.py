@@ -108,8 +108,14 @@ FRENCH_DATE = re.compile(
 FRENCH_MONEY = re.compile(r"\d,\d{2}\s?\$|\d[\s\u00a0\u202f]\$")
 SPACE_BEFORE_COLON = re.compile(r"\w[ \u00a0\u202f]:(?:\s|$)")
 DOUBLED_PERIOD = re.compile(r"[ap]\.m\.\.")
+# English dates read `April 1, 2026`: never the day first, never `1er`.
+DAY_FIRST = re.compile(
+    r"\b\d{1,2}(?:er)? (?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December) \d{4}\b|\b1er\b"
+)
 ENGLISH_RULES = (
     ("doubled period", DOUBLED_PERIOD),
+    ("day before the month", DAY_FIRST),
     ("French word", FRENCH_WORDS),
     ("French date", FRENCH_DATE),
     ("French amount", FRENCH_MONEY),
@@ -122,10 +128,12 @@ _VOID = {
 
 
 class _LanguageText(HTMLParser):
-    """The visible text of a page outside the elements whose `lang` is French."""
+    """The visible text of a page outside the elements whose `lang` is `exempt` (French reference
+    data in an English page, the English name of the other language in a French one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, exempt: str = "fr") -> None:
         super().__init__(convert_charrefs=True)
+        self.exempt = exempt
         self.stack: list[tuple[str, bool]] = []  # (tag, inside French)
         self.parts: list[str] = []
         self.nodes: list[str] = []  # each text node, spaces folded
@@ -137,7 +145,7 @@ class _LanguageText(HTMLParser):
         if tag in _VOID:
             return
         lang = dict(attrs).get("lang")
-        french = lang.lower().startswith("fr") if lang else self._french()
+        french = lang.lower().startswith(self.exempt) if lang else self._french()
         self.stack.append((tag, french))
         self.parts.append(" ")
 
@@ -158,8 +166,8 @@ class _LanguageText(HTMLParser):
         self.nodes.append(" ".join(data.split()))
 
 
-def _outside_french(page: str) -> _LanguageText:
-    parser = _LanguageText()
+def _outside(page: str, exempt: str = "fr") -> _LanguageText:
+    parser = _LanguageText(exempt)
     parser.feed(page)
     parser.close()
     return parser
@@ -180,10 +188,38 @@ def french_messages() -> frozenset[str]:
     )
 
 
+@functools.cache
+def english_messages() -> frozenset[str]:
+    """The English translations that are no French source string (whole phrases without
+    placeholders): a text node equal to one of them in a French page is English."""
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as file:
+        catalogue = read_po(file)
+    french = {m.id for m in catalogue if isinstance(m.id, str)}
+    return frozenset(
+        m.string
+        for m in catalogue
+        if isinstance(m.string, str)
+        and m.string
+        and m.string not in french
+        and "%" not in m.string
+        and len(m.string) > 2
+    )
+
+
+def english_leftovers(page: str) -> list[str]:
+    """In a French page, every text node outside `lang="en"` elements that is an English message
+    of the catalogue (a label stored in the language of whoever created it, a string rendered
+    under the wrong locale)."""
+    messages = english_messages()
+    return [f"English message: {node}" for node in _outside(page, "en").nodes if node in messages]
+
+
 def french_leftovers(page: str) -> list[str]:
     """In an English page, every French interface word, French date or amount, space before a
     colon, and whole French catalogue message found outside `lang="fr"` elements, with some context."""
-    parser = _outside_french(page)
+    parser = _outside(page)
     text = "".join(parser.parts)
     messages = french_messages()
     found = [f"French message: {node}" for node in parser.nodes if node in messages]

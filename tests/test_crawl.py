@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from grants.core.roles import StaffRole
-from tests.page_scan import french_leftovers, offences, structure_problems
+from tests.page_scan import english_leftovers, french_leftovers, offences, structure_problems
 from tests.site_data import build_site
 
 LANGUAGES = ("fr", "en")
@@ -155,6 +155,8 @@ def crawl(
             found += [("formatting", p) for p in offences(page, language)]
             if language == "en":
                 found += [("French", p) for p in french_leftovers(page)]
+            else:
+                found += [("English", p) for p in english_leftovers(page)]
             found = [f"{rule}: {p}" for rule, p in found if not _excluded(url, rule, p)]
             for link in _links(page, url) + _form_links(page, url):
                 if link in seen or SKIP.search(link):
@@ -226,6 +228,9 @@ def test_the_scans_catch_what_they_are_for():
     assert offences("<td>2 exercice(s)</td>") and offences("<td>True</td>") and offences("<td>{'a': 1}</td>")
     assert offences("<td>None</td>", "fr") and not offences("<td>None</td>", "en")
     assert french_leftovers("<p>9:30 p.m..</p>") == ["doubled period: 9:30 p.m.."]
+    assert french_leftovers("<p>1 April 2026</p>") == ["day before the month: 1 April 2026"]
+    assert english_leftovers("<p>Export as CSV</p>") == ["English message: Export as CSV"]
+    assert not english_leftovers('<p>Exporter en CSV</p><button lang="en">English</button>')
     page = '<html lang="fr-CA"><h1>A</h1><h1>B</h1><input name="q"><label>Nom <input name="n"></label>'
     page += '<label for="x">X</label><select id="x"></select><input type="hidden" name="h"></html>'
     assert structure_problems(page, "en") == [
