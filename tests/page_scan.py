@@ -223,6 +223,9 @@ def french_leftovers(page: str) -> list[str]:
     text = "".join(parser.parts)
     messages = french_messages()
     found = [f"French message: {node}" for node in parser.nodes if node in messages]
+    # The product's name stays « Subventions » in English (the brand); anywhere else it means grants.
+    if parser.nodes.count("Subventions") > 1:
+        found.append("French word: Subventions (grants) outside the product's name")
     for name, pattern in ENGLISH_RULES:
         for match in pattern.finditer(text):
             context = text[max(0, match.start() - 30) : match.end() + 20]
