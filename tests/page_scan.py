@@ -208,12 +208,27 @@ def english_messages() -> frozenset[str]:
     )
 
 
+# English words a French page must not show outside `lang="en"` elements: field names printed as
+# their code (`Activities`, `Salaries`, `Gender woman`), raw values, English labels.
+ENGLISH_WORDS = re.compile(
+    r"\b(Activities|Results|Salaries|Operating|Travel|Rent|Training|Other|Counts|Resubmission|Grants|"
+    r"Indexed|Excluded|Rate|Reasons|Comments|Gender|Age group|Indigenous identity|Region \d\d|Method|"
+    r"Period|Floored|Inputs|Label|Average|None|True|False|Yes|No|Export|Next|Previous)\b"
+)
+
+
 def english_leftovers(page: str) -> list[str]:
     """In a French page, every text node outside `lang="en"` elements that is an English message
     of the catalogue (a label stored in the language of whoever created it, a string rendered
-    under the wrong locale)."""
+    under the wrong locale), and every English word of the list above, with some context."""
+    parser = _outside(page, "en")
     messages = english_messages()
-    return [f"English message: {node}" for node in _outside(page, "en").nodes if node in messages]
+    found = [f"English message: {node}" for node in parser.nodes if node in messages]
+    text = "".join(parser.parts)
+    for match in ENGLISH_WORDS.finditer(text):
+        context = text[max(0, match.start() - 30) : match.end() + 20]
+        found.append(f"English word: {' '.join(context.split())}")
+    return found
 
 
 def french_leftovers(page: str) -> list[str]:

@@ -229,7 +229,11 @@ def test_the_scans_catch_what_they_are_for():
     assert offences("<td>None</td>", "fr") and not offences("<td>None</td>", "en")
     assert french_leftovers("<p>9:30 p.m..</p>") == ["doubled period: 9:30 p.m.."]
     assert french_leftovers("<p>1 April 2026</p>") == ["day before the month: 1 April 2026"]
-    assert english_leftovers("<p>Export as CSV</p>") == ["English message: Export as CSV"]
+    assert english_leftovers("<p>Export as CSV</p>") == [
+        "English message: Export as CSV",
+        "English word: Export as CSV",
+    ]
+    assert english_leftovers("<td>Salaries : 3</td>") == ["English word: Salaries : 3"]
     assert not english_leftovers('<p>Exporter en CSV</p><button lang="en">English</button>')
     page = '<html lang="fr-CA"><h1>A</h1><h1>B</h1><input name="q"><label>Nom <input name="n"></label>'
     page += '<label for="x">X</label><select id="x"></select><input type="hidden" name="h"></html>'
