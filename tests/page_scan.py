@@ -137,19 +137,30 @@ class _LanguageText(HTMLParser):
         self.stack: list[tuple[str, bool]] = []  # (tag, inside French)
         self.parts: list[str] = []
         self.nodes: list[str] = []  # each text node, spaces folded
+        self.attributes: list[str] = []  # placeholders, titles, accessible names, button values
 
     def _french(self) -> bool:
         return bool(self.stack) and self.stack[-1][1]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        lang = values.get("lang")
+        french = lang.lower().startswith(self.exempt) if lang else self._french()
+        if not french:  # what a person reads or hears from the attributes
+            for name in ("placeholder", "title", "aria-label", "alt"):
+                if values.get(name):
+                    self.attributes.append(" ".join((values[name] or "").split()))
+            if tag == "input" and (values.get("type") or "") in ("submit", "button") and values.get("value"):
+                self.attributes.append(" ".join((values["value"] or "").split()))
         if tag in _VOID:
             return
-        lang = dict(attrs).get("lang")
-        french = lang.lower().startswith(self.exempt) if lang else self._french()
         self.stack.append((tag, french))
         self.parts.append(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID and self.stack and self.stack[-1][0] == tag:
+            self.stack.pop()
         self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
@@ -238,6 +249,9 @@ def french_leftovers(page: str) -> list[str]:
     text = "".join(parser.parts)
     messages = french_messages()
     found = [f"French message: {node}" for node in parser.nodes if node in messages]
+    for value in parser.attributes:
+        if value in messages or FRENCH_WORDS.search(value) or "AAAA" in value:
+            found.append(f"French attribute: {value}")
     # The product's name stays « Subventions » in English (the brand); anywhere else it means grants.
     if parser.nodes.count("Subventions") > 1:
         found.append("French word: Subventions (grants) outside the product's name")
