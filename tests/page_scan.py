@@ -271,9 +271,21 @@ class _Structure(HTMLParser):
         self.fields: list[tuple[str, dict[str, str | None], bool]] = []  # (tag, attrs, inside a label)
         self.label_for: set[str] = set()
         self.label_depth = 0
+        self.ids: list[str] = []
+        self.references: list[str] = []  # (what refers) -> the id it needs
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if values.get("id"):
+            self.ids.append(values["id"] or "")
+        for name in ("aria-describedby", "aria-labelledby", "aria-controls"):
+            for target in (values.get(name) or "").split():
+                self.references.append(f"{name}={target}")
+        if values.get("for") and tag in ("label", "output"):
+            self.references.append(f"for={values['for']}")
+        href = values.get("href") or ""
+        if tag == "a" and href.startswith("#") and len(href) > 1:
+            self.references.append(f"href={href}")
         if tag == "html":
             self.html_lang = values.get("lang")
         elif tag == "h1":
@@ -293,8 +305,9 @@ class _Structure(HTMLParser):
 
 
 def structure_problems(page: str, language: str) -> list[str]:
-    """`<html lang>` is the page's language, one h1, and every field has a label (a `<label for>`,
-    an enclosing `<label>`, `aria-label` or `aria-labelledby`)."""
+    """`<html lang>` is the page's language, one h1, every field has a label (a `<label for>`,
+    an enclosing `<label>`, `aria-label` or `aria-labelledby`), ids are unique, and every in-page
+    link, `for` and `aria-*` reference reaches an element of the page."""
     parser = _Structure()
     parser.feed(page)
     parser.close()
@@ -303,6 +316,13 @@ def structure_problems(page: str, language: str) -> list[str]:
         problems.append(f"<html lang={parser.html_lang!r}>, not {language}")
     if parser.h1 != 1:
         problems.append(f"{parser.h1} h1")
+    ids = set(parser.ids)
+    duplicates = sorted({i for i in parser.ids if parser.ids.count(i) > 1})
+    if duplicates:
+        problems.append(f"ids used twice: {', '.join(duplicates)}")
+    for reference in parser.references:
+        if reference.split("=", 1)[1].lstrip("#") not in ids:
+            problems.append(f"{reference} points to no element of the page")
     for tag, attrs, wrapped in parser.fields:
         labelled = (
             wrapped

@@ -246,3 +246,10 @@ def test_the_scans_catch_what_they_are_for():
         "2 h1",
         "<input name='q' id=None> has no label",
     ]
+    page = '<html lang="en"><h1 id="t">T</h1><a href="#sections">Fix</a><p id="t"></p>'
+    page += '<input id="n" aria-describedby="n-error"><label for="n">N</label></html>'
+    assert structure_problems(page, "en") == [
+        "ids used twice: t",
+        "href=#sections points to no element of the page",
+        "aria-describedby=n-error points to no element of the page",
+    ]
