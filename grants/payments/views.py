@@ -228,7 +228,9 @@ def _grid_errors(form: ScheduleForm) -> dict[str, str]:
     for number, row in enumerate(form.rows, start=1):
         found = [str(message) for field in row.form for message in field.errors]
         if found:
-            errors[row.form.amount.id] = _("Ligne %(line)s : %(reason)s", line=number, reason=" ".join(found))
+            # The summary links to the row's first refused input (its message is beside it).
+            first = next(field for field in row.form if field.errors)
+            errors[first.id] = _("Ligne %(line)s : %(reason)s", line=number, reason=" ".join(found))
     return errors
 
 
