@@ -137,8 +137,9 @@ def _html_is_well_formed() -> Iterator[None]:
     HTML_PROBLEMS.clear()
     yield
     problems, HTML_PROBLEMS[:] = list(HTML_PROBLEMS), []
-    assert not problems, "HTML problems (nested forms, money inputs not typed as text, dangling error links):\n" + "\n".join(
-        problems
+    assert not problems, (
+        "HTML problems (nested forms, money inputs not typed as text, dangling error links):\n"
+        + "\n".join(problems)
     )
 
 

@@ -113,11 +113,17 @@ def error_summary_problems(html: str) -> list[str]:
     """Every link of an error summary reaches an element of the page (`href="#x"` and an `id="x"`),
     and every id an `aria-describedby` names exists: checked on every page the suite renders."""
     page = _page(html)
-    problems = [f"error summary links to #{target}, which is not on the page" for target in page.summary_links
-                if target not in page.elements]
+    problems = [
+        f"error summary links to #{target}, which is not on the page"
+        for target in page.summary_links
+        if target not in page.elements
+    ]
     for tag, names in page.described:
-        problems += [f"<{tag}> aria-describedby names #{name}, which is not on the page"
-                     for name in names.split() if name not in page.elements]
+        problems += [
+            f"<{tag}> aria-describedby names #{name}, which is not on the page"
+            for name in names.split()
+            if name not in page.elements
+        ]
     return problems
 
 
@@ -128,9 +134,12 @@ def error_ties(html: str, *, standalone: set[str] = frozenset()) -> list[str]:  
     around it. `standalone` names the error messages that belong to no control (a closed call)."""
     page = _page(html)
     problems = error_summary_problems(html)
-    invalid = [(tag, values, around) for tag, values, around in page.controls
-               if values.get("aria-invalid") == "true"]
-    described_by_invalid = {name for _, values, _ in invalid for name in values.get("aria-describedby", "").split()}
+    invalid = [
+        (tag, values, around) for tag, values, around in page.controls if values.get("aria-invalid") == "true"
+    ]
+    described_by_invalid = {
+        name for _, values, _ in invalid for name in values.get("aria-describedby", "").split()
+    }
     for error_id in page.error_ids:
         if error_id not in described_by_invalid and error_id not in standalone:
             problems.append(f"error #{error_id} is named by no invalid control's aria-describedby")
@@ -177,3 +186,43 @@ def labels_of(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return found
+
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def texts_not_in_language(html: str, texts: list[str], language: str = "fr") -> tuple[set[str], set[str]]:
+    """Which of `texts` the page shows (found), and which of those appear somewhere outside an
+    element whose nearest `lang` is `language` (wrong): French reference data in an English page
+    must sit inside `lang="fr"`."""
+    found: set[str] = set()
+    wrong: set[str] = set()
+
+    class _Walk(HTMLParser):
+        stack: list[tuple[str, str | None]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag not in _VOID:
+                self.stack.append((tag, dict(attrs).get("lang")))
+
+        def handle_endtag(self, tag: str) -> None:
+            for index in range(len(self.stack) - 1, -1, -1):
+                if self.stack[index][0] == tag:
+                    del self.stack[index:]
+                    return
+
+        def handle_data(self, data: str) -> None:
+            text = " ".join(data.split())
+            hits = [t for t in texts if t in text]
+            if not hits:
+                return
+            nearest = next((lang for _, lang in reversed(self.stack) if lang), None)
+            found.update(hits)
+            if nearest is None or not nearest.lower().startswith(language):
+                wrong.update(hits)
+
+    walker = _Walk(convert_charrefs=True)
+    walker.stack = []
+    walker.feed(html)
+    walker.close()
+    return found, wrong

@@ -148,6 +148,8 @@ def test_each_hold_reason_of_an_agreement_has_its_own_label(client, sign_in):
     reasons = [label for label in labels_of(page) if label.startswith("Motif de la retenue")]
     assert len(reasons) >= 2
     assert len(set(reasons)) == len(reasons)
-    assert all(re.fullmatch(r"Motif de la retenue — versement \d+ \(\d{1,2}(er)? \w+ \d{4}\)", r) for r in reasons)
+    assert all(
+        re.fullmatch(r"Motif de la retenue — versement \d+ \(\d{1,2}(er)? \w+ \d{4}\)", r) for r in reasons
+    )
     every = labels_of(page)
     assert len(set(every)) == len(every), "two labels of the page read the same"

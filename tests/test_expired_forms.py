@@ -85,7 +85,9 @@ def test_a_forged_token_on_an_action_address_comes_back_on_its_page_in_english(c
         "decision-decision": "refuse",
         "decision-reasons": "Hors du mandat du programme.",
     }
-    response = client.post(f"{page_url}/decision", data=data, headers={"Referer": f"http://localhost{page_url}"})
+    response = client.post(
+        f"{page_url}/decision", data=data, headers={"Referer": f"http://localhost{page_url}"}
+    )
     assert response.status_code == 400
     page = _text(response)
     assert EXPIRED_EN in page

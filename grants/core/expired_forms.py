@@ -134,7 +134,8 @@ class _Refill(HTMLParser):
         raw = self.get_starttag_text() or ""
         start = self._offset()
         parts = [tag] + [
-            name if value is None else f'{name}="{html_lib.escape(value, quote=True)}"' for name, value in attrs
+            name if value is None else f'{name}="{html_lib.escape(value, quote=True)}"'
+            for name, value in attrs
         ]
         closing = "/>" if raw.rstrip().endswith("/>") else ">"
         self.edits.append((start, start + len(raw), "<" + " ".join(parts) + closing))
@@ -152,13 +153,15 @@ class _Refill(HTMLParser):
             kind = (given.get("type") or "text").lower()
             if kind in _NOT_ECHOED:
                 return
+            if kind == "hidden" and not name.endswith("version"):
+                return  # page state (an action's event), not typed; the version keeps the one seen
             if kind in {"checkbox", "radio"}:
                 chosen = (given.get("value") or "on") in self.values.getlist(name)
                 kept = [(k, v) for k, v in attrs if k != "checked"]
                 self._replace_tag(tag, kept + ([("checked", None)] if chosen else []))
             elif name in self.values:
                 kept = [(k, v) for k, v in attrs if k != "value"]
-                self._replace_tag(tag, kept + [("value", self.values.get(name, ""))])
+                self._replace_tag(tag, [*kept, ("value", self.values.get(name, ""))])
         elif tag == "select":
             self.select = name or None
         elif tag == "option" and self.select and self.select in self.values and "value" in given:
