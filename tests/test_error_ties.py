@@ -10,7 +10,7 @@ import re
 from grants.core.db import db
 from grants.core.roles import MemberRole, StaffRole
 from grants.review import operations as review
-from tests.factories import OrganizationFactory, agreement_in_force, funding_request, member, staff
+from tests.factories import OrganizationFactory, agreement_in_force, funding_request, member, report_of, staff
 from tests.helpers import csrf_token
 from tests.html_checks import error_ties, labels_of, summary_targets
 
@@ -153,3 +153,26 @@ def test_each_hold_reason_of_an_agreement_has_its_own_label(client, sign_in):
     )
     every = labels_of(page)
     assert len(set(every)) == len(every), "two labels of the page read the same"
+
+
+def test_the_accountability_grids_tie_their_errors_too(client, sign_in):
+    organization = OrganizationFactory()
+    author = member(MemberRole.CONTRIBUTOR, organization=organization)
+    agreement, _officer = agreement_in_force("TNCES", organization, years=1)
+    report = report_of(agreement, "midyear", 2026)
+    sign_in(author)
+    for slug, data in (
+        (
+            "personnes-rejointes",
+            {"people_total": "40", "reach-gender-man": "10", "reach-age_group-12_17": "douze"},
+        ),
+        ("etat-financier", {"spent-salaries": "1 000", "spent-operating": "abc", "total-spent": "2 000"}),
+    ):
+        url = f"/redditions/{report.id}/{slug}"
+        db.session.expire_all()
+        version = str(db.session.get(type(report), report.id).version)
+        response = client.post(url, data={"csrf_token": csrf_token(client, url), "version": version, **data})
+        assert response.status_code == 422, slug
+        page = _page(response)
+        assert summary_targets(page), slug
+        assert error_ties(page) == [], slug
