@@ -176,3 +176,24 @@ def test_the_accountability_grids_tie_their_errors_too(client, sign_in):
         page = _page(response)
         assert summary_targets(page), slug
         assert error_ties(page) == [], slug
+
+
+def test_a_hold_without_a_reason_comes_back_tied_to_that_installments_reason(client, sign_in):
+    agreement, officer = agreement_in_force("TNCES", years=1)
+    sign_in(officer)
+    page_url = f"/conventions/{agreement.id}"
+    page = _page(client.get(page_url))
+    installment_id = int(re.findall(r'id="reason-(\d+)"', page)[-1])
+    data = {"csrf_token": csrf_token(client, page_url), "event": "hold", "reason": "  "}
+    data["version"] = re.search(
+        rf'action="/versements/{installment_id}/action".*?name="version" value="(\d+)"', page, re.S
+    ).group(1)
+    response = client.post(f"/versements/{installment_id}/action", data=data)
+    assert response.status_code == 302
+    page = _page(client.get(page_url))
+    assert summary_targets(page) == [f"reason-{installment_id}"]
+    assert f'aria-describedby="reason-{installment_id}-error"' in page
+    assert error_ties(page) == []
+    assert "Donnez le motif de la retenue" in html.unescape(page)
+    # Shown once: the next visit is clean.
+    assert summary_targets(_page(client.get(page_url))) == []
