@@ -10,7 +10,15 @@ import re
 from grants.core.db import db
 from grants.core.roles import MemberRole, StaffRole
 from grants.review import operations as review
-from tests.factories import OrganizationFactory, agreement_in_force, funding_request, member, report_of, staff
+from tests.factories import (
+    OrganizationFactory,
+    agreement_in_force,
+    complete_report,
+    funding_request,
+    member,
+    report_of,
+    staff,
+)
 from tests.helpers import csrf_token
 from tests.html_checks import error_ties, labels_of, summary_targets
 
@@ -197,3 +205,27 @@ def test_a_hold_without_a_reason_comes_back_tied_to_that_installments_reason(cli
     assert "Donnez le motif de la retenue" in html.unescape(page)
     # Shown once: the next visit is clean.
     assert summary_targets(_page(client.get(page_url))) == []
+
+
+def test_a_report_review_ties_its_change_request_and_names_each_reopen_box(client, sign_in):
+    from grants.accountability import operations as reports
+
+    organization = OrganizationFactory()
+    author = member(MemberRole.CONTRIBUTOR, organization=organization)
+    agreement, officer = agreement_in_force("TNCES", organization, years=1)
+    report = complete_report(report_of(agreement, "midyear", 2026), author)
+    reports.submit(report.id, actor=author)
+    db.session.commit()
+    sign_in(officer)
+    page_url = f"/redditions/analyse/{report.id}"
+    page = html.unescape(_page(client.get(page_url)))
+    boxes = [label for label in labels_of(page) if label.startswith("Rouvrir la section")]
+    assert len(boxes) >= 4 and len(set(boxes)) == len(boxes)
+    db.session.expire_all()
+    version = str(db.session.get(type(report), report.id).version)
+    data = {"changes-csrf_token": csrf_token(client, page_url), "changes-version": version}
+    response = client.post(f"{page_url}/corrections", data=data | {"changes-reopen_finances": "y"})
+    assert response.status_code == 422
+    page = _page(response)
+    assert summary_targets(page) == ["changes-comment_finances"]
+    assert error_ties(page) == []
