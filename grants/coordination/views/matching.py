@@ -1,0 +1,5 @@
+"""The cell's pages: matching (see the package docstring)."""
+
+from __future__ import annotations
+
+from grants.coordination.views import blueprint  # noqa: F401  (routes register on it)
