@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from grants.accounts.models import User
 from grants.coordination.entities import Reason
 from grants.coordination.matching_run import refresh_matching, same_funder
 from grants.coordination.models import (
@@ -497,3 +498,18 @@ def test_the_command_runs_the_same_matching(app):
     assert "2 funding lines, 1 parties, 1 organizations, 1 pairs" in result.output
     assert "flags: duplicate 1, omitted 1, over_budget 1 (3 new, 0 no longer found)" in result.output
     assert {f.kind for f in flags()} == {FlagKind.DUPLICATE, FlagKind.OVER_BUDGET, FlagKind.OMITTED}
+
+
+def test_the_demo_shows_the_cell_its_flags(client, sign_in):
+    from grants.demo.seed import DEMO_PASSWORD, seed_demo
+
+    seed_demo()
+    db.session.commit()
+    assert {f.kind for f in flags()} == {FlagKind.DUPLICATE, FlagKind.OVER_BUDGET, FlagKind.OMITTED}
+    linked = db.session.scalars(select(ExternalFunding).where(ExternalFunding.organization_id.is_not(None)))
+    assert linked.first() is not None
+    flag = next(f for f in flags(FlagKind.DUPLICATE) if f.request_id)
+    officer = db.session.scalars(select(User).filter_by(email="agente.msi@demo.example.org")).one()
+    sign_in(officer, DEMO_PASSWORD)
+    html = client.get(f"/analyse/{flag.request_id}").get_data(as_text=True)
+    assert "Signalements de la cellule de coordination" in html
