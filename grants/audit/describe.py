@@ -103,6 +103,10 @@ SENTENCES: dict[str, Any] = {
     "job.start": _l("%(actor)s a lancé la tâche %(object)s"),
     "job.finish": _l("La tâche %(object)s est terminée"),
     "job.fail": _l("La tâche %(object)s a échoué"),
+    # the coordination cell
+    "coordination.floor_changed": _l(
+        "%(actor)s a modifié le plancher de l'axe des personnes victimes (%(object)s)"
+    ),
     "indexation.applied": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.reversed": _l("%(actor)s a annulé l'indexation %(object)s"),
     # the run's state table (RUNS) moves without its own entry today; the words are ready
@@ -229,6 +233,7 @@ FIELD_LABELS: dict[str, Any] = {
     "period_start": _l("Début de la période"),
     "period_end": _l("Fin de la période"),
     "statement_type": _l("Type d'états financiers"),
+    "victims_floor_percent": _l("Plancher de l'axe des personnes victimes (%)"),
     "grace_days": _l("Jours de grâce"),
     "section": _l("Section"),
     "explanation": _l("Explication"),
@@ -296,7 +301,7 @@ MONEY_FIELDS = frozenset(
         "requested_amount",
     }
 )
-PERCENT_FIELDS = frozenset({"percent", "rate_percent"})
+PERCENT_FIELDS = frozenset({"percent", "rate_percent", "victims_floor_percent"})
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
