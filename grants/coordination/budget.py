@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -40,6 +40,7 @@ from grants.core.audit import record_change
 from grants.core.charts import Bar, Marker
 from grants.core.clock import current_fiscal_year
 from grants.core.db import db, utcnow
+from grants.core.money import round_cent
 from grants.fiscal import FiscalYear
 from grants.payments.models import Installment
 from grants.payments.workflow import InstallmentStatus
@@ -49,7 +50,6 @@ from grants.reference.queries import current_plan
 from grants.requests.models import request_measures
 
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 WHOLE_PLAN = "plan"
 DEFAULT_FLOOR = Decimal("20.00")
 
@@ -79,7 +79,7 @@ def set_floor(value: Decimal, *, actor: Any) -> bool:
         "coordination.floor_changed",
         row,
         "victims_floor_percent",
-        Decimal(value).quantize(CENT),
+        round_cent(value),
         actor=actor,
     )
     if changed:
@@ -275,9 +275,8 @@ def split(amount: Decimal, parts: int) -> list[Decimal]:
     """`amount` in `parts` equal shares to the cent, the odd cents on the first shares."""
     if parts <= 1:
         return [amount]
-    base = (amount / parts).quantize(CENT, rounding=ROUND_DOWN)
-    rest = int(((amount - base * parts) / CENT).to_integral_value())
-    return [base + (CENT if i < rest else ZERO) for i in range(parts)]
+    base, rest = divmod(int(round_cent(amount).scaleb(2)), parts)
+    return [Decimal(base + (1 if i < rest else 0)).scaleb(-2) for i in range(parts)]
 
 
 def attribution(plan: ActionPlan) -> dict[int, list[int]]:

@@ -20,6 +20,7 @@ from grants.core import jobs, permissions
 from grants.core.db import db
 from grants.core.formatting import money_short, percent
 from grants.core.listing import QueryFilters, SortSpec, csv_response, paginate_rows
+from grants.core.money import round_cent
 from grants.files.models import StoredFile
 from grants.files.storage import download
 from grants.fiscal import FiscalYear
@@ -132,7 +133,7 @@ def _unanswered_rows(d: budget.Dashboard) -> list[list[Any]]:
 
 def _share(value: Any) -> Any:
     """A share in a CSV: a plain percentage with two decimals (`18.75`), empty when there is none."""
-    return None if value is None else (value * 100).quantize(budget.CENT)
+    return None if value is None else round_cent(value * 100)
 
 
 CSV_TABLES = {
