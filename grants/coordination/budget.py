@@ -124,7 +124,7 @@ def period_of(key: str | None, plan: ActionPlan) -> Period:
     years = plan_years(plan)
     if key == WHOLE_PLAN:
         return Period(plan, None)
-    if key and key.isdigit() and len(key) == 4:
+    if key and key.isascii() and key.isdigit() and len(key) == 4:
         chosen = FiscalYear(int(key))
         if chosen in years:
             return Period(plan, chosen)

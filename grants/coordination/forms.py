@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
-_PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
+_PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$", re.ASCII)
 
 
 class PercentField(StringField):
