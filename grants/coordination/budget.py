@@ -40,6 +40,7 @@ from grants.core.audit import record_change
 from grants.core.charts import Bar, Marker
 from grants.core.clock import current_fiscal_year
 from grants.core.db import db, utcnow
+from grants.core.i18n import current_language
 from grants.core.money import round_cent
 from grants.fiscal import FiscalYear
 from grants.payments.models import Installment
@@ -206,6 +207,26 @@ class Dashboard:
     answered: list[Recommendation]
     unanswered: list[Unanswered]
     recommendations_total: int
+    language: str | None = None  # a PDF's language; None: the reader's (a page)
+
+    def title(self, obj: Any) -> str:
+        """A plan's, an axis's or a measure's title in the dashboard's language (a PDF is rendered
+        in its own language, whatever the request's)."""
+        if self.language is None:
+            return str(obj.title)
+        english = getattr(obj, "title_en", None) if self.language == "en" else None
+        return str(english or obj.title_fr)
+
+    def summary(self, recommendation: Recommendation) -> str:
+        """A recommendation's first sentence, in English when the dashboard is and a translation
+        exists (the commission published in French)."""
+        english = self.language == "en" or (self.language is None and current_language() == "en")
+        text = (recommendation.text_en if english else None) or recommendation.text_fr
+        first = text.split("\n", 1)[0]
+        return first if len(first) <= 180 else first[:177].rsplit(" ", 1)[0] + "…"
+
+    def label(self, measure: Measure) -> str:
+        return f"{measure.number}. {self.title(measure)}"
 
     @property
     def plan(self) -> ActionPlan:
@@ -253,7 +274,7 @@ class Dashboard:
             if line.axis.victims_axis:
                 kind = "under" if self.below_floor else "victims"
             text = f"{fmt_percent(share)} ({fmt_money(line.committed)})"
-            bars.append(Bar(line.axis.title, float(share / top), text, kind))
+            bars.append(Bar(self.title(line.axis), float(share / top), text, kind))
         return bars
 
     def floor_marker(self, fmt_percent: Any, label: str) -> Marker:
@@ -266,7 +287,7 @@ class Dashboard:
         shares = [(a, (a.budget_share_percent or ZERO) / 100) for a in self.previous.axes]
         top = max([self.floor / 100, *(s for _a, s in shares)]) or Decimal(1)
         return [
-            Bar(a.title, float(s / top), fmt_percent(s), "victims" if a.victims_axis else "committed")
+            Bar(self.title(a), float(s / top), fmt_percent(s), "victims" if a.victims_axis else "committed")
             for a, s in shares
         ]
 

@@ -47,6 +47,7 @@ def render(period: budget.Period, *, language: str = "fr", progress: Any = None)
 
     step = progress or (lambda done: None)
     dashboard = budget.gather(period)
+    dashboard.language = language
     step(1)
     data = render_pdf(
         "coordination/pdf/budget.html",

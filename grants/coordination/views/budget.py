@@ -101,7 +101,7 @@ def _axis_rows(d: budget.Dashboard) -> list[list[Any]]:
     return [
         [
             a.axis.code,
-            a.axis.title,
+            d.title(a.axis),
             _("oui") if a.axis.victims_axis else _("non"),
             a.ours,
             a.others,
@@ -115,18 +115,18 @@ def _axis_rows(d: budget.Dashboard) -> list[list[Any]]:
 
 def _measure_rows(d: budget.Dashboard) -> list[list[Any]]:
     return [
-        [a.axis.code, m.measure.number, m.measure.title, m.ours, m.others, m.committed, m.paid]
+        [a.axis.code, m.measure.number, d.title(m.measure), m.ours, m.others, m.committed, m.paid]
         for a, m in d.measures
     ]
 
 
 def _coverage_rows(d: budget.Dashboard) -> list[list[Any]]:
-    return [[c.axis.code, c.axis.title, c.linked, c.answered, _share(c.ratio)] for c in d.coverage]
+    return [[c.axis.code, d.title(c.axis), c.linked, c.answered, _share(c.ratio)] for c in d.coverage]
 
 
 def _unanswered_rows(d: budget.Dashboard) -> list[list[Any]]:
     return [
-        [u.recommendation.number, u.recommendation.summary, " ".join(m.number for m in u.measures)]
+        [u.recommendation.number, d.summary(u.recommendation), " ".join(m.number for m in u.measures)]
         for u in d.unanswered
     ]
 
