@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from grants.core import formatting
+from grants.cpi.rates import input_label
 
 EMPTY = "\u2014"
 """An absent value (None, empty text, empty list) is an em dash."""
@@ -114,6 +115,11 @@ SENTENCES: dict[str, Any] = {
     "indexation.apply": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.cancel": _l("%(actor)s a écarté l'indexation %(object)s"),
     "indexation.reverse": _l("%(actor)s a annulé l'indexation %(object)s"),
+    # coordination cell: imports of other ministries' funding
+    "funding_import.created": _l("%(actor)s a déposé le fichier de financement %(object)s"),
+    "funding_import.loaded": _l("%(actor)s a chargé le fichier de financement %(object)s"),
+    "funding_import.refused": _l("Le fichier de financement %(object)s a été refusé"),
+    "funding_import.withdrawn": _l("%(actor)s a retiré l'importation %(object)s"),
     "cpi.imported": _l("%(actor)s a importé les valeurs de l'IPC dans la série %(object)s"),
     "cpi.month_set": _l("%(actor)s a corrigé une valeur de l'IPC dans la série %(object)s"),
     # organizations and accounts
@@ -151,6 +157,7 @@ FAMILIES: dict[str, Any] = {
     "report.": _l("Rapports de reddition de comptes"),
     "indexation.": _l("Indexation"),
     "cpi.": _l("IPC"),
+    "funding_import.": _l("Financement des autres ministères"),
     "envelope.": _l("Enveloppes"),
     "call.": _l("Appels"),
     "organization.": _l("Organismes"),
@@ -243,6 +250,7 @@ FIELD_LABELS: dict[str, Any] = {
     "run": _l("Exécution d'indexation"),
     "month": _l("Mois"),
     "value": _l("Valeur"),
+    "inputs": _l("Valeurs de l'IPC"),
     "layout": _l("Présentation du fichier"),
     "overruns": _l("Dépassements"),
     "available": _l("Disponible"),
@@ -268,6 +276,7 @@ FIELD_LABELS: dict[str, Any] = {
     "email": _l("Courriel"),
     "phone": _l("Téléphone"),
     "website": _l("Site Web"),
+    "preferred_language": _l("Langue de correspondance"),
     "user": _l("Compte"),
     "role": _l("Rôle"),
     "via": _l("Par"),
@@ -356,6 +365,7 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
         "role": role,
         "trigger": lambda v: InstallmentTrigger(v).label,
         "version_kind": lambda v: VersionKind(v).label,
+        "preferred_language": lambda v: {"fr": _("Français"), "en": _("Anglais")}[v],
     }
 
 
@@ -394,6 +404,11 @@ def format_value(value: Any, key: str = "", action: str = "") -> str:
         return EMPTY
     if isinstance(value, bool):
         return yes_no(value)
+    if isinstance(value, Mapping) and key == "inputs" and "value" in value:
+        # a CPI figure a rate came from, stored language-neutral, said in the reader's language
+        return _(
+            "%(field)s : %(value)s", field=input_label(value), value=formatting.cpi_value(value["value"])
+        )
     if isinstance(value, Mapping):
         return "; ".join(
             _("%(field)s : %(value)s", field=_mapping_key(k), value=format_value(v, _inner(key, k), action))

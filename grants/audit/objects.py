@@ -25,6 +25,7 @@ from grants.accounts.models import Invitation, Membership, User
 from grants.agreements.models import Agreement
 from grants.audit.describe import Change, actor_text, describe_changes, sentence, sentence_markup
 from grants.calls.models import Call
+from grants.coordination.models import FundingImport
 from grants.core import formatting, permissions
 from grants.core.audit import AuditEntry
 from grants.core.db import db
@@ -205,6 +206,17 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         _l("Paramètres de reddition de comptes"),
         lambda s: s.program.code if getattr(s, "program", None) is not None else _number(s),
         lambda s, viewer: _program_link(getattr(s, "program", None), viewer),
+    ),
+    "FundingImport": ObjectType(
+        FundingImport,
+        _l("Importation de financement"),
+        lambda i: i.file_name,
+        lambda i, viewer: (
+            url_for("coordination.import_detail", import_id=i.id)
+            if permissions.can_supervise_funding(viewer)
+            else None
+        ),
+        lambda text: FundingImport.file_name.ilike(f"%{_like(text)}%", escape="\\"),
     ),
     "Membership": _person_in_organization(Membership, _l("Membre d'un organisme")),
     "Invitation": _person_in_organization(Invitation, _l("Invitation")),

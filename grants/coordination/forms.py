@@ -1,4 +1,5 @@
-"""The cell's forms (WTForms, CSRF on): the victims' axis floor, the budget dashboard's PDF."""
+"""The coordination cell's forms (WTForms, CSRF on): upload an import file, confirm a withdrawal,
+the victims' axis floor, the budget dashboard's PDF."""
 
 from __future__ import annotations
 
@@ -8,7 +9,24 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(
+        _l("Fichier CSV"),
+        validators=[FileRequired(_l("Choisissez un fichier CSV."))],
+    )
+
+
+class WithdrawForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Je confirme le retrait : les lignes de cette importation seront supprimées."),
+        validators=[DataRequired(_l("Cochez la case pour confirmer le retrait."))],
+    )
+
 
 _PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$", re.ASCII)
 
