@@ -66,11 +66,11 @@ class OtherFundingRow(Form):
     funder = StringField(_l("Bailleur de fonds"), validators=[Length(max=255)])
     program = StringField(_l("Programme"), validators=[Length(max=255)])
     amount = MoneyField(_l("Montant ($)"))
-    start = IsoDateField(_l("Début"), render_kw={"placeholder": "AAAA-MM-JJ"})
-    end = IsoDateField(_l("Fin"), render_kw={"placeholder": "AAAA-MM-JJ"})
+    start = IsoDateField(_l("Début"), render_kw={"placeholder": _l("AAAA-MM-JJ")})
+    end = IsoDateField(_l("Fin"), render_kw={"placeholder": _l("AAAA-MM-JJ")})
     status = SelectField(
         _l("Statut"),
-        choices=[("", "—")] + [(s.value, s.label) for s in FundingSourceStatus],
+        choices=[("", "—")] + [(s.value, label) for s, label in FundingSourceStatus.labels().items()],
         validate_choice=False,
     )
 
@@ -152,7 +152,7 @@ class RequestForm(FlaskForm):
         self.nation_codes.choices = [(n.code, n.name) for n in nations]
         self.attachment_kind.choices = [(k.value, k.label) for k in AttachmentKind]
         for name in ("start_date", "end_date"):
-            getattr(self, name).render_kw = {"placeholder": "AAAA-MM-JJ", "autocomplete": "off"}
+            getattr(self, name).render_kw = {"placeholder": _l("AAAA-MM-JJ"), "autocomplete": "off"}
 
     @classmethod
     def of(cls, data: RequestData, *, version: int, **choices: Any) -> RequestForm:
