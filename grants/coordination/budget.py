@@ -217,11 +217,17 @@ class Dashboard:
         english = getattr(obj, "title_en", None) if self.language == "en" else None
         return str(english or obj.title_fr)
 
+    def _english(self) -> bool:
+        return self.language == "en" or (self.language is None and current_language() == "en")
+
+    def summary_is_french(self, recommendation: Recommendation) -> bool:
+        """The summary shown is the French text (marked `lang="fr"` in an English page)."""
+        return not (self._english() and recommendation.text_en)
+
     def summary(self, recommendation: Recommendation) -> str:
         """A recommendation's first sentence, in English when the dashboard is and a translation
         exists (the commission published in French)."""
-        english = self.language == "en" or (self.language is None and current_language() == "en")
-        text = (recommendation.text_en if english else None) or recommendation.text_fr
+        text = (recommendation.text_en if self._english() else None) or recommendation.text_fr
         first = text.split("\n", 1)[0]
         return first if len(first) <= 180 else first[:177].rsplit(" ", 1)[0] + "…"
 

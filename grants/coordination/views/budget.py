@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from grants.agreements.obligations import StatementType
+from grants.agreements.obligations import AUDIT_THRESHOLD, REVIEW_THRESHOLD, StatementType
 from grants.coordination import budget, budget_report, cumulative_aid
 from grants.coordination.forms import BudgetReportForm, FloorForm
 from grants.coordination.views import blueprint
@@ -292,4 +292,12 @@ def cumulative_aid_page() -> Any:
         years=cumulative_aid.years_known(),
         kinds=list(StatementType),
         statement_label=lambda value: StatementType(value).label,
+        # Variables, not literals in the template: Jinja folds a filter on a constant once, in the
+        # language of the first page it renders.
+        thresholds={
+            "low": REVIEW_THRESHOLD - 1,
+            "review": REVIEW_THRESHOLD,
+            "high": AUDIT_THRESHOLD - 1,
+            "audit": AUDIT_THRESHOLD,
+        },
     )
