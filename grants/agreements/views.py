@@ -20,6 +20,7 @@ from grants.agreements.workflow import AgreementTransitionRefused
 from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
+from grants.core.fields import attach_errors
 from grants.core.templating import label_filters
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
@@ -70,11 +71,13 @@ def _render(
     errors: dict | None = None,
 ) -> Any:
     sections = signals.collect(signals.agreement_page, agreement, user=current_user)
+    accept_form = accept_form or AcceptForm(prefix="accept", version=agreement.version)
+    attach_errors(accept_form, errors or {})
     return render_template(
         "agreements/show.html",
         agreement=agreement,
         version=agreement.current,
-        accept_form=accept_form or AcceptForm(prefix="accept", version=agreement.version),
+        accept_form=accept_form,
         countersign_form=CountersignForm(formdata=None, version=agreement.version),
         sections=sorted((s for found in sections for s in found), key=lambda s: s.order),
         reports=reports_of(agreement),

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from grants.core.fields import CheckboxListField, KeyedFieldList, MoneyField, VersionField
+from grants.core.i18n_fields import in_own_language
 from grants.core.inputs import DateField
 from grants.fiscal import FiscalYear
 from grants.requests.models import AttachmentKind, BudgetCategory, FundingSourceStatus
@@ -147,7 +148,8 @@ class RequestForm(FlaskForm):
 
     def __init__(self, *args: Any, measures: list, regions: list, nations: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.measure_ids.choices = [(m.id, m.label) for m in measures]
+        # A measure's title has no English version: its label says so (lang="fr") in English.
+        self.measure_ids.choices = [(m.id, in_own_language(m, "label", "title")) for m in measures]
         self.region_codes.choices = [(r.code, r.label) for r in regions]
         self.nation_codes.choices = [(n.code, n.name) for n in nations]
         self.attachment_kind.choices = [(k.value, k.label) for k in AttachmentKind]
