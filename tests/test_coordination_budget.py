@@ -399,3 +399,15 @@ def test_the_cumulative_aid_page_lists_filters_sorts_and_exports(client, sign_in
     assert rows[2][6] == "états financiers avec mission d'examen"
     bad = client.get("/cellule/aide-cumulative/?exercice=2026-2030&etats=%3D1&sort=nope&page=x")
     assert bad.status_code == 200
+
+
+def test_every_member_of_the_cell_follows_a_budget_report_s_progress(client, sign_in, app):
+    from grants.coordination.budget_report import start_budget_report
+
+    job = start_budget_report(staff(StaffRole.COORDINATION_CELL), "plan")
+    db.session.commit()
+    sign_in(staff(StaffRole.COORDINATION_CELL))
+    assert client.get(f"/taches/{job.id}").status_code == 200
+    other = app.test_client()
+    sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"), target=other)
+    assert other.get(f"/taches/{job.id}").status_code == 404
