@@ -15,7 +15,7 @@ from grants.agreements import operations, signals
 from grants.agreements.envelopes import EnvelopeExceeded
 from grants.agreements.forms import AcceptForm, AmendmentForm, CountersignForm
 from grants.agreements.models import Agreement, AgreementVersion
-from grants.agreements.obligations import ReportKind, StatementType, reports_of
+from grants.agreements.obligations import ReportKind, StatementType, agreement_statement, reports_of
 from grants.agreements.workflow import AgreementTransitionRefused
 from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
@@ -81,6 +81,7 @@ def _render(
         countersign_form=CountersignForm(formdata=None, version=agreement.version),
         sections=sorted((s for found in sections for s in found), key=lambda s: s.order),
         reports=reports_of(agreement),
+        statements={y.fiscal_year: agreement_statement(agreement, y.fiscal_year) for y in agreement.years},
         can_sign=permissions.can_sign_agreement_now(current_user, agreement),
         can_countersign=permissions.can_countersign_now(current_user, agreement),
         can_amend=permissions.can_amend_agreement(current_user, agreement),

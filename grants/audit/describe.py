@@ -110,6 +110,10 @@ SENTENCES: dict[str, Any] = {
     "coordination.entity_split": _l("%(actor)s a séparé deux enregistrements d'organismes (%(object)s)"),
     "job.finish": _l("La tâche %(object)s est terminée"),
     "job.fail": _l("La tâche %(object)s a échoué"),
+    # the coordination cell
+    "coordination.floor_changed": _l(
+        "%(actor)s a modifié le plancher de l'axe des personnes victimes (%(object)s)"
+    ),
     "indexation.applied": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.reversed": _l("%(actor)s a annulé l'indexation %(object)s"),
     # the run's state table (RUNS) moves without its own entry today; the words are ready
@@ -242,6 +246,7 @@ FIELD_LABELS: dict[str, Any] = {
     "period_start": _l("Début de la période"),
     "period_end": _l("Fin de la période"),
     "statement_type": _l("Type d'états financiers"),
+    "victims_floor_percent": _l("Plancher de l'axe des personnes victimes (%)"),
     "grace_days": _l("Jours de grâce"),
     "section": _l("Section"),
     "explanation": _l("Explication"),
@@ -331,7 +336,7 @@ MONEY_FIELDS = frozenset(
         "requested_amount",
     }
 )
-PERCENT_FIELDS = frozenset({"percent", "rate_percent"})
+PERCENT_FIELDS = frozenset({"percent", "rate_percent", "victims_floor_percent"})
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
