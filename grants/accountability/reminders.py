@@ -6,10 +6,15 @@ The daily scan (`scan(on)`, run by the beat task `workers.tasks.send_report_remi
 31 October gets its 30-day reminder on 1 October (or, if the scan did not run that day, any day
 until the 14-day one takes over). The unique constraint (report_id, step) is the claim, so two
 scans at once, a retried task or a worker killed mid-batch (its transaction rolls back) never claim
-a step twice. The emails go to the outbox in the claim's transaction (`notify_users_many`), and the
-outbox survives broker and SMTP outages. When an email's turn comes, `_still_true` withdraws it if
-the report was submitted or cancelled meanwhile, its due date moved (an extension: the steps follow
-the new date), or the next step has come.
+a step twice. The emails go to the outbox in the claim's transaction, and the outbox survives broker
+and SMTP outages. They are queued unwritten (`queue_for_delivery`: the outbox row holds the event,
+the recipient and the language; the link row holds the reminder, the due date and the officer's
+copy) and written at delivery (`_write`, in the recipient's language, from those rows and the day
+of the claim), so the worst day (every report at the same step, 10 000 emails) costs the scan no
+template rendering; the text is the one the scan would have rendered, golden files included.
+When an email's turn comes, `_still_true` withdraws it (before it is written) if the report was
+submitted or cancelled meanwhile, its due date moved (an extension: the steps follow the new date),
+or the next step has come.
 
 Steps are days from the due date, negative before it (-30, -14, -7, -1) and positive after it
 (1, 14): per program in `ReportSettings` (`reminder_days_before`, `overdue_days_after`; defaults in
@@ -37,13 +42,20 @@ from grants.accountability.models import (
     ReportSettings,
 )
 from grants.accountability.workflow import AWAITING_SUBMISSION, ReportStatus
+from grants.accounts.models import User
 from grants.accounts.queries import officers_of_programs, recipients_of_organizations
 from grants.core import clock
 from grants.core.audit import record, record_many
 from grants.core.db import db, utcnow
 from grants.notifications import events
 from grants.notifications.models import OutboundEmail
-from grants.notifications.operations import delivery_check, notify_users_many
+from grants.notifications.operations import (
+    RenderedEmail,
+    delivery_check,
+    delivery_renderer,
+    queue_for_delivery,
+    render,
+)
 from grants.programs.models import Program
 
 REMINDER_TEMPLATE = events.REPORT_REMINDER.key  # what the outbox's `template` holds
@@ -275,21 +287,10 @@ def scan(on: date | None = None, *, collect: bool = False, dispatch: bool = True
         steps = {report_id: reminder.step for report_id, reminder in reminders.items()}
         emails = list(_recipients(reports, steps))
         batch = [
-            (
-                user,
-                events.REPORT_OVERDUE if step > 0 else events.REPORT_REMINDER,
-                report.organization_id,
-                {
-                    "report": report,
-                    "step": step,
-                    "days": abs((report.due_date - on).days),
-                    "due": report.due_date,
-                    "officer_copy": officer_copy,
-                },
-            )
-            for report, step, user, officer_copy in emails
+            (user, events.REPORT_OVERDUE if step > 0 else events.REPORT_REMINDER, report.organization_id)
+            for report, step, user, _officer_copy in emails
         ]
-        message_ids = notify_users_many(batch, dispatch=dispatch)
+        message_ids = queue_for_delivery(batch, dispatch=dispatch)
         if message_ids:
             db.session.execute(
                 insert(ReportReminderEmail),
@@ -422,6 +423,45 @@ def _still_true(message: OutboundEmail) -> str | None:
         },
     )
     return f"reminder withdrawn: {reason}"
+
+
+class _Nobody:
+    """The recipient of a message whose account was deleted since (its address is all there is)."""
+
+    def __init__(self, address: str) -> None:
+        self.display_name = address
+        self.email = address
+        self.id = None
+
+
+@delivery_renderer(events.REPORT_REMINDER, events.REPORT_OVERDUE)
+def _write(message: OutboundEmail) -> RenderedEmail:
+    """A reminder's text, written when it is sent (or shown on the outbox page before that): what
+    the scan of the claim's day would have written, in the message's language, the recipient's."""
+    row = db.session.execute(
+        select(ReportReminderEmail, ReportReminder, Report)
+        .join(ReportReminder, ReportReminder.id == ReportReminderEmail.reminder_id)
+        .join(Report, Report.id == ReportReminder.report_id)
+        .where(ReportReminderEmail.message_id == message.id)
+        .options(selectinload(Report.agreement), selectinload(Report.organization))
+    ).first()
+    if row is None:
+        raise LookupError(f"reminder email {message.id} has no reminder")
+    link, reminder, report = row
+    # The day of the scan that queued it: the claim's day, unless the step was claimed again for a
+    # new due date since (then this message is withdrawn; its day is the day it was queued).
+    on = reminder.claimed_on if reminder.due_date == link.due_date else clock.today(message.created_at)
+    recipient = db.session.get(User, message.recipient_id) if message.recipient_id else None
+    return render(
+        events.REPORT_OVERDUE if reminder.step > 0 else events.REPORT_REMINDER,
+        message.language,
+        recipient=recipient or _Nobody(message.to_address),
+        report=report,
+        step=reminder.step,
+        days=abs((link.due_date - on).days),
+        due=link.due_date,
+        officer_copy=link.officer_copy,
+    )
 
 
 # == the report page ===============================================================================
