@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, exists, insert, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, and_, exists, insert, literal, or_, select, text, union_all
 from sqlalchemy.orm import selectinload
 
 from grants.accountability.models import (
@@ -47,9 +47,11 @@ from grants.accounts.queries import officers_of_programs, recipients_of_organiza
 from grants.core import clock
 from grants.core.audit import record, record_many
 from grants.core.db import db, utcnow
+from grants.core.roles import StaffRole
 from grants.notifications import events
-from grants.notifications.models import OutboundEmail
+from grants.notifications.models import EmailStatus, OutboundEmail
 from grants.notifications.operations import (
+    NOT_WRITTEN,
     RenderedEmail,
     delivery_check,
     delivery_renderer,
@@ -278,6 +280,15 @@ def scan(on: date | None = None, *, collect: bool = False, dispatch: bool = True
     result = ScanResult(on)
     claimed = _claim(on)
     result.reminders = len(claimed)
+    if db.engine.dialect.name == "postgresql" and not collect:
+        for chunk in _chunks(claimed, SQL_BATCH):
+            message_ids = _queue_in_sql(chunk, on)
+            if dispatch:
+                db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
+            else:
+                result.message_ids += message_ids
+            result.emails += len(message_ids)
+        return result
     for chunk in _chunks(claimed):
         reminders = {
             r.report_id: r
@@ -332,6 +343,91 @@ def scan(on: date | None = None, *, collect: bool = False, dispatch: bool = True
             result.lines += [_line(report, step, user, copy) for report, step, user, copy in emails]
     db.session.flush()
     return result
+
+
+SQL_BATCH = 5000  # claimed reminders queued per statement on PostgreSQL
+
+# The emails of the claimed reminders, their links and their audit entries, in one statement and
+# no Python per email (PostgreSQL: data-modifying CTEs). The recipients are those of `_recipients`:
+# the organization's active members, and for an overdue notice its program's active officers
+# (`officer_copy`). The messages are queued unwritten (`queue_for_delivery`'s rows): `_write`
+# writes them at delivery.
+_QUEUE_SQL = """
+WITH claimed AS (
+    SELECT rr.id AS reminder_id, rr.step, r.id AS report_id, r.organization_id, r.program_id, r.due_date
+    FROM report_reminders rr JOIN reports r ON r.id = rr.report_id
+    WHERE rr.id = ANY(CAST(:ids AS integer[]))
+),
+recipients AS (
+    SELECT c.*, u.id AS user_id, u.email, u.preferred_language, false AS officer_copy
+    FROM claimed c
+    JOIN memberships m ON m.organization_id = c.organization_id
+    JOIN users u ON u.id = m.user_id AND u.active
+    UNION ALL
+    SELECT c.*, u.id, u.email, u.preferred_language, true
+    FROM claimed c
+    JOIN (SELECT DISTINCT program_id, user_id FROM staff_assignments WHERE role = :officer) s
+      ON s.program_id = c.program_id
+    JOIN users u ON u.id = s.user_id AND u.active
+    WHERE c.step > 0
+),
+emails AS (
+    SELECT nextval(pg_get_serial_sequence('outbound_emails', 'id')) AS message_id, e.*
+    FROM (SELECT * FROM recipients ORDER BY report_id, officer_copy, user_id) e
+),
+messages AS (
+    INSERT INTO outbound_emails (id, to_address, recipient_id, organization_id, language, template,
+        subject, body_text, attachment_file_ids, status, attempts, created_at, next_attempt_at)
+    SELECT message_id, email, user_id, organization_id,
+           COALESCE(NULLIF(preferred_language, ''), :default_language),
+           CASE WHEN step > 0 THEN :overdue ELSE :reminder END,
+           '', :not_written, CAST('[]' AS json), :queued, 0, :now, :now
+    FROM emails
+    RETURNING id
+),
+audited AS (
+    INSERT INTO audit_entries (occurred_at, actor_id, actor_label, action, object_type, object_id,
+        organization_id, program_id, changes, ip_address)
+    SELECT :now, NULL, 'system', 'report.reminder_queued', 'Report', CAST(c.report_id AS text),
+           c.organization_id, c.program_id,
+           json_build_object(
+               'step', c.step,
+               'due_date', to_char(c.due_date, 'YYYY-MM-DD'),
+               'on', CAST(:on AS text),
+               'recipients', COALESCE(
+                   (SELECT json_agg(e.email ORDER BY e.officer_copy, e.user_id)
+                    FROM emails e WHERE e.reminder_id = c.reminder_id),
+                   CAST('[]' AS json))
+           ),
+           NULL
+    FROM claimed c
+    RETURNING id
+)
+INSERT INTO report_reminder_emails (reminder_id, message_id, officer_copy, due_date)
+SELECT e.reminder_id, e.message_id, e.officer_copy, e.due_date
+FROM emails e JOIN messages m ON m.id = e.message_id
+RETURNING message_id
+"""
+
+
+def _queue_in_sql(reminder_ids: list[int], on: date) -> list[int]:
+    """Queue the emails of these claimed reminders, link them and audit the claims (PostgreSQL),
+    in the caller's transaction; answers the message ids."""
+    rows = db.session.execute(
+        text(_QUEUE_SQL),
+        {
+            "ids": reminder_ids,
+            "officer": StaffRole.PROGRAM_OFFICER.value,
+            "default_language": events.DEFAULT_LANGUAGE,
+            "overdue": OVERDUE_TEMPLATE,
+            "reminder": REMINDER_TEMPLATE,
+            "not_written": NOT_WRITTEN,
+            "queued": EmailStatus.QUEUED.value,
+            "now": utcnow(),
+            "on": on.isoformat(),
+        },
+    )
+    return sorted(rows.scalars())
 
 
 def preview(on: date | None = None) -> list[Line]:
