@@ -394,13 +394,14 @@ audited AS (
                'step', c.step,
                'due_date', to_char(c.due_date, 'YYYY-MM-DD'),
                'on', CAST(:on AS text),
-               'recipients', COALESCE(
-                   (SELECT json_agg(e.email ORDER BY e.officer_copy, e.user_id)
-                    FROM emails e WHERE e.reminder_id = c.reminder_id),
-                   CAST('[]' AS json))
+               'recipients', COALESCE(g.addresses, CAST('[]' AS json))
            ),
            NULL
     FROM claimed c
+    LEFT JOIN (
+        SELECT reminder_id, json_agg(email ORDER BY officer_copy, user_id) AS addresses
+        FROM emails GROUP BY reminder_id
+    ) g ON g.reminder_id = c.reminder_id
     RETURNING id
 )
 INSERT INTO report_reminder_emails (reminder_id, message_id, officer_copy, due_date)
