@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Date, Integer, and_, exists, insert, literal, or_, select, text, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Load, joinedload, selectinload
 
 from grants.accountability.models import (
     DEFAULT_OVERDUE_DAYS_AFTER,
@@ -536,19 +536,19 @@ def _write(message: OutboundEmail) -> RenderedEmail:
     """A reminder's text, written when it is sent (or shown on the outbox page before that): what
     the scan of the claim's day would have written, in the message's language, the recipient's."""
     row = db.session.execute(
-        select(ReportReminderEmail, ReportReminder, Report)
+        select(ReportReminderEmail, ReportReminder, Report, User)
         .join(ReportReminder, ReportReminder.id == ReportReminderEmail.reminder_id)
         .join(Report, Report.id == ReportReminder.report_id)
+        .outerjoin(User, User.id == message.recipient_id)
         .where(ReportReminderEmail.message_id == message.id)
-        .options(selectinload(Report.agreement), selectinload(Report.organization))
-    ).first()
+        .options(joinedload(Report.agreement), joinedload(Report.organization), Load(User).lazyload("*"))
+    ).first()  # one query (the template reads no membership of the recipient)
     if row is None:
         raise LookupError(f"reminder email {message.id} has no reminder")
-    link, reminder, report = row
+    link, reminder, report, recipient = row
     # The day of the scan that queued it: the claim's day, unless the step was claimed again for a
     # new due date since (then this message is withdrawn; its day is the day it was queued).
     on = reminder.claimed_on if reminder.due_date == link.due_date else clock.today(message.created_at)
-    recipient = db.session.get(User, message.recipient_id) if message.recipient_id else None
     return render(
         events.REPORT_OVERDUE if reminder.step > 0 else events.REPORT_REMINDER,
         message.language,
