@@ -55,6 +55,7 @@ from grants.notifications.operations import (
     RenderedEmail,
     delivery_check,
     delivery_renderer,
+    is_written,
     queue_for_delivery,
     render,
 )
@@ -500,8 +501,8 @@ def _still_true(message: OutboundEmail) -> str | None:
         .join(Report, Report.id == ReportReminder.report_id)
         .where(ReportReminderEmail.message_id == message.id)
     ).first()
-    if row is None:
-        return None
+    if row is None:  # its report was deleted: an unwritten email has nothing left to say
+        return None if is_written(message) else "reminder withdrawn: report deleted"
     link, reminder, report = row
     reason = stale_reason(reminder, report, link.due_date, clock.today())
     if reason is None:

@@ -290,7 +290,10 @@ def content(message: OutboundEmail) -> RenderedEmail:
     renderer = DELIVERY_RENDERERS.get(message.template)
     if is_written(message) or renderer is None:
         return RenderedEmail(subject=message.subject, body_text=message.body_text)
-    return renderer(message)
+    try:
+        return renderer(message)
+    except LookupError:  # what it was about is gone (it is withdrawn at delivery)
+        return RenderedEmail(subject=f"({message.template})", body_text="")
 
 
 def write(message: OutboundEmail) -> None:
