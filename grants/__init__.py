@@ -110,6 +110,7 @@ def _import_models() -> None:
         "grants.coordination.models",
         "grants.core.audit",
         "grants.accounts.queries",  # registers who receives an organization's or a program's email
+        "grants.coordination.cumulative_aid",  # registers the cumulative aid reporting obligations use
         "grants.core.jobs",
     ):
         import_module(name)

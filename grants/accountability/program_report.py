@@ -30,6 +30,7 @@ from grants.accountability.workflow import AWAITING_SUBMISSION, SUBMITTED_STATES
 from grants.agreements.models import Agreement, AgreementVersion, AgreementYear
 from grants.agreements.obligations import ReportKind
 from grants.core import clock
+from grants.core.charts import Bar
 from grants.core.db import db
 from grants.core.formatting import money_short, percent, to_local
 from grants.core.suppression import CountTable, SuppressedTable, suppress
@@ -109,16 +110,6 @@ class IndicatorLine:
         if not self.target or self.achieved is None:
             return None
         return self.achieved / self.target
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bar of a chart: its label, its length as a share of the longest (0 to 1), its text."""
-
-    label: str
-    fraction: float
-    text: str
-    kind: str = ""  # a CSS class: the series it belongs to
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,10 @@ SENTENCES: dict[str, Any] = {
     "job.start": _l("%(actor)s a lancé la tâche %(object)s"),
     "job.finish": _l("La tâche %(object)s est terminée"),
     "job.fail": _l("La tâche %(object)s a échoué"),
+    # the coordination cell
+    "coordination.floor_changed": _l(
+        "%(actor)s a modifié le plancher de l'axe des personnes victimes (%(object)s)"
+    ),
     "indexation.applied": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.reversed": _l("%(actor)s a annulé l'indexation %(object)s"),
     # the run's state table (RUNS) moves without its own entry today; the words are ready
@@ -236,6 +240,7 @@ FIELD_LABELS: dict[str, Any] = {
     "period_start": _l("Début de la période"),
     "period_end": _l("Fin de la période"),
     "statement_type": _l("Type d'états financiers"),
+    "victims_floor_percent": _l("Plancher de l'axe des personnes victimes (%)"),
     "grace_days": _l("Jours de grâce"),
     "section": _l("Section"),
     "explanation": _l("Explication"),
@@ -287,6 +292,26 @@ FIELD_LABELS: dict[str, Any] = {
     "conditions": _l("Conditions"),
     "count": _l("Nombre"),
     "difference": _l("Écart"),
+    # an indexation rate and rule
+    "method": _l("Méthode"),
+    "period": _l("Période"),
+    "floored": _l("Variation négative ramenée à 0"),
+    "label": _l("Libellé"),
+    "series_id": _l("Série de l'IPC"),
+    "reference_month": _l("Mois de référence"),
+    "rounding": _l("Arrondi des montants"),
+    "floor_at_zero": _l("Variation négative ramenée à 0"),
+    "decimals": _l("Décimales du taux"),
+    "rate": _l("Taux"),
+    "grants": _l("Nombre de subventions"),
+    "indexed": _l("Subventions indexées"),
+    "excluded": _l("Subventions exclues"),
+    "reasons": _l("Motifs"),
+    "comments": _l("Commentaires"),
+    "resubmission": _l("Nouveau dépôt"),
+    "counts": _l("Personnes rejointes"),
+    "activities": _l("Activités réalisées"),
+    "results": _l("Résultats"),
 }
 
 MONEY_FIELDS = frozenset(
@@ -305,11 +330,12 @@ MONEY_FIELDS = frozenset(
         "requested_amount",
     }
 )
-PERCENT_FIELDS = frozenset({"percent", "rate_percent"})
+PERCENT_FIELDS = frozenset({"percent", "rate_percent", "victims_floor_percent"})
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 MONEY_TEXT = re.compile(r"^-?\d+\.\d{2}$")
+DECIMAL_TEXT = re.compile(r"^-?\d+\.\d$")
 FISCAL_YEAR = re.compile(r"^\d{4}-\d{4}$")
 
 
@@ -317,7 +343,30 @@ def field_label(key: str) -> str:
     label = FIELD_LABELS.get(key)
     if label is not None:
         return str(label)
+    coded = _coded_label(key)
+    if coded is not None:
+        return coded
     return key.replace("_", " ").replace(".", " ").strip().capitalize() or key
+
+
+def _coded_label(key: str) -> str | None:
+    """A key that is a code people read by its label: a budget line of a report's financial
+    statement (`salaries`), an ADS+ count (`gender.woman`)."""
+    from grants.accountability.adsplus import variable
+    from grants.requests.models import BudgetCategory
+
+    try:
+        return BudgetCategory(key).label
+    except ValueError:
+        pass
+    code, dot, category = key.partition(".")
+    if dot:
+        try:
+            found = variable(code)
+            return f"{found.label} – {found.category(category).label}"
+        except KeyError:
+            return None
+    return None
 
 
 def _status_labels() -> dict[str, Callable[[str], str]]:
@@ -343,6 +392,8 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
     from grants.agreements.models import VersionKind
     from grants.agreements.obligations import StatementType
     from grants.core.roles import MemberRole, StaffRole
+    from grants.cpi.rates import RateMethod
+    from grants.indexation.models import Rounding
     from grants.payments.models import InstallmentTrigger
     from grants.requests.models import Recommendation
 
@@ -355,6 +406,8 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
         raise ValueError(value)
 
     return {
+        "method": lambda v: RateMethod(v).label,
+        "rounding": lambda v: Rounding(v).label,
         "statement_type": lambda v: StatementType(v).label,
         "recommendation": lambda v: Recommendation(v).label,
         "role": role,
@@ -367,6 +420,11 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
 def _labelled(action: str, key: str, value: str) -> str | None:
     family = action.split(".", 1)[0]
     try:
+        if key in ("section", "sections"):
+            from grants.accountability.models import ReportSection
+            from grants.requests.models import RequestSection
+
+            return (ReportSection if family == "report" else RequestSection)(value).label
         if key == "status":
             reader = _status_labels().get(family)
             return reader(value) if reader else None
@@ -444,6 +502,8 @@ def format_value(value: Any, key: str = "", action: str = "") -> str:
         except ValueError:
             return text
         return formatting.date_time(moment) if moment.tzinfo else formatting.long_date(moment.date())
+    if key == "value" and DECIMAL_TEXT.match(text):  # a CPI value keeps its published decimal
+        return formatting.cpi_value(text)
     if key in MONEY_FIELDS or MONEY_TEXT.match(text):
         number = _decimal(text)
         if number is not None:

@@ -131,6 +131,13 @@ def _staff_only(endpoint: str, **values: Callable[[Any], Any]) -> Callable[[Any,
     return link
 
 
+def _run_link(run: IndexationRun, viewer: Any) -> str | None:
+    """Only those who manage the program's indexation open a run (the cell reads the journal)."""
+    if getattr(viewer, "is_authenticated", False) and permissions.can_manage_indexation(viewer, run.program):
+        return url_for("indexation.show", run_id=run.id)
+    return None
+
+
 def _both(program: Program, year: Any) -> str:
     return _("%(program)s %(year)s", program=program.code, year=formatting.fiscal_year(year))
 
@@ -191,7 +198,7 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         IndexationRun,
         _l("Indexation"),
         lambda r: _both(r.program, r.fiscal_year),
-        _staff_only("indexation.show", run_id=lambda r: r.id),
+        _run_link,
         eager=("program",),
     ),
     "CpiSeries": ObjectType(

@@ -488,4 +488,4 @@ def can_read_job(user: Principal, job: Any) -> bool:
 
 
 # Background jobs of the coordination cell (grants.coordination): every member of the cell reads them.
-COORDINATION_JOB_KINDS = frozenset({"funding_import", "matching"})
+COORDINATION_JOB_KINDS = frozenset({"funding_import", "matching", "budget_report"})

@@ -30,7 +30,6 @@ def test_the_cell_uploads_a_file_and_reads_its_bad_lines(page, celery_worker, tm
     assert rows.count() == 7
     assert "mesure 99 inconnue" in rows.nth(6).inner_text()
     assert_accessible(page)
-    page.screenshot(path="/tmp/grants-test-cellimport/import-detail.png", full_page=True)
     page.get_by_role("link", name="Toutes les lignes, avec filtres et pages").click()
     page.get_by_label("Région").select_option("06")
     page.get_by_role("button", name="Filtrer").click()

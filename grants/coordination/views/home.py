@@ -38,6 +38,14 @@ AREAS = (
             "victimes, recommandations de la CSESM."
         ),
     ),
+    (
+        "coordination.cumulative_aid",
+        _l("Aide cumulative par organisme"),
+        _l(
+            "Toute l'aide publique connue par organisme et par exercice, et le type d'états financiers "
+            "qu'elle exige."
+        ),
+    ),
 )
 
 
