@@ -102,6 +102,12 @@ SENTENCES: dict[str, Any] = {
     "indexation.approved": _l("%(actor)s a approuvé l'indexation %(object)s"),
     "indexation.cancelled": _l("%(actor)s a écarté l'indexation %(object)s"),
     "job.start": _l("%(actor)s a lancé la tâche %(object)s"),
+    # the coordination cell
+    "coordination.flag_reviewed": _l("%(actor)s a rendu une décision sur le signalement %(object)s"),
+    "coordination.entity_confirmed": _l(
+        "%(actor)s a confirmé que deux enregistrements désignent le même organisme (%(object)s)"
+    ),
+    "coordination.entity_split": _l("%(actor)s a séparé deux enregistrements d'organismes (%(object)s)"),
     "job.finish": _l("La tâche %(object)s est terminée"),
     "job.fail": _l("La tâche %(object)s a échoué"),
     # the coordination cell

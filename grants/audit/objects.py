@@ -25,7 +25,7 @@ from grants.accounts.models import Invitation, Membership, User
 from grants.agreements.models import Agreement
 from grants.audit.describe import Change, actor_text, describe_changes, sentence, sentence_markup
 from grants.calls.models import Call
-from grants.coordination.models import FundingImport
+from grants.coordination.models import EntityDecision, FundingFlag, FundingImport
 from grants.core import formatting, permissions
 from grants.core.audit import AuditEntry
 from grants.core.db import db
@@ -213,6 +213,19 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         _l("Paramètres de reddition de comptes"),
         lambda s: s.program.code if getattr(s, "program", None) is not None else _number(s),
         lambda s, viewer: _program_link(getattr(s, "program", None), viewer),
+    ),
+    "FundingFlag": ObjectType(
+        FundingFlag,
+        _l("Signalement"),
+        lambda f: _("signalement %(n)s", n=f.id),
+        lambda f, viewer: (
+            url_for("coordination.flag", flag_id=f.id) if permissions.can_supervise_funding(viewer) else None
+        ),
+    ),
+    "EntityDecision": ObjectType(
+        EntityDecision,
+        _l("Décision de rapprochement"),
+        lambda d: f"{d.a_name} / {d.b_name}",
     ),
     "FundingImport": ObjectType(
         FundingImport,

@@ -91,7 +91,7 @@ class _Progress:
 
 @click.group("coordination")
 def coordination() -> None:
-    """The coordination cell: import other ministries' funding."""
+    """The coordination cell: import other ministries' funding, match organizations and flags."""
 
 
 @coordination.command("import")
@@ -165,3 +165,31 @@ def _import(path, email: str | None, language: str) -> int:  # type: ignore[no-u
     if loaded:
         refresh_matching(actor)
     return 0
+
+
+@coordination.command("match")
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@with_appcontext
+def match_command(language: str) -> None:
+    """Match organizations and find the flags again (what the cell's background job runs)."""
+    from grants.coordination.matching_run import STEPS, refresh_matching
+    from grants.core.db import db
+
+    started = time.perf_counter()
+    summary = refresh_matching(lambda done, message: click.echo(f"[{done}/{STEPS}] {message}", err=True))
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.by_kind.items())) or "0"
+    if language == "en":
+        click.echo(
+            f"{summary.lines} funding lines, {summary.parties} parties, {summary.entities} organizations, "
+            f"{summary.pairs} pairs; flags: {kinds} ({summary.flags_new} new, {summary.flags_gone} no longer "
+            f"found); {seconds:.1f} s"
+        )
+    else:
+        click.echo(
+            f"{summary.lines} lignes de financement, {summary.parties} parties, "
+            f"{summary.entities} organismes, "
+            f"{summary.pairs} paires ; signalements : {kinds} ({summary.flags_new} nouveaux, "
+            f"{summary.flags_gone} plus trouvés) ; {seconds:.1f} s".replace(".", ",")
+        )

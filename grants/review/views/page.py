@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.accounts.queries import officers_of_program
+from grants.coordination.explain import request_flags
 from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
@@ -127,6 +128,8 @@ def render(
         history=history_of(funding_request),
         agreement=agreement_of(funding_request.id),
         can_authorize=permissions.can_authorize_for_program(current_user, funding_request.program_id),
+        cell_flags=request_flags(funding_request.id),
+        cell_links=permissions.can_supervise_funding(current_user),
     ), status
 
 
