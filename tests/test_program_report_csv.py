@@ -77,3 +77,11 @@ def test_only_the_programs_officers_get_the_csv(program_year, client, sign_in): 
     sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"), target=other)
     assert other.get(f"{URL}/1999/organismes.csv").status_code == 404, "a year without agreements"
     assert other.get(f"{URL}/2026/organismes.csv").status_code == 200
+
+
+def test_the_csv_speaks_the_officers_language(program_year, client, sign_in):  # noqa: F811
+    sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"))
+    with clock.frozen(_at(date(2026, 12, 1))):
+        rows = _read(client.get(f"{URL}/2026/organismes.csv?lang=en").data)
+    assert {"Organization", "Committed ($)", "Paid ($)", "Reports: On time"} <= set(rows[0])
+    assert rows[-1]["Organization"] == "Total" and rows[-1]["Committed ($)"] == "700000.00"
