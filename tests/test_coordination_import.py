@@ -114,8 +114,18 @@ def upload_and_load(client, data: bytes, name: str = "financement.csv") -> Fundi
     funding_import = (
         db.session.execute(db.select(FundingImport).order_by(FundingImport.id.desc())).scalars().first()
     )
+    # Run what the Celery task runs; if a worker started by an earlier test took the job first,
+    # this runner's claim fails and it waits for the worker's load instead.
     imports.load_for_job(funding_import.job_id)
-    db.session.expire_all()
+
+    def finished() -> bool:
+        db.session.expire_all()
+        return db.session.get(BackgroundJob, funding_import.job_id).status in (
+            JobStatus.DONE,
+            JobStatus.FAILED,
+        )
+
+    wait_until(finished, timeout=60)
     return db.session.get(FundingImport, funding_import.id)
 
 

@@ -561,8 +561,8 @@ def build_for_job(job_id: int) -> int | None:
     from grants.files.storage import store
 
     job = jobs.job_for(job_id)
-    if job is None or not job.is_active:
-        return None  # deleted, or a retried task after the job ended
+    if job is None or not jobs.claim(job):
+        return None  # deleted, ended, or held by another runner (a task delivered twice)
     try:
         program = db.session.get(Program, job.program_id)
         year = FiscalYear(int(job.params["fiscal_year"]))

@@ -76,8 +76,8 @@ def build_for_job(job_id: int) -> int | None:
     from grants.files.storage import store
 
     job = jobs.job_for(job_id)
-    if job is None or not job.is_active or job.kind != JOB_KIND:
-        return None  # deleted, another kind, or a retried task after the job ended
+    if job is None or job.kind != JOB_KIND or not jobs.claim(job):
+        return None  # deleted, another kind, ended, or held by another runner
     try:
         period = period_of_job(job)
         language = job.params.get("language", "fr")

@@ -189,8 +189,8 @@ def load_for_job(job_id: int) -> int | None:
     """What the Celery task runs: load the job's import, with progress; the job is done when the
     load commits. On an unexpected error nothing is loaded, the import says so and the job fails."""
     job = jobs.job_for(job_id)
-    if job is None or not job.is_active:
-        return None  # deleted, or a retried task after the job ended
+    if job is None or not jobs.claim(job):
+        return None  # deleted, ended, or another runner holds it (a task delivered twice)
     funding_import = db.session.execute(select(FundingImport).filter_by(job_id=job_id)).scalar_one_or_none()
     if funding_import is None or ImportStatus(funding_import.status) not in (
         ImportStatus.QUEUED,

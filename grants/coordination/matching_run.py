@@ -700,7 +700,7 @@ def refresh_for_job(job_id: int) -> int | None:
     from grants.core import jobs
 
     job = jobs.job_for(job_id)
-    if job is None or not job.is_active:
+    if job is None or not jobs.claim(job):
         return None
     try:
         jobs.advance(job, 0, STEPS)
