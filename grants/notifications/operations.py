@@ -10,7 +10,12 @@ failure that will not pass (a 5xx answer for the address or the message, an addr
 cannot take) is tried MAIL_PERMANENT_FAILURE_TRIES times, then marked failed with its reason.
 An event may register a delivery check (`delivery_check`): run after each claim, it withdraws a
 message that is no longer true (a report reminder once the report is submitted). `notify_users_many`
-queues a batch in one INSERT (the daily reminder scan).
+queues a batch in one INSERT (the daily reminder scan). An event may also register a delivery
+renderer (`delivery_renderer`): its messages are queued without their text (`queue_for_delivery`:
+the outbox row holds the event, the recipient and its language, and the feature keeps the
+parameters, as ids and dates, in its own rows) and written when their turn comes, in the
+recipient's language, just before sending; `content` shows a message not yet written (the outbox
+pages).
 """
 
 from __future__ import annotations
@@ -215,6 +220,95 @@ def notify_users_many(
     return message_ids
 
 
+def queue_for_delivery(
+    batch: Iterable[tuple[Any, EmailEvent, int | None]], *, dispatch: bool = True
+) -> list[int]:
+    """Queue many messages whose text is written at delivery (the event has a `delivery_renderer`):
+    each item is (person, event, organization_id); nothing is rendered here, so a batch of 10 000
+    costs one INSERT. The caller keeps, in its transaction, what the renderer reads (the claim and
+    its rows). Answers the message ids, in order; `dispatch` as for `notify_users_many`."""
+    now = utcnow()
+    rows = []
+    for person, event, organization_id in batch:
+        if event.key not in DELIVERY_RENDERERS:
+            raise TypeError(f"email {event.key}: no delivery renderer registered")
+        rows.append(
+            {
+                "to_address": person.email,
+                "recipient_id": person.id,
+                "organization_id": organization_id,
+                "language": person.preferred_language or DEFAULT_LANGUAGE,
+                "template": event.key,
+                "subject": "",
+                "body_text": NOT_WRITTEN,
+                "attachment_file_ids": [],
+                "status": EmailStatus.QUEUED,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    if not rows:
+        return []
+    message_ids = list(
+        db.session.scalars(
+            insert(OutboundEmail).returning(OutboundEmail.id, sort_by_parameter_order=True), rows
+        )
+    )
+    if dispatch:
+        db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
+    return message_ids
+
+
+NOT_WRITTEN = ""
+"""The body of a message queued by `queue_for_delivery` until its delivery writes it (a written
+body is never empty: it ends with a line break)."""
+
+DeliveryRenderer = Callable[[OutboundEmail], RenderedEmail]
+DELIVERY_RENDERERS: dict[str, DeliveryRenderer] = {}
+
+
+def delivery_renderer(*events: EmailEvent) -> Callable[[DeliveryRenderer], DeliveryRenderer]:
+    """Register how to write a message of one of `events` queued without its text: from the outbox
+    row (its recipient, its language) and the feature's own rows, it answers `render(...)`."""
+
+    def register(renderer: DeliveryRenderer) -> DeliveryRenderer:
+        for event in events:
+            DELIVERY_RENDERERS[event.key] = renderer
+        return renderer
+
+    return register
+
+
+def is_written(message: OutboundEmail) -> bool:
+    return message.body_text != NOT_WRITTEN
+
+
+def content(message: OutboundEmail) -> RenderedEmail:
+    """A message's subject and body: as stored, or, for one written at delivery and not yet sent,
+    as it would be written now (nothing is stored)."""
+    renderer = DELIVERY_RENDERERS.get(message.template)
+    if is_written(message) or renderer is None:
+        return RenderedEmail(subject=message.subject, body_text=message.body_text)
+    try:
+        return renderer(message)
+    except LookupError:  # what it was about is gone (it is withdrawn at delivery)
+        return RenderedEmail(subject=f"({message.template})", body_text="")
+
+
+def write(message: OutboundEmail) -> None:
+    """Write the text of a message queued by `queue_for_delivery`, in its recipient's language
+    (kept with the message once it is sent)."""
+    if is_written(message):
+        return
+    renderer = DELIVERY_RENDERERS.get(message.template)
+    if renderer is None:
+        raise RuntimeError(f"email {message.id} ({message.template}) has no text and no renderer")
+    rendered = renderer(message)
+    message.subject = rendered.subject
+    message.body_text = rendered.body_text
+
+
 def dispatch_after_commit(session: Any) -> None:
     """After a commit, hand the new messages to Celery; a broker outage only delays them."""
     message_ids = session.info.pop("emails_to_dispatch", [])
@@ -411,6 +505,7 @@ def deliver(message_id: int) -> tuple[Delivery, int]:
         log.info("email %s withdrawn: %s", message_id, reason)
         return Delivery.WITHDRAWN, 0
     try:
+        write(message)  # a message queued without its text: written now, in its recipient's language
         send_smtp(message)
     except Exception as error:  # every failure is kept with the message, none leaves it claimed
         db.session.rollback()
