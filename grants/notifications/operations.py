@@ -9,13 +9,12 @@ failure (the server is down, a 4xx answer) puts it back in the queue with a grow
 failure that will not pass (a 5xx answer for the address or the message, an address the server
 cannot take) is tried MAIL_PERMANENT_FAILURE_TRIES times, then marked failed with its reason.
 An event may register a delivery check (`delivery_check`): run after each claim, it withdraws a
-message that is no longer true (a report reminder once the report is submitted). `notify_users_many`
-queues a batch in one INSERT (the daily reminder scan). An event may also register a delivery
-renderer (`delivery_renderer`): its messages are queued without their text (`queue_for_delivery`:
-the outbox row holds the event, the recipient and its language, and the feature keeps the
-parameters, as ids and dates, in its own rows) and written when their turn comes, in the
-recipient's language, just before sending; `content` shows a message not yet written (the outbox
-pages).
+message that is no longer true (a report reminder once the report is submitted). An event may also
+register a delivery renderer (`delivery_renderer`): its messages are queued without their text
+(`queue_for_delivery`: the outbox row holds the event, the recipient and its language, and the
+feature keeps the parameters, as ids and dates, in its own rows) and written when their turn comes,
+in the recipient's language, just before sending; `content` shows a message not yet written (the
+outbox pages).
 """
 
 from __future__ import annotations
@@ -176,57 +175,15 @@ def queue_email(
     return message
 
 
-def notify_users_many(
-    batch: Iterable[tuple[Any, EmailEvent, int | None, dict[str, Any]]], *, dispatch: bool = True
-) -> list[int]:
-    """`notify` for many messages at once, to people the caller found (a daily scan): each item is
-    (person, event, organization_id, context); each message is rendered in its person's language
-    and the whole batch goes to the outbox in one INSERT. Answers the message ids, in order.
-    `dispatch=False`: the caller hands the ids to the broker after commit (a Celery task can send
-    them in a few batches instead of one broker round trip per message); if it never does, the
-    outbox sweep delivers them."""
-    now = utcnow()
-    rows = []
-    for person, event, organization_id, context in batch:
-        if not isinstance(event, EmailEvent):
-            raise TypeError(f"name an event of grants.notifications.events, not {event!r}")
-        language = person.preferred_language or DEFAULT_LANGUAGE
-        rendered = render(event, language, recipient=person, **context)
-        rows.append(
-            {
-                "to_address": person.email,
-                "recipient_id": person.id,
-                "organization_id": organization_id,
-                "language": language,
-                "template": event.key,
-                "subject": rendered.subject,
-                "body_text": rendered.body_text,
-                "attachment_file_ids": [],
-                "status": EmailStatus.QUEUED,
-                "attempts": 0,
-                "created_at": now,
-                "next_attempt_at": now,
-            }
-        )
-    if not rows:
-        return []
-    message_ids = list(
-        db.session.scalars(
-            insert(OutboundEmail).returning(OutboundEmail.id, sort_by_parameter_order=True), rows
-        )
-    )
-    if dispatch:
-        db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
-    return message_ids
-
-
 def queue_for_delivery(
     batch: Iterable[tuple[Any, EmailEvent, int | None]], *, dispatch: bool = True
 ) -> list[int]:
     """Queue many messages whose text is written at delivery (the event has a `delivery_renderer`):
     each item is (person, event, organization_id); nothing is rendered here, so a batch of 10 000
     costs one INSERT. The caller keeps, in its transaction, what the renderer reads (the claim and
-    its rows). Answers the message ids, in order; `dispatch` as for `notify_users_many`."""
+    its rows). Answers the message ids, in order. `dispatch=False`: the caller hands the ids to the
+    broker after commit (a Celery task sends them in a few batches instead of one broker round trip
+    per message); if it never does, the outbox sweep delivers them."""
     now = utcnow()
     rows = []
     for person, event, organization_id in batch:
