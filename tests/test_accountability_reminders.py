@@ -14,7 +14,9 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import current_app
 
+from config import TestConfig
 from grants.accountability import operations, reminders
 from grants.accountability.models import ReminderStatus, Report, ReportReminder, ReportSettings
 from grants.core import clock
@@ -480,21 +482,27 @@ def test_a_reminder_is_written_at_delivery_in_its_recipients_language(
     detail = html.unescape(client.get(f"/courriels/{queued[english.email].id}").get_data(as_text=True))
     assert "rédigé au moment de son envoi" in detail  # the page speaks the administrator's language
     assert "in 30 days" in detail and "October 31, 2027" in detail
-    # What the scan used to write, rendered here in the test's process: the reference text.
+    # What the scan used to write, rendered here in the test's process: the reference text, with
+    # the worker's BASE_URL (a live server started by an earlier test changes this process's).
     db.session.refresh(report)
-    expected = {
-        person.email: render(
-            events.REPORT_REMINDER,
-            person.preferred_language,
-            recipient=person,
-            report=report,
-            step=-30,
-            days=30,
-            due=DUE,
-            officer_copy=False,
-        )
-        for person in (french, english)
-    }
+    saved_base_url = current_app.config["BASE_URL"]
+    current_app.config["BASE_URL"] = TestConfig.BASE_URL
+    try:
+        expected = {
+            person.email: render(
+                events.REPORT_REMINDER,
+                person.preferred_language,
+                recipient=person,
+                report=report,
+                step=-30,
+                days=30,
+                due=DUE,
+                officer_copy=False,
+            )
+            for person in (french, english)
+        }
+    finally:
+        current_app.config["BASE_URL"] = saved_base_url
     from workers.tasks import deliver_emails
 
     deliver_emails.delay([m.id for m in queued.values()])

@@ -7,7 +7,7 @@ for the two flags the matching run adds (over budget, omitted)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from grants.coordination.duplicates import DAYS_PER_MONTH, DuplicatePair
 from grants.coordination.entities import Reason, describe
 from grants.coordination.models import FlagKind
 from grants.core.formatting import current_locale, money
+from grants.core.money import round_cent
 
 
 def language() -> str:
@@ -112,5 +113,5 @@ def score_text(value: Decimal | float | None) -> str:
 
     if value is None:
         return ""
-    rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    rounded = round_cent(Decimal(str(value)))  # two decimals, half up, as money is
     return format_decimal(rounded, format="0.00", locale=current_locale())

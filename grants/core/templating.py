@@ -8,7 +8,6 @@ from flask import Blueprint, Flask
 from flask_login import current_user
 
 from grants.core import permissions
-from grants.core.fields import error_links
 from grants.core.formatting import JINJA_FILTERS
 from grants.core.i18n import current_language, rendered_language, with_language
 from grants.core.i18n_fields import in_own_language, lang_attr
@@ -24,7 +23,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_context)
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.filters["in_language"] = in_language
-    app.jinja_env.globals["error_links"] = error_links
+    app.jinja_env.globals["error_links"] = _error_links
     app.jinja_env.filters["lang_attr"] = lang_attr
     app.jinja_env.filters["in_own_language"] = in_own_language
 
@@ -61,3 +60,11 @@ def _context() -> dict[str, Any]:
         "can_supervise_funding": permissions.can_supervise_funding(current_user),
         "can_open_indexation": permissions.can_open_indexation(current_user),
     }
+
+
+def _error_links(form: Any) -> list[tuple[str | None, str, str]]:
+    """`core.fields.error_links`, imported when a page first needs it: commands that render no
+    form (`grants cpi rate`) never load WTForms."""
+    from grants.core.fields import error_links
+
+    return error_links(form)

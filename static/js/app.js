@@ -69,4 +69,22 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     window.setTimeout(poll, 1500);
   });
+  // A table that scrolls in its own box (a narrow screen, or many columns: static/css/app.css) is
+  // reachable by keyboard while it overflows (WCAG 2.1.1): it takes tabindex="0" then, and loses it
+  // when the window grows enough. Boxes that templates made focusable themselves are left alone.
+  const scrollBoxesFocusable = () => {
+    document.querySelectorAll("main table").forEach((table) => {
+      const overflows = table.scrollWidth > table.clientWidth + 1
+        && getComputedStyle(table).overflowX !== "visible";
+      if (overflows && !table.hasAttribute("tabindex")) {
+        table.tabIndex = 0;
+        table.dataset.scrollFocus = "1";
+      } else if (!overflows && table.dataset.scrollFocus) {
+        table.removeAttribute("tabindex");
+        delete table.dataset.scrollFocus;
+      }
+    });
+  };
+  scrollBoxesFocusable();
+  window.addEventListener("resize", scrollBoxesFocusable);
 });
