@@ -290,6 +290,7 @@ class NormalizedName:
     sorted_key: str  # words sorted: the English and French word orders meet
     initials: str  # first letter of each word; an unexpanded acronym gives all its letters
     acronyms: tuple[str, ...]  # unknown acronyms seen in the name (`ROHE`)
+    compact: str = ""  # the folded letters without spaces or legal suffix: `corporatio nde` = `corporation de`
 
 
 def _acronym_tokens(raw: str) -> set[str]:
@@ -365,6 +366,7 @@ def normalize_name(raw: str) -> NormalizedName:
     if not tokens:  # a name made only of small words: keep them rather than nothing
         tokens = text.split() or [fold(raw) or "?"]
     acronym_set = set(kept_acronyms)
+    compact = "".join(word for word in text.split() if word not in LEGAL_SUFFIXES)
     initials = "".join(word if word in acronym_set else word[0] for word in tokens)
     return NormalizedName(
         tokens=tuple(tokens),
@@ -372,6 +374,7 @@ def normalize_name(raw: str) -> NormalizedName:
         sorted_key=" ".join(sorted(tokens)),
         initials=initials,
         acronyms=tuple(kept_acronyms),
+        compact=compact,
     )
 
 
