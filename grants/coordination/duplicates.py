@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from grants.coordination.entities import Decision, Reason, Resolution, describe, resolve
+from grants.coordination.entities import Decision, Reason, Resolution, describe, reason_of, resolve
 from grants.coordination.names import STOPWORDS, fold
 from grants.coordination.records import FundingRecord
 
@@ -692,13 +692,49 @@ def find_duplicates(
 ) -> list[DuplicatePair]:
     """The suspected pairs, each once, strongest first, with what explains them."""
     a, b, score, similarity, overlap = duplicate_arrays(table, resolution.entity_of_record, threshold)
-    pairs = []
-    for x, y, s, p, o in zip(
-        a.tolist(), b.tolist(), score.tolist(), similarity.tolist(), overlap.tolist(), strict=True
-    ):
-        org_score, org_reasons = resolution.record_link(x, y)
-        pairs.append(DuplicatePair(x, y, s, p, o, org_score, org_reasons))
-    return pairs
+    org_score, org_reasons = record_links(resolution, a, b)
+    return [
+        DuplicatePair(x, y, s, p, o, os, reason_of(r))
+        for x, y, s, p, o, os, r in zip(
+            a.tolist(),
+            b.tolist(),
+            score.tolist(),
+            similarity.tolist(),
+            overlap.tolist(),
+            org_score.tolist(),
+            org_reasons.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def record_links(resolution: Resolution, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`Resolution.record_link` for many pairs of records at once: score and reason flags."""
+    ma, mb = resolution.mention_of_record[a], resolution.mention_of_record[b]
+    involved = np.unique(np.concatenate([ma, mb]))
+    names = np.empty(len(resolution.mention_names), dtype=object)
+    names[involved] = [resolution.mention_names[m] for m in involved.tolist()]
+    words = np.empty(len(names), dtype=object)
+    words[involved] = [" ".join(sorted(names[m].split())) for m in involved.tolist()]
+    neqs = np.empty(len(names), dtype=object)
+    neqs[involved] = [resolution.mention_neqs[m] for m in involved.tolist()]
+    cities = np.empty(len(names), dtype=object)
+    cities[involved] = [resolution.mention_cities[m] for m in involved.tolist()]
+    if len(a):
+        score = np.maximum(
+            process.cpdist(names[ma], names[mb], scorer=Indel.normalized_similarity, workers=-1),
+            process.cpdist(words[ma], words[mb], scorer=Indel.normalized_similarity, workers=-1),
+        )
+    else:
+        score = np.empty(0)
+    score = np.where(names[ma] == names[mb], 1.0, score)
+    same_name = score == 1.0
+    same_neq = (neqs[ma] == neqs[mb]) & (neqs[ma] != "")
+    score = np.where(same_neq, 1.0, score)
+    reasons = np.where(same_name, int(Reason.SAME_NAME), int(Reason.SIMILAR_NAME))
+    reasons |= np.where(same_neq, int(Reason.SAME_NEQ), 0)
+    reasons |= np.where((cities[ma] == cities[mb]) & (cities[ma] != ""), int(Reason.SAME_CITY), 0)
+    return score.astype(np.float64), reasons.astype(np.int64)
 
 
 def _weights(table: FundingTable) -> dict[int, str | None]:
