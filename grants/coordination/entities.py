@@ -40,6 +40,7 @@ WINDOWS = (3, 3, 2, 2)
 WORD_WINDOW = 3
 TOWN_TYPO_SAME_REGION = 0.8  # `Mscouche` is `Mascouche` in Lanaudière
 TOWN_TYPO_ANY_REGION = 0.9
+MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
 WEAK_MARGIN = 0.03  # a weak link joins the best group only if the next group scores this much lower
 
 
@@ -625,6 +626,15 @@ def _score_names(
             sorted_array[a[low]], sorted_array[b[low]], scorer=Indel.normalized_similarity, workers=-1
         )
         name[low] = np.maximum(name[low], by_words)
+        # the same letters bar one slip once spaces are ignored (`Centre e femmes L eJardin`)
+        low = low[name[low] < SAME_TOWN_THRESHOLD]
+        compact_array = np.asarray(compacts, dtype=object)
+        slips = process.cpdist(
+            compact_array[a[low]], compact_array[b[low]], scorer=OSA.distance, score_cutoff=1, workers=-1
+        )
+        lengths = np.fromiter(map(len, compact_array[a[low]]), dtype=np.int64, count=len(low))
+        close = low[(slips <= 1) & (lengths >= MIN_COMPACT)]
+        name[close] = SAME_TOWN_THRESHOLD
     name[same_key] = 1.0
     reasons = np.where(same_key, _SAME_NAME, _SIMILAR_NAME).astype(np.int64)
     acronym = has_acronym[a] | has_acronym[b]
@@ -686,7 +696,7 @@ def _score_names(
 def _same_letters(x: str, y: str) -> bool:
     """The same letters bar one slip once spaces are ignored: a space typed one letter off
     (`Corporatio nde développement`, `Travai lde ru eL'Oasis`) splits words, not organizations."""
-    return bool(x) and abs(len(x) - len(y)) <= 1 and OSA.distance(x, y, score_cutoff=1) <= 1
+    return len(x) >= MIN_COMPACT and abs(len(x) - len(y)) <= 1 and OSA.distance(x, y, score_cutoff=1) <= 1
 
 
 def _distinctive_agree(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
@@ -712,7 +722,7 @@ def _counterparts(words: set[str], others: set[str]) -> bool:
     for word in words:
         if len(word) <= 5:
             if not any(
-                Levenshtein.distance(word, other, score_cutoff=1) <= 1
+                OSA.distance(word, other, score_cutoff=1) <= 1
                 or Indel.normalized_similarity(word, other) >= SHORT_WORD_SIMILARITY
                 for other in others
             ):
