@@ -28,6 +28,7 @@ PURPOSE_THRESHOLD = 0.24  # weighted Dice of the purposes (tuned on the benchmar
 STEM = 5  # letters kept of a word: `prevention`/`prévention`, `victims`/`victimes` meet
 MIN_LINES_FOR_SHARE = 500  # below, stems are not weighted by how many lines share them
 MAX_WEIGHT = 14
+MAX_PROJECT_LINES = 200  # an organization of more lines is not clustered into projects (cost grows as n³)
 TITLE_WEIGHT = 0.8  # the same title alone is good evidence, a little less than the whole text
 DAYS_PER_MONTH = 30.4375
 
@@ -664,10 +665,11 @@ def duplicate_arrays(
     entity = np.asarray(entity_of_record, dtype=np.int64)
     a, b = _pairs_within(entity)
     similarity = _purpose_similarity(table, a, b)
-    joined = _projects(entity[a], a, b, similarity, threshold)
     overlap = np.minimum(table.end[a], table.end[b]) - np.maximum(table.start[a], table.start[b]) + 1
     renewal = (table.funder[a] == table.funder[b]) & (np.abs(table.fiscal[a] - table.fiscal[b]) == 1)
-    keep = (table.source[a] != table.source[b]) & (overlap > 0) & ~renewal & (joined >= threshold)
+    possible = (table.source[a] != table.source[b]) & (overlap > 0) & ~renewal
+    joined = _projects(entity[a], a, b, similarity, possible, threshold)
+    keep = possible & (joined >= threshold)
     a, b, overlap = a[keep], b[keep], overlap[keep]
     similarity = np.maximum(similarity[keep], joined[keep])
     a, b = np.minimum(a, b), np.maximum(a, b)
@@ -695,19 +697,36 @@ def _purpose_similarity(table: FundingTable, a: np.ndarray, b: np.ndarray) -> np
 
 
 def _projects(
-    group: np.ndarray, a: np.ndarray, b: np.ndarray, similarity: np.ndarray, threshold: float
+    group: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    similarity: np.ndarray,
+    possible: np.ndarray,
+    threshold: float,
 ) -> np.ndarray:
     """For each pair (a, b) of lines of one organization (pairs of one organization contiguous),
-    the average similarity at which average-linkage clustering put them in one project, or −1."""
+    the average similarity at which average-linkage clustering put them in one project, or −1.
+    Only organizations with a possible pair (different sources, overlapping periods) are
+    clustered; one of two lines has one pair, whose own similarity decides; one of more than
+    MAX_PROJECT_LINES lines (a merge gone wrong, most likely) keeps the pairs' own similarities."""
     joined = np.where(similarity >= threshold, similarity, -1.0)
     if not len(a):
         return joined
     bounds = np.flatnonzero(np.diff(group)) + 1
     starts = np.concatenate(([0], bounds))
     ends = np.concatenate((bounds, [len(group)]))
-    # An organization of two lines has one pair: its own similarity decides. Larger ones cluster.
-    for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
-        _cluster(a[start:end].tolist(), b[start:end].tolist(), similarity[start:end].tolist(), threshold, joined, start)
+    pairs = ends - starts
+    worth = (pairs > 1) & (pairs <= MAX_PROJECT_LINES * (MAX_PROJECT_LINES - 1) // 2)
+    worth &= np.add.reduceat(possible, starts) > 0
+    for start, end in zip(starts[worth].tolist(), ends[worth].tolist(), strict=True):
+        _cluster(
+            a[start:end].tolist(),
+            b[start:end].tolist(),
+            similarity[start:end].tolist(),
+            threshold,
+            joined,
+            start,
+        )
     return joined
 
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, Indel, Levenshtein
+from rapidfuzz.distance import OSA, Indel
 
 from grants.coordination.names import KIND_WORDS, STOPWORDS, normalize_city, normalize_name
 
@@ -289,6 +289,13 @@ def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list
     return number
 
 
+def _numbered(values: Iterable[str]) -> tuple[np.ndarray, list[str]]:
+    """Each value's number (in order of first appearance) and the distinct values."""
+    index: dict[str, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64)
+    return codes, list(index)
+
+
 def _rank(values: Sequence[str]) -> np.ndarray:
     """The rank of each string in sorted order (ties share nothing: stable)."""
     order = sorted(range(len(values)), key=values.__getitem__)
@@ -321,32 +328,49 @@ def resolve(
     decisions: Iterable[Decision] = (),
 ) -> Resolution:
     """Group records into organizations; one number per record (0 … entity_count − 1)."""
-    # 1. Distinct spellings, then distinct mentions (normalized name, NEQ, town, region).
-    raw_index: dict[tuple, int] = {}
-    record_raw = np.fromiter(
-        (
-            raw_index.setdefault(key, len(raw_index))
-            for key in zip(names, (n or "" for n in neqs), cities, (r or "" for r in regions), strict=True)
-        ),
-        dtype=np.int64,
-        count=len(names),
-    )
-    mention_index: dict[tuple[str, str, str, str], int] = {}
-    raw_mention = np.empty(len(raw_index), dtype=np.int64)
-    normalized: list = []
-    for position, (name, neq, city, region) in enumerate(raw_index):
+    # 1. Distinct spellings, then distinct mentions (normalized name, NEQ, town, region), in
+    # arrays: each column is numbered once, each distinct name normalized once.
+    name_code, distinct_names = _numbered(names)
+    forms_by_key: dict[str, int] = {}
+    normalized_by_key: list = []
+    name_key = np.empty(len(distinct_names), dtype=np.int64)
+    for position, name in enumerate(distinct_names):
         form = normalize_name(name)
-        key = (form.key, neq, normalize_city(city), region)
-        mention = mention_index.get(key)
-        if mention is None:
-            mention = mention_index[key] = len(mention_index)
-            normalized.append(form)
-        raw_mention[position] = mention
-    del raw_index
-    record_mention = raw_mention[record_raw]
-    del record_raw, raw_mention
-    count = len(mention_index)
-    mention_keys = list(mention_index)
+        number = forms_by_key.get(form.key)
+        if number is None:
+            number = forms_by_key[form.key] = len(normalized_by_key)
+            normalized_by_key.append(form)
+        name_key[position] = number
+    neq_code, distinct_neqs = _numbered(n or "" for n in neqs)
+    city_code, distinct_cities = _numbered(cities)
+    town_code, distinct_towns = _numbered(normalize_city(c) for c in distinct_cities)
+    region_code, distinct_regions = _numbered(r or "" for r in regions)
+    combined = name_key[name_code]
+    for column, size in (
+        (neq_code, len(distinct_neqs)),
+        (town_code[city_code], len(distinct_towns)),
+        (region_code, len(distinct_regions)),
+    ):
+        combined = np.unique(combined * size + column, return_inverse=True)[1].astype(np.int64)
+    _, first_record, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first_record, kind="stable")
+    mention_number = np.empty(len(first_record), dtype=np.int64)
+    mention_number[by_appearance] = np.arange(len(first_record))
+    record_mention = mention_number[inverse.reshape(-1)]
+    first = first_record[by_appearance]
+    del combined, inverse, first_record
+    mention_form = name_key[name_code[first]].tolist()
+    normalized = [normalized_by_key[k] for k in mention_form]
+    mention_keys = list(
+        zip(
+            (form.key for form in normalized),
+            (distinct_neqs[c] for c in neq_code[first].tolist()),
+            (distinct_towns[c] for c in town_code[city_code[first]].tolist()),
+            (distinct_regions[c] for c in region_code[first].tolist()),
+            strict=True,
+        )
+    )
+    count = len(mention_keys)
     keys = [form.key for form in normalized]
     sorted_keys = [form.sorted_key for form in normalized]
     initials = [form.initials for form in normalized]
@@ -499,9 +523,9 @@ def resolve(
             group = find(other)
             if group not in fits and (group == find(p) or can_join(find(p), group, True)):
                 fits[group] = (score_list[position], position)
-        for p, fits in best.items():
+        for fits in best.values():
             ranked = sorted(fits.values(), reverse=True)
-            if not ranked or len(ranked) > 1 and ranked[0][0] - ranked[1][0] < WEAK_MARGIN:
+            if not ranked or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < WEAK_MARGIN):
                 continue
             position = ranked[0][1]
             rx, ry = find(a_list[position]), find(b_list[position])

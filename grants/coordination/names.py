@@ -278,7 +278,8 @@ _CAPITALS = re.compile(r"[A-ZÀ-Ý]{2}|\(")
 def fold(text: str) -> str:
     """Lowercase ASCII words separated by single spaces; `&` reads `et`, apostrophes split words."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text.translate(_LIGATURES)).encode("ascii", "ignore").decode("ascii")
+        text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+        text = text.encode("ascii", "ignore").decode("ascii")
     return _NON_WORD.sub(" ", text.lower().replace("&", " et ")).strip()
 
 
@@ -291,7 +292,7 @@ class NormalizedName(NamedTuple):
     sorted_key: str  # words sorted: the English and French word orders meet
     initials: str  # first letter of each word; an unexpanded acronym gives all its letters
     acronyms: tuple[str, ...]  # unknown acronyms seen in the name (`ROHE`)
-    compact: str = ""  # the folded letters without spaces or legal suffix: `corporatio nde` = `corporation de`
+    compact: str = ""  # letters without spaces or legal suffix: `corporatio nde` = `corporation de`
 
 
 def _acronym_tokens(raw: str) -> set[str]:
