@@ -733,49 +733,42 @@ def _projects(
 def _cluster(
     a: list[int], b: list[int], similarity: list[float], threshold: float, joined: np.ndarray, offset: int
 ) -> None:
-    """Average-linkage clustering of one organization's lines; writes each pair's joining level."""
+    """Average-linkage clustering of one organization's lines (every pair of them given once);
+    writes in `joined` the average similarity at which each pair's two lines came together."""
     members = sorted(set(a) | set(b))
     local = {m: k for k, m in enumerate(members)}
     count = len(members)
-    pair_at = {}
-    total: dict[tuple[int, int], float] = {}
+    total = [[0.0] * count for _ in range(count)]  # summed similarities between two groups
+    position_of = [[0] * count for _ in range(count)]
     for position, (x, y, value) in enumerate(zip(a, b, similarity, strict=True)):
         i, j = local[x], local[y]
-        if i > j:
-            i, j = j, i
-        pair_at[i, j] = position
-        total[i, j] = value
-    clusters: dict[int, list[int]] = {k: [k] for k in range(count)}
+        total[i][j] = total[j][i] = value
+        position_of[i][j] = position_of[j][i] = position
+    size = [1] * count
+    lines: list[list[int]] = [[k] for k in range(count)]
+    active = list(range(count))
     level = [-1.0] * len(a)
-    while len(clusters) > 1:
-        best, best_key = threshold, None
-        for key, value in total.items():
-            average = value / (len(clusters[key[0]]) * len(clusters[key[1]]))
-            if average >= best:
-                best, best_key = average, key
-        if best_key is None:
+    while len(active) > 1:
+        best, keep, gone = threshold, -1, -1
+        for n, i in enumerate(active):
+            row, size_i = total[i], size[i]
+            for j in active[n + 1 :]:
+                average = row[j] / (size_i * size[j])
+                if average >= best:
+                    best, keep, gone = average, i, j
+        if keep < 0:
             break
-        keep, gone = best_key
-        for x in clusters[keep]:
-            for y in clusters[gone]:
-                level[pair_at[(x, y) if x < y else (y, x)]] = best
-        clusters[keep].extend(clusters.pop(gone))
-        merged: dict[tuple[int, int], float] = {}
-        for (i, j), value in total.items():
-            if i == gone or j == gone:
-                other = j if i == gone else i
-                if other == keep:
-                    continue
-            elif i == keep or j == keep:
-                other = j if i == keep else i
-            else:
-                merged[i, j] = value
-                continue
-            key = (keep, other) if keep < other else (other, keep)
-            merged[key] = merged.get(key, 0.0) + value
-        total = merged
-    for position, value in enumerate(level):
-        joined[offset + position] = value
+        for x in lines[keep]:
+            for y in lines[gone]:
+                level[position_of[x][y]] = best
+        row_keep, row_gone = total[keep], total[gone]
+        for k in active:
+            if k != keep and k != gone:
+                row_keep[k] = total[k][keep] = row_keep[k] + row_gone[k]
+        size[keep] += size[gone]
+        lines[keep].extend(lines[gone])
+        active.remove(gone)
+    joined[offset : offset + len(a)] = level
 
 
 def find_duplicates(
