@@ -664,11 +664,24 @@ def duplicate_arrays(
     them (so a ministry's own summary of a project meets the project through its other lines)."""
     entity = np.asarray(entity_of_record, dtype=np.int64)
     a, b = _pairs_within(entity)
-    similarity = _purpose_similarity(table, a, b)
     overlap = np.minimum(table.end[a], table.end[b]) - np.maximum(table.start[a], table.start[b]) + 1
     renewal = (table.funder[a] == table.funder[b]) & (np.abs(table.fiscal[a] - table.fiscal[b]) == 1)
     possible = (table.source[a] != table.source[b]) & (overlap > 0) & ~renewal
-    joined = _projects(entity[a], a, b, similarity, possible, threshold)
+    # Only the organizations with a possible pair matter: their pairs, and no others, are compared.
+    group = entity[a]
+    if len(a):
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(group)) + 1))
+        counts = np.diff(np.concatenate((starts, [len(a)])))
+        wanted = np.repeat(np.add.reduceat(possible.astype(np.int64), starts) > 0, counts)
+        a, b, overlap, possible, group = (
+            a[wanted],
+            b[wanted],
+            overlap[wanted],
+            possible[wanted],
+            group[wanted],
+        )
+    similarity = _purpose_similarity(table, a, b)
+    joined = _projects(group, a, b, similarity, possible, threshold)
     keep = possible & (joined >= threshold)
     a, b, overlap = a[keep], b[keep], overlap[keep]
     similarity = np.maximum(similarity[keep], joined[keep])
