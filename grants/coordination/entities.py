@@ -588,19 +588,21 @@ def _name_candidates(
     entries, block = entries[valid], block[valid]
     reversed_keys = [k[::-1] for k in keys]
     firsts, seconds = [], []
+    key_rank = _rank(keys)
     for values, window in zip((keys, sorted_keys, initials, reversed_keys), WINDOWS, strict=True):
-        rank = _rank(values)[entries]
+        rank = (key_rank if values is keys else _rank(values))[entries]
         x, y = _neighbour_pairs(block, rank, window)
         firsts.append(entries[x])
         seconds.append(entries[y])
-    # One entry per (mention, distinctive word): `rosemont|corporation developpement … rosemont`.
+    # One entry per (mention, distinctive word), in (word, name) order: `rosemont`, then
+    # `corporation developpement … rosemont`.
     word_owner: list[int] = []
-    word_values: list[str] = []
-    for m, (key, words) in enumerate(zip(keys, tokens, strict=True)):
+    word_of: list[str] = []
+    for m, words in enumerate(tokens):
         for word in set(words):
             if len(word) > 2 and word not in KIND_WORDS:
                 word_owner.append(m)
-                word_values.append(f"{word}|{key}")
+                word_of.append(word)
     if word_owner:
         # each word entry goes in every block its mention is in (its town; its region's block too)
         owner = np.asarray(word_owner, dtype=np.int64)
@@ -611,7 +613,8 @@ def _name_candidates(
         word = np.repeat(np.arange(len(owner)), copies)
         nth = np.arange(len(word)) - np.repeat(np.cumsum(copies) - copies, copies)
         entry = by_mention[first_entry[owner[word]] + nth]
-        word_rank = _rank(word_values)
+        word_number, distinct_words = _numbered(word_of)
+        word_rank = _rank(distinct_words)[word_number] * count + key_rank[owner]
         x, y = _neighbour_pairs(block[entry], word_rank[word], WORD_WINDOW)
         firsts.append(entries[entry[x]])
         seconds.append(entries[entry[y]])
