@@ -581,11 +581,13 @@ class FundingTable:
         (record_ids, ministries, programs, names, neqs, cities, regions, titles, descriptions) = columns[:9]
         starts, ends, fiscal_years = columns[9:]
         del columns
-        folded_ministries = [m.casefold() for m in ministries]
+        # few distinct ministries and programs: each is folded once
+        folded = {text: text.casefold() for text in {*ministries, *programs}}
+        folded_ministries = list(map(folded.__getitem__, ministries))
         sources: dict[tuple[str, str], int] = {}
         source = [
             sources.setdefault(key, len(sources))
-            for key in zip(folded_ministries, (p.casefold() for p in programs), strict=True)
+            for key in zip(folded_ministries, map(folded.__getitem__, programs), strict=True)
         ]
         funders: dict[str, int] = {}
         funder = [funders.setdefault(m, len(funders)) for m in folded_ministries]
