@@ -4,8 +4,11 @@ A pair is suspected when the two lines name the same organization (see `entities
 different sources (another ministry or another program), have periods that overlap, and describe
 the same purpose: title and description, French or English, brought to shared word stems (a small
 bilingual lexicon of the field, then the first letters of each word) and compared with the Dice
-coefficient of their stem sets. A renewal by the same funder in the next fiscal year is not a
-duplicate. Everything runs on arrays: pairs are only formed inside an organization.
+coefficient of their stem sets. The lines of one organization are first gathered into projects
+(average-linkage clustering on that similarity), so that two lines of one project meet through the
+project's other lines even when their own words differ. A renewal by the same funder in the next
+fiscal year is not a duplicate. Everything runs on arrays: pairs are only formed inside an
+organization.
 """
 
 from __future__ import annotations
@@ -519,7 +522,7 @@ class DuplicatePair:
     a: int
     b: int
     score: float
-    purpose: float  # similarity of the purposes
+    purpose: float  # similarity of the purposes (the lines' own, or their projects' average if higher)
     overlap_days: int
     organization_score: float
     organization_reasons: Reason

@@ -6,12 +6,15 @@ Each record names its recipient (name, NEQ, city, region). Records are first fol
 * the same NEQ links them (score 1);
 * otherwise names are compared, but only inside one town (or, for a record without a town, inside
   its region): candidates come from sorted neighbourhoods of the normalized name, of its words
-  sorted, of its initials and of the name read backwards, and are scored with rapidfuzz's Indel
-  similarity (the normalized LCS ratio) in parallel.
+  sorted, of its initials, of the name read backwards and, once per distinctive word, of the names
+  sharing that word; they are scored with rapidfuzz's Indel similarity (the normalized LCS ratio)
+  in parallel, and the same letters bar one slip once spaces are ignored count as a typo.
 
 Links are applied from the strongest down in a union-find that refuses three things: a group with
 two different NEQs, a name link between groups that have no town in common, and a pair the cell
-split. Pairs the cell confirmed are joined first. No Python loop runs over pairs of records.
+split. Pairs the cell confirmed are joined first; weak links (a record without a town, a short
+form, an acronym) last, each to the group it fits clearly best. No Python loop runs over pairs of
+records.
 """
 
 from __future__ import annotations
