@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-reports bench-report-pdf
+.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-reports bench-report-pdf bench-import
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -45,6 +45,8 @@ bench-reports: install-test services
 bench-report-pdf: install-test services
 	$(BIN)/python bench/report_pdf.py
 
+bench-import: install-test services
+	$(BIN)/python bench/coordination_import.py $(BENCH_ARGS)
 bench-cli: install
 	$(BIN)/python bench/cli.py
 

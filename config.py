@@ -104,6 +104,9 @@ class Config:
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_MB", "10")) * 1024 * 1024
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_MB", "60")) * 1024 * 1024
     FILE_STORAGE_PATH = os.environ.get("FILE_STORAGE_PATH") or str(INSTANCE / "files")
+    # A CSV of other ministries' funding the coordination cell uploads (its page accepts a body of
+    # this size even above MAX_CONTENT_LENGTH; a larger one gets a page naming the limit).
+    FUNDING_IMPORT_MAX_BYTES = int(os.environ.get("FUNDING_IMPORT_MAX_MB", "100")) * 1024 * 1024
 
     # In every aggregate the ministry sees or exports, a count from 1 to SUPPRESSION_THRESHOLD - 1 is
     # shown `< 5` and protected by secondary suppression (grants/core/suppression.py).

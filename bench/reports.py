@@ -9,9 +9,11 @@ SELECT generate_series statements: one organization, one contact and one agreeme
 day, one program officer per program. The reminders of every step whose day came before the scan
 day are already claimed (the history a daily beat leaves), so the scan finds what a real day finds:
 the steps whose day is today. For each size it prints the scan's time (find and claim in SQL,
-render and queue the emails in the outbox, audit; then the commit and the hand-over to the
-broker in batches of 200, as the beat task `workers.tasks.send_report_reminders` does), the emails
-queued and the Python peak of the scan (to show memory stays flat as reports grow). Sizes grow in
+queue the emails unwritten in the outbox with their links and the audit, set-based on PostgreSQL;
+then the commit and the hand-over to the broker in batches of 200, as the beat task
+`workers.tasks.send_report_reminders` does), the emails queued, the Python peak of the scan (to
+show memory stays flat as reports grow), and the time the worker takes to write one email at
+delivery (a sample of 500, in the recipient's language: the rendering the scan no longer does). Sizes grow in
 place: 25 000, then 50 000, then 100 000 reports by default. `--one-day` seeds every report due 30
 days after the scan day instead: the worst day, every report at its 30-day step at once.
 Floor, measured in the same run before each size: one SQL scan of all the reports (a count and a
@@ -34,6 +36,7 @@ import harness
 SCAN_DAY = date(2027, 10, 1)
 REPORTS_PER_AGREEMENT = 10  # five fiscal years, mid-year and annual
 SPREAD_DAYS = 400
+WRITE_SAMPLE = 500  # emails written as the worker writes them at delivery, to time it
 SERIES = "generate_series(CAST(:a AS integer), CAST(:b AS integer))"
 PROGRAM = "(CAST(:programs AS integer[]))[1 + i % CAST(:n AS integer)]"  # programs in turn
 
@@ -156,13 +159,15 @@ def main() -> int:
     harness.prepare_environment()
     harness.recreate_database()
     from flask_migrate import upgrade
-    from sqlalchemy import text
+    from sqlalchemy import select, text
 
     from grants import create_app
     from grants.accountability import reminders
     from grants.cli import load_reference
     from grants.core import clock
     from grants.core.db import db
+    from grants.notifications.models import OutboundEmail
+    from grants.notifications.operations import write
     from grants.programs.models import Program
     from workers.tasks import DISPATCH_BATCH, deliver_emails
 
@@ -223,12 +228,21 @@ def main() -> int:
                     deliver_emails.delay(result.message_ids[start : start + DISPATCH_BATCH])
                 commit_s = time.perf_counter() - started
             total_s = scan_s + commit_s
+            # The text, written by the worker at delivery (`_write`): a sample, not stored.
+            sample = result.message_ids[:WRITE_SAMPLE]
+            messages = list(db.session.scalars(select(OutboundEmail).where(OutboundEmail.id.in_(sample))))
+            started = time.perf_counter()
+            for message in messages:
+                write(message)
+            write_ms = (time.perf_counter() - started) * 1000 / max(len(messages), 1)
+            db.session.rollback()
             print(
                 f"  {reports:>7} open reports (built in {built:4.1f} s, {history} earlier steps claimed): "
                 f"{result.reminders} reminders, {result.emails} emails queued in {total_s * 1000:5.0f} ms "
                 f"(scan {scan_s * 1000:5.0f} ms + commit and broker {commit_s * 1000:4.0f} ms; "
                 f"Python peak {peak_mib:4.1f} MiB)  | floor {floor_s * 1000:5.1f} ms, "
-                f"ratio {total_s / floor_s:5.1f}"
+                f"ratio {total_s / floor_s:5.1f}\n"
+                f"      written at delivery (worker, per email, {len(messages)} sampled): {write_ms:4.2f} ms"
             )
             again = reminders.scan(SCAN_DAY)
             db.session.commit()

@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "grants.notifications.views",
     "grants.audit.views",
     "grants.accountability.views",
+    "grants.coordination.views",
 )
 
 
@@ -106,8 +107,10 @@ def _import_models() -> None:
         "grants.cpi.models",
         "grants.indexation.models",
         "grants.notifications.models",
+        "grants.coordination.models",
         "grants.core.audit",
         "grants.accounts.queries",  # registers who receives an organization's or a program's email
+        "grants.coordination.cumulative_aid",  # registers the cumulative aid reporting obligations use
         "grants.core.jobs",
     ):
         import_module(name)

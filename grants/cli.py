@@ -78,10 +78,11 @@ def register_commands(app: Flask) -> None:
 
 def project_commands() -> list[click.Command]:
     from grants.accountability.cli import reports
+    from grants.coordination.cli import coordination
     from grants.cpi.cli import cpi
     from grants.indexation.cli import indexation
 
-    return [seed, users, bootstrap, cpi, indexation, reports]
+    return [seed, users, bootstrap, cpi, indexation, reports, coordination]
 
 
 @click.group()

@@ -120,10 +120,11 @@ def _check_html(response: Any) -> Any:
     if response.mimetype == "text/html" and not response.is_streamed:
         from flask import request
 
-        from tests.html_checks import nested_forms
+        from tests.html_checks import error_summary_problems, nested_forms
 
+        html = response.get_data(True)
         HTML_PROBLEMS.extend(
-            f"{request.path}: {problem}" for problem in nested_forms(response.get_data(True))
+            f"{request.path}: {problem}" for problem in nested_forms(html) + error_summary_problems(html)
         )
     return response
 
@@ -131,12 +132,14 @@ def _check_html(response: Any) -> Any:
 @pytest.fixture(autouse=True)
 def _html_is_well_formed() -> Iterator[None]:
     """No page may nest a form in another (the browser would cut the outer form short), nor type a
-    money input as a number (the browser would drop the decimal comma)."""
+    money input as a number (the browser would drop the decimal comma), nor link its error summary
+    (or an aria-describedby) to an element that is not there."""
     HTML_PROBLEMS.clear()
     yield
     problems, HTML_PROBLEMS[:] = list(HTML_PROBLEMS), []
-    assert not problems, "HTML problems (nested forms, money inputs not typed as text):\n" + "\n".join(
-        problems
+    assert not problems, (
+        "HTML problems (nested forms, money inputs not typed as text, dangling error links):\n"
+        + "\n".join(problems)
     )
 
 

@@ -286,3 +286,41 @@ def complete_report(report, actor, *, people: int = 40):  # type: ignore[no-unty
         operations.add_attachment(report, ReportAttachmentKind.FINANCIAL_STATEMENTS, accepted, actor=actor)
     db.session.commit()
     return report
+
+
+# -- the coordination cell ---------------------------------------------------------------------------
+def external_funding(record_id: str, recipient_name: str, **fields: object):  # type: ignore[no-untyped-def]
+    """One line of another ministry's funding, as an import would leave it (its import made if not
+    given): MSSS, Montréal, 50 000 $ over 2026-2027 unless told otherwise."""
+    from datetime import date
+    from decimal import Decimal
+
+    from grants.coordination.models import ExternalFunding, FundingImport, ImportStatus
+    from grants.fiscal import FiscalYear
+
+    funding_import = fields.pop("funding_import", None)
+    if funding_import is None:
+        funding_import = FundingImport(file_name="essai.csv", sha256="0" * 64, status=ImportStatus.DONE)
+        db.session.add(funding_import)
+        db.session.flush()
+    start = fields.pop("start_date", date(2026, 4, 1))
+    line = ExternalFunding(
+        import_id=funding_import.id,
+        record_id=record_id,
+        recipient_name=recipient_name,
+        source_ministry=fields.pop("source_ministry", "MSSS"),
+        program=fields.pop("program", "Programme de soutien aux organismes communautaires"),
+        recipient_neq=fields.pop("recipient_neq", None),
+        recipient_city=fields.pop("recipient_city", "Montréal"),
+        recipient_region=fields.pop("recipient_region", "06"),
+        project_title=fields.pop("project_title", ""),
+        description=fields.pop("description", ""),
+        amount=Decimal(str(fields.pop("amount", "50000.00"))),
+        start_date=start,
+        end_date=fields.pop("end_date", date(2027, 3, 31)),
+        fiscal_year=fields.pop("fiscal_year", FiscalYear.of(start)),
+        **fields,
+    )
+    db.session.add(line)
+    db.session.commit()
+    return line

@@ -453,3 +453,63 @@ def test_the_daily_beat_task_claims_and_hands_the_emails_over_in_batches(app, ce
     wait_until(_all_sent, timeout=30)
     assert sorted(str(m["To"]) for m in _reminder_mail(mailbox)) == sorted(_contacts(agreement))
     assert [(r.step, r.claimed_on) for r in _reminders(report.id)] == [(-30, STEP_DAYS[-30])]
+
+
+# -- written at delivery ---------------------------------------------------------------------------------
+@pytest.mark.worker
+def test_a_reminder_is_written_at_delivery_in_its_recipients_language(
+    client, sign_in, celery_worker, mailbox
+):
+    """The scan queues the emails unwritten (no template rendered per email: the worst day stays
+    cheap); the worker writes each in its recipient's language, exactly as the scan used to, and
+    the outbox keeps what was sent. Before that, the outbox page shows what it will say."""
+    from grants.core.roles import StaffRole
+    from grants.notifications import events
+    from grants.notifications.operations import is_written, render
+    from tests.factories import staff
+
+    _agreement, report, _officer, french, english = _setup()
+    assert _scan(STEP_DAYS[-30], dispatch=False).emails == 3
+    queued = {m.to_address: m for m in _outbox()}
+    assert not any(is_written(m) for m in queued.values()), "the scan renders nothing"
+    assert (queued[english.email].language, queued[french.email].language) == ("en", "fr")
+    # The administrators' outbox shows the text it will have, in the recipient's language.
+    sign_in(staff(StaffRole.SYSTEM_ADMIN))
+    listing = html.unescape(client.get("/courriels/").get_data(as_text=True))
+    assert "Grants: reminder" in listing and "Subventions : rappel" in listing
+    detail = html.unescape(client.get(f"/courriels/{queued[english.email].id}").get_data(as_text=True))
+    assert "rédigé au moment de son envoi" in detail  # the page speaks the administrator's language
+    assert "in 30 days" in detail and "October 31, 2027" in detail
+    # What the scan used to write, rendered here in the test's process: the reference text.
+    db.session.refresh(report)
+    expected = {
+        person.email: render(
+            events.REPORT_REMINDER,
+            person.preferred_language,
+            recipient=person,
+            report=report,
+            step=-30,
+            days=30,
+            due=DUE,
+            officer_copy=False,
+        )
+        for person in (french, english)
+    }
+    from workers.tasks import deliver_emails
+
+    deliver_emails.delay([m.id for m in queued.values()])
+    wait_until(_all_sent, timeout=30)
+    wait_until(lambda: len(_reminder_mail(mailbox)) >= 3, timeout=30)
+    received = {str(m["To"]): m for m in _reminder_mail(mailbox)}
+    for address, rendered in expected.items():
+        assert " ".join(str(received[address]["Subject"]).split()) == rendered.subject  # header folding
+        assert received[address].get_content().replace("\r\n", "\n") == rendered.body_text
+    assert (
+        "Hello" in received[english.email].get_content()
+        and "dans 30 jours" not in received[english.email].get_content()
+    )
+    assert "dans 30 jours" in received[french.email].get_content()
+    # The outbox keeps what was sent.
+    sent = {m.to_address: m for m in _outbox()}
+    assert sent[english.email].subject == expected[english.email].subject
+    assert sent[english.email].body_text == expected[english.email].body_text

@@ -5,8 +5,6 @@ The formatter's own rules (cents, CPI decimal, the form's pre-filled amount) are
 
 from __future__ import annotations
 
-import html
-import re
 from decimal import Decimal
 
 import pytest
@@ -16,27 +14,7 @@ from grants.core.formatting import cpi_value, money, money_input
 from grants.core.roles import MemberRole, StaffRole
 from grants.review.forms import DecisionForm
 from tests.factories import agreement_in_force, funding_request, member, staff
-
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-PERCENT = re.compile(r"\d %")
-SPLIT_AMOUNT = re.compile(r"\d \d{3}(?:[ ,.]\d{3})*(?:,\d{2})? ?\$|\$\d{1,3} \d{3}")
-
-
-def visible_text(page: str) -> str:
-    """What a person reads: no tags (so no attribute: input values, `<time datetime>`, URLs), no
-    scripts or styles, entities decoded."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    page = re.sub(r"<[^>]+>", " ", page)
-    return html.unescape(page)
-
-
-def offences(page: str) -> list[str]:
-    text = visible_text(page)
-    found = []
-    for pattern in (ISO_DATE, PERCENT, SPLIT_AMOUNT):
-        for match in pattern.finditer(text):
-            found.append(text[max(0, match.start() - 40) : match.end() + 20].replace("\n", " "))
-    return found
+from tests.page_scan import offences, visible_text
 
 
 def _scan(client, urls: list[str]) -> dict[str, list[str]]:
@@ -48,7 +26,7 @@ def _scan(client, urls: list[str]) -> dict[str, list[str]]:
             assert response.status_code == 200, (url, response.status_code)
             page = response.get_data(as_text=True)
             assert f'lang="{language}' in page
-            found = offences(page)
+            found = offences(page, language)
             if found:
                 bad[f"{language} {url}"] = found
     client.get("/?lang=fr")

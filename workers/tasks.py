@@ -7,9 +7,12 @@ from celery import shared_task
 
 from grants.core.db import db
 from grants.core.tasks import (
+    BUILD_BUDGET_REPORT,
     BUILD_PROGRAM_REPORT,
     DELIVER_EMAIL,
     DELIVER_EMAILS,
+    IMPORT_FUNDING,
+    REFRESH_MATCHING,
     SEND_INDEXATION_NOTICES,
     SEND_REPORT_REMINDERS,
     SWEEP_INDEXATION_NOTICES,
@@ -104,6 +107,39 @@ def deliver_emails(message_ids: list[int]) -> int:
 def build_program_report(job_id: int) -> int | None:
     """Build a program report PDF for its background job (progress, file, done or failed)."""
     from grants.accountability.program_report import build_for_job
+
+    try:
+        return build_for_job(job_id)
+    finally:
+        db.session.remove()
+
+
+@shared_task(name=IMPORT_FUNDING)
+def import_funding(job_id: int) -> int | None:
+    """Load a CSV of other ministries' funding for its background job (progress, errors, done)."""
+    from grants.coordination.imports import load_for_job
+
+    try:
+        return load_for_job(job_id)
+    finally:
+        db.session.remove()
+
+
+@shared_task(name=REFRESH_MATCHING)
+def refresh_matching(job_id: int) -> int | None:
+    """Match organizations and find the flags again, for its background job."""
+    from grants.coordination.matching_run import refresh_for_job
+
+    try:
+        return refresh_for_job(job_id)
+    finally:
+        db.session.remove()
+
+
+@shared_task(name=BUILD_BUDGET_REPORT)
+def build_budget_report(job_id: int) -> int | None:
+    """Build the budget dashboard's PDF for its background job."""
+    from grants.coordination.budget_report import build_for_job
 
     try:
         return build_for_job(job_id)

@@ -179,7 +179,7 @@ class ExtensionForm(VersionedForm):
     due_date = StringField(
         _l("Nouvelle date d'échéance"),
         description=_l("AAAA-MM-JJ"),
-        render_kw={"autocomplete": "off", "placeholder": "AAAA-MM-JJ"},
+        render_kw={"autocomplete": "off", "placeholder": _l("AAAA-MM-JJ")},
     )
     reason = TextAreaField(
         _l("Motif du report"), validators=[Optional(), Length(max=2000, message=_TOO_LONG)]

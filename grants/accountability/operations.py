@@ -59,9 +59,9 @@ from grants.agreements.obligations import (
     ReportDue,
     ReportKind,
     StatementType,
+    agreement_statement,
     report_closing,
     reports_of,
-    statement_type,
 )
 from grants.agreements.signals import agreement_countersigned
 from grants.core import clock
@@ -173,9 +173,7 @@ def _statement(agreement: Agreement, due: ReportDue) -> StatementType | None:
     """Annual and final reports come with the statements the year's amount calls for."""
     if due.kind is ReportKind.MIDYEAR:
         return None
-    year = agreement.year(due.fiscal_year)
-    amount = year.amount if year is not None else max((y.amount for y in agreement.years), default=Decimal(0))
-    return statement_type(amount)
+    return agreement_statement(agreement, due.fiscal_year).type
 
 
 def _slot(fiscal_year: FiscalYear, kind: ReportKind | str) -> tuple[FiscalYear, bool]:

@@ -30,6 +30,7 @@ from grants.accountability.workflow import AWAITING_SUBMISSION, SUBMITTED_STATES
 from grants.agreements.models import Agreement, AgreementVersion, AgreementYear
 from grants.agreements.obligations import ReportKind
 from grants.core import clock
+from grants.core.charts import Bar
 from grants.core.db import db
 from grants.core.formatting import money_short, percent, to_local
 from grants.core.suppression import CountTable, SuppressedTable, suppress
@@ -89,6 +90,8 @@ class OrganizationLine:
     held: int = 0
     reports: dict[Compliance, int] = field(default_factory=lambda: dict.fromkeys(Compliance, 0))
     people: int | None = None
+    indicators: dict[int, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
+    """Indicator id -> (target, achieved) summed over the organization's chosen reports."""
 
     @property
     def indexation(self) -> Decimal:
@@ -107,16 +110,6 @@ class IndicatorLine:
         if not self.target or self.achieved is None:
             return None
         return self.achieved / self.target
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bar of a chart: its label, its length as a share of the longest (0 to 1), its text."""
-
-    label: str
-    fraction: float
-    text: str
-    kind: str = ""  # a CSS class: the series it belongs to
 
 
 @dataclass(frozen=True)
@@ -357,6 +350,19 @@ def collect(program: Program, year: FiscalYear, *, today: date | None = None) ->
         )
     }
     indicator_lines = [IndicatorLine(i, *(sums.get(i.id) or (None, None, 0))) for i in indicators]
+    for organization_id, indicator_id, target, achieved in db.session.execute(
+        select(
+            chosen.c.organization_id,
+            ReportIndicatorValue.indicator_id,
+            func.sum(ReportIndicatorValue.target),
+            func.sum(ReportIndicatorValue.achieved),
+        )
+        .join(chosen, chosen.c.id == ReportIndicatorValue.report_id)
+        .group_by(chosen.c.organization_id, ReportIndicatorValue.indicator_id)
+    ):
+        line = line_of(organization_id)
+        if line is not None:
+            line.indicators[indicator_id] = (target, achieved)
 
     # 6. ADS+ counts by organization, variable and category.
     reach: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
@@ -464,6 +470,90 @@ def render(program: Program, year: FiscalYear, *, language: str = "fr", progress
     return data
 
 
+def csv_file_name(program: Program, year: FiscalYear) -> str:
+    return f"rapport-programme-{program.code}-{year}-organismes.csv"
+
+
+def _label(key: Any) -> str:
+    return str(getattr(key, "label", key))
+
+
+def csv_table(report: ProgramReport) -> tuple[list[str], list[list[Any]]]:
+    """The report's table per organization as CSV (header, rows, then the totals line): amounts
+    committed, indexed and paid, reports by compliance, each indicator's target and achievement,
+    and the people reached by gender. Every ADS+ count is a published cell of the organizations ×
+    gender table (`suppress`: `< 5` or `x` where hidden), never a raw count; the file goes through
+    `grants.core.listing.csv_response` (formula cells neutralized)."""
+    table = report.by_organization
+    genders = list(table.columns) if table is not None else []
+    header = [
+        str(_l("Organisme")),
+        str(_l("Région")),
+        str(_l("Conventions")),
+        str(_l("Engagé ($)")),
+        str(_l("Indexé ($)")),
+        str(_l("Indexation ($)")),
+        str(_l("Versé ($)")),
+        str(_l("Versements retenus")),
+        *(str(_l("Rapports : %(compliance)s", compliance=c.label)) for c in Compliance),
+        *(
+            str(text)
+            for line in report.indicators
+            for text in (
+                _l("%(indicator)s : cible", indicator=line.indicator.label),
+                _l("%(indicator)s : atteint", indicator=line.indicator.label),
+            )
+        ),
+        *(str(_l("Personnes rejointes : %(gender)s", gender=_label(g))) for g in genders),
+        str(_l("Personnes rejointes")),
+    ]
+
+    def people(organization_id: int) -> list[Any]:
+        if table is None or organization_id not in table.rows:
+            return [""] * (len(genders) + 1)
+        row = table.rows.index(organization_id)
+        return [cell.csv_value for cell in (*table.cells[row], table.row_totals[row])]
+
+    rows = []
+    for line in report.organizations:
+        rows.append(
+            [
+                line.name,
+                line.region,
+                " ".join(line.agreements),
+                line.committed,
+                line.indexed,
+                line.indexation,
+                line.paid,
+                line.held,
+                *(line.reports[c] for c in Compliance),
+                *(v for i in report.indicators for v in line.indicators.get(i.indicator.id, (None, None))),
+                *people(line.organization_id),
+            ]
+        )
+    totals = (
+        [cell.csv_value for cell in (*table.column_totals, table.grand_total)]
+        if table is not None
+        else [""] * (len(genders) + 1)
+    )
+    rows.append(
+        [
+            str(_l("Total")),
+            "",
+            "",
+            report.committed,
+            report.indexed,
+            report.indexation,
+            report.paid,
+            report.held,
+            *(report.compliance[c] for c in Compliance),
+            *(v for i in report.indicators for v in (i.target, i.achieved)),
+            *totals,
+        ]
+    )
+    return header, rows
+
+
 def build_for_job(job_id: int) -> int | None:
     """What the Celery task runs: build the job's report, store it, mark the job done (the file
     and the job commit together); on any error the job says it failed. Answers the file's id."""
@@ -471,8 +561,8 @@ def build_for_job(job_id: int) -> int | None:
     from grants.files.storage import store
 
     job = jobs.job_for(job_id)
-    if job is None or not job.is_active:
-        return None  # deleted, or a retried task after the job ended
+    if job is None or not jobs.claim(job):
+        return None  # deleted, ended, or held by another runner (a task delivered twice)
     try:
         program = db.session.get(Program, job.program_id)
         year = FiscalYear(int(job.params["fiscal_year"]))

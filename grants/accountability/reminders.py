@@ -6,10 +6,15 @@ The daily scan (`scan(on)`, run by the beat task `workers.tasks.send_report_remi
 31 October gets its 30-day reminder on 1 October (or, if the scan did not run that day, any day
 until the 14-day one takes over). The unique constraint (report_id, step) is the claim, so two
 scans at once, a retried task or a worker killed mid-batch (its transaction rolls back) never claim
-a step twice. The emails go to the outbox in the claim's transaction (`notify_users_many`), and the
-outbox survives broker and SMTP outages. When an email's turn comes, `_still_true` withdraws it if
-the report was submitted or cancelled meanwhile, its due date moved (an extension: the steps follow
-the new date), or the next step has come.
+a step twice. The emails go to the outbox in the claim's transaction, and the outbox survives broker
+and SMTP outages. They are queued unwritten (`queue_for_delivery`: the outbox row holds the event,
+the recipient and the language; the link row holds the reminder, the due date and the officer's
+copy) and written at delivery (`_write`, in the recipient's language, from those rows and the day
+of the claim), so the worst day (every report at the same step, 10 000 emails) costs the scan no
+template rendering; the text is the one the scan would have rendered, golden files included.
+When an email's turn comes, `_still_true` withdraws it (before it is written) if the report was
+submitted or cancelled meanwhile, its due date moved (an extension: the steps follow the new date),
+or the next step has come.
 
 Steps are days from the due date, negative before it (-30, -14, -7, -1) and positive after it
 (1, 14): per program in `ReportSettings` (`reminder_days_before`, `overdue_days_after`; defaults in
@@ -24,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, exists, insert, literal, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Date, Integer, and_, exists, insert, literal, or_, select, text, union_all
+from sqlalchemy.orm import Load, joinedload, selectinload
 
 from grants.accountability.models import (
     DEFAULT_OVERDUE_DAYS_AFTER,
@@ -37,13 +42,23 @@ from grants.accountability.models import (
     ReportSettings,
 )
 from grants.accountability.workflow import AWAITING_SUBMISSION, ReportStatus
+from grants.accounts.models import User
 from grants.accounts.queries import officers_of_programs, recipients_of_organizations
 from grants.core import clock
 from grants.core.audit import record, record_many
 from grants.core.db import db, utcnow
+from grants.core.roles import StaffRole
 from grants.notifications import events
-from grants.notifications.models import OutboundEmail
-from grants.notifications.operations import delivery_check, notify_users_many
+from grants.notifications.models import EmailStatus, OutboundEmail
+from grants.notifications.operations import (
+    NOT_WRITTEN,
+    RenderedEmail,
+    delivery_check,
+    delivery_renderer,
+    is_written,
+    queue_for_delivery,
+    render,
+)
 from grants.programs.models import Program
 
 REMINDER_TEMPLATE = events.REPORT_REMINDER.key  # what the outbox's `template` holds
@@ -266,6 +281,15 @@ def scan(on: date | None = None, *, collect: bool = False, dispatch: bool = True
     result = ScanResult(on)
     claimed = _claim(on)
     result.reminders = len(claimed)
+    if db.engine.dialect.name == "postgresql" and not collect:
+        for chunk in _chunks(claimed, SQL_BATCH):
+            message_ids = _queue_in_sql(chunk, on)
+            if dispatch:
+                db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
+            else:
+                result.message_ids += message_ids
+            result.emails += len(message_ids)
+        return result
     for chunk in _chunks(claimed):
         reminders = {
             r.report_id: r
@@ -275,21 +299,10 @@ def scan(on: date | None = None, *, collect: bool = False, dispatch: bool = True
         steps = {report_id: reminder.step for report_id, reminder in reminders.items()}
         emails = list(_recipients(reports, steps))
         batch = [
-            (
-                user,
-                events.REPORT_OVERDUE if step > 0 else events.REPORT_REMINDER,
-                report.organization_id,
-                {
-                    "report": report,
-                    "step": step,
-                    "days": abs((report.due_date - on).days),
-                    "due": report.due_date,
-                    "officer_copy": officer_copy,
-                },
-            )
-            for report, step, user, officer_copy in emails
+            (user, events.REPORT_OVERDUE if step > 0 else events.REPORT_REMINDER, report.organization_id)
+            for report, step, user, _officer_copy in emails
         ]
-        message_ids = notify_users_many(batch, dispatch=dispatch)
+        message_ids = queue_for_delivery(batch, dispatch=dispatch)
         if message_ids:
             db.session.execute(
                 insert(ReportReminderEmail),
@@ -331,6 +344,92 @@ def scan(on: date | None = None, *, collect: bool = False, dispatch: bool = True
             result.lines += [_line(report, step, user, copy) for report, step, user, copy in emails]
     db.session.flush()
     return result
+
+
+SQL_BATCH = 5000  # claimed reminders queued per statement on PostgreSQL
+
+# The emails of the claimed reminders, their links and their audit entries, in one statement and
+# no Python per email (PostgreSQL: data-modifying CTEs). The recipients are those of `_recipients`:
+# the organization's active members, and for an overdue notice its program's active officers
+# (`officer_copy`). The messages are queued unwritten (`queue_for_delivery`'s rows): `_write`
+# writes them at delivery.
+_QUEUE_SQL = """
+WITH claimed AS (
+    SELECT rr.id AS reminder_id, rr.step, r.id AS report_id, r.organization_id, r.program_id, r.due_date
+    FROM report_reminders rr JOIN reports r ON r.id = rr.report_id
+    WHERE rr.id = ANY(CAST(:ids AS integer[]))
+),
+recipients AS (
+    SELECT c.*, u.id AS user_id, u.email, u.preferred_language, false AS officer_copy
+    FROM claimed c
+    JOIN memberships m ON m.organization_id = c.organization_id
+    JOIN users u ON u.id = m.user_id AND u.active
+    UNION ALL
+    SELECT c.*, u.id, u.email, u.preferred_language, true
+    FROM claimed c
+    JOIN (SELECT DISTINCT program_id, user_id FROM staff_assignments WHERE role = :officer) s
+      ON s.program_id = c.program_id
+    JOIN users u ON u.id = s.user_id AND u.active
+    WHERE c.step > 0
+),
+emails AS (
+    SELECT nextval(pg_get_serial_sequence('outbound_emails', 'id')) AS message_id, e.*
+    FROM (SELECT * FROM recipients ORDER BY report_id, officer_copy, user_id) e
+),
+messages AS (
+    INSERT INTO outbound_emails (id, to_address, recipient_id, organization_id, language, template,
+        subject, body_text, attachment_file_ids, status, attempts, created_at, next_attempt_at)
+    SELECT message_id, email, user_id, organization_id,
+           COALESCE(NULLIF(preferred_language, ''), :default_language),
+           CASE WHEN step > 0 THEN :overdue ELSE :reminder END,
+           '', :not_written, CAST('[]' AS json), :queued, 0, :now, :now
+    FROM emails
+    RETURNING id
+),
+audited AS (
+    INSERT INTO audit_entries (occurred_at, actor_id, actor_label, action, object_type, object_id,
+        organization_id, program_id, changes, ip_address)
+    SELECT :now, NULL, 'system', 'report.reminder_queued', 'Report', CAST(c.report_id AS text),
+           c.organization_id, c.program_id,
+           json_build_object(
+               'step', c.step,
+               'due_date', to_char(c.due_date, 'YYYY-MM-DD'),
+               'on', CAST(:on AS text),
+               'recipients', COALESCE(g.addresses, CAST('[]' AS json))
+           ),
+           NULL
+    FROM claimed c
+    LEFT JOIN (
+        SELECT reminder_id, json_agg(email ORDER BY officer_copy, user_id) AS addresses
+        FROM emails GROUP BY reminder_id
+    ) g ON g.reminder_id = c.reminder_id
+    RETURNING id
+)
+INSERT INTO report_reminder_emails (reminder_id, message_id, officer_copy, due_date)
+SELECT e.reminder_id, e.message_id, e.officer_copy, e.due_date
+FROM emails e JOIN messages m ON m.id = e.message_id
+RETURNING message_id
+"""
+
+
+def _queue_in_sql(reminder_ids: list[int], on: date) -> list[int]:
+    """Queue the emails of these claimed reminders, link them and audit the claims (PostgreSQL),
+    in the caller's transaction; answers the message ids."""
+    rows = db.session.execute(
+        text(_QUEUE_SQL),
+        {
+            "ids": reminder_ids,
+            "officer": StaffRole.PROGRAM_OFFICER.value,
+            "default_language": events.DEFAULT_LANGUAGE,
+            "overdue": OVERDUE_TEMPLATE,
+            "reminder": REMINDER_TEMPLATE,
+            "not_written": NOT_WRITTEN,
+            "queued": EmailStatus.QUEUED.value,
+            "now": utcnow(),
+            "on": on.isoformat(),
+        },
+    )
+    return sorted(rows.scalars())
 
 
 def preview(on: date | None = None) -> list[Line]:
@@ -402,8 +501,8 @@ def _still_true(message: OutboundEmail) -> str | None:
         .join(Report, Report.id == ReportReminder.report_id)
         .where(ReportReminderEmail.message_id == message.id)
     ).first()
-    if row is None:
-        return None
+    if row is None:  # its report was deleted: an unwritten email has nothing left to say
+        return None if is_written(message) else "reminder withdrawn: report deleted"
     link, reminder, report = row
     reason = stale_reason(reminder, report, link.due_date, clock.today())
     if reason is None:
@@ -422,6 +521,45 @@ def _still_true(message: OutboundEmail) -> str | None:
         },
     )
     return f"reminder withdrawn: {reason}"
+
+
+class _Nobody:
+    """The recipient of a message whose account was deleted since (its address is all there is)."""
+
+    def __init__(self, address: str) -> None:
+        self.display_name = address
+        self.email = address
+        self.id = None
+
+
+@delivery_renderer(events.REPORT_REMINDER, events.REPORT_OVERDUE)
+def _write(message: OutboundEmail) -> RenderedEmail:
+    """A reminder's text, written when it is sent (or shown on the outbox page before that): what
+    the scan of the claim's day would have written, in the message's language, the recipient's."""
+    row = db.session.execute(
+        select(ReportReminderEmail, ReportReminder, Report, User)
+        .join(ReportReminder, ReportReminder.id == ReportReminderEmail.reminder_id)
+        .join(Report, Report.id == ReportReminder.report_id)
+        .outerjoin(User, User.id == message.recipient_id)
+        .where(ReportReminderEmail.message_id == message.id)
+        .options(joinedload(Report.agreement), joinedload(Report.organization), Load(User).lazyload("*"))
+    ).first()  # one query (the template reads no membership of the recipient)
+    if row is None:
+        raise LookupError(f"reminder email {message.id} has no reminder")
+    link, reminder, report, recipient = row
+    # The day of the scan that queued it: the claim's day, unless the step was claimed again for a
+    # new due date since (then this message is withdrawn; its day is the day it was queued).
+    on = reminder.claimed_on if reminder.due_date == link.due_date else clock.today(message.created_at)
+    return render(
+        events.REPORT_OVERDUE if reminder.step > 0 else events.REPORT_REMINDER,
+        message.language,
+        recipient=recipient or _Nobody(message.to_address),
+        report=report,
+        step=reminder.step,
+        days=abs((link.due_date - on).days),
+        due=link.due_date,
+        officer_copy=link.officer_copy,
+    )
 
 
 # == the report page ===============================================================================

@@ -89,12 +89,12 @@ class InvitationForm(FlaskForm):
     full_name = StringField(_l("Nom complet"), validators=[Length(max=255)])
     role = SelectField(
         _l("Rôle dans l'organisme"),
-        choices=[(role.value, role.label) for role in MemberRole],
+        choices=[(role.value, label) for role, label in MemberRole.labels().items()],
         default=MemberRole.CONTRIBUTOR.value,
     )
     language = SelectField(
         _l("Langue des courriels"),
-        choices=[("fr", "Français"), ("en", "English")],
+        choices=[("fr", "Français", {"lang": "fr"}), ("en", "English", {"lang": "en"})],
         default="fr",
     )
     submit = SubmitField(_l("Envoyer l'invitation"))

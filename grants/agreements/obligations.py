@@ -11,13 +11,17 @@ released by a report) and the accountability module all call `reports_due`.
 - A part of a fiscal year shorter than the minimum (a setting) gets no report of its own: a mid-year
   report is dropped, and an annual period is merged into the neighbouring year's report.
 
-The financial statements' type depends on the amount (Conseil du trésor thresholds).
+The financial statements' type depends on the amount (Conseil du trésor thresholds), and those
+thresholds apply to the organization's cumulative public aid of the fiscal year: `statement_basis`
+asks the cumulative aid finder (registered by the coordination cell,
+`grants.coordination.cumulative_aid`, so agreements never import coordination) and uses it when it
+is known and larger than the agreement's own amount.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -47,6 +51,73 @@ def statement_type(annual_amount: Decimal) -> StatementType:
     if annual_amount >= REVIEW_THRESHOLD:
         return StatementType.REVIEW
     return StatementType.COMPILATION
+
+
+# -- cumulative aid (ours plus the other ministries' funding the cell imported) ------------------------
+CumulativeAidFinder = Callable[[int, FiscalYear], "Decimal | None"]
+_aid_finders: list[CumulativeAidFinder] = []
+
+
+def register_cumulative_aid(finder: CumulativeAidFinder) -> None:
+    """The coordination cell registers how to find an organization's cumulative aid for a fiscal
+    year (None when nothing is known); the arrow runs from coordination to agreements."""
+    _aid_finders[:] = [finder]
+
+
+def cumulative_aid(organization_id: int | None, fiscal_year: FiscalYear) -> Decimal | None:
+    """All the public aid known for the organization and the year, or None (no finder, or no
+    organization)."""
+    if not _aid_finders or organization_id is None:
+        return None
+    return _aid_finders[0](organization_id, fiscal_year)
+
+
+@dataclass(frozen=True)
+class StatementBasis:
+    """Why a report comes with the statements it does: the grant's own amount for the year and the
+    cumulative aid known for the organization that year (None when not known)."""
+
+    fiscal_year: FiscalYear | None
+    own: Decimal
+    cumulative: Decimal | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount the thresholds are applied to."""
+        if self.cumulative is not None and self.cumulative > self.own:
+            return self.cumulative
+        return self.own
+
+    @property
+    def type(self) -> StatementType:
+        return statement_type(self.amount)
+
+    @property
+    def by_cumulative(self) -> bool:
+        """The cumulative aid calls for another type than the grant alone would."""
+        return self.type is not statement_type(self.own)
+
+
+def statement_basis(
+    own: Decimal, organization_id: int | None, fiscal_year: FiscalYear | None
+) -> StatementBasis:
+    found = cumulative_aid(organization_id, fiscal_year) if fiscal_year is not None else None
+    return StatementBasis(fiscal_year, own, found)
+
+
+def agreement_statement(agreement: Any, fiscal_year: FiscalYear | None = None) -> StatementBasis:
+    """The statements an agreement asks for: for one fiscal year (its amount that year, the
+    largest year's when the agreement has none then), or with no year the most demanding of its
+    years."""
+    years = list(agreement.years)
+    if fiscal_year is not None:
+        year = next((y for y in years if y.fiscal_year == fiscal_year), None)
+        own = year.amount if year is not None else max((y.amount for y in years), default=Decimal(0))
+        return statement_basis(own, agreement.organization_id, fiscal_year)
+    bases = [statement_basis(y.amount, agreement.organization_id, y.fiscal_year) for y in years]
+    if not bases:
+        return StatementBasis(None, Decimal(0))
+    return max(bases, key=lambda b: (b.amount, b.own))
 
 
 class ReportKind(LabelledEnum):

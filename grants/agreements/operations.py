@@ -19,7 +19,7 @@ from sqlalchemy import Select, bindparam, text
 from grants.agreements import signals
 from grants.agreements.envelopes import check_commitment
 from grants.agreements.models import Agreement, AgreementVersion, AgreementYear, VersionKind
-from grants.agreements.obligations import reports_of, statement_type
+from grants.agreements.obligations import agreement_statement, reports_of
 from grants.agreements.pdf import render_version_pdf
 from grants.agreements.workflow import VERSIONS, AgreementEvent, mirror_current_status, move_version
 from grants.core import clock
@@ -92,7 +92,6 @@ def terms_of(agreement: Agreement) -> dict[str, Any]:
     is payments' answer to `signals.agreement_terms`."""
     organization, program = agreement.organization, agreement.program
     years = [{"fiscal_year": str(y.fiscal_year), "amount": str(y.amount)} for y in agreement.years]
-    largest = max((y.amount for y in agreement.years), default=Decimal(0))
     terms: dict[str, Any] = {
         "organization": {
             "name": organization.legal_name,
@@ -109,7 +108,7 @@ def terms_of(agreement: Agreement) -> dict[str, Any]:
         "conditions": agreement.conditions,
         "indexed": agreement.indexed,
         "reports": [report.as_terms() for report in reports_of(agreement)],
-        "statement_type": statement_type(largest).value,
+        "statement_type": agreement_statement(agreement).type.value,
     }
     for addition in signals.collect(signals.agreement_terms, agreement):
         terms.update(addition)

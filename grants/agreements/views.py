@@ -15,11 +15,12 @@ from grants.agreements import operations, signals
 from grants.agreements.envelopes import EnvelopeExceeded
 from grants.agreements.forms import AcceptForm, AmendmentForm, CountersignForm
 from grants.agreements.models import Agreement, AgreementVersion
-from grants.agreements.obligations import ReportKind, StatementType, reports_of
+from grants.agreements.obligations import ReportKind, StatementType, agreement_statement, reports_of
 from grants.agreements.workflow import AgreementTransitionRefused
 from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
+from grants.core.fields import attach_errors
 from grants.core.templating import label_filters
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
@@ -70,14 +71,17 @@ def _render(
     errors: dict | None = None,
 ) -> Any:
     sections = signals.collect(signals.agreement_page, agreement, user=current_user)
+    accept_form = accept_form or AcceptForm(prefix="accept", version=agreement.version)
+    attach_errors(accept_form, errors or {})
     return render_template(
         "agreements/show.html",
         agreement=agreement,
         version=agreement.current,
-        accept_form=accept_form or AcceptForm(prefix="accept", version=agreement.version),
+        accept_form=accept_form,
         countersign_form=CountersignForm(formdata=None, version=agreement.version),
         sections=sorted((s for found in sections for s in found), key=lambda s: s.order),
         reports=reports_of(agreement),
+        statements={y.fiscal_year: agreement_statement(agreement, y.fiscal_year) for y in agreement.years},
         can_sign=permissions.can_sign_agreement_now(current_user, agreement),
         can_countersign=permissions.can_countersign_now(current_user, agreement),
         can_amend=permissions.can_amend_agreement(current_user, agreement),

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from grants.core import formatting
+from grants.cpi.rates import input_label
 
 EMPTY = "\u2014"
 """An absent value (None, empty text, empty list) is an em dash."""
@@ -101,8 +102,18 @@ SENTENCES: dict[str, Any] = {
     "indexation.approved": _l("%(actor)s a approuvé l'indexation %(object)s"),
     "indexation.cancelled": _l("%(actor)s a écarté l'indexation %(object)s"),
     "job.start": _l("%(actor)s a lancé la tâche %(object)s"),
+    # the coordination cell
+    "coordination.flag_reviewed": _l("%(actor)s a rendu une décision sur le signalement %(object)s"),
+    "coordination.entity_confirmed": _l(
+        "%(actor)s a confirmé que deux enregistrements désignent le même organisme (%(object)s)"
+    ),
+    "coordination.entity_split": _l("%(actor)s a séparé deux enregistrements d'organismes (%(object)s)"),
     "job.finish": _l("La tâche %(object)s est terminée"),
     "job.fail": _l("La tâche %(object)s a échoué"),
+    # the coordination cell
+    "coordination.floor_changed": _l(
+        "%(actor)s a modifié le plancher de l'axe des personnes victimes (%(object)s)"
+    ),
     "indexation.applied": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.reversed": _l("%(actor)s a annulé l'indexation %(object)s"),
     # the run's state table (RUNS) moves without its own entry today; the words are ready
@@ -110,6 +121,11 @@ SENTENCES: dict[str, Any] = {
     "indexation.apply": _l("%(actor)s a appliqué l'indexation %(object)s"),
     "indexation.cancel": _l("%(actor)s a écarté l'indexation %(object)s"),
     "indexation.reverse": _l("%(actor)s a annulé l'indexation %(object)s"),
+    # coordination cell: imports of other ministries' funding
+    "funding_import.created": _l("%(actor)s a déposé le fichier de financement %(object)s"),
+    "funding_import.loaded": _l("%(actor)s a chargé le fichier de financement %(object)s"),
+    "funding_import.refused": _l("Le fichier de financement %(object)s a été refusé"),
+    "funding_import.withdrawn": _l("%(actor)s a retiré l'importation %(object)s"),
     "cpi.imported": _l("%(actor)s a importé les valeurs de l'IPC dans la série %(object)s"),
     "cpi.month_set": _l("%(actor)s a corrigé une valeur de l'IPC dans la série %(object)s"),
     # organizations and accounts
@@ -147,6 +163,7 @@ FAMILIES: dict[str, Any] = {
     "report.": _l("Rapports de reddition de comptes"),
     "indexation.": _l("Indexation"),
     "cpi.": _l("IPC"),
+    "funding_import.": _l("Financement des autres ministères"),
     "envelope.": _l("Enveloppes"),
     "call.": _l("Appels"),
     "organization.": _l("Organismes"),
@@ -229,6 +246,7 @@ FIELD_LABELS: dict[str, Any] = {
     "period_start": _l("Début de la période"),
     "period_end": _l("Fin de la période"),
     "statement_type": _l("Type d'états financiers"),
+    "victims_floor_percent": _l("Plancher de l'axe des personnes victimes (%)"),
     "grace_days": _l("Jours de grâce"),
     "section": _l("Section"),
     "explanation": _l("Explication"),
@@ -238,6 +256,7 @@ FIELD_LABELS: dict[str, Any] = {
     "run": _l("Exécution d'indexation"),
     "month": _l("Mois"),
     "value": _l("Valeur"),
+    "inputs": _l("Valeurs de l'IPC"),
     "layout": _l("Présentation du fichier"),
     "overruns": _l("Dépassements"),
     "available": _l("Disponible"),
@@ -263,6 +282,7 @@ FIELD_LABELS: dict[str, Any] = {
     "email": _l("Courriel"),
     "phone": _l("Téléphone"),
     "website": _l("Site Web"),
+    "preferred_language": _l("Langue de correspondance"),
     "user": _l("Compte"),
     "role": _l("Rôle"),
     "via": _l("Par"),
@@ -278,6 +298,26 @@ FIELD_LABELS: dict[str, Any] = {
     "conditions": _l("Conditions"),
     "count": _l("Nombre"),
     "difference": _l("Écart"),
+    # an indexation rate and rule
+    "method": _l("Méthode"),
+    "period": _l("Période"),
+    "floored": _l("Variation négative ramenée à 0"),
+    "label": _l("Libellé"),
+    "series_id": _l("Série de l'IPC"),
+    "reference_month": _l("Mois de référence"),
+    "rounding": _l("Arrondi des montants"),
+    "floor_at_zero": _l("Variation négative ramenée à 0"),
+    "decimals": _l("Décimales du taux"),
+    "rate": _l("Taux"),
+    "grants": _l("Nombre de subventions"),
+    "indexed": _l("Subventions indexées"),
+    "excluded": _l("Subventions exclues"),
+    "reasons": _l("Motifs"),
+    "comments": _l("Commentaires"),
+    "resubmission": _l("Nouveau dépôt"),
+    "counts": _l("Personnes rejointes"),
+    "activities": _l("Activités réalisées"),
+    "results": _l("Résultats"),
 }
 
 MONEY_FIELDS = frozenset(
@@ -296,11 +336,12 @@ MONEY_FIELDS = frozenset(
         "requested_amount",
     }
 )
-PERCENT_FIELDS = frozenset({"percent", "rate_percent"})
+PERCENT_FIELDS = frozenset({"percent", "rate_percent", "victims_floor_percent"})
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 MONEY_TEXT = re.compile(r"^-?\d+\.\d{2}$")
+DECIMAL_TEXT = re.compile(r"^-?\d+\.\d$")
 FISCAL_YEAR = re.compile(r"^\d{4}-\d{4}$")
 
 
@@ -308,7 +349,30 @@ def field_label(key: str) -> str:
     label = FIELD_LABELS.get(key)
     if label is not None:
         return str(label)
+    coded = _coded_label(key)
+    if coded is not None:
+        return coded
     return key.replace("_", " ").replace(".", " ").strip().capitalize() or key
+
+
+def _coded_label(key: str) -> str | None:
+    """A key that is a code people read by its label: a budget line of a report's financial
+    statement (`salaries`), an ADS+ count (`gender.woman`)."""
+    from grants.accountability.adsplus import variable
+    from grants.requests.models import BudgetCategory
+
+    try:
+        return BudgetCategory(key).label
+    except ValueError:
+        pass
+    code, dot, category = key.partition(".")
+    if dot:
+        try:
+            found = variable(code)
+            return f"{found.label} – {found.category(category).label}"
+        except KeyError:
+            return None
+    return None
 
 
 def _status_labels() -> dict[str, Callable[[str], str]]:
@@ -334,6 +398,8 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
     from grants.agreements.models import VersionKind
     from grants.agreements.obligations import StatementType
     from grants.core.roles import MemberRole, StaffRole
+    from grants.cpi.rates import RateMethod
+    from grants.indexation.models import Rounding
     from grants.payments.models import InstallmentTrigger
     from grants.requests.models import Recommendation
 
@@ -346,17 +412,25 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
         raise ValueError(value)
 
     return {
+        "method": lambda v: RateMethod(v).label,
+        "rounding": lambda v: Rounding(v).label,
         "statement_type": lambda v: StatementType(v).label,
         "recommendation": lambda v: Recommendation(v).label,
         "role": role,
         "trigger": lambda v: InstallmentTrigger(v).label,
         "version_kind": lambda v: VersionKind(v).label,
+        "preferred_language": lambda v: {"fr": _("Français"), "en": _("Anglais")}[v],
     }
 
 
 def _labelled(action: str, key: str, value: str) -> str | None:
     family = action.split(".", 1)[0]
     try:
+        if key in ("section", "sections"):
+            from grants.accountability.models import ReportSection
+            from grants.requests.models import RequestSection
+
+            return (ReportSection if family == "report" else RequestSection)(value).label
         if key == "status":
             reader = _status_labels().get(family)
             return reader(value) if reader else None
@@ -389,6 +463,11 @@ def format_value(value: Any, key: str = "", action: str = "") -> str:
         return EMPTY
     if isinstance(value, bool):
         return yes_no(value)
+    if isinstance(value, Mapping) and key == "inputs" and "value" in value:
+        # a CPI figure a rate came from, stored language-neutral, said in the reader's language
+        return _(
+            "%(field)s : %(value)s", field=input_label(value), value=formatting.cpi_value(value["value"])
+        )
     if isinstance(value, Mapping):
         return "; ".join(
             _("%(field)s : %(value)s", field=_mapping_key(k), value=format_value(v, _inner(key, k), action))
@@ -429,6 +508,8 @@ def format_value(value: Any, key: str = "", action: str = "") -> str:
         except ValueError:
             return text
         return formatting.date_time(moment) if moment.tzinfo else formatting.long_date(moment.date())
+    if key == "value" and DECIMAL_TEXT.match(text):  # a CPI value keeps its published decimal
+        return formatting.cpi_value(text)
     if key in MONEY_FIELDS or MONEY_TEXT.match(text):
         number = _decimal(text)
         if number is not None:

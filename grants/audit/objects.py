@@ -25,6 +25,7 @@ from grants.accounts.models import Invitation, Membership, User
 from grants.agreements.models import Agreement
 from grants.audit.describe import Change, actor_text, describe_changes, sentence, sentence_markup
 from grants.calls.models import Call
+from grants.coordination.models import EntityDecision, FundingFlag, FundingImport
 from grants.core import formatting, permissions
 from grants.core.audit import AuditEntry
 from grants.core.db import db
@@ -130,6 +131,13 @@ def _staff_only(endpoint: str, **values: Callable[[Any], Any]) -> Callable[[Any,
     return link
 
 
+def _run_link(run: IndexationRun, viewer: Any) -> str | None:
+    """Only those who manage the program's indexation open a run (the cell reads the journal)."""
+    if getattr(viewer, "is_authenticated", False) and permissions.can_manage_indexation(viewer, run.program):
+        return url_for("indexation.show", run_id=run.id)
+    return None
+
+
 def _both(program: Program, year: Any) -> str:
     return _("%(program)s %(year)s", program=program.code, year=formatting.fiscal_year(year))
 
@@ -190,7 +198,7 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         IndexationRun,
         _l("Indexation"),
         lambda r: _both(r.program, r.fiscal_year),
-        _staff_only("indexation.show", run_id=lambda r: r.id),
+        _run_link,
         eager=("program",),
     ),
     "CpiSeries": ObjectType(
@@ -205,6 +213,30 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         _l("Paramètres de reddition de comptes"),
         lambda s: s.program.code if getattr(s, "program", None) is not None else _number(s),
         lambda s, viewer: _program_link(getattr(s, "program", None), viewer),
+    ),
+    "FundingFlag": ObjectType(
+        FundingFlag,
+        _l("Signalement"),
+        lambda f: _("signalement %(n)s", n=f.id),
+        lambda f, viewer: (
+            url_for("coordination.flag", flag_id=f.id) if permissions.can_supervise_funding(viewer) else None
+        ),
+    ),
+    "EntityDecision": ObjectType(
+        EntityDecision,
+        _l("Décision de rapprochement"),
+        lambda d: f"{d.a_name} / {d.b_name}",
+    ),
+    "FundingImport": ObjectType(
+        FundingImport,
+        _l("Importation de financement"),
+        lambda i: i.file_name,
+        lambda i, viewer: (
+            url_for("coordination.import_detail", import_id=i.id)
+            if permissions.can_supervise_funding(viewer)
+            else None
+        ),
+        lambda text: FundingImport.file_name.ilike(f"%{_like(text)}%", escape="\\"),
     ),
     "Membership": _person_in_organization(Membership, _l("Membre d'un organisme")),
     "Invitation": _person_in_organization(Invitation, _l("Invitation")),

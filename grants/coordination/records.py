@@ -127,6 +127,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "exercice {value} : il faut AAAA-AAAA+1, par exemple 2026-2027",
         "fiscal year {value}: YYYY-YYYY+1 is needed, for example 2026-2027",
     ),
+    # Found when the lines are loaded (grants/coordination/imports.py), not by the reader.
+    "measure": (
+        "mesure {value} inconnue : le numéro d'une mesure du plan d'action en vigueur ({plan}), "
+        "par exemple 13 ou A2",
+        "unknown measure {value}: the number of a measure of the action plan in force ({plan}), "
+        "for example 13 or A2",
+    ),
+    "too_long": (
+        "{column} trop long : {length} caractères, au plus {limit}",
+        "{column} too long: {length} characters, at most {limit}",
+    ),
+    "not_text": (
+        "le fichier n'est pas un fichier texte CSV ({detail})",
+        "the file is not a CSV text file ({detail})",
+    ),
+    "load_failed": (
+        "le chargement s'est interrompu ({detail}) : rien n'a été chargé, importez le fichier de nouveau",
+        "the load stopped ({detail}): nothing was loaded, import the file again",
+    ),
 }
 
 

@@ -203,6 +203,33 @@ def input_errors(form: Any) -> dict[str, str]:
     }
 
 
+def attach_errors(form: Any, errors: Mapping[str, Any]) -> None:
+    """Give each input of `form` (grids and rows included) the message found for its name in
+    `errors` (messages a page got from an operation rather than from the form's own checks), so the
+    shared macros show it next to that input and tie it with aria-describedby."""
+    for field in form:
+        for leaf in _leaves(field):
+            message = errors.get(leaf.name)
+            if message and str(message) not in [str(m) for m in leaf.errors]:
+                leaf.errors = [*leaf.errors, str(message)]
+
+
+def error_links(form: Any) -> list[tuple[str | None, str, str]]:
+    """The errors of `form` for its error summary: (the id of the input to link to, its label, the
+    message), grids and rows included; an expired form (CSRF) has no input to link to (None)."""
+    links: list[tuple[str | None, str, str]] = []
+    for field in form:
+        for leaf in _leaves(field):
+            if not leaf.errors:
+                continue
+            message = " ".join(str(m) for m in leaf.errors)
+            if leaf.type == "CSRFTokenField":
+                links.append((None, "", str(_l("Le formulaire a expiré. Envoyez-le de nouveau."))))
+            else:
+                links.append((leaf.id, str(leaf.label.text) if leaf.label else "", message))
+    return links
+
+
 def input_values(form: Any) -> dict[str, str]:
     """What each input of a form shows, by its name, grids and rows included (a refused value as it
     was typed): for pages that lay their grid out by hand. A ticked box shows "1", an unticked one ""."""

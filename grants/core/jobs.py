@@ -160,6 +160,21 @@ def _check(job: BackgroundJob, operation: str) -> None:
         raise JobFinished(f"job {job.id} is {job.status}: cannot {operation}")
 
 
+def claim(job: BackgroundJob) -> bool:
+    """Take a queued job for this runner: `queued` → `running` in one conditional UPDATE, so two
+    runners (a task delivered twice, or a command and a worker) never both do the work. False when
+    another runner holds it or it has ended."""
+    with db.engine.begin() as connection:
+        changed = connection.execute(
+            update(BackgroundJob)
+            .where(BackgroundJob.id == job.id, BackgroundJob.status == JobStatus.QUEUED.value)
+            .values(status=JobStatus.RUNNING.value, started_at=utcnow())
+        ).rowcount
+    if changed:
+        set_committed_value(job, "status", JobStatus.RUNNING)
+    return bool(changed)
+
+
 def advance(job: BackgroundJob, done: int, total: int | None = None) -> None:
     """The task got this far: `running`, `done` of `total` steps, visible at once to the page
     (written and committed on its own connection, whatever the task's transaction does)."""

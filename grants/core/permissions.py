@@ -482,4 +482,10 @@ def can_read_job(user: Principal, job: Any) -> bool:
         return False
     if job.program_id is not None and can_manage_program(user, job.program_id):
         return True
+    if job.kind in COORDINATION_JOB_KINDS and can_supervise_funding(user):
+        return True  # the cell's work is shared: any of its members follows an import's progress
     return is_admin(user) or job.requested_by_id == getattr(user, "id", None)
+
+
+# Background jobs of the coordination cell (grants.coordination): every member of the cell reads them.
+COORDINATION_JOB_KINDS = frozenset({"funding_import", "matching", "budget_report"})

@@ -26,6 +26,11 @@ SWEEP_INDEXATION_NOTICES = "workers.tasks.sweep_indexation_notices"
 SEND_REPORT_REMINDERS = "workers.tasks.send_report_reminders"
 DELIVER_EMAILS = "workers.tasks.deliver_emails"
 BUILD_PROGRAM_REPORT = "workers.tasks.build_program_report"
+# The coordination cell: load an import file, refresh the matching (organizations and flags),
+# build the budget dashboard's PDF. Each takes a BackgroundJob id (grants.core.jobs).
+IMPORT_FUNDING = "workers.tasks.import_funding"
+REFRESH_MATCHING = "workers.tasks.refresh_matching"
+BUILD_BUDGET_REPORT = "workers.tasks.build_budget_report"
 
 
 def make_celery(app: Flask) -> Celery:

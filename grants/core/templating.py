@@ -8,8 +8,10 @@ from flask import Blueprint, Flask
 from flask_login import current_user
 
 from grants.core import permissions
+from grants.core.fields import error_links
 from grants.core.formatting import JINJA_FILTERS
 from grants.core.i18n import current_language, rendered_language, with_language
+from grants.core.i18n_fields import in_own_language, lang_attr
 from grants.core.pdf import css_string
 
 
@@ -22,6 +24,9 @@ def init_app(app: Flask) -> None:
     app.context_processor(_context)
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.filters["in_language"] = in_language
+    app.jinja_env.globals["error_links"] = error_links
+    app.jinja_env.filters["lang_attr"] = lang_attr
+    app.jinja_env.filters["in_own_language"] = in_own_language
 
 
 def label_filters(blueprint: Blueprint, **enums: Any) -> None:

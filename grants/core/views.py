@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from grants.core import expired_forms
 from grants.core.db import db
 from grants.core.i18n import SESSION_KEY, with_language
 from grants.core.permissions import public
@@ -103,6 +104,10 @@ def http_error(error: HTTPException) -> Any:
     }
     if isinstance(error, CSRFError):
         current_app.logger.warning("CSRF refused: %s", error.description)
+        # The form comes back with what was typed, a fresh token and why (grants/core/expired_forms).
+        again = expired_forms.answer()
+        if again is not None:
+            return again
         return (
             render_template(
                 "errors/error.html",

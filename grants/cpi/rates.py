@@ -12,9 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from grants.core import formatting
 from grants.core.enums import LabelledEnum
 from grants.cpi.months import add_months, month_label, month_range
 
@@ -54,12 +58,51 @@ class MissingMonths(LookupError):
         )
 
 
+class InputKind(StrEnum):
+    """What a figure a rate came from is: stored as this kind and its period, never as a sentence,
+    so each reader sees it in their own language (`input_label`)."""
+
+    MONTH = "month"  # one month's index: first = "2025-09"
+    ANNUAL_AVERAGE = "annual-average"  # a calendar year's average: first = "2025"
+    AVERAGE = "average"  # the average of the months from `first` to `last` ("2024-10", "2025-09")
+    FIXED = "fixed"  # a rate the ministry decided: first = the day it was decided ("2026-03-12")
+
+
+def input_label(item: Mapping[str, Any] | RateInput) -> str:
+    """A rate's input as people read it, in the language being rendered: « Moyenne 2025 » /
+    "Average 2025", « Moyenne 2024-10 à 2025-09 », « 2025-09 ». Runs stored before inputs were
+    language-neutral (a `label` and no `kind`) show their stored label."""
+    data = item.as_dict() if isinstance(item, RateInput) else item
+    kind, first, last = data.get("kind"), str(data.get("first", "")), str(data.get("last", ""))
+    if kind == InputKind.ANNUAL_AVERAGE:
+        return gettext("Moyenne %(year)s", year=first)
+    if kind == InputKind.AVERAGE:
+        return gettext("Moyenne %(first)s à %(last)s", first=first, last=last)
+    if kind == InputKind.MONTH:
+        return first
+    if kind == InputKind.FIXED:
+        return gettext("Taux fixé le %(day)s", day=formatting.long_date(date.fromisoformat(first)))
+    return str(data.get("label", ""))
+
+
 @dataclass(frozen=True)
 class RateInput:
-    """One figure a rate came from, e.g. ("Moyenne 2025", 161.0) or ("2025-09", 165.2)."""
+    """One figure a rate came from, e.g. (annual average, "2025", 161.0) or (month, "2025-09", 165.2)."""
 
-    label: str
+    kind: InputKind
+    first: str
     value: Decimal
+    last: str = ""
+
+    @property
+    def label(self) -> str:
+        return input_label(self)
+
+    def as_dict(self) -> dict[str, str]:
+        stored = {"kind": self.kind.value, "first": self.first, "value": str(self.value)}
+        if self.last:
+            stored["last"] = self.last
+        return stored
 
 
 @dataclass(frozen=True)
@@ -82,7 +125,7 @@ class Rate:
             "percent": str(self.percent),
             "period": self.period,
             "floored": self.floored,
-            "inputs": [{"label": i.label, "value": str(i.value)} for i in self.inputs],
+            "inputs": [i.as_dict() for i in self.inputs],
         }
 
 
@@ -109,8 +152,8 @@ def annual_average(values: Mapping[date, Decimal], year: int, *, series: str = "
         twelve = [values[m] for m in months if m.year == calendar_year]
         averages.append((sum(twelve) / 12).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP))
     inputs = (
-        RateInput(str(_l("Moyenne %(year)s", year=year - 1)), averages[0]),
-        RateInput(str(_l("Moyenne %(year)s", year=year)), averages[1]),
+        RateInput(InputKind.ANNUAL_AVERAGE, str(year - 1), averages[0]),
+        RateInput(InputKind.ANNUAL_AVERAGE, str(year), averages[1]),
     )
     return Rate(RateMethod.ANNUAL_AVERAGE, _change(averages[1], averages[0], decimals), inputs, str(year))
 
@@ -119,7 +162,10 @@ def twelve_month(values: Mapping[date, Decimal], month: date, *, series: str = "
     """Change from the same month a year earlier."""
     earlier = add_months(month, -12)
     _need(series, values, [earlier, month])
-    inputs = (RateInput(month_label(earlier), values[earlier]), RateInput(month_label(month), values[month]))
+    inputs = (
+        RateInput(InputKind.MONTH, month_label(earlier), values[earlier]),
+        RateInput(InputKind.MONTH, month_label(month), values[month]),
+    )
     return Rate(
         RateMethod.TWELVE_MONTH, _change(values[month], values[earlier], decimals), inputs, month_label(month)
     )
@@ -139,18 +185,8 @@ def moving_average(
         for months in (before, recent)
     )
     inputs = (
-        RateInput(
-            str(
-                _l("Moyenne %(first)s à %(last)s", first=month_label(before[0]), last=month_label(before[-1]))
-            ),
-            old,
-        ),
-        RateInput(
-            str(
-                _l("Moyenne %(first)s à %(last)s", first=month_label(recent[0]), last=month_label(recent[-1]))
-            ),
-            new,
-        ),
+        RateInput(InputKind.AVERAGE, month_label(before[0]), old, month_label(before[-1])),
+        RateInput(InputKind.AVERAGE, month_label(recent[0]), new, month_label(recent[-1])),
     )
     return Rate(RateMethod.MOVING_AVERAGE, _change(new, old, decimals), inputs, month_label(month))
 

@@ -183,7 +183,20 @@ def seed_demo() -> list[DemoAccount]:
         agreement_factory=_agreement,
     )
     db.session.flush()
+    _seed_external_funding(cell)
     return list(DEMO_ACCOUNTS)
+
+
+def _seed_external_funding(cell: User) -> None:
+    """Other ministries' funding for the coordination cell: the demo file, loaded now (no job),
+    as the cell's import. Some lines fund our demo organizations for what our grants already pay
+    for (intended duplicates), one is a renewal, some name a plan measure."""
+    from grants.coordination.imports import DEMO_FILE, load_file
+    from grants.coordination.matching_run import refresh_matching
+
+    load_file(DEMO_FILE.read_bytes(), DEMO_FILE.name, actor=cell)
+    db.session.flush()
+    refresh_matching()  # the cell's groups and flags, as its background job leaves them
 
 
 def _seed_tnces_agreement(

@@ -32,7 +32,7 @@ def preview_command(code: str, year_text: str, as_csv: bool) -> None:
     """Compute the preview now (nothing is stored or changed). Exit 1 when the rate cannot be had;
     exit 3 when the year is already applied (the applied run's figures are printed)."""
     from grants.core.db import db
-    from grants.cpi.rates import MissingMonths
+    from grants.cpi.rates import MissingMonths, input_label
     from grants.fiscal import FiscalYear
     from grants.indexation.models import IndexationLine
     from grants.indexation.operations import AlreadyApplied, preview
@@ -63,7 +63,7 @@ def preview_command(code: str, year_text: str, as_csv: bool) -> None:
         _print(
             f"{program.code} {year}: applied rate {run.rate_percent} % "
             f"({run.rate.get('method', '')} {run.rate.get('period', '')})",
-            [(i["label"], i["value"]) for i in run.rate.get("inputs", [])],
+            [(input_label(i), i["value"]) for i in run.rate.get("inputs", [])],
             run.rate_percent,
             applied_lines,
             run_totals(run),

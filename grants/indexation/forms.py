@@ -27,14 +27,18 @@ class RunStepForm(FlaskForm):
 
 
 class RuleForm(FlaskForm):
-    method = SelectField(_l("Méthode"), choices=[(m.value, m.label) for m in RateMethod])
+    method = SelectField(
+        _l("Méthode"), choices=[(m.value, label) for m, label in RateMethod.labels().items()]
+    )
     series_id = SelectField(_l("Série de l'IPC"), coerce=int)
     reference_month = IntegerField(
         _l("Mois de référence (1 à 12)"),
         validators=[Optional(), NumberRange(1, 12, _l("Un mois de 1 à 12."))],
         description=_l("Pour les variations sur 12 mois : le dernier mois de ce nom avant le 1er avril."),
     )
-    rounding = SelectField(_l("Arrondi des montants"), choices=[(r.value, r.label) for r in Rounding])
+    rounding = SelectField(
+        _l("Arrondi des montants"), choices=[(r.value, label) for r, label in Rounding.labels().items()]
+    )
     floor_at_zero = BooleanField(_l("Une variation négative est ramenée à 0"))
     decimals = IntegerField(
         _l("Décimales du taux (en %)"), default=1, validators=[NumberRange(1, 4, _l("De 1 à 4 décimales."))]

@@ -75,12 +75,14 @@ def runs_missing_notices() -> list[int]:
 
 
 def build_notice(line: IndexationLine) -> Any:
-    """Render and store the notice of one line, and queue the organization's email with it."""
+    """Render and store the notice of one line in the organization's language (the agreement it
+    applies stays French, as signed), and queue the organization's email with it."""
     run, agreement = line.run, line.agreement
     stored = render_and_store(
         "pdf/indexation_notice.html",
         name=f"avis-indexation-{agreement.number}-{run.fiscal_year}.pdf",
         organization_id=agreement.organization_id,
+        language=agreement.organization.preferred_language or "fr",
         **notice_context(line),
     )
     line.notice_file_id = stored.id

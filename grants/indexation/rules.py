@@ -16,13 +16,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
-from grants.core import formatting
 from grants.core.db import db
 from grants.core.money import round_cent
 from grants.cpi import rates
 from grants.cpi.models import CpiSeries
 from grants.cpi.operations import values_of
-from grants.cpi.rates import Rate, RateInput, RateMethod
+from grants.cpi.rates import InputKind, Rate, RateInput, RateMethod
 from grants.fiscal import START_MONTH, FiscalYear
 from grants.indexation.models import FixedRate, IndexationRule, Rounding
 from grants.programs.models import Program
@@ -122,8 +121,8 @@ def rate_for(rule: IndexationRule, year: FiscalYear) -> Rate:
                     )
                 )
             )
-        label = str(_l("Taux fixé le %(day)s", day=formatting.long_date(fixed.decided_on)))
-        rate = Rate(method, Decimal(fixed.percent), (RateInput(label, Decimal(fixed.percent)),), str(year))
+        decided = RateInput(InputKind.FIXED, fixed.decided_on.isoformat(), Decimal(fixed.percent))
+        rate = Rate(method, Decimal(fixed.percent), (decided,), str(year))
     else:
         if rule.series is None:
             raise NoRate(str(_l("La règle ne nomme pas de série de l'IPC.")))

@@ -19,7 +19,7 @@ from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.listing import csv_response, paginate_list, paginate_rows
 from grants.cpi.models import CpiSeries
-from grants.cpi.rates import METHOD_LABELS, MissingMonths, RateMethod
+from grants.cpi.rates import METHOD_LABELS, MissingMonths, RateMethod, input_label
 from grants.files.storage import download
 from grants.fiscal import FiscalYear
 from grants.indexation import operations, queries
@@ -44,6 +44,12 @@ blueprint = Blueprint("indexation", __name__, url_prefix="/indexation")
 @blueprint.app_template_filter("rate_method_label")
 def _method_label(value: str) -> str:
     return str(METHOD_LABELS.get(RateMethod(value), value)) if value else ""
+
+
+@blueprint.app_template_filter("rate_input_label")
+def _input_label(item: Any) -> str:
+    """A CPI figure a rate came from, in the reader's language (stored language-neutral)."""
+    return input_label(item)
 
 
 @blueprint.app_template_filter("exclusion_label")

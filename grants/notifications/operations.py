@@ -9,8 +9,12 @@ failure (the server is down, a 4xx answer) puts it back in the queue with a grow
 failure that will not pass (a 5xx answer for the address or the message, an address the server
 cannot take) is tried MAIL_PERMANENT_FAILURE_TRIES times, then marked failed with its reason.
 An event may register a delivery check (`delivery_check`): run after each claim, it withdraws a
-message that is no longer true (a report reminder once the report is submitted). `notify_users_many`
-queues a batch in one INSERT (the daily reminder scan).
+message that is no longer true (a report reminder once the report is submitted). An event may also
+register a delivery renderer (`delivery_renderer`): its messages are queued without their text
+(`queue_for_delivery`: the outbox row holds the event, the recipient and its language, and the
+feature keeps the parameters, as ids and dates, in its own rows) and written when their turn comes,
+in the recipient's language, just before sending; `content` shows a message not yet written (the
+outbox pages).
 """
 
 from __future__ import annotations
@@ -171,31 +175,29 @@ def queue_email(
     return message
 
 
-def notify_users_many(
-    batch: Iterable[tuple[Any, EmailEvent, int | None, dict[str, Any]]], *, dispatch: bool = True
+def queue_for_delivery(
+    batch: Iterable[tuple[Any, EmailEvent, int | None]], *, dispatch: bool = True
 ) -> list[int]:
-    """`notify` for many messages at once, to people the caller found (a daily scan): each item is
-    (person, event, organization_id, context); each message is rendered in its person's language
-    and the whole batch goes to the outbox in one INSERT. Answers the message ids, in order.
-    `dispatch=False`: the caller hands the ids to the broker after commit (a Celery task can send
-    them in a few batches instead of one broker round trip per message); if it never does, the
-    outbox sweep delivers them."""
+    """Queue many messages whose text is written at delivery (the event has a `delivery_renderer`):
+    each item is (person, event, organization_id); nothing is rendered here, so a batch of 10 000
+    costs one INSERT. The caller keeps, in its transaction, what the renderer reads (the claim and
+    its rows). Answers the message ids, in order. `dispatch=False`: the caller hands the ids to the
+    broker after commit (a Celery task sends them in a few batches instead of one broker round trip
+    per message); if it never does, the outbox sweep delivers them."""
     now = utcnow()
     rows = []
-    for person, event, organization_id, context in batch:
-        if not isinstance(event, EmailEvent):
-            raise TypeError(f"name an event of grants.notifications.events, not {event!r}")
-        language = person.preferred_language or DEFAULT_LANGUAGE
-        rendered = render(event, language, recipient=person, **context)
+    for person, event, organization_id in batch:
+        if event.key not in DELIVERY_RENDERERS:
+            raise TypeError(f"email {event.key}: no delivery renderer registered")
         rows.append(
             {
                 "to_address": person.email,
                 "recipient_id": person.id,
                 "organization_id": organization_id,
-                "language": language,
+                "language": person.preferred_language or DEFAULT_LANGUAGE,
                 "template": event.key,
-                "subject": rendered.subject,
-                "body_text": rendered.body_text,
+                "subject": "",
+                "body_text": NOT_WRITTEN,
                 "attachment_file_ids": [],
                 "status": EmailStatus.QUEUED,
                 "attempts": 0,
@@ -213,6 +215,55 @@ def notify_users_many(
     if dispatch:
         db.session.info.setdefault("emails_to_dispatch", []).extend(message_ids)
     return message_ids
+
+
+NOT_WRITTEN = ""
+"""The body of a message queued by `queue_for_delivery` until its delivery writes it (a written
+body is never empty: it ends with a line break)."""
+
+DeliveryRenderer = Callable[[OutboundEmail], RenderedEmail]
+DELIVERY_RENDERERS: dict[str, DeliveryRenderer] = {}
+
+
+def delivery_renderer(*events: EmailEvent) -> Callable[[DeliveryRenderer], DeliveryRenderer]:
+    """Register how to write a message of one of `events` queued without its text: from the outbox
+    row (its recipient, its language) and the feature's own rows, it answers `render(...)`."""
+
+    def register(renderer: DeliveryRenderer) -> DeliveryRenderer:
+        for event in events:
+            DELIVERY_RENDERERS[event.key] = renderer
+        return renderer
+
+    return register
+
+
+def is_written(message: OutboundEmail) -> bool:
+    return message.body_text != NOT_WRITTEN
+
+
+def content(message: OutboundEmail) -> RenderedEmail:
+    """A message's subject and body: as stored, or, for one written at delivery and not yet sent,
+    as it would be written now (nothing is stored)."""
+    renderer = DELIVERY_RENDERERS.get(message.template)
+    if is_written(message) or renderer is None:
+        return RenderedEmail(subject=message.subject, body_text=message.body_text)
+    try:
+        return renderer(message)
+    except LookupError:  # what it was about is gone (it is withdrawn at delivery)
+        return RenderedEmail(subject=f"({message.template})", body_text="")
+
+
+def write(message: OutboundEmail) -> None:
+    """Write the text of a message queued by `queue_for_delivery`, in its recipient's language
+    (kept with the message once it is sent)."""
+    if is_written(message):
+        return
+    renderer = DELIVERY_RENDERERS.get(message.template)
+    if renderer is None:
+        raise RuntimeError(f"email {message.id} ({message.template}) has no text and no renderer")
+    rendered = renderer(message)
+    message.subject = rendered.subject
+    message.body_text = rendered.body_text
 
 
 def dispatch_after_commit(session: Any) -> None:
@@ -411,6 +462,7 @@ def deliver(message_id: int) -> tuple[Delivery, int]:
         log.info("email %s withdrawn: %s", message_id, reason)
         return Delivery.WITHDRAWN, 0
     try:
+        write(message)  # a message queued without its text: written now, in its recipient's language
         send_smtp(message)
     except Exception as error:  # every failure is kept with the message, none leaves it claimed
         db.session.rollback()

@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request
 from grants.core import permissions
 from grants.core.db import db
 from grants.notifications.models import EmailStatus, OutboundEmail
+from grants.notifications.operations import content, is_written
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/courriels")
 
@@ -25,8 +26,15 @@ def index() -> Any:
     if address:
         statement = statement.where(OutboundEmail.to_address.contains(address))
     page = db.paginate(statement, per_page=50, error_out=False)
+    # A message written at delivery (a reminder) shows the subject it will have (or would have had).
+    subjects = {m.id: m.subject if is_written(m) else content(m).subject for m in page.items}
     return render_template(
-        "notifications/index.html", page=page, status=status, address=address, statuses=EmailStatus
+        "notifications/index.html",
+        page=page,
+        subjects=subjects,
+        status=status,
+        address=address,
+        statuses=EmailStatus,
     )
 
 
@@ -35,4 +43,6 @@ def index() -> Any:
 def show(message_id: int) -> Any:
     message = db.session.get(OutboundEmail, message_id)
     permissions.ensure(message is not None)
-    return render_template("notifications/show.html", message=message)
+    return render_template(
+        "notifications/show.html", message=message, content=content(message), written=is_written(message)
+    )

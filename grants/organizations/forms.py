@@ -67,6 +67,15 @@ class OrganizationForm(FlaskForm):
     )
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=40)])
     website = StringField(_l("Site Web"), validators=[Optional(), Length(max=255)])
+    preferred_language = SelectField(
+        _l("Langue de correspondance"),
+        choices=[("fr", _l("Français")), ("en", _l("Anglais"))],
+        default="fr",
+        description=_l(
+            "La langue de l'accusé de réception et des avis d'indexation. La convention reste en "
+            "français, langue dans laquelle elle est signée."
+        ),
+    )
     submit = SubmitField(_l("Enregistrer"))
 
     def __init__(self, *args: object, regions: list, nations: list, **kwargs: object) -> None:

@@ -55,6 +55,9 @@ class Organization(db.Model):
     email: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     website: Mapped[str] = mapped_column(String(255), default="")
+    # The language of the documents the ministry sends it that are not signed legal text (the
+    # acknowledgement of receipt, the indexation notice): "fr" or "en". Agreements stay French.
+    preferred_language: Mapped[str] = mapped_column(String(2), default="fr", server_default="fr")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

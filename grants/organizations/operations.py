@@ -26,7 +26,7 @@ def snapshot(organization: Organization) -> dict[str, Any]:
         **values_of(organization, "neq", "kind", "address", "city", "postal_code", "region_code"),
         "regions_served": [r.code for r in organization.regions_served],
         "nations_served": [n.code for n in organization.nations_served],
-        **values_of(organization, "communities_served", "email", "phone", "website"),
+        **values_of(organization, "communities_served", "email", "phone", "website", "preferred_language"),
     }
 
 
@@ -50,6 +50,7 @@ def _apply(organization: Organization, data: dict[str, Any]) -> None:
         "email",
         "phone",
         "website",
+        "preferred_language",
     )
     for name in simple:
         if name in data:

@@ -107,6 +107,7 @@ def _profile_form(organization: Organization, formdata: Any = None) -> Organizat
         form.email.data = data["email"]
         form.phone.data = data["phone"]
         form.website.data = data["website"]
+        form.preferred_language.data = data["preferred_language"]
         form.version.data = str(organization.version)
     return form
 
@@ -131,6 +132,7 @@ def edit(organization_id: int) -> Any:
             "email": form.email.data or "",
             "phone": form.phone.data or "",
             "website": form.website.data or "",
+            "preferred_language": form.preferred_language.data,
         }
         version = whole_number(form.version.data)
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -69,6 +69,8 @@ def agreement_sections(agreement: Agreement, *, user: Any, **_: Any) -> list[sig
         (installment, offered_events(installment) if permissions.can_pay(user, installment) else [])
         for installment in schedule_of(agreement.id)
     ]
+    # An action refused for what was typed (see act()) comes back tied to its input, once.
+    refused = session.pop(_REFUSED_KEY, None)
     return [
         signals.PageSection(10, Markup(render_template("payments/_agreement_totals.html", totals=totals))),
         signals.PageSection(
@@ -80,6 +82,7 @@ def agreement_sections(agreement: Agreement, *, user: Any, **_: Any) -> list[sig
                     rows=rows,
                     totals=totals,
                     can_manage=can_manage,
+                    refused=refused if isinstance(refused, dict) else None,
                 )
             ),
         ),
@@ -146,14 +149,15 @@ def act(installment_id: int) -> Any:
     permissions.ensure(permissions.can_pay(current_user, installment))
     form = InstallmentActionForm()
     back = url_for("agreements.show", agreement_id=installment.agreement_id) + "#versements"
-    if not form.validate():
-        flash(_("Le formulaire a expiré. Envoyez-le de nouveau."), "error")
-        return redirect(back)
     event = next((e for e in InstallmentEvent if e.value == form.event.data), None)
     permissions.ensure(event is not None)
+    if not form.validate():
+        field = next((name for name in ("reason", "payment_reference") if form[name].errors), None)
+        message = " ".join(str(m) for name in form.errors for m in form[name].errors)
+        return _refused(back, installment, event, field, message, form)
     if event.needs_reason and not (form.reason.data or "").strip():
-        flash(_("Donnez le motif de la retenue : l'organisme le recevra."), "error")
-        return redirect(back)
+        message = _("Donnez le motif de la retenue : l'organisme le recevra.")
+        return _refused(back, installment, event, "reason", message, form)
     try:
         operations.apply_event(
             installment,
@@ -170,6 +174,33 @@ def act(installment_id: int) -> Any:
         flash(refusal.message, "error")
         return redirect(back)
     flash(_("Le versement est à l'état « %(status)s ».", status=installment.status_label), "success")
+    return redirect(back)
+
+
+_REFUSED_KEY = "installment_refused"
+_INPUT_IDS = {"reason": "reason-{}", "payment_reference": "ref-{}"}
+
+
+def _refused(
+    back: str,
+    installment: Installment,
+    event: InstallmentEvent,
+    field: str | None,
+    message: str,
+    form: InstallmentActionForm,
+) -> Any:
+    """Back to the agreement page, where the installment's input shows the message beside it (tied
+    by aria-describedby) and keeps what was typed; a problem with no input of its own is flashed."""
+    if field is None:
+        flash(message, "error")
+        return redirect(back)
+    session[_REFUSED_KEY] = {
+        "installment": installment.id,
+        "event": event.value,
+        "input": _INPUT_IDS[field].format(installment.id),
+        "message": str(message),
+        "typed": str(form[field].data or "")[:2000],
+    }
     return redirect(back)
 
 
@@ -228,7 +259,9 @@ def _grid_errors(form: ScheduleForm) -> dict[str, str]:
     for number, row in enumerate(form.rows, start=1):
         found = [str(message) for field in row.form for message in field.errors]
         if found:
-            errors[row.form.amount.id] = _("Ligne %(line)s : %(reason)s", line=number, reason=" ".join(found))
+            # The summary links to the row's first refused input (its message is beside it).
+            first = next(field for field in row.form if field.errors)
+            errors[first.id] = _("Ligne %(line)s : %(reason)s", line=number, reason=" ".join(found))
     return errors
 
 

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from grants.core.fields import CheckboxListField, KeyedFieldList, MoneyField, VersionField
+from grants.core.i18n_fields import in_own_language
 from grants.core.inputs import DateField
 from grants.fiscal import FiscalYear
 from grants.requests.models import AttachmentKind, BudgetCategory, FundingSourceStatus
@@ -66,11 +67,11 @@ class OtherFundingRow(Form):
     funder = StringField(_l("Bailleur de fonds"), validators=[Length(max=255)])
     program = StringField(_l("Programme"), validators=[Length(max=255)])
     amount = MoneyField(_l("Montant ($)"))
-    start = IsoDateField(_l("Début"), render_kw={"placeholder": "AAAA-MM-JJ"})
-    end = IsoDateField(_l("Fin"), render_kw={"placeholder": "AAAA-MM-JJ"})
+    start = IsoDateField(_l("Début"), render_kw={"placeholder": _l("AAAA-MM-JJ")})
+    end = IsoDateField(_l("Fin"), render_kw={"placeholder": _l("AAAA-MM-JJ")})
     status = SelectField(
         _l("Statut"),
-        choices=[("", "—")] + [(s.value, s.label) for s in FundingSourceStatus],
+        choices=[("", "—")] + [(s.value, label) for s, label in FundingSourceStatus.labels().items()],
         validate_choice=False,
     )
 
@@ -147,12 +148,13 @@ class RequestForm(FlaskForm):
 
     def __init__(self, *args: Any, measures: list, regions: list, nations: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.measure_ids.choices = [(m.id, m.label) for m in measures]
+        # A measure's title has no English version: its label says so (lang="fr") in English.
+        self.measure_ids.choices = [(m.id, in_own_language(m, "label", "title")) for m in measures]
         self.region_codes.choices = [(r.code, r.label) for r in regions]
         self.nation_codes.choices = [(n.code, n.name) for n in nations]
         self.attachment_kind.choices = [(k.value, k.label) for k in AttachmentKind]
         for name in ("start_date", "end_date"):
-            getattr(self, name).render_kw = {"placeholder": "AAAA-MM-JJ", "autocomplete": "off"}
+            getattr(self, name).render_kw = {"placeholder": _l("AAAA-MM-JJ"), "autocomplete": "off"}
 
     @classmethod
     def of(cls, data: RequestData, *, version: int, **choices: Any) -> RequestForm:

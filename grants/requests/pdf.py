@@ -8,10 +8,12 @@ from grants.requests.models import FundingRequest
 
 
 def store_acknowledgement(funding_request: FundingRequest) -> StoredFile:
+    """Render the acknowledgement in the organization's language (it is no signed legal text)."""
     stored = render_and_store(
         "pdf/acknowledgement.html",
         name=f"accuse-reception-{funding_request.reference}.pdf",
         organization_id=funding_request.organization_id,
+        language=funding_request.organization.preferred_language or "fr",
         funding_request=funding_request,
     )
     funding_request.acknowledgement_file_id = stored.id

@@ -18,7 +18,7 @@ from grants.calls.models import Call
 from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
-from grants.core.fields import input_errors
+from grants.core.fields import attach_errors, input_errors
 from grants.core.formatting import money
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
@@ -349,9 +349,7 @@ def _render_form(
     dropped: list | None = None,
 ) -> Any:
     errors = input_errors(form) | (errors or {})
-    for name, message in errors.items():
-        if name in form._fields and not form[name].errors:
-            form[name].errors = [message]
+    attach_errors(form, errors)
     years, outside = form.shown_years(funding_request.fiscal_years, {d.fiscal_year for d in dropped or []})
     return render_template(
         "requests/edit.html",

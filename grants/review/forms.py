@@ -95,7 +95,7 @@ class RecommendForm(FlaskForm):
     version = VersionField()
     recommendation = RadioField(
         _l("Recommandation"),
-        choices=[(r.value, r.label) for r in Recommendation],
+        choices=[(r.value, label) for r, label in Recommendation.labels().items()],
         validators=[InputRequired(message=_l("Choisissez une recommandation."))],
     )
     comment = TextAreaField(_l("Justification"), validators=[Optional(), Length(max=10000)])

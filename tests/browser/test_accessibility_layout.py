@@ -14,26 +14,62 @@ from grants.requests.models import FundingRequest
 from grants.requests.workflow import RequestStatus
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, OrganizationFactory, funding_request, member, open_call, staff
+from tests.site_data import build_site
 
 pytestmark = pytest.mark.browser
 
 NARROW = {"width": 320, "height": 640}
 
-# The widest elements that stick out of the viewport, to say what broke when the page is too wide.
+# The widest elements that stick out of the viewport, to say what broke when the page is too wide
+# (what is inside a table is left out: the table scrolls in its own box).
 WIDEST = """() => [...document.querySelectorAll('body *')]
-  .filter((e) => e.getBoundingClientRect().right > 321 && !e.closest('.table-scroll'))
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter((e) => !e.closest('.table-scroll, table'))
   .filter((e, i, all) => !all.some((o) => o !== e && e.contains(o)))
   .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
        + ' ' + Math.round(e.getBoundingClientRect().right))
   .slice(0, 8)"""
 
 
+# Text cut off: a box that hides what overflows it (not one that scrolls, nor the visually hidden
+# labels meant for screen readers, nor a form field, whose text scrolls with the caret) while its
+# content is wider or taller than it.
+CUT = """() => [...document.querySelectorAll('main *')]
+  .filter((e) => !e.closest('.visually-hidden, .skip-link') && !e.matches('input, textarea, select'))
+  .filter((e) => { const s = getComputedStyle(e);
+    const hides = (v) => v === 'hidden' || v === 'clip';
+    return (hides(s.overflowX) && e.scrollWidth > e.clientWidth + 1)
+        || (hides(s.overflowY) && e.scrollHeight > e.clientHeight + 1)
+        || (s.textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1); })
+  .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' + e.textContent.trim().slice(0, 40))"""
+
+
+def _ax_tables(page) -> int:
+    """How many tables Chromium's accessibility tree (what a screen reader reads) holds."""
+    session = page.context.new_cdp_session(page)
+    try:
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        session.detach()
+    return sum(1 for n in nodes if n.get("role", {}).get("value") in {"table", "grid"})
+
+
 def _too_wide(page, path: str) -> list:
-    """[] when the page at `path` fits the viewport (1 px of rounding allowed), else what sticks out."""
+    """[] when the page at `path` fits the viewport (1 px of rounding allowed), cuts no text and
+    keeps its tables, else what is wrong."""
     page.goto(path)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
-    return [] if width <= NARROW["width"] + 1 else [(path, width, page.evaluate(WIDEST))]
+    viewport = page.viewport_size["width"]
+    problems = [] if width <= viewport + 1 else [(path, width, page.evaluate(WIDEST))]
+    cut = page.evaluate(CUT)
+    if cut:
+        problems.append((path, "text cut off", cut[:8]))
+    # A table that is its own scrolling box on a narrow screen is still a table to a screen reader.
+    tables, exposed = page.evaluate("document.querySelectorAll('table').length"), _ax_tables(page)
+    if exposed != tables:
+        problems.append((path, "tables that lost their role at 320 px", tables, exposed))
+    return problems
 
 
 def _request_under_review(officer):
@@ -64,6 +100,57 @@ def test_request_pages_reflow_at_320_px(browser, live_server):
             too_wide += _too_wide(page, path)
         context.close()
     assert not too_wide, too_wide
+
+
+@pytest.mark.parametrize("viewport", [NARROW, {"width": 1280, "height": 800}], ids=["320px", "1280px"])
+def test_the_other_main_pages_reflow(browser, live_server, cpi_sandbox, viewport):
+    """Agreement, payment schedule, indexation preview and run, report form and review,
+    organizations, journal, accounts and CPI pages, on a phone and on a desktop screen: wide tables
+    (people reached by region: 3 600 px) scroll in their own box, the page never does."""
+    site = build_site()
+    agreement, report = site.agreement.id, site.midyear.id
+    member_paths = [
+        f"/conventions/{agreement}",
+        f"/redditions/{report}",
+        f"/redditions/{report}/activites",
+        f"/redditions/{report}/indicateurs",
+        f"/redditions/{report}/etat-financier",
+        f"/redditions/{report}/personnes-rejointes",
+        f"/redditions/{report}/pieces-jointes",
+        f"/organismes/{site.organization.id}",
+        "/journal/",
+    ]
+    officer_paths = [
+        f"/conventions/{agreement}",
+        f"/versements/conventions/{agreement}/2026-2027",
+        "/versements/",
+        "/indexation/",
+        "/indexation/apercu?program=TNCES&fiscal_year=2028-2029",
+        f"/indexation/executions/{site.run.id}",
+        f"/redditions/analyse/{site.annual.id}",
+        "/redditions/analyse/",
+        "/organismes/",
+        f"/organismes/{site.organization.id}",
+        "/journal/",
+        "/ipc/",
+        "/ipc/quebec-all-items",
+    ]
+    admin = site.users["administrator"]
+    admin_paths = ["/admin/comptes/", f"/admin/comptes/{admin.id}", "/journal/", "/ipc/"]
+    too_wide = []
+    for user, paths in (
+        (site.users["organization member"], member_paths),
+        (site.users["program officer"], officer_paths),
+        (admin, admin_paths),
+    ):
+        context = browser.new_context(base_url=live_server, locale="fr-CA", viewport=viewport)
+        context.set_default_timeout(15000)
+        page = context.new_page()
+        sign_in(page, user.email, PASSWORD)
+        for path in paths:
+            too_wide += _too_wide(page, path)
+        context.close()
+    assert not too_wide, "\n".join(map(str, too_wide))
 
 
 def _luminance(rgb: tuple[float, ...]) -> float:

@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.accounts.queries import officers_of_program
+from grants.coordination.explain import request_flags
 from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
-from grants.core.fields import input_errors
+from grants.core.fields import attach_errors, input_errors
 from grants.payments.envelopes import EnvelopeExceeded, positions
 from grants.requests.models import FundingRequest, Recommendation
 from grants.requests.workflow import RequestEvent, RequestStatus, TransitionRefused, allowed_events
@@ -105,6 +106,8 @@ def render(
     forms: PageForms | None = None,
 ) -> Any:
     forms = forms or PageForms.of(funding_request)
+    for form in (forms.assign, forms.grid, forms.info, forms.recommend, forms.decision):
+        attach_errors(form, errors or {})
     criteria = operations.criteria_of(funding_request.program_id)
     scores = operations.scores_of(funding_request.id)
     years = funding_request.fiscal_years
@@ -125,6 +128,8 @@ def render(
         history=history_of(funding_request),
         agreement=agreement_of(funding_request.id),
         can_authorize=permissions.can_authorize_for_program(current_user, funding_request.program_id),
+        cell_flags=request_flags(funding_request.id),
+        cell_links=permissions.can_supervise_funding(current_user),
     ), status
 
 
