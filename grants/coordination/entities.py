@@ -43,6 +43,7 @@ WINDOWS = (3, 3, 2, 2)
 WORD_WINDOW = 3
 TOWN_TYPO_SAME_REGION = 0.8  # `Mscouche` is `Mascouche` in Lanaudière
 TOWN_TYPO_ANY_REGION = 0.9
+SLIP_FLOOR = 0.7  # one slip in the letters leaves the names at least this alike
 MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
 WEAK_MARGIN = 0.03  # a weak link joins the best group only if the next group scores this much lower
 
@@ -657,7 +658,7 @@ def _score_names(
         )
         name[low] = np.maximum(name[low], by_words)
         # the same letters bar one slip once spaces are ignored (`Centre e femmes L eJardin`)
-        low = low[name[low] < SAME_TOWN_THRESHOLD]
+        low = low[(name[low] < SAME_TOWN_THRESHOLD) & (name[low] >= SLIP_FLOOR)]
         compact_array = np.asarray(compacts, dtype=object)
         slips = process.cpdist(
             compact_array[a[low]], compact_array[b[low]], scorer=OSA.distance, score_cutoff=1, workers=-1
