@@ -47,7 +47,12 @@ def timed(command: list[str]) -> tuple[float, float, float, int, str]:
     the shared machine is busy with other work."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
+        # The child imports this checkout's `grants`, not whatever the venv's editable install points at
+        # (a worktree measures its own code).
+        env = dict(
+            os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
+        )
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)

@@ -190,6 +190,55 @@ def test_the_cells_decisions_split_and_confirm_and_are_reused() -> None:
     assert groups[3] == groups[0] != groups[1]
 
 
+def test_a_space_typed_one_letter_off_is_a_typo_but_one_slip_in_a_short_name_is_not() -> None:
+    groups = entities_of(
+        ("Corporation de développement communautaire Le Radeau", "", "Laval", "13"),
+        ("Corporatio nde développement communautaire Le Radeau", "", "Laval", "13"),
+        ("Travail de rue L'Oasis inc.", "", "Laval", "13"),
+        ("Travai lde ru eL'Oasis", "", "Laval", "13"),
+        ("Le Nid", "", "Laval", "13"),
+        ("Le Nod", "", "Laval", "13"),
+    )
+    assert groups[0] == groups[1]
+    assert groups[2] == groups[3]
+    assert groups[4] != groups[5]
+    assert len(set(groups)) == 4
+
+
+def test_a_mistyped_neq_keeps_its_line_alone_without_taking_the_other_lines() -> None:
+    groups = entities_of(
+        ("Centre de prévention Le Verger", "1140673770", "Laval", "13"),  # two digits swapped
+        ("Centre de prévention Le Verger", "", "Laval", "13"),
+        ("Centre de prévention Le Verger", "1140673707", "Laval", "13"),
+        ("Centre de prévention Le Verger inc.", "1140673707", "Laval", "13"),
+    )
+    assert groups[1] == groups[2] == groups[3]
+    assert groups[0] != groups[1]  # two different NEQs are never merged
+
+
+def test_a_line_with_its_town_but_not_its_region_is_in_its_towns_region() -> None:
+    groups = entities_of(
+        ("Centre de femmes L'Éclaircie", "1145678901", "Laval", ""),
+        ("Centre de femmes L'Éclaircie", "1145678901", "Laval", ""),
+        ("Centre de femmes L'Éclaircie", "", "Laval", "13"),
+        ("Centre de femmes L'Éclaircie", "", "", "13"),
+    )
+    assert len(set(groups)) == 1
+
+
+def test_a_line_without_a_town_joins_the_clearly_best_organization_of_its_region() -> None:
+    parties = (
+        ("Maison des jeunes La Passerelle", "", "Sherbrooke", "05"),
+        ("Maison des jeunes La Passerel", "", "Magog", "05"),  # another one, two letters away
+        ("Maison des jeunes La Passerelle", "", "", "05"),
+    )
+    groups = entities_of(*parties)
+    assert groups[2] == groups[0] != groups[1]
+    # Just as close to both (the same name in two towns): it joins neither.
+    groups = entities_of(*parties[:1], ("Maison des jeunes La Passerelle", "", "Magog", "05"), parties[2])
+    assert len(set(groups)) == 3
+
+
 # -- duplicated funding ---------------------------------------------------------------------------
 def analysed(*rows: list[str]):  # type: ignore[no-untyped-def]
     return analyse(FundingCsvReader(csv_bytes(*rows)))
@@ -283,6 +332,32 @@ def test_the_same_purpose_in_two_towns_is_two_organizations_and_no_pair() -> Non
     )
     assert pair_ids(analysis) == set()
     assert analysis.resolution.entity_count == 2
+
+
+def test_lines_of_one_project_meet_through_their_other_lines() -> None:
+    # The main funder's text, a second ministry's (close to both) and a third's own summary, which
+    # shares little with the first alone: one project, three pairs. A fourth line pays for another
+    # purpose at the same time: no pair with it.
+    workshops = ("Ateliers de prévention dans les écoles secondaires", "")
+    workshops_and_play = ("Ateliers de prévention et pièce de théâtre dans les écoles", "")
+    play = ("Pièce de théâtre et discussion avec les élèves des écoles", "")
+    assert purpose_similarity(workshops[0], play[0]) < 0.24
+    assert purpose_similarity(workshops[0], workshops_and_play[0]) >= 0.24
+    analysis = analysed(
+        line("MSI-1", "Centre de femmes de Laval", purpose=workshops),
+        line(
+            "MEQ-1", "Centre de femmes de Laval", ministry="MEQ", program="Écoles", purpose=workshops_and_play
+        ),
+        line("MSSS-1", "Centre de femmes de Laval", ministry="MSSS", program="PSOC", purpose=play),
+        line("SCF-1", "Centre de femmes de Laval", ministry="SCF", program="Hébergement", purpose=SHELTER_FR),
+    )
+    assert {frozenset(pair) for pair in pair_ids(analysis)} == {
+        frozenset(("MSI-1", "MEQ-1")),
+        frozenset(("MSI-1", "MSSS-1")),
+        frozenset(("MEQ-1", "MSSS-1")),
+    }
+    through_project = next(p for p in analysis.pairs if {p.a, p.b} == {0, 2})
+    assert through_project.purpose >= 0.24  # the groups' average similarity, not the lines' own 0.22
 
 
 # -- the import file ------------------------------------------------------------------------------

@@ -4,8 +4,11 @@ A pair is suspected when the two lines name the same organization (see `entities
 different sources (another ministry or another program), have periods that overlap, and describe
 the same purpose: title and description, French or English, brought to shared word stems (a small
 bilingual lexicon of the field, then the first letters of each word) and compared with the Dice
-coefficient of their stem sets. A renewal by the same funder in the next fiscal year is not a
-duplicate. Everything runs on arrays: pairs are only formed inside an organization.
+coefficient of their stem sets. The lines of one organization are first gathered into projects
+(average-linkage clustering on that similarity), so that two lines of one project meet through the
+project's other lines even when their own words differ. A renewal by the same funder in the next
+fiscal year is not a duplicate. Everything runs on arrays: pairs are only formed inside an
+organization.
 """
 
 from __future__ import annotations
@@ -20,14 +23,15 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from grants.coordination.entities import Decision, Reason, Resolution, describe, resolve
+from grants.coordination.entities import Decision, Reason, Resolution, describe, reason_of, resolve
 from grants.coordination.names import STOPWORDS, fold
 from grants.coordination.records import FundingRecord
 
 PURPOSE_THRESHOLD = 0.24  # weighted Dice of the purposes (tuned on the benchmark seed 7, reported on seed 1)
-STEM = 6  # letters kept of a word: `prevention`/`prévention`, `victims`/`victimes` meet
+STEM = 5  # letters kept of a word: `prevention`/`prévention`, `victims`/`victimes` meet
 MIN_LINES_FOR_SHARE = 500  # below, stems are not weighted by how many lines share them
 MAX_WEIGHT = 14
+MAX_PROJECT_LINES = 200  # an organization of more lines is not clustered into projects (cost grows as n³)
 TITLE_WEIGHT = 0.8  # the same title alone is good evidence, a little less than the whole text
 DAYS_PER_MONTH = 30.4375
 
@@ -518,7 +522,7 @@ class DuplicatePair:
     a: int
     b: int
     score: float
-    purpose: float  # similarity of the purposes
+    purpose: float  # similarity of the purposes (the lines' own, or their projects' average if higher)
     overlap_days: int
     organization_score: float
     organization_reasons: Reason
@@ -580,11 +584,13 @@ class FundingTable:
         (record_ids, ministries, programs, names, neqs, cities, regions, titles, descriptions) = columns[:9]
         starts, ends, fiscal_years = columns[9:]
         del columns
-        folded_ministries = [m.casefold() for m in ministries]
+        # few distinct ministries and programs: each is folded once
+        folded = {text: text.casefold() for text in {*ministries, *programs}}
+        folded_ministries = list(map(folded.__getitem__, ministries))
         sources: dict[tuple[str, str], int] = {}
         source = [
             sources.setdefault(key, len(sources))
-            for key in zip(folded_ministries, (p.casefold() for p in programs), strict=True)
+            for key in zip(folded_ministries, map(folded.__getitem__, programs), strict=True)
         ]
         funders: dict[str, int] = {}
         funder = [funders.setdefault(m, len(funders)) for m in folded_ministries]
@@ -653,33 +659,37 @@ def duplicate_arrays(
     table: FundingTable, entity_of_record: np.ndarray, threshold: float = PURPOSE_THRESHOLD
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Suspected pairs as arrays (first, second, score, purpose similarity, days of overlap),
-    first < second, strongest first; any grouping of the records into organizations will do."""
-    a, b = _pairs_within(np.asarray(entity_of_record, dtype=np.int64))
-    keep = table.source[a] != table.source[b]
+    first < second, strongest first; any grouping of the records into organizations will do.
+
+    The lines of each organization are first gathered into projects: average-linkage clustering
+    on the purpose similarity, stopped when the closest two groups of lines are less alike than
+    `threshold` on average. A pair is two lines of one project from different sources whose periods
+    overlap, not a renewal by the same funder the next fiscal year. Its purpose similarity is the
+    higher of the two lines' own and the average similarity of the groups of lines that joined
+    them (so a ministry's own summary of a project meets the project through its other lines)."""
+    entity = np.asarray(entity_of_record, dtype=np.int64)
+    a, b = _pairs_within(entity)
     overlap = np.minimum(table.end[a], table.end[b]) - np.maximum(table.start[a], table.start[b]) + 1
-    keep &= overlap > 0
     renewal = (table.funder[a] == table.funder[b]) & (np.abs(table.fiscal[a] - table.fiscal[b]) == 1)
-    keep &= ~renewal
-    a, b, overlap = a[keep], b[keep], overlap[keep]
+    possible = (table.source[a] != table.source[b]) & (overlap > 0) & ~renewal
+    # Only the organizations with a possible pair matter: their pairs, and no others, are compared.
+    group = entity[a]
     if len(a):
-        weights = _weights(table)
-        purposes = np.asarray([text.translate(weights) for text in table.purposes], dtype=object)
-        similarity = process.cpdist(
-            purposes[table.purpose[a]],
-            purposes[table.purpose[b]],
-            scorer=Indel.normalized_similarity,
-            workers=-1,
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(group)) + 1))
+        counts = np.diff(np.concatenate((starts, [len(a)])))
+        wanted = np.repeat(np.add.reduceat(possible.astype(np.int64), starts) > 0, counts)
+        a, b, overlap, possible, group = (
+            a[wanted],
+            b[wanted],
+            overlap[wanted],
+            possible[wanted],
+            group[wanted],
         )
-        titles = np.asarray([text.translate(weights) for text in table.titles], dtype=object)
-        by_title = process.cpdist(
-            titles[table.title[a]], titles[table.title[b]], scorer=Indel.normalized_similarity, workers=-1
-        )
-        similarity = np.maximum(similarity, by_title * TITLE_WEIGHT)
-        similarity = np.where(table.purpose[a] == table.purpose[b], 1.0, similarity)
-    else:
-        similarity = np.empty(0)
-    keep = similarity >= threshold
-    a, b, overlap, similarity = a[keep], b[keep], overlap[keep], similarity[keep]
+    similarity = _purpose_similarity(table, a, b)
+    joined = _projects(group, a, b, similarity, possible, threshold)
+    keep = possible & (joined >= threshold)
+    a, b, overlap = a[keep], b[keep], overlap[keep]
+    similarity = np.maximum(similarity[keep], joined[keep])
     a, b = np.minimum(a, b), np.maximum(a, b)
     shorter = np.minimum(table.end[a] - table.start[a], table.end[b] - table.start[b]) + 1
     score = np.round(0.7 * similarity + 0.3 * np.minimum(overlap / shorter, 1.0), 3)
@@ -687,18 +697,146 @@ def duplicate_arrays(
     return a[order], b[order], score[order], similarity[order], overlap[order]
 
 
+def _purpose_similarity(table: FundingTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Weighted Dice of the purposes of lines a and b (or of their titles alone, a little less)."""
+    if not len(a):
+        return np.empty(0)
+    weights = _weights(table)
+    purposes = np.asarray([text.translate(weights) for text in table.purposes], dtype=object)
+    similarity = process.cpdist(
+        purposes[table.purpose[a]], purposes[table.purpose[b]], scorer=Indel.normalized_similarity, workers=-1
+    ).astype(np.float64)
+    titles = np.asarray([text.translate(weights) for text in table.titles], dtype=object)
+    by_title = process.cpdist(
+        titles[table.title[a]], titles[table.title[b]], scorer=Indel.normalized_similarity, workers=-1
+    )
+    similarity = np.maximum(similarity, by_title * TITLE_WEIGHT)
+    return np.where(table.purpose[a] == table.purpose[b], 1.0, similarity)
+
+
+def _projects(
+    group: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    similarity: np.ndarray,
+    possible: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """For each pair (a, b) of lines of one organization (pairs of one organization contiguous),
+    the average similarity at which average-linkage clustering put them in one project, or −1.
+    Only organizations with a possible pair (different sources, overlapping periods) are
+    clustered; one of two lines has one pair, whose own similarity decides; one of more than
+    MAX_PROJECT_LINES lines (a merge gone wrong, most likely) keeps the pairs' own similarities."""
+    joined = np.where(similarity >= threshold, similarity, -1.0)
+    if not len(a):
+        return joined
+    bounds = np.flatnonzero(np.diff(group)) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [len(group)]))
+    pairs = ends - starts
+    worth = (pairs > 1) & (pairs <= MAX_PROJECT_LINES * (MAX_PROJECT_LINES - 1) // 2)
+    worth &= np.add.reduceat(possible, starts) > 0
+    for start, end in zip(starts[worth].tolist(), ends[worth].tolist(), strict=True):
+        _cluster(
+            a[start:end].tolist(),
+            b[start:end].tolist(),
+            similarity[start:end].tolist(),
+            threshold,
+            joined,
+            start,
+        )
+    return joined
+
+
+def _cluster(
+    a: list[int], b: list[int], similarity: list[float], threshold: float, joined: np.ndarray, offset: int
+) -> None:
+    """Average-linkage clustering of one organization's lines (every pair of them given once);
+    writes in `joined` the average similarity at which each pair's two lines came together."""
+    members = sorted(set(a) | set(b))
+    local = {m: k for k, m in enumerate(members)}
+    count = len(members)
+    total = [[0.0] * count for _ in range(count)]  # summed similarities between two groups
+    position_of = [[0] * count for _ in range(count)]
+    for position, (x, y, value) in enumerate(zip(a, b, similarity, strict=True)):
+        i, j = local[x], local[y]
+        total[i][j] = total[j][i] = value
+        position_of[i][j] = position_of[j][i] = position
+    size = [1] * count
+    lines: list[list[int]] = [[k] for k in range(count)]
+    active = list(range(count))
+    level = [-1.0] * len(a)
+    while len(active) > 1:
+        best, keep, gone = threshold, -1, -1
+        for n, i in enumerate(active):
+            row, size_i = total[i], size[i]
+            for j in active[n + 1 :]:
+                average = row[j] / (size_i * size[j])
+                if average >= best:
+                    best, keep, gone = average, i, j
+        if keep < 0:
+            break
+        for x in lines[keep]:
+            for y in lines[gone]:
+                level[position_of[x][y]] = best
+        row_keep, row_gone = total[keep], total[gone]
+        for k in active:
+            if k != keep and k != gone:
+                row_keep[k] = total[k][keep] = row_keep[k] + row_gone[k]
+        size[keep] += size[gone]
+        lines[keep].extend(lines[gone])
+        active.remove(gone)
+    joined[offset : offset + len(a)] = level
+
+
 def find_duplicates(
     table: FundingTable, resolution: Resolution, threshold: float = PURPOSE_THRESHOLD
 ) -> list[DuplicatePair]:
     """The suspected pairs, each once, strongest first, with what explains them."""
     a, b, score, similarity, overlap = duplicate_arrays(table, resolution.entity_of_record, threshold)
-    pairs = []
-    for x, y, s, p, o in zip(
-        a.tolist(), b.tolist(), score.tolist(), similarity.tolist(), overlap.tolist(), strict=True
-    ):
-        org_score, org_reasons = resolution.record_link(x, y)
-        pairs.append(DuplicatePair(x, y, s, p, o, org_score, org_reasons))
-    return pairs
+    org_score, org_reasons = record_links(resolution, a, b)
+    return [
+        DuplicatePair(x, y, s, p, o, os, reason_of(r))
+        for x, y, s, p, o, os, r in zip(
+            a.tolist(),
+            b.tolist(),
+            score.tolist(),
+            similarity.tolist(),
+            overlap.tolist(),
+            org_score.tolist(),
+            org_reasons.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def record_links(resolution: Resolution, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`Resolution.record_link` for many pairs of records at once: score and reason flags."""
+    ma, mb = resolution.mention_of_record[a], resolution.mention_of_record[b]
+    involved = np.unique(np.concatenate([ma, mb]))
+    names = np.empty(len(resolution.mention_names), dtype=object)
+    names[involved] = [resolution.mention_names[m] for m in involved.tolist()]
+    words = np.empty(len(names), dtype=object)
+    words[involved] = [" ".join(sorted(names[m].split())) for m in involved.tolist()]
+    neqs = np.empty(len(names), dtype=object)
+    neqs[involved] = [resolution.mention_neqs[m] for m in involved.tolist()]
+    cities = np.empty(len(names), dtype=object)
+    cities[involved] = [resolution.mention_cities[m] for m in involved.tolist()]
+    if len(a):
+        score = np.maximum(
+            process.cpdist(names[ma], names[mb], scorer=Indel.normalized_similarity, workers=-1),
+            process.cpdist(words[ma], words[mb], scorer=Indel.normalized_similarity, workers=-1),
+        )
+    else:
+        score = np.empty(0)
+    score = np.where(names[ma] == names[mb], 1.0, score)
+    same_name = score == 1.0
+    same_neq = (neqs[ma] == neqs[mb]) & (neqs[ma] != "")
+    score = np.where(same_neq, 1.0, score)
+    reasons = np.where(same_name, int(Reason.SAME_NAME), int(Reason.SIMILAR_NAME))
+    reasons |= np.where(same_neq, int(Reason.SAME_NEQ), 0)
+    reasons |= np.where((cities[ma] == cities[mb]) & (cities[ma] != ""), int(Reason.SAME_CITY), 0)
+    return score.astype(np.float64), reasons.astype(np.int64)
 
 
 def _weights(table: FundingTable) -> dict[int, str | None]:

@@ -6,12 +6,15 @@ Each record names its recipient (name, NEQ, city, region). Records are first fol
 * the same NEQ links them (score 1);
 * otherwise names are compared, but only inside one town (or, for a record without a town, inside
   its region): candidates come from sorted neighbourhoods of the normalized name, of its words
-  sorted, of its initials and of the name read backwards, and are scored with rapidfuzz's Indel
-  similarity (the normalized LCS ratio) in parallel.
+  sorted, of its initials, of the name read backwards and, once per distinctive word, of the names
+  sharing that word; they are scored with rapidfuzz's Indel similarity (the normalized LCS ratio)
+  in parallel, and the same letters bar one slip once spaces are ignored count as a typo.
 
 Links are applied from the strongest down in a union-find that refuses three things: a group with
 two different NEQs, a name link between groups that have no town in common, and a pair the cell
-split. Pairs the cell confirmed are joined first. No Python loop runs over pairs of records.
+split. Pairs the cell confirmed are joined first; weak links (a record without a town, a short
+form, an acronym) last, each to the group it fits clearly best. No Python loop runs over pairs of
+records.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import OSA, Indel
 
 from grants.coordination.names import KIND_WORDS, STOPWORDS, normalize_city, normalize_name
 
@@ -35,8 +38,14 @@ SHORT_WORD_SIMILARITY = 0.8  # `jeune` / `jeunese`, but not `ouest` / `est`
 DIFF_SIMILARITY = 0.7  # a word only one of two names has needs a spelling this close on the other side
 # Neighbours looked at in each sorted order: the name, its words sorted, its initials, backwards.
 WINDOWS = (3, 3, 2, 2)
+# Then once per distinctive word (not a word of the kind, 3 letters or more), names that have that
+# word sorted by the whole name: a typo elsewhere in the name no longer sends it far away.
+WORD_WINDOW = 3
 TOWN_TYPO_SAME_REGION = 0.8  # `Mscouche` is `Mascouche` in Lanaudière
 TOWN_TYPO_ANY_REGION = 0.9
+SLIP_FLOOR = 0.7  # one slip in the letters leaves the names at least this alike
+MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
+WEAK_MARGIN = 0.03  # a weak link joins the best group only if the next group scores this much lower
 
 
 class Reason(IntFlag):
@@ -50,6 +59,22 @@ class Reason(IntFlag):
     SAME_CITY = 32
     SAME_REGION = 64
     CONFIRMED = 128  # the cell said so
+
+
+# The flags as plain ints for the array code (IntFlag operations cost a Python call each).
+_SAME_NEQ, _SAME_NAME, _SIMILAR_NAME, _ACRONYM, _SHORT_FORM, _SAME_CITY, _SAME_REGION, _CONFIRMED = (
+    int(flag) for flag in Reason
+)
+_WEAK = _ACRONYM | _SHORT_FORM
+_REASONS: dict[int, Reason] = {}
+
+
+def reason_of(value: int) -> Reason:
+    """The Reason for an int from the arrays (one object per distinct value)."""
+    reason = _REASONS.get(value)
+    if reason is None:
+        reason = _REASONS[value] = Reason(value)
+    return reason
 
 
 REASON_TEXT = {
@@ -139,7 +164,7 @@ class Resolution:
             self._link_reasons.tolist(),
             strict=True,
         ):
-            yield Link(a, b, score, Reason(reasons))
+            yield Link(a, b, score, reason_of(reasons))
 
     def record_link(self, i: int, j: int) -> tuple[float, Reason]:
         """Why records i and j are the same organization, worked out for this one pair."""
@@ -171,15 +196,23 @@ def _sorted_similarity(a: str, b: str) -> float:
 
 
 class _Groups:
-    """Union-find over mentions that keeps, per group, its NEQ, its towns and the cell's splits."""
+    """Union-find over mentions that keeps, per group, its NEQ, its towns and the cell's splits.
+    A group's towns are its root's town number (−1: none) until it gathers several: then a set."""
 
     def __init__(self, neqs: list[str], cities: list[int], regions: list[int]) -> None:
         count = len(neqs)
         self.parent = list(range(count))
         self.size = [1] * count
         self.neq = list(neqs)
-        self.towns: list[frozenset[int]] = [frozenset((c,)) if c >= 0 else frozenset() for c in cities]
+        self.town = list(cities)
+        self.more_towns: dict[int, set[int]] = {}
         self.split_tags: dict[int, set[tuple[int, int]]] = {}
+
+    def towns(self, root: int) -> set[int]:
+        more = self.more_towns.get(root)
+        if more is not None:
+            return more
+        return {self.town[root]} if self.town[root] >= 0 else set()
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -191,8 +224,14 @@ class _Groups:
     def can_join(self, ra: int, rb: int, by_name: bool) -> bool:
         if self.neq[ra] and self.neq[rb] and self.neq[ra] != self.neq[rb]:
             return False
-        if by_name and self.towns[ra] and self.towns[rb] and not (self.towns[ra] & self.towns[rb]):
-            return False
+        if by_name:
+            ta, tb = self.town[ra], self.town[rb]
+            if ta >= 0 and tb >= 0 and ta != tb:
+                more_a, more_b = self.more_towns.get(ra), self.more_towns.get(rb)
+                if more_a is None and more_b is None:
+                    return False
+                if not (self.towns(ra) & self.towns(rb)):
+                    return False
         tags_a, tags_b = self.split_tags.get(ra), self.split_tags.get(rb)
         if tags_a and tags_b:
             for decision, side in tags_a:
@@ -206,8 +245,17 @@ class _Groups:
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
         self.neq[ra] = self.neq[ra] or self.neq[rb]
-        if self.towns[rb] and not self.towns[rb] <= self.towns[ra]:
-            self.towns[ra] = self.towns[ra] | self.towns[rb]
+        ta, tb = self.town[ra], self.town[rb]
+        if tb >= 0:
+            if ta < 0:
+                self.town[ra] = tb
+                if rb in self.more_towns:
+                    self.more_towns[ra] = self.more_towns.pop(rb)
+            elif ta != tb or rb in self.more_towns or ra in self.more_towns:
+                merged = self.towns(ra) | self.towns(rb)
+                self.more_towns.pop(rb, None)
+                if len(merged) > 1:
+                    self.more_towns[ra] = merged
         tags = self.split_tags.pop(rb, None)
         if tags:
             self.split_tags.setdefault(ra, set()).update(tags)
@@ -245,6 +293,13 @@ def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list
     return number
 
 
+def _numbered(values: Iterable[str]) -> tuple[np.ndarray, list[str]]:
+    """Each value's number (in order of first appearance) and the distinct values."""
+    index: dict[str, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64)
+    return codes, list(index)
+
+
 def _rank(values: Sequence[str]) -> np.ndarray:
     """The rank of each string in sorted order (ties share nothing: stable)."""
     order = sorted(range(len(values)), key=values.__getitem__)
@@ -277,32 +332,49 @@ def resolve(
     decisions: Iterable[Decision] = (),
 ) -> Resolution:
     """Group records into organizations; one number per record (0 … entity_count − 1)."""
-    # 1. Distinct spellings, then distinct mentions (normalized name, NEQ, town, region).
-    raw_index: dict[tuple, int] = {}
-    record_raw = np.fromiter(
-        (
-            raw_index.setdefault(key, len(raw_index))
-            for key in zip(names, (n or "" for n in neqs), cities, (r or "" for r in regions), strict=True)
-        ),
-        dtype=np.int64,
-        count=len(names),
-    )
-    mention_index: dict[tuple[str, str, str, str], int] = {}
-    raw_mention = np.empty(len(raw_index), dtype=np.int64)
-    normalized: list = []
-    for position, (name, neq, city, region) in enumerate(raw_index):
+    # 1. Distinct spellings, then distinct mentions (normalized name, NEQ, town, region), in
+    # arrays: each column is numbered once, each distinct name normalized once.
+    name_code, distinct_names = _numbered(names)
+    forms_by_key: dict[str, int] = {}
+    normalized_by_key: list = []
+    name_key = np.empty(len(distinct_names), dtype=np.int64)
+    for position, name in enumerate(distinct_names):
         form = normalize_name(name)
-        key = (form.key, neq, normalize_city(city), region)
-        mention = mention_index.get(key)
-        if mention is None:
-            mention = mention_index[key] = len(mention_index)
-            normalized.append(form)
-        raw_mention[position] = mention
-    del raw_index
-    record_mention = raw_mention[record_raw]
-    del record_raw, raw_mention
-    count = len(mention_index)
-    mention_keys = list(mention_index)
+        number = forms_by_key.get(form.key)
+        if number is None:
+            number = forms_by_key[form.key] = len(normalized_by_key)
+            normalized_by_key.append(form)
+        name_key[position] = number
+    neq_code, distinct_neqs = _numbered(n or "" for n in neqs)
+    city_code, distinct_cities = _numbered(cities)
+    town_code, distinct_towns = _numbered(normalize_city(c) for c in distinct_cities)
+    region_code, distinct_regions = _numbered(r or "" for r in regions)
+    combined = name_key[name_code]
+    for column, size in (
+        (neq_code, len(distinct_neqs)),
+        (town_code[city_code], len(distinct_towns)),
+        (region_code, len(distinct_regions)),
+    ):
+        combined = np.unique(combined * size + column, return_inverse=True)[1].astype(np.int64)
+    _, first_record, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first_record, kind="stable")
+    mention_number = np.empty(len(first_record), dtype=np.int64)
+    mention_number[by_appearance] = np.arange(len(first_record))
+    record_mention = mention_number[inverse.reshape(-1)]
+    first = first_record[by_appearance]
+    del combined, inverse, first_record
+    mention_form = name_key[name_code[first]].tolist()
+    normalized = [normalized_by_key[k] for k in mention_form]
+    mention_keys = list(
+        zip(
+            (form.key for form in normalized),
+            (distinct_neqs[c] for c in neq_code[first].tolist()),
+            (distinct_towns[c] for c in town_code[city_code[first]].tolist()),
+            (distinct_regions[c] for c in region_code[first].tolist()),
+            strict=True,
+        )
+    )
+    count = len(mention_keys)
     keys = [form.key for form in normalized]
     sorted_keys = [form.sorted_key for form in normalized]
     initials = [form.initials for form in normalized]
@@ -330,6 +402,10 @@ def resolve(
     numbers = _canonical_towns(distinct, regions_of, [town_counts[t] for t in distinct])
     town_numbers = dict(zip(distinct, numbers, strict=True))
     town = np.fromiter((town_numbers[t] if t else -1 for t in town_key), dtype=np.int64, count=count)
+    # A line with its town but not its region is in the region its town's other lines give.
+    town_vote = dict(zip(distinct, regions_of, strict=True))
+    unknown = np.flatnonzero((region < 0) & (town >= 0))
+    region[unknown] = [town_vote[town_key[m]] for m in unknown.tolist()]
     groups = _Groups(mention_neq, town.tolist(), region.tolist())
     applied_a: list[np.ndarray] = []
     applied_b: list[np.ndarray] = []
@@ -384,18 +460,24 @@ def resolve(
 
     # 5. Names, within a town; a mention without a town meets its region's mentions. Mentions
     # with the same name in the same town (they differ by NEQ or region only) are one unit: linked
-    # to each other at once, compared to others through the first of them.
+    # to each other at once, compared to others through the one whose NEQ most lines give (a NEQ
+    # mistyped on one line then keeps that line alone instead of taking the unit's other lines).
+    neq_lines: dict[str, int] = {}
+    mention_lines = np.bincount(record_mention, minlength=count).tolist()
+    for neq, lines in zip(mention_neq, mention_lines, strict=True):
+        if neq:
+            neq_lines[neq] = neq_lines.get(neq, 0) + lines
+    weight = np.fromiter((neq_lines.get(neq, 0) for neq in mention_neq), dtype=np.int64, count=count)
     unit_of: dict[tuple[str, int], int] = {}
-    representative = np.fromiter(
-        (
-            unit_of.setdefault((key, t), m) if t >= 0 else m
-            for m, (key, t) in enumerate(zip(keys, town.tolist(), strict=True))
-        ),
-        dtype=np.int64,
-        count=count,
-    )
+    representative = np.arange(count, dtype=np.int64)
+    town_list = town.tolist()
+    for m in np.lexsort((np.arange(count), -weight)).tolist():
+        t = town_list[m]
+        if t >= 0:
+            representative[m] = unit_of.setdefault((keys[m], t), m)
     members = np.flatnonzero(representative != np.arange(count))
     if len(members):
+        members = members[np.argsort(-weight[members], kind="stable")]
         a, b = representative[members], members
         taken = np.zeros(len(a), dtype=bool)
         for position, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
@@ -406,20 +488,22 @@ def resolve(
         applied_a.append(a[taken])
         applied_b.append(b[taken])
         applied_score.append(np.ones(int(taken.sum())))
-        applied_reasons.append(np.full(int(taken.sum()), int(Reason.SAME_NAME | Reason.SAME_CITY)))
+        applied_reasons.append(np.full(int(taken.sum()), _SAME_NAME | _SAME_CITY))
     units = np.flatnonzero(representative == np.arange(count))
     unit_list = units.tolist()
     a, b = _name_candidates(
         [keys[u] for u in unit_list],
         [sorted_keys[u] for u in unit_list],
         [initials[u] for u in unit_list],
+        [token_sets[u] for u in unit_list],
         town[units],
         region[units],
     )
     a, b = units[a], units[b]
     if len(a):
+        compacts = [form.compact for form in normalized]
         score, reasons, probe = _score_names(
-            a, b, keys, sorted_keys, initials, has_acronym, token_sets, town, region
+            a, b, keys, sorted_keys, initials, has_acronym, token_sets, compacts, town, region
         )
         keep = score > 0
         a, b, score, reasons, probe = a[keep], b[keep], score[keep], reasons[keep], probe[keep]
@@ -427,23 +511,28 @@ def resolve(
         a, b, score, reasons, probe = a[order], b[order], score[order], reasons[order], probe[order]
         taken = np.zeros(len(a), dtype=bool)
         find, can_join, join = groups.find, groups.can_join, groups.join
-        # Strong links first, then weak ones whose probe fits a single group by then.
+        a_list, b_list, probe_list, score_list = a.tolist(), b.tolist(), probe.tolist(), score.tolist()
+        # Strong links first, then each weak one's probe joins the group it fits best by then, if
+        # that group is clearly the best: any other group it fits scores at least WEAK_MARGIN less.
         for position in np.flatnonzero(probe < 0).tolist():
-            rx, ry = find(int(a[position])), find(int(b[position]))
+            rx, ry = find(a_list[position]), find(b_list[position])
             if rx != ry and can_join(rx, ry, True):
                 join(rx, ry)
                 taken[position] = True
-        weak = np.flatnonzero(probe >= 0)
-        fits: dict[int, set[int]] = {}
-        for position in weak.tolist():
-            p = int(probe[position])
-            other = int(b[position]) if int(a[position]) == p else int(a[position])
-            fits.setdefault(p, set()).add(find(other))
-        for position in weak.tolist():
-            p = int(probe[position])
-            if len(fits[p]) > 1:
+        best: dict[int, dict[int, tuple[float, int]]] = {}
+        for position in np.flatnonzero(probe >= 0).tolist():  # strongest first
+            p = probe_list[position]
+            other = b_list[position] if a_list[position] == p else a_list[position]
+            fits = best.setdefault(p, {})
+            group = find(other)
+            if group not in fits and (group == find(p) or can_join(find(p), group, True)):
+                fits[group] = (score_list[position], position)
+        for fits in best.values():
+            ranked = sorted(fits.values(), reverse=True)
+            if not ranked or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < WEAK_MARGIN):
                 continue
-            rx, ry = find(int(a[position])), find(int(b[position]))
+            position = ranked[0][1]
+            rx, ry = find(a_list[position]), find(b_list[position])
             if rx != ry and can_join(rx, ry, True):
                 join(rx, ry)
                 taken[position] = True
@@ -478,7 +567,12 @@ def resolve(
 
 
 def _name_candidates(
-    keys: list[str], sorted_keys: list[str], initials: list[str], town: np.ndarray, region: np.ndarray
+    keys: list[str],
+    sorted_keys: list[str],
+    initials: list[str],
+    tokens: list[tuple[str, ...]],
+    town: np.ndarray,
+    region: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs of mentions (a < b), each once: sorted neighbourhoods inside each town, and
     for mentions without a town inside their region (with the region's towned mentions)."""
@@ -498,11 +592,36 @@ def _name_candidates(
     entries, block = entries[valid], block[valid]
     reversed_keys = [k[::-1] for k in keys]
     firsts, seconds = [], []
+    key_rank = _rank(keys)
     for values, window in zip((keys, sorted_keys, initials, reversed_keys), WINDOWS, strict=True):
-        rank = _rank(values)[entries]
+        rank = (key_rank if values is keys else _rank(values))[entries]
         x, y = _neighbour_pairs(block, rank, window)
         firsts.append(entries[x])
         seconds.append(entries[y])
+    # One entry per (mention, distinctive word), in (word, name) order: `rosemont`, then
+    # `corporation developpement … rosemont`.
+    word_owner: list[int] = []
+    word_of: list[str] = []
+    for m, words in enumerate(tokens):
+        for word in set(words):
+            if len(word) > 2 and word not in KIND_WORDS:
+                word_owner.append(m)
+                word_of.append(word)
+    if word_owner:
+        # each word entry goes in every block its mention is in (its town; its region's block too)
+        owner = np.asarray(word_owner, dtype=np.int64)
+        by_mention = np.argsort(entries, kind="stable")
+        blocks_of = np.bincount(entries, minlength=count)
+        first_entry = np.concatenate(([0], np.cumsum(blocks_of)[:-1]))
+        copies = blocks_of[owner]
+        word = np.repeat(np.arange(len(owner)), copies)
+        nth = np.arange(len(word)) - np.repeat(np.cumsum(copies) - copies, copies)
+        entry = by_mention[first_entry[owner[word]] + nth]
+        word_number, distinct_words = _numbered(word_of)
+        word_rank = _rank(distinct_words)[word_number] * count + key_rank[owner]
+        x, y = _neighbour_pairs(block[entry], word_rank[word], WORD_WINDOW)
+        firsts.append(entries[entry[x]])
+        seconds.append(entries[entry[y]])
     a = np.concatenate(firsts)
     b = np.concatenate(seconds)
     low, high = np.minimum(a, b), np.maximum(a, b)
@@ -521,6 +640,7 @@ def _score_names(
     initials: list[str],
     has_acronym: np.ndarray,
     token_sets: list[tuple[str, ...]],
+    compacts: list[str],
     town: np.ndarray,
     region: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -537,8 +657,17 @@ def _score_names(
             sorted_array[a[low]], sorted_array[b[low]], scorer=Indel.normalized_similarity, workers=-1
         )
         name[low] = np.maximum(name[low], by_words)
+        # the same letters bar one slip once spaces are ignored (`Centre e femmes L eJardin`)
+        low = low[(name[low] < SAME_TOWN_THRESHOLD) & (name[low] >= SLIP_FLOOR)]
+        compact_array = np.asarray(compacts, dtype=object)
+        slips = process.cpdist(
+            compact_array[a[low]], compact_array[b[low]], scorer=OSA.distance, score_cutoff=1, workers=-1
+        )
+        lengths = np.fromiter(map(len, compact_array[a[low]]), dtype=np.int64, count=len(low))
+        close = low[(slips <= 1) & (lengths >= MIN_COMPACT)]
+        name[close] = SAME_TOWN_THRESHOLD
     name[same_key] = 1.0
-    reasons = np.where(same_key, int(Reason.SAME_NAME), int(Reason.SIMILAR_NAME)).astype(np.int64)
+    reasons = np.where(same_key, _SAME_NAME, _SIMILAR_NAME).astype(np.int64)
     acronym = has_acronym[a] | has_acronym[b]
     if acronym.any():
         ia, ib = a[acronym], b[acronym]
@@ -549,7 +678,7 @@ def _score_names(
         better = by_initials > name[acronym]
         idx = np.flatnonzero(acronym)[better]
         name[idx] = np.maximum(by_initials[better], SAME_TOWN_THRESHOLD)
-        reasons[idx] = int(Reason.ACRONYM)
+        reasons[idx] = _ACRONYM
     same_town = (town[a] >= 0) & (town[a] == town[b])
     one_townless = (town[a] < 0) | (town[b] < 0)
     same_region = (region[a] >= 0) & (region[a] == region[b])
@@ -567,31 +696,42 @@ def _score_names(
             key_array[a[short]], key_array[b[short]], scorer=fuzz.token_set_ratio, workers=-1
         )
         short = short[subset >= 100]
-    for position in short.tolist():
-        x, y = token_sets[a[position]], token_sets[b[position]]
+    for position, x_at, y_at in zip(short.tolist(), a[short].tolist(), b[short].tolist(), strict=True):
+        x, y = token_sets[x_at], token_sets[y_at]
         small = x if len(x) <= len(y) else y
         if any(w not in KIND_WORDS and len(w) > 2 for w in small):
             name[position] = SAME_TOWN_THRESHOLD
-            reasons[position] = int(Reason.SHORT_FORM)
+            reasons[position] = _SHORT_FORM
     linked = (same_town & (name >= SAME_TOWN_THRESHOLD)) | (
         one_townless & same_region & (name >= NO_TOWN_THRESHOLD)
     )
     # Close spellings must also agree on what tells organizations apart (`La Ronde` is not `du Sud`).
     same_words = sorted_array[a] == sorted_array[b]
-    for position in np.flatnonzero(linked & ~same_key & ~same_words).tolist():
-        if not _distinctive_agree(token_sets[a[position]], token_sets[b[position]], reasons[position]):
+    check = np.flatnonzero(linked & ~same_key & ~same_words)
+    for position, x_at, y_at, why in zip(
+        check.tolist(), a[check].tolist(), b[check].tolist(), reasons[check].tolist(), strict=True
+    ):
+        if why & _WEAK:
+            continue
+        if not _distinctive_agree(token_sets[x_at], token_sets[y_at]) and not _same_letters(
+            compacts[x_at], compacts[y_at]
+        ):
             linked[position] = False
     probe = _probes(linked, a, b, reasons, town, token_sets)
-    reasons |= np.where(same_town, int(Reason.SAME_CITY), 0)
-    reasons |= np.where(same_region, int(Reason.SAME_REGION), 0)
+    reasons |= np.where(same_town, _SAME_CITY, 0)
+    reasons |= np.where(same_region, _SAME_REGION, 0)
     score = np.where(linked, name, 0.0)
     return score, reasons, probe
 
 
-def _distinctive_agree(x: tuple[str, ...], y: tuple[str, ...], reasons: int) -> bool:
+def _same_letters(x: str, y: str) -> bool:
+    """The same letters bar one slip once spaces are ignored: a space typed one letter off
+    (`Corporatio nde développement`, `Travai lde ru eL'Oasis`) splits words, not organizations."""
+    return len(x) >= MIN_COMPACT and abs(len(x) - len(y)) <= 1 and OSA.distance(x, y, score_cutoff=1) <= 1
+
+
+def _distinctive_agree(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
     """Words only one name has are typos of each other, or words of the kind (`inc`, `centre`)."""
-    if reasons & (Reason.ACRONYM | Reason.SHORT_FORM):
-        return True
     only_x, only_y = set(x) - set(y), set(y) - set(x)
     if not only_x and not only_y:
         return True
@@ -613,7 +753,7 @@ def _counterparts(words: set[str], others: set[str]) -> bool:
     for word in words:
         if len(word) <= 5:
             if not any(
-                Levenshtein.distance(word, other, score_cutoff=1) <= 1
+                OSA.distance(word, other, score_cutoff=1) <= 1
                 or Indel.normalized_similarity(word, other) >= SHORT_WORD_SIMILARITY
                 for other in others
             ):
@@ -648,8 +788,7 @@ def _probes(
     townless_b = linked & (town[b] < 0) & ~townless_a
     probe[townless_a] = a[townless_a]
     probe[townless_b] = b[townless_b]
-    weak = int(Reason.ACRONYM | Reason.SHORT_FORM)
-    for position in np.flatnonzero(linked & (probe < 0) & ((reasons & weak) > 0)).tolist():
-        x, y = int(a[position]), int(b[position])
+    chosen = np.flatnonzero(linked & (probe < 0) & ((reasons & _WEAK) > 0))
+    for position, x, y in zip(chosen.tolist(), a[chosen].tolist(), b[chosen].tolist(), strict=True):
         probe[position] = x if len(token_sets[x]) <= len(token_sets[y]) else y
     return probe

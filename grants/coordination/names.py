@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # Words that carry no identity: articles, prepositions, conjunctions (French and English).
 STOPWORDS = frozenset(
@@ -277,19 +277,22 @@ _CAPITALS = re.compile(r"[A-ZÀ-Ý]{2}|\(")
 
 def fold(text: str) -> str:
     """Lowercase ASCII words separated by single spaces; `&` reads `et`, apostrophes split words."""
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES)).encode("ascii", "ignore").decode("ascii")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+        text = text.encode("ascii", "ignore").decode("ascii")
     return _NON_WORD.sub(" ", text.lower().replace("&", " et ")).strip()
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedName:
-    """The comparable form of a name: its significant words in order, sorted, and its initials."""
+class NormalizedName(NamedTuple):
+    """The comparable form of a name: its significant words in order, sorted, and its initials.
+    A named tuple: immutable, and quick to make for every distinct spelling of a large file."""
 
     tokens: tuple[str, ...]
     key: str  # words in their order
     sorted_key: str  # words sorted: the English and French word orders meet
     initials: str  # first letter of each word; an unexpanded acronym gives all its letters
     acronyms: tuple[str, ...]  # unknown acronyms seen in the name (`ROHE`)
+    compact: str = ""  # letters without spaces or legal suffix: `corporatio nde` = `corporation de`
 
 
 def _acronym_tokens(raw: str) -> set[str]:
@@ -353,7 +356,8 @@ def normalize_name(raw: str) -> NormalizedName:
             text = pattern.sub(words, text)
     tokens: list[str] = []
     kept_acronyms: list[str] = []
-    for word in text.split():
+    words = text.split()
+    for word in words:
         if acronym_words and word in acronym_words and word not in _NOT_ACRONYMS:
             tokens.append(word)
             kept_acronyms.append(word)
@@ -363,15 +367,15 @@ def normalize_name(raw: str) -> NormalizedName:
             form = _WORD_FORMS[word] = _word_form(word)
         tokens.extend(form)
     if not tokens:  # a name made only of small words: keep them rather than nothing
-        tokens = text.split() or [fold(raw) or "?"]
-    acronym_set = set(kept_acronyms)
-    initials = "".join(word if word in acronym_set else word[0] for word in tokens)
+        tokens = words or [fold(raw) or "?"]
+    compact = "".join(word for word in words if word not in LEGAL_SUFFIXES)
+    if kept_acronyms:
+        acronym_set = set(kept_acronyms)
+        initials = "".join(word if word in acronym_set else word[0] for word in tokens)
+    else:
+        initials = "".join(word[0] for word in tokens)
     return NormalizedName(
-        tokens=tuple(tokens),
-        key=" ".join(tokens),
-        sorted_key=" ".join(sorted(tokens)),
-        initials=initials,
-        acronyms=tuple(kept_acronyms),
+        tuple(tokens), " ".join(tokens), " ".join(sorted(tokens)), initials, tuple(kept_acronyms), compact
     )
 
 

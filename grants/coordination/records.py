@@ -350,6 +350,7 @@ class _LineState:
         self.regions = regions
         self.fiscal_years: dict[str, FiscalYear] = {}
         self.interned: dict[str, str] = {}
+        self.dates: dict[str, date | None] = {}  # a file names few distinct days: parse each once
 
 
 def _check_line(
@@ -414,10 +415,15 @@ def _check_line(
     if amount >= MAX_AMOUNT:
         return Problem("amount_too_large", {"value": amount_text})
 
-    start = _iso_date(start_text)
+    dates = state.dates
+    start = dates.get(start_text, False)
+    if start is False:
+        start = dates[start_text] = _iso_date(start_text)
     if start is None:
         return Problem("date", {"column": "start_date", "value": start_text or "''"})
-    end = _iso_date(end_text)
+    end = dates.get(end_text, False)
+    if end is False:
+        end = dates[end_text] = _iso_date(end_text)
     if end is None:
         return Problem("date", {"column": "end_date", "value": end_text or "''"})
     if end < start:
