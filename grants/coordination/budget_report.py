@@ -93,8 +93,7 @@ def build_for_job(job_id: int) -> int | None:
         db.session.commit()
         return stored.id
     except Exception as error:
-        db.session.rollback()
-        jobs.fail(job_id, f"{type(error).__name__}: {error}")
+        jobs.fail_with(job_id, error)
         raise
 
 

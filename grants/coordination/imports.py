@@ -219,8 +219,9 @@ def load_for_job(job_id: int) -> int | None:
         db.session.commit()
     except Exception as error:
         db.session.rollback()
+        # The import first: the pages follow the job, which must not end before the import says why.
         _mark_failed(import_id, f"{type(error).__name__}: {error}")
-        jobs.fail(job_id, f"{type(error).__name__}: {error}")
+        jobs.fail_with(job_id, error)
         raise
     if outcome.funding_import.lines_loaded:
         refresh_matching(actor)

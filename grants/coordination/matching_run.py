@@ -715,8 +715,7 @@ def refresh_for_job(job_id: int) -> int | None:
         db.session.commit()
         return sum(summary.by_kind.values())
     except Exception as error:
-        db.session.rollback()
-        jobs.fail(job_id, f"{type(error).__name__}: {error}")
+        jobs.fail_with(job_id, error)
         raise
 
 

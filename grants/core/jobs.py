@@ -224,6 +224,13 @@ def fail(job_id: int, reason: str) -> None:
             )
 
 
+def fail_with(job_id: int, error: BaseException) -> None:
+    """A task's work raised: roll its transaction back and say why on the job (the caller then
+    re-raises, so the worker logs it)."""
+    db.session.rollback()
+    fail(job_id, f"{type(error).__name__}: {error}")
+
+
 def _write_apart(job: BackgroundJob, values: dict[str, Any]) -> None:
     with db.engine.begin() as connection:
         changed = connection.execute(
