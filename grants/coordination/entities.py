@@ -43,6 +43,9 @@ WINDOWS = (3, 3, 2, 2)
 WORD_WINDOW = 3
 TOWN_TYPO_SAME_REGION = 0.8  # `Mscouche` is `Mascouche` in Lanaudière
 TOWN_TYPO_ANY_REGION = 0.9
+MIN_SHORT_TOWN = 4  # letters of a town key below which no typo is looked for (`Mag` stays)
+SHORT_TOWN_CUTOFF = 0.7  # Indel similarity of one slip in 4 letters (`almr` / `alma`: 0.75)
+SHORT_TOWN_RATIO = 5  # a short town's typo: the spelling it joins is named 5 times as often
 SLIP_FLOOR = 0.7  # one slip in the letters leaves the names at least this alike
 MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
 WEAK_MARGIN = 0.03  # a weak link joins the best group only if the next group scores this much lower
@@ -59,12 +62,21 @@ class Reason(IntFlag):
     SAME_CITY = 32
     SAME_REGION = 64
     CONFIRMED = 128  # the cell said so
+    NEQ_SWAP = 256  # NEQs that differ by two neighbouring digits swapped (a typing slip), same town
 
 
 # The flags as plain ints for the array code (IntFlag operations cost a Python call each).
-_SAME_NEQ, _SAME_NAME, _SIMILAR_NAME, _ACRONYM, _SHORT_FORM, _SAME_CITY, _SAME_REGION, _CONFIRMED = (
-    int(flag) for flag in Reason
-)
+(
+    _SAME_NEQ,
+    _SAME_NAME,
+    _SIMILAR_NAME,
+    _ACRONYM,
+    _SHORT_FORM,
+    _SAME_CITY,
+    _SAME_REGION,
+    _CONFIRMED,
+    _NEQ_SWAP,
+) = (int(flag) for flag in Reason)
 _WEAK = _ACRONYM | _SHORT_FORM
 _REASONS: dict[int, Reason] = {}
 
@@ -86,6 +98,7 @@ REASON_TEXT = {
     Reason.SAME_CITY: ("même ville", "same town"),
     Reason.SAME_REGION: ("même région", "same region"),
     Reason.CONFIRMED: ("confirmé par la cellule", "confirmed by the cell"),
+    Reason.NEQ_SWAP: ("NEQ à deux chiffres inversés près", "NEQ two swapped digits apart"),
 }
 
 
@@ -180,6 +193,8 @@ def mention_evidence(a: tuple[str, str, str], b: tuple[str, str, str]) -> tuple[
     reasons = Reason(0)
     if a[1] and a[1] == b[1]:
         reasons |= Reason.SAME_NEQ
+    elif a[1] and b[1] and neq_swapped(a[1], b[1]):
+        reasons |= Reason.NEQ_SWAP
     score = (
         1.0 if a[0] == b[0] else max(Indel.normalized_similarity(a[0], b[0]), _sorted_similarity(a[0], b[0]))
     )
@@ -222,7 +237,14 @@ class _Groups:
         return x
 
     def can_join(self, ra: int, rb: int, by_name: bool) -> bool:
-        if self.neq[ra] and self.neq[rb] and self.neq[ra] != self.neq[rb]:
+        # Two NEQs: never, unless a name link in one town and one NEQ is the other with two
+        # neighbouring digits swapped (1143215662 / 1142315662), a slip and not another body.
+        if (
+            self.neq[ra]
+            and self.neq[rb]
+            and self.neq[ra] != self.neq[rb]
+            and not (by_name and neq_swapped(self.neq[ra], self.neq[rb]))
+        ):
             return False
         if by_name:
             ta, tb = self.town[ra], self.town[rb]
@@ -261,10 +283,20 @@ class _Groups:
             self.split_tags.setdefault(ra, set()).update(tags)
 
 
+def neq_swapped(a: str, b: str) -> bool:
+    """Whether two NEQs of the same length differ only by two neighbouring digits swapped."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
 def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list[int]) -> list[int]:
     """Number the towns, a misspelt town (`sherbrook`, `mscouche`) taking the number of the more
     frequent one it resembles: 80 % alike in the same region, 90 % when a region is unknown; at
-    least 6 letters."""
+    least 6 letters. A shorter one (`Lavl`, `Laeal`, `Almr`, `Maogg`) needs one slip at most (a
+    letter missing, added, changed, or two swapped), the same region, and a town named by at least
+    SHORT_TOWN_RATIO times as many mentions (two real small towns of a region are both named often)."""
     order = sorted(range(len(town_keys)), key=lambda i: -counts[i])
     canonical_keys: list[str] = []
     canonical: list[tuple[int, int]] = []  # (number, region)
@@ -272,16 +304,22 @@ def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list
     for i in order:
         key, region = town_keys[i], town_regions[i]
         found = None
-        if len(key) >= 6 and canonical_keys:
+        if len(key) >= MIN_SHORT_TOWN and canonical_keys:
             for _, score, position in process.extract(
                 key,
                 canonical_keys,
                 scorer=Indel.normalized_similarity,
-                score_cutoff=TOWN_TYPO_SAME_REGION,
+                score_cutoff=TOWN_TYPO_SAME_REGION if len(key) >= 6 else SHORT_TOWN_CUTOFF,
                 limit=3,
             ):
                 other_number, other_region = canonical[position]
                 same_region = region >= 0 and region == other_region
+                if len(key) < 6 and not (
+                    same_region
+                    and OSA.distance(key, canonical_keys[position]) <= 1
+                    and counts[other_number] >= SHORT_TOWN_RATIO * counts[i]
+                ):
+                    continue
                 if same_region or score >= TOWN_TYPO_ANY_REGION:
                     found = other_number
                     break
@@ -362,6 +400,7 @@ def resolve(
     mention_number[by_appearance] = np.arange(len(first_record))
     record_mention = mention_number[inverse.reshape(-1)]
     first = first_record[by_appearance]
+    mention_neq_code = neq_code[first]
     del combined, inverse, first_record
     mention_form = name_key[name_code[first]].tolist()
     normalized = [normalized_by_key[k] for k in mention_form]
@@ -552,6 +591,13 @@ def resolve(
     def stacked(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
 
+    link_a, link_b = stacked(applied_a, np.int64), stacked(applied_b, np.int64)
+    link_reasons = stacked(applied_reasons, np.int64)
+    # A name link between two NEQs says so: they differ by two swapped digits (can_join allows no other).
+    blank = distinct_neqs.index("") if "" in distinct_neqs else -1
+    code_a, code_b = mention_neq_code[link_a], mention_neq_code[link_b]
+    link_reasons[(code_a != code_b) & (code_a != blank) & (code_b != blank)] |= _NEQ_SWAP
+
     return Resolution(
         entity_of_record=entity,
         entity_count=len(first_seen),
@@ -559,10 +605,10 @@ def resolve(
         mention_names=keys,
         mention_neqs=mention_neq,
         mention_cities=town_key,
-        _link_a=stacked(applied_a, np.int64),
-        _link_b=stacked(applied_b, np.int64),
+        _link_a=link_a,
+        _link_b=link_b,
         _link_score=stacked(applied_score, np.float64),
-        _link_reasons=stacked(applied_reasons, np.int64),
+        _link_reasons=link_reasons,
     )
 
 
