@@ -603,3 +603,18 @@ def test_formula_looking_cells_are_neutralized_in_the_files_written(tmp_path: Pa
     cells = [cell for row in csv.reader(pairs.open(encoding="utf-8")) for cell in row[:2]][2:]
     cells += [row[0] for row in list(csv.reader(entities.open(encoding="utf-8")))[1:]]
     assert sorted(cells) == sorted(['\'=HYPERLINK("http://x")', "'@SUM(1)"] * 2)
+
+
+def test_a_one_word_capitalized_name_is_an_acronym_even_with_vowels() -> None:
+    assert normalize_name("AFE").acronyms == ("afe",)
+    assert normalize_name("OJAL").initials == "ojal"
+    assert normalize_name("L'ÉLAN").acronyms == ()  # a short form with its article: a word
+    groups = entities_of(
+        ("AFE", "1181422698", "Shawville", "07"),
+        ("Association des familles L'Escale", "", "Shawville", "07"),
+        ("OJAL", "", "Chibougamau", "10"),
+        ("Organisme de justice alternative La Luciole", "1162785945", "Chibougamau", "10"),
+    )
+    assert groups[0] == groups[1]
+    assert groups[2] == groups[3]
+    assert groups[0] != groups[2]
