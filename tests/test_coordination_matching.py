@@ -618,3 +618,14 @@ def test_a_one_word_capitalized_name_is_an_acronym_even_with_vowels() -> None:
     assert groups[0] == groups[1]
     assert groups[2] == groups[3]
     assert groups[0] != groups[2]
+
+
+def test_a_word_of_the_kind_typed_with_two_slips_is_still_that_word() -> None:
+    groups = entities_of(
+        ("Maison d'hébergement pour femmes d'Aylmer", "", "Candiac", "16"),
+        ("Maison d'hébergement pour nemnes d'Aylmer", "", "Candiac", "16"),  # femmes, two slips
+        ("Maison des jeunes La Vigie", "", "Candiac", "16"),
+        ("Maison des femmes La Vigie", "", "Candiac", "16"),  # two words of the kind: two bodies
+    )
+    assert groups[0] == groups[1]
+    assert groups[2] != groups[3]

@@ -35,6 +35,8 @@ NO_TOWN_THRESHOLD = 0.93  # when one side has no town: same region and a closer 
 ACRONYM_THRESHOLD = 0.86  # initials against an acronym, same town
 SHORT_FORM_WORDS = 3  # a short form (`La Passerelle`, `Le Pignon Bleu`) has at most this many words
 SHORT_WORD_SIMILARITY = 0.8  # `jeune` / `jeunese`, but not `ouest` / `est`
+KIND_TYPO_SLIPS = 2  # a word of the kind typed with two slips is still that word
+KIND_TYPO_LETTERS = 5
 DIFF_SIMILARITY = 0.7  # a word only one of two names has needs a spelling this close on the other side
 # Neighbours looked at in each sorted order: the name, its words sorted, its initials, backwards.
 WINDOWS = (3, 3, 2, 2)
@@ -797,6 +799,8 @@ def _counterparts(words: set[str], others: set[str]) -> bool:
     """Every word has a close spelling on the other side (`deveooppement` / `developpement`); a
     short word one edit away or nearly all of its letters (`nor` / `nord`, not `ouest` / `est`)."""
     for word in words:
+        if _kind_typo(word, others):
+            continue
         if len(word) <= 5:
             if not any(
                 OSA.distance(word, other, score_cutoff=1) <= 1
@@ -809,6 +813,20 @@ def _counterparts(words: set[str], others: set[str]) -> bool:
         ):
             return False
     return True
+
+
+def _kind_typo(word: str, others: set[str]) -> bool:
+    """A word of the kind and a word that is not, two slips apart (`femme` / `nemne`, `jeune` /
+    `jenue`): the same word mistyped twice, as two words of the kind (`femme` / `jeune`) never are."""
+    if len(word) < KIND_TYPO_LETTERS:
+        return False
+    kind = word in KIND_WORDS
+    return any(
+        (other in KIND_WORDS) != kind
+        and len(other) >= KIND_TYPO_LETTERS
+        and OSA.distance(word, other, score_cutoff=KIND_TYPO_SLIPS) <= KIND_TYPO_SLIPS
+        for other in others
+    )
 
 
 @lru_cache(maxsize=1 << 14)
