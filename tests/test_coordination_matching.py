@@ -629,3 +629,27 @@ def test_a_word_of_the_kind_typed_with_two_slips_is_still_that_word() -> None:
     )
     assert groups[0] == groups[1]
     assert groups[2] != groups[3]
+
+
+def test_two_spellings_without_a_town_are_not_rivals_of_the_group_they_both_fit() -> None:
+    groups = entities_of(
+        ("Regroupement des organismes communautaires de Pont-Viau", "3374187291", "Fermont", "09"),
+        ("Regroupement des organismes communautaires de Pont-Viau", "", "Fermont", "09"),
+        ("Regroupement des organismes communautaires de Pont-Visu", "", "", "09"),
+        ("Regoupement des organismes communautaires de Pont-Viau", "", "", "09"),
+        ("Travail de rue de Pont-Viau", "1175422888", "Havre-Saint-Pierre", "09"),
+    )
+    assert groups[0] == groups[1] == groups[2] == groups[3]
+    assert groups[4] != groups[0]
+
+
+def test_a_line_without_a_town_stays_alone_between_two_towns_of_its_region() -> None:
+    groups = entities_of(
+        ("Centre de femmes La Petite Maison", "3361835972", "Blainville", "15"),
+        ("Centre de femmes La Petite Maison", "1146892412", "Rosemère", "15"),
+        ("Centre des femmes La Petite Maison", "", "", "15"),
+        ("Centre de femmes La Petite Maisonn", "", "", "15"),
+    )
+    assert groups[0] != groups[1]
+    assert groups[2] not in (groups[0], groups[1])
+    assert groups[3] not in (groups[0], groups[1])

@@ -50,6 +50,7 @@ SHORT_TOWN_CUTOFF = 0.7  # Indel similarity of one slip in 4 letters (`almr` / `
 SHORT_TOWN_RATIO = 5  # a short town's typo: the spelling it joins is named 5 times as often
 SLIP_FLOOR = 0.7  # one slip in the letters leaves the names at least this alike
 MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
+WEAK_ROUNDS = 3  # rounds of weak links, each counting the rivals left by the one before
 WEAK_MARGIN = 0.03  # a weak link joins the best group only if the next group scores this much lower
 
 
@@ -560,23 +561,33 @@ def resolve(
             if rx != ry and can_join(rx, ry, True):
                 join(rx, ry)
                 taken[position] = True
-        best: dict[int, dict[int, tuple[float, int]]] = {}
-        for position in np.flatnonzero(probe >= 0).tolist():  # strongest first
-            p = probe_list[position]
-            other = b_list[position] if a_list[position] == p else a_list[position]
-            fits = best.setdefault(p, {})
-            group = find(other)
-            if group not in fits and (group == find(p) or can_join(find(p), group, True)):
-                fits[group] = (score_list[position], position)
-        for fits in best.values():
-            ranked = sorted(fits.values(), reverse=True)
-            if not ranked or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < WEAK_MARGIN):
-                continue
-            position = ranked[0][1]
-            rx, ry = find(a_list[position]), find(b_list[position])
-            if rx != ry and can_join(rx, ry, True):
-                join(rx, ry)
-                taken[position] = True
+        # The groups a probe could join are counted again once other weak links are made: two
+        # spellings of one organization without a town (`Regoupement … de Pont-Viau`, `… de
+        # Pont-Visu`) are rivals only until the second joins the group the first fits.
+        pending = np.flatnonzero(probe >= 0).tolist()  # strongest first
+        for _ in range(WEAK_ROUNDS):
+            best: dict[int, dict[int, tuple[float, int]]] = {}
+            for position in pending:
+                p = probe_list[position]
+                other = b_list[position] if a_list[position] == p else a_list[position]
+                fits = best.setdefault(p, {})
+                group = find(other)
+                if group not in fits and (group == find(p) or can_join(find(p), group, True)):
+                    fits[group] = (score_list[position], position)
+            settled: set[int] = set()
+            for p, fits in best.items():
+                ranked = sorted(fits.values(), reverse=True)
+                if not ranked or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < WEAK_MARGIN):
+                    continue
+                settled.add(p)
+                position = ranked[0][1]
+                rx, ry = find(a_list[position]), find(b_list[position])
+                if rx != ry and can_join(rx, ry, True):
+                    join(rx, ry)
+                    taken[position] = True
+            if not settled:
+                break
+            pending = [position for position in pending if probe_list[position] not in settled]
         applied_a.append(a[taken])
         applied_b.append(b[taken])
         applied_score.append(score[taken])
