@@ -653,3 +653,18 @@ def test_a_line_without_a_town_stays_alone_between_two_towns_of_its_region() -> 
     assert groups[0] != groups[1]
     assert groups[2] not in (groups[0], groups[1])
     assert groups[3] not in (groups[0], groups[1])
+
+
+def test_a_town_misspelt_twice_is_the_town_of_its_region_named_far_more_often() -> None:
+    others = [
+        (f"Maison des jeunes {word}", "", "Granby", "16") for word in ("Le Nid", "L'Ancrage", "La Vigie")
+    ]
+    others += [(f"Centre communautaire {word}", "", "Granby", "16") for word in ("Le Nid", "L'Ancrage")]
+    groups = entities_of(
+        *others,
+        ("Service d'entraide de Sainte-Foy", "1178754908", "Granby", "16"),
+        ("Service d'entraide de Sainte-Foy", "", "Grasyb", "16"),  # two slips
+        ("Service d'entraide de Sainte-Foy", "", "Grnaby", "03"),  # another region: not Granby
+    )
+    assert groups[5] == groups[6]
+    assert groups[7] != groups[5]

@@ -48,6 +48,7 @@ TOWN_TYPO_ANY_REGION = 0.9
 MIN_SHORT_TOWN = 4  # letters of a town key below which no typo is looked for (`Mag` stays)
 SHORT_TOWN_CUTOFF = 0.7  # Indel similarity of one slip in 4 letters (`almr` / `alma`: 0.75)
 SHORT_TOWN_RATIO = 5  # a short town's typo: the spelling it joins is named 5 times as often
+TWO_SLIP_TOWN_CUTOFF = 0.6  # Indel similarity of two slips in 6 letters (`grasyb` / `granby`: 0.67)
 SLIP_FLOOR = 0.7  # one slip in the letters leaves the names at least this alike
 MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
 WEAK_ROUNDS = 3  # rounds of weak links, each counting the rivals left by the one before
@@ -299,7 +300,9 @@ def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list
     frequent one it resembles: 80 % alike in the same region, 90 % when a region is unknown; at
     least 6 letters. A shorter one (`Lavl`, `Laeal`, `Almr`, `Maogg`) needs one slip at most (a
     letter missing, added, changed, or two swapped), the same region, and a town named by at least
-    SHORT_TOWN_RATIO times as many mentions (two real small towns of a region are both named often)."""
+    SHORT_TOWN_RATIO times as many mentions (two real small towns of a region are both named often).
+    A town of 6 letters or more less alike than 80 % may still have two slips (`Québos`, `Grasyb`)
+    on the same terms."""
     order = sorted(range(len(town_keys)), key=lambda i: -counts[i])
     canonical_keys: list[str] = []
     canonical: list[tuple[int, int]] = []  # (number, region)
@@ -312,14 +315,15 @@ def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list
                 key,
                 canonical_keys,
                 scorer=Indel.normalized_similarity,
-                score_cutoff=TOWN_TYPO_SAME_REGION if len(key) >= 6 else SHORT_TOWN_CUTOFF,
+                score_cutoff=TWO_SLIP_TOWN_CUTOFF if len(key) >= 6 else SHORT_TOWN_CUTOFF,
                 limit=3,
             ):
                 other_number, other_region = canonical[position]
                 same_region = region >= 0 and region == other_region
-                if len(key) < 6 and not (
+                slips = 1 if len(key) < 6 else 2
+                if (len(key) < 6 or score < TOWN_TYPO_SAME_REGION) and not (
                     same_region
-                    and OSA.distance(key, canonical_keys[position]) <= 1
+                    and OSA.distance(key, canonical_keys[position]) <= slips
                     and counts[other_number] >= SHORT_TOWN_RATIO * counts[i]
                 ):
                     continue
