@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from grants.coordination.duplicates import analyse, purpose_similarity
-from grants.coordination.entities import Decision, PartyKey, Reason, resolve
+from grants.coordination.entities import Decision, PartyKey, Reason, describe, neq_swapped, resolve
 from grants.coordination.names import normalize_name
 from grants.coordination.records import FileRefused, FundingCsvReader, parse_region
 
@@ -78,11 +78,46 @@ def test_the_same_neq_links_whatever_the_spelling() -> None:
 def test_two_different_neqs_are_never_merged_even_with_the_same_name_and_town() -> None:
     groups = entities_of(
         ("Centre de femmes La Passerelle", "1145678901", "Laval", "13"),
-        ("Centre de femmes La Passerelle", "1145678910", "Laval", "13"),
+        ("Centre de femmes La Passerelle", "1167432290", "Laval", "13"),
         ("Centre de femmes La Passerelle", "", "Laval", "13"),  # could join either, not both
     )
     assert groups[0] != groups[1]
     assert groups[2] in (groups[0], groups[1])
+
+
+def test_a_neq_with_two_neighbouring_digits_swapped_is_a_slip_in_the_same_town() -> None:
+    groups = entities_of(
+        ("Centre de femmes La Passerelle", "1145678901", "Laval", "13"),
+        ("Centre de femmes La Passerelle", "1145678901", "Laval", "13"),
+        ("Centre de femmes La Passerelle", "1145687901", "Laval", "13"),  # 78 typed 87
+    )
+    assert groups[0] == groups[1] == groups[2]
+    elsewhere = entities_of(
+        ("Centre de femmes La Passerelle", "1145678901", "Laval", "13"),
+        ("Centre de femmes La Passerelle", "1145687901", "Gatineau", "07"),  # another town: no
+    )
+    assert elsewhere[0] != elsewhere[1]
+
+
+def test_a_neq_slip_is_explained() -> None:
+    assert neq_swapped("1145678901", "1145687901")
+    assert neq_swapped("1145678901", "1145678910")
+    assert not neq_swapped("1145678901", "1145678901")
+    assert not neq_swapped("1145678901", "1145698701")  # 7 and 9 swapped, not neighbours
+    assert not neq_swapped("1145678901", "1145678902")  # another digit
+    assert not neq_swapped("1145678901", "1146578910")  # two swaps
+    resolution = resolve(
+        ["Centre de femmes La Passerelle", "Centre de femmes La Passerelle"],
+        ["1145678901", "1145687901"],
+        ["Laval", "Laval"],
+        ["13", "13"],
+    )
+    assert resolution.entity_of_record[0] == resolution.entity_of_record[1]
+    score, reasons = resolution.record_link(0, 1)
+    assert reasons & Reason.NEQ_SWAP and not reasons & Reason.SAME_NEQ
+    assert "NEQ à deux chiffres inversés près" in describe(reasons, score)
+    assert "NEQ two swapped digits apart" in describe(reasons, score, "en")
+    assert any(link.reasons & Reason.NEQ_SWAP for link in resolution.links())
 
 
 @pytest.mark.parametrize(
@@ -153,6 +188,35 @@ def test_a_misspelt_town_is_the_same_town() -> None:
     assert len(set(groups)) == 1
 
 
+def test_a_short_misspelt_town_is_the_town_of_its_region_named_far_more_often() -> None:
+    others = [
+        (f"Maison des jeunes {word}", "", "Laval", "13") for word in ("Le Nid", "L'Ancrage", "La Vigie")
+    ]
+    others += [(f"Centre communautaire {word}", "", "Laval", "13") for word in ("Le Nid", "L'Ancrage")]
+    groups = entities_of(
+        *others,
+        ("Centre des femmes Marie-Vincent", "", "Laval", "13"),
+        ("Centre des femmes Marie-Vincent", "", "Lavl", "13"),  # a letter missing
+        ("Centre des femmes Marie-Vincent", "", "Laeal", "13"),  # a letter changed
+        ("Centre des femmes Marie-Vincent", "", "Lavel", "06"),  # another region: not Laval
+    )
+    assert groups[5] == groups[6] == groups[7]
+    assert groups[8] != groups[5]
+
+
+def test_two_short_towns_named_as_often_stay_two_towns() -> None:
+    # `Amos` and `Amas` both named often in one region: two towns, not a typo of the other
+    amos = [(f"Maison des jeunes {word}", "", "Amos", "08") for word in ("Le Nid", "L'Ancrage", "La Vigie")]
+    amas = [(f"Centre communautaire {word}", "", "Amas", "08") for word in ("Le Nid", "L'Ancrage")]
+    groups = entities_of(
+        *amos,
+        *amas,
+        ("Centre des femmes Marie-Vincent", "", "Amos", "08"),
+        ("Centre des femmes Marie-Vincent", "", "Amas", "08"),
+    )
+    assert groups[5] != groups[6]
+
+
 def test_each_link_has_a_score_and_its_reasons() -> None:
     resolution = resolve(
         ["Centre de femmes de Laval", "CENTRE DE FEMMES DE LAVAL INC", "Centre de femmes de Lavall"],
@@ -205,15 +269,15 @@ def test_a_space_typed_one_letter_off_is_a_typo_but_one_slip_in_a_short_name_is_
     assert len(set(groups)) == 4
 
 
-def test_a_mistyped_neq_keeps_its_line_alone_without_taking_the_other_lines() -> None:
+def test_a_mistyped_neq_joins_its_organization_in_the_same_town() -> None:
     groups = entities_of(
         ("Centre de prévention Le Verger", "1140673770", "Laval", "13"),  # two digits swapped
         ("Centre de prévention Le Verger", "", "Laval", "13"),
         ("Centre de prévention Le Verger", "1140673707", "Laval", "13"),
         ("Centre de prévention Le Verger inc.", "1140673707", "Laval", "13"),
     )
-    assert groups[1] == groups[2] == groups[3]
-    assert groups[0] != groups[1]  # two different NEQs are never merged
+    # two digits swapped, the same name and town: a slip (before: the line was left alone)
+    assert groups[0] == groups[1] == groups[2] == groups[3]
 
 
 def test_a_line_with_its_town_but_not_its_region_is_in_its_towns_region() -> None:
@@ -539,3 +603,68 @@ def test_formula_looking_cells_are_neutralized_in_the_files_written(tmp_path: Pa
     cells = [cell for row in csv.reader(pairs.open(encoding="utf-8")) for cell in row[:2]][2:]
     cells += [row[0] for row in list(csv.reader(entities.open(encoding="utf-8")))[1:]]
     assert sorted(cells) == sorted(['\'=HYPERLINK("http://x")', "'@SUM(1)"] * 2)
+
+
+def test_a_one_word_capitalized_name_is_an_acronym_even_with_vowels() -> None:
+    assert normalize_name("AFE").acronyms == ("afe",)
+    assert normalize_name("OJAL").initials == "ojal"
+    assert normalize_name("L'ÉLAN").acronyms == ()  # a short form with its article: a word
+    groups = entities_of(
+        ("AFE", "1181422698", "Shawville", "07"),
+        ("Association des familles L'Escale", "", "Shawville", "07"),
+        ("OJAL", "", "Chibougamau", "10"),
+        ("Organisme de justice alternative La Luciole", "1162785945", "Chibougamau", "10"),
+    )
+    assert groups[0] == groups[1]
+    assert groups[2] == groups[3]
+    assert groups[0] != groups[2]
+
+
+def test_a_word_of_the_kind_typed_with_two_slips_is_still_that_word() -> None:
+    groups = entities_of(
+        ("Maison d'hébergement pour femmes d'Aylmer", "", "Candiac", "16"),
+        ("Maison d'hébergement pour nemnes d'Aylmer", "", "Candiac", "16"),  # femmes, two slips
+        ("Maison des jeunes La Vigie", "", "Candiac", "16"),
+        ("Maison des femmes La Vigie", "", "Candiac", "16"),  # two words of the kind: two bodies
+    )
+    assert groups[0] == groups[1]
+    assert groups[2] != groups[3]
+
+
+def test_two_spellings_without_a_town_are_not_rivals_of_the_group_they_both_fit() -> None:
+    groups = entities_of(
+        ("Regroupement des organismes communautaires de Pont-Viau", "3374187291", "Fermont", "09"),
+        ("Regroupement des organismes communautaires de Pont-Viau", "", "Fermont", "09"),
+        ("Regroupement des organismes communautaires de Pont-Visu", "", "", "09"),
+        ("Regoupement des organismes communautaires de Pont-Viau", "", "", "09"),
+        ("Travail de rue de Pont-Viau", "1175422888", "Havre-Saint-Pierre", "09"),
+    )
+    assert groups[0] == groups[1] == groups[2] == groups[3]
+    assert groups[4] != groups[0]
+
+
+def test_a_line_without_a_town_stays_alone_between_two_towns_of_its_region() -> None:
+    groups = entities_of(
+        ("Centre de femmes La Petite Maison", "3361835972", "Blainville", "15"),
+        ("Centre de femmes La Petite Maison", "1146892412", "Rosemère", "15"),
+        ("Centre des femmes La Petite Maison", "", "", "15"),
+        ("Centre de femmes La Petite Maisonn", "", "", "15"),
+    )
+    assert groups[0] != groups[1]
+    assert groups[2] not in (groups[0], groups[1])
+    assert groups[3] not in (groups[0], groups[1])
+
+
+def test_a_town_misspelt_twice_is_the_town_of_its_region_named_far_more_often() -> None:
+    others = [
+        (f"Maison des jeunes {word}", "", "Granby", "16") for word in ("Le Nid", "L'Ancrage", "La Vigie")
+    ]
+    others += [(f"Centre communautaire {word}", "", "Granby", "16") for word in ("Le Nid", "L'Ancrage")]
+    groups = entities_of(
+        *others,
+        ("Service d'entraide de Sainte-Foy", "1178754908", "Granby", "16"),
+        ("Service d'entraide de Sainte-Foy", "", "Grasyb", "16"),  # two slips
+        ("Service d'entraide de Sainte-Foy", "", "Grnaby", "03"),  # another region: not Granby
+    )
+    assert groups[5] == groups[6]
+    assert groups[7] != groups[5]

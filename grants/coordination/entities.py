@@ -35,6 +35,8 @@ NO_TOWN_THRESHOLD = 0.93  # when one side has no town: same region and a closer 
 ACRONYM_THRESHOLD = 0.86  # initials against an acronym, same town
 SHORT_FORM_WORDS = 3  # a short form (`La Passerelle`, `Le Pignon Bleu`) has at most this many words
 SHORT_WORD_SIMILARITY = 0.8  # `jeune` / `jeunese`, but not `ouest` / `est`
+KIND_TYPO_SLIPS = 2  # a word of the kind typed with two slips is still that word
+KIND_TYPO_LETTERS = 5
 DIFF_SIMILARITY = 0.7  # a word only one of two names has needs a spelling this close on the other side
 # Neighbours looked at in each sorted order: the name, its words sorted, its initials, backwards.
 WINDOWS = (3, 3, 2, 2)
@@ -43,8 +45,13 @@ WINDOWS = (3, 3, 2, 2)
 WORD_WINDOW = 3
 TOWN_TYPO_SAME_REGION = 0.8  # `Mscouche` is `Mascouche` in Lanaudière
 TOWN_TYPO_ANY_REGION = 0.9
+MIN_SHORT_TOWN = 4  # letters of a town key below which no typo is looked for (`Mag` stays)
+SHORT_TOWN_CUTOFF = 0.7  # Indel similarity of one slip in 4 letters (`almr` / `alma`: 0.75)
+SHORT_TOWN_RATIO = 5  # a short town's typo: the spelling it joins is named 5 times as often
+TWO_SLIP_TOWN_CUTOFF = 0.6  # Indel similarity of two slips in 6 letters (`grasyb` / `granby`: 0.67)
 SLIP_FLOOR = 0.7  # one slip in the letters leaves the names at least this alike
 MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
+WEAK_ROUNDS = 3  # rounds of weak links, each counting the rivals left by the one before
 WEAK_MARGIN = 0.03  # a weak link joins the best group only if the next group scores this much lower
 
 
@@ -59,12 +66,21 @@ class Reason(IntFlag):
     SAME_CITY = 32
     SAME_REGION = 64
     CONFIRMED = 128  # the cell said so
+    NEQ_SWAP = 256  # NEQs that differ by two neighbouring digits swapped (a typing slip), same town
 
 
 # The flags as plain ints for the array code (IntFlag operations cost a Python call each).
-_SAME_NEQ, _SAME_NAME, _SIMILAR_NAME, _ACRONYM, _SHORT_FORM, _SAME_CITY, _SAME_REGION, _CONFIRMED = (
-    int(flag) for flag in Reason
-)
+(
+    _SAME_NEQ,
+    _SAME_NAME,
+    _SIMILAR_NAME,
+    _ACRONYM,
+    _SHORT_FORM,
+    _SAME_CITY,
+    _SAME_REGION,
+    _CONFIRMED,
+    _NEQ_SWAP,
+) = (int(flag) for flag in Reason)
 _WEAK = _ACRONYM | _SHORT_FORM
 _REASONS: dict[int, Reason] = {}
 
@@ -86,6 +102,7 @@ REASON_TEXT = {
     Reason.SAME_CITY: ("même ville", "same town"),
     Reason.SAME_REGION: ("même région", "same region"),
     Reason.CONFIRMED: ("confirmé par la cellule", "confirmed by the cell"),
+    Reason.NEQ_SWAP: ("NEQ à deux chiffres inversés près", "NEQ two swapped digits apart"),
 }
 
 
@@ -180,6 +197,8 @@ def mention_evidence(a: tuple[str, str, str], b: tuple[str, str, str]) -> tuple[
     reasons = Reason(0)
     if a[1] and a[1] == b[1]:
         reasons |= Reason.SAME_NEQ
+    elif a[1] and b[1] and neq_swapped(a[1], b[1]):
+        reasons |= Reason.NEQ_SWAP
     score = (
         1.0 if a[0] == b[0] else max(Indel.normalized_similarity(a[0], b[0]), _sorted_similarity(a[0], b[0]))
     )
@@ -222,7 +241,14 @@ class _Groups:
         return x
 
     def can_join(self, ra: int, rb: int, by_name: bool) -> bool:
-        if self.neq[ra] and self.neq[rb] and self.neq[ra] != self.neq[rb]:
+        # Two NEQs: never, unless a name link in one town and one NEQ is the other with two
+        # neighbouring digits swapped (1143215662 / 1142315662), a slip and not another body.
+        if (
+            self.neq[ra]
+            and self.neq[rb]
+            and self.neq[ra] != self.neq[rb]
+            and not (by_name and neq_swapped(self.neq[ra], self.neq[rb]))
+        ):
             return False
         if by_name:
             ta, tb = self.town[ra], self.town[rb]
@@ -261,10 +287,22 @@ class _Groups:
             self.split_tags.setdefault(ra, set()).update(tags)
 
 
+def neq_swapped(a: str, b: str) -> bool:
+    """Whether two NEQs of the same length differ only by two neighbouring digits swapped."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
 def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list[int]) -> list[int]:
     """Number the towns, a misspelt town (`sherbrook`, `mscouche`) taking the number of the more
     frequent one it resembles: 80 % alike in the same region, 90 % when a region is unknown; at
-    least 6 letters."""
+    least 6 letters. A shorter one (`Lavl`, `Laeal`, `Almr`, `Maogg`) needs one slip at most (a
+    letter missing, added, changed, or two swapped), the same region, and a town named by at least
+    SHORT_TOWN_RATIO times as many mentions (two real small towns of a region are both named often).
+    A town of 6 letters or more less alike than 80 % may still have two slips (`Québos`, `Grasyb`)
+    on the same terms."""
     order = sorted(range(len(town_keys)), key=lambda i: -counts[i])
     canonical_keys: list[str] = []
     canonical: list[tuple[int, int]] = []  # (number, region)
@@ -272,16 +310,23 @@ def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list
     for i in order:
         key, region = town_keys[i], town_regions[i]
         found = None
-        if len(key) >= 6 and canonical_keys:
+        if len(key) >= MIN_SHORT_TOWN and canonical_keys:
             for _, score, position in process.extract(
                 key,
                 canonical_keys,
                 scorer=Indel.normalized_similarity,
-                score_cutoff=TOWN_TYPO_SAME_REGION,
+                score_cutoff=TWO_SLIP_TOWN_CUTOFF if len(key) >= 6 else SHORT_TOWN_CUTOFF,
                 limit=3,
             ):
                 other_number, other_region = canonical[position]
                 same_region = region >= 0 and region == other_region
+                slips = 1 if len(key) < 6 else 2
+                if (len(key) < 6 or score < TOWN_TYPO_SAME_REGION) and not (
+                    same_region
+                    and OSA.distance(key, canonical_keys[position]) <= slips
+                    and counts[other_number] >= SHORT_TOWN_RATIO * counts[i]
+                ):
+                    continue
                 if same_region or score >= TOWN_TYPO_ANY_REGION:
                     found = other_number
                     break
@@ -362,6 +407,7 @@ def resolve(
     mention_number[by_appearance] = np.arange(len(first_record))
     record_mention = mention_number[inverse.reshape(-1)]
     first = first_record[by_appearance]
+    mention_neq_code = neq_code[first]
     del combined, inverse, first_record
     mention_form = name_key[name_code[first]].tolist()
     normalized = [normalized_by_key[k] for k in mention_form]
@@ -519,23 +565,33 @@ def resolve(
             if rx != ry and can_join(rx, ry, True):
                 join(rx, ry)
                 taken[position] = True
-        best: dict[int, dict[int, tuple[float, int]]] = {}
-        for position in np.flatnonzero(probe >= 0).tolist():  # strongest first
-            p = probe_list[position]
-            other = b_list[position] if a_list[position] == p else a_list[position]
-            fits = best.setdefault(p, {})
-            group = find(other)
-            if group not in fits and (group == find(p) or can_join(find(p), group, True)):
-                fits[group] = (score_list[position], position)
-        for fits in best.values():
-            ranked = sorted(fits.values(), reverse=True)
-            if not ranked or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < WEAK_MARGIN):
-                continue
-            position = ranked[0][1]
-            rx, ry = find(a_list[position]), find(b_list[position])
-            if rx != ry and can_join(rx, ry, True):
-                join(rx, ry)
-                taken[position] = True
+        # The groups a probe could join are counted again once other weak links are made: two
+        # spellings of one organization without a town (`Regoupement … de Pont-Viau`, `… de
+        # Pont-Visu`) are rivals only until the second joins the group the first fits.
+        pending = np.flatnonzero(probe >= 0).tolist()  # strongest first
+        for _ in range(WEAK_ROUNDS):
+            best: dict[int, dict[int, tuple[float, int]]] = {}
+            for position in pending:
+                p = probe_list[position]
+                other = b_list[position] if a_list[position] == p else a_list[position]
+                fits = best.setdefault(p, {})
+                group = find(other)
+                if group not in fits and (group == find(p) or can_join(find(p), group, True)):
+                    fits[group] = (score_list[position], position)
+            settled: set[int] = set()
+            for p, fits in best.items():
+                ranked = sorted(fits.values(), reverse=True)
+                if not ranked or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < WEAK_MARGIN):
+                    continue
+                settled.add(p)
+                position = ranked[0][1]
+                rx, ry = find(a_list[position]), find(b_list[position])
+                if rx != ry and can_join(rx, ry, True):
+                    join(rx, ry)
+                    taken[position] = True
+            if not settled:
+                break
+            pending = [position for position in pending if probe_list[position] not in settled]
         applied_a.append(a[taken])
         applied_b.append(b[taken])
         applied_score.append(score[taken])
@@ -552,6 +608,13 @@ def resolve(
     def stacked(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
 
+    link_a, link_b = stacked(applied_a, np.int64), stacked(applied_b, np.int64)
+    link_reasons = stacked(applied_reasons, np.int64)
+    # A name link between two NEQs says so: they differ by two swapped digits (can_join allows no other).
+    blank = distinct_neqs.index("") if "" in distinct_neqs else -1
+    code_a, code_b = mention_neq_code[link_a], mention_neq_code[link_b]
+    link_reasons[(code_a != code_b) & (code_a != blank) & (code_b != blank)] |= _NEQ_SWAP
+
     return Resolution(
         entity_of_record=entity,
         entity_count=len(first_seen),
@@ -559,10 +622,10 @@ def resolve(
         mention_names=keys,
         mention_neqs=mention_neq,
         mention_cities=town_key,
-        _link_a=stacked(applied_a, np.int64),
-        _link_b=stacked(applied_b, np.int64),
+        _link_a=link_a,
+        _link_b=link_b,
         _link_score=stacked(applied_score, np.float64),
-        _link_reasons=stacked(applied_reasons, np.int64),
+        _link_reasons=link_reasons,
     )
 
 
@@ -751,6 +814,8 @@ def _counterparts(words: set[str], others: set[str]) -> bool:
     """Every word has a close spelling on the other side (`deveooppement` / `developpement`); a
     short word one edit away or nearly all of its letters (`nor` / `nord`, not `ouest` / `est`)."""
     for word in words:
+        if _kind_typo(word, others):
+            continue
         if len(word) <= 5:
             if not any(
                 OSA.distance(word, other, score_cutoff=1) <= 1
@@ -763,6 +828,20 @@ def _counterparts(words: set[str], others: set[str]) -> bool:
         ):
             return False
     return True
+
+
+def _kind_typo(word: str, others: set[str]) -> bool:
+    """A word of the kind and a word that is not, two slips apart (`femme` / `nemne`, `jeune` /
+    `jenue`): the same word mistyped twice, as two words of the kind (`femme` / `jeune`) never are."""
+    if len(word) < KIND_TYPO_LETTERS:
+        return False
+    kind = word in KIND_WORDS
+    return any(
+        (other in KIND_WORDS) != kind
+        and len(other) >= KIND_TYPO_LETTERS
+        and OSA.distance(word, other, score_cutoff=KIND_TYPO_SLIPS) <= KIND_TYPO_SLIPS
+        for other in others
+    )
 
 
 @lru_cache(maxsize=1 << 14)

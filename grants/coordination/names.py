@@ -295,6 +295,9 @@ class NormalizedName(NamedTuple):
     compact: str = ""  # letters without spaces or legal suffix: `corporatio nde` = `corporation de`
 
 
+MAX_LONE_ACRONYM = 5  # letters of a one-word capitalized name taken for an acronym whatever its vowels
+
+
 def _acronym_tokens(raw: str) -> set[str]:
     """Words typed in capitals (2 to 8 letters) in a name that is not all capitals, and any
     parenthesised short word: `ROHE`, `(ROHE)`."""
@@ -302,6 +305,10 @@ def _acronym_tokens(raw: str) -> set[str]:
     if not _CAPITALS.search(raw):
         return found
     all_caps = raw.upper() == raw
+    # A name that is one capitalized word of 2 to 5 letters is an acronym even with vowels in
+    # it (`AFE`, `OJAL`, `SEC`): a short form keeps its article (`L'ÉLAN`), a one-word name is rare.
+    alone = raw.strip()
+    one_word = 2 <= len(alone) <= MAX_LONE_ACRONYM and alone.isalpha()
     for inner in _PAREN.findall(raw):
         word = inner.strip()
         if 2 <= len(word) <= 10 and word.isalpha() and " " not in word:
@@ -310,7 +317,7 @@ def _acronym_tokens(raw: str) -> set[str]:
         if 2 <= len(word) <= 8 and word.isupper() and word.isalpha():
             folded = fold(word)
             if not all_caps or (
-                folded not in WORDS and folded not in STOPWORDS and _looks_like_acronym(folded)
+                folded not in WORDS and folded not in STOPWORDS and (one_word or _looks_like_acronym(folded))
             ):
                 found.add(folded)
     return found
