@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from grants.coordination.duplicates import analyse, purpose_similarity
-from grants.coordination.entities import Decision, PartyKey, Reason, describe, neq_swapped, resolve
+from grants.coordination.entities import Decision, PartyKey, Reason, resolve
 from grants.coordination.names import normalize_name
 from grants.coordination.records import FileRefused, FundingCsvReader, parse_region
 
@@ -78,46 +78,11 @@ def test_the_same_neq_links_whatever_the_spelling() -> None:
 def test_two_different_neqs_are_never_merged_even_with_the_same_name_and_town() -> None:
     groups = entities_of(
         ("Centre de femmes La Passerelle", "1145678901", "Laval", "13"),
-        ("Centre de femmes La Passerelle", "1167432290", "Laval", "13"),
+        ("Centre de femmes La Passerelle", "1145678910", "Laval", "13"),
         ("Centre de femmes La Passerelle", "", "Laval", "13"),  # could join either, not both
     )
     assert groups[0] != groups[1]
     assert groups[2] in (groups[0], groups[1])
-
-
-def test_a_neq_with_two_neighbouring_digits_swapped_is_a_slip_in_the_same_town() -> None:
-    groups = entities_of(
-        ("Centre de femmes La Passerelle", "1145678901", "Laval", "13"),
-        ("Centre de femmes La Passerelle", "1145678901", "Laval", "13"),
-        ("Centre de femmes La Passerelle", "1145687901", "Laval", "13"),  # 78 typed 87
-    )
-    assert groups[0] == groups[1] == groups[2]
-    elsewhere = entities_of(
-        ("Centre de femmes La Passerelle", "1145678901", "Laval", "13"),
-        ("Centre de femmes La Passerelle", "1145687901", "Gatineau", "07"),  # another town: no
-    )
-    assert elsewhere[0] != elsewhere[1]
-
-
-def test_a_neq_slip_is_explained() -> None:
-    assert neq_swapped("1145678901", "1145687901")
-    assert neq_swapped("1145678901", "1145678910")
-    assert not neq_swapped("1145678901", "1145678901")
-    assert not neq_swapped("1145678901", "1145698701")  # 7 and 9 swapped, not neighbours
-    assert not neq_swapped("1145678901", "1145678902")  # another digit
-    assert not neq_swapped("1145678901", "1146578910")  # two swaps
-    resolution = resolve(
-        ["Centre de femmes La Passerelle", "Centre de femmes La Passerelle"],
-        ["1145678901", "1145687901"],
-        ["Laval", "Laval"],
-        ["13", "13"],
-    )
-    assert resolution.entity_of_record[0] == resolution.entity_of_record[1]
-    score, reasons = resolution.record_link(0, 1)
-    assert reasons & Reason.NEQ_SWAP and not reasons & Reason.SAME_NEQ
-    assert "NEQ à deux chiffres inversés près" in describe(reasons, score)
-    assert "NEQ two swapped digits apart" in describe(reasons, score, "en")
-    assert any(link.reasons & Reason.NEQ_SWAP for link in resolution.links())
 
 
 @pytest.mark.parametrize(
@@ -269,15 +234,15 @@ def test_a_space_typed_one_letter_off_is_a_typo_but_one_slip_in_a_short_name_is_
     assert len(set(groups)) == 4
 
 
-def test_a_mistyped_neq_joins_its_organization_in_the_same_town() -> None:
+def test_a_mistyped_neq_keeps_its_line_alone_without_taking_the_other_lines() -> None:
     groups = entities_of(
         ("Centre de prévention Le Verger", "1140673770", "Laval", "13"),  # two digits swapped
         ("Centre de prévention Le Verger", "", "Laval", "13"),
         ("Centre de prévention Le Verger", "1140673707", "Laval", "13"),
         ("Centre de prévention Le Verger inc.", "1140673707", "Laval", "13"),
     )
-    # two digits swapped, the same name and town: a slip (before: the line was left alone)
-    assert groups[0] == groups[1] == groups[2] == groups[3]
+    assert groups[1] == groups[2] == groups[3]
+    assert groups[0] != groups[1]  # two different NEQs are never merged
 
 
 def test_a_line_with_its_town_but_not_its_region_is_in_its_towns_region() -> None:

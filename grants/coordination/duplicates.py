@@ -28,7 +28,6 @@ from grants.coordination.entities import (
     Reason,
     Resolution,
     describe,
-    neq_swapped,
     reason_of,
     resolve,
 )
@@ -843,9 +842,6 @@ def record_links(resolution: Resolution, a: np.ndarray, b: np.ndarray) -> tuple[
     score = np.where(same_neq, 1.0, score)
     reasons = np.where(same_name, int(Reason.SAME_NAME), int(Reason.SIMILAR_NAME))
     reasons |= np.where(same_neq, int(Reason.SAME_NEQ), 0)
-    differ = np.flatnonzero((neqs[ma] != neqs[mb]) & (neqs[ma] != "") & (neqs[mb] != ""))
-    swapped = [neq_swapped(x, y) for x, y in zip(neqs[ma[differ]], neqs[mb[differ]], strict=True)]
-    reasons[differ[np.asarray(swapped, dtype=bool)]] |= int(Reason.NEQ_SWAP)
     reasons |= np.where((cities[ma] == cities[mb]) & (cities[ma] != ""), int(Reason.SAME_CITY), 0)
     return score.astype(np.float64), reasons.astype(np.int64)
 

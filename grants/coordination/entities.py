@@ -66,7 +66,6 @@ class Reason(IntFlag):
     SAME_CITY = 32
     SAME_REGION = 64
     CONFIRMED = 128  # the cell said so
-    NEQ_SWAP = 256  # NEQs that differ by two neighbouring digits swapped (a typing slip), same town
 
 
 # The flags as plain ints for the array code (IntFlag operations cost a Python call each).
@@ -79,7 +78,6 @@ class Reason(IntFlag):
     _SAME_CITY,
     _SAME_REGION,
     _CONFIRMED,
-    _NEQ_SWAP,
 ) = (int(flag) for flag in Reason)
 _WEAK = _ACRONYM | _SHORT_FORM
 _REASONS: dict[int, Reason] = {}
@@ -102,7 +100,6 @@ REASON_TEXT = {
     Reason.SAME_CITY: ("même ville", "same town"),
     Reason.SAME_REGION: ("même région", "same region"),
     Reason.CONFIRMED: ("confirmé par la cellule", "confirmed by the cell"),
-    Reason.NEQ_SWAP: ("NEQ à deux chiffres inversés près", "NEQ two swapped digits apart"),
 }
 
 
@@ -197,8 +194,6 @@ def mention_evidence(a: tuple[str, str, str], b: tuple[str, str, str]) -> tuple[
     reasons = Reason(0)
     if a[1] and a[1] == b[1]:
         reasons |= Reason.SAME_NEQ
-    elif a[1] and b[1] and neq_swapped(a[1], b[1]):
-        reasons |= Reason.NEQ_SWAP
     score = (
         1.0 if a[0] == b[0] else max(Indel.normalized_similarity(a[0], b[0]), _sorted_similarity(a[0], b[0]))
     )
@@ -241,15 +236,8 @@ class _Groups:
         return x
 
     def can_join(self, ra: int, rb: int, by_name: bool) -> bool:
-        # Two NEQs: never, unless a name link in one town and one NEQ is the other with two
-        # neighbouring digits swapped (1143215662 / 1142315662), a slip and not another body.
-        if (
-            self.neq[ra]
-            and self.neq[rb]
-            and self.neq[ra] != self.neq[rb]
-            and not (by_name and neq_swapped(self.neq[ra], self.neq[rb]))
-        ):
-            return False
+        if self.neq[ra] and self.neq[rb] and self.neq[ra] != self.neq[rb]:
+            return False  # two different NEQs are two bodies, whatever the names say
         if by_name:
             ta, tb = self.town[ra], self.town[rb]
             if ta >= 0 and tb >= 0 and ta != tb:
@@ -285,14 +273,6 @@ class _Groups:
         tags = self.split_tags.pop(rb, None)
         if tags:
             self.split_tags.setdefault(ra, set()).update(tags)
-
-
-def neq_swapped(a: str, b: str) -> bool:
-    """Whether two NEQs of the same length differ only by two neighbouring digits swapped."""
-    if len(a) != len(b):
-        return False
-    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 def _canonical_towns(town_keys: list[str], town_regions: list[int], counts: list[int]) -> list[int]:
@@ -407,7 +387,6 @@ def resolve(
     mention_number[by_appearance] = np.arange(len(first_record))
     record_mention = mention_number[inverse.reshape(-1)]
     first = first_record[by_appearance]
-    mention_neq_code = neq_code[first]
     del combined, inverse, first_record
     mention_form = name_key[name_code[first]].tolist()
     normalized = [normalized_by_key[k] for k in mention_form]
@@ -610,10 +589,6 @@ def resolve(
 
     link_a, link_b = stacked(applied_a, np.int64), stacked(applied_b, np.int64)
     link_reasons = stacked(applied_reasons, np.int64)
-    # A name link between two NEQs says so: they differ by two swapped digits (can_join allows no other).
-    blank = distinct_neqs.index("") if "" in distinct_neqs else -1
-    code_a, code_b = mention_neq_code[link_a], mention_neq_code[link_b]
-    link_reasons[(code_a != code_b) & (code_a != blank) & (code_b != blank)] |= _NEQ_SWAP
 
     return Resolution(
         entity_of_record=entity,
