@@ -244,6 +244,4 @@ def build_cell_data(site: Site, cell: Any) -> CellData:
     job = budget_report.start_budget_report(cell, "2026", language="fr")
     db.session.commit()
     budget_report.build_for_job(job.id)
-    return CellData(
-        outcome.funding_import, flagged[0], site.agreement.request, decision, entity_id, job
-    )
+    return CellData(outcome.funding_import, flagged[0], site.agreement.request, decision, entity_id, job)

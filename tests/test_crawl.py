@@ -201,7 +201,11 @@ def test_every_role_crawls_the_site_in_both_languages_without_a_defect(app, site
         f"/cellule/importations/{site.cell.funding_import.id}",
         f"/taches/{site.cell.report_job.id}",
     )
-    extra_start = {"program officer": (analysis,), "coordination cell": cell_pages, "administrator": cell_pages}
+    extra_start = {
+        "program officer": (analysis,),
+        "coordination cell": cell_pages,
+        "administrator": cell_pages,
+    }
     started = time.monotonic()
     problems: dict[str, list[str]] = {}
     counts = {}
