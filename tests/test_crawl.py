@@ -249,6 +249,9 @@ def test_the_scans_catch_what_they_are_for():
     assert offences("<td>2 exercice(s)</td>") and offences("<td>True</td>") and offences("<td>{'a': 1}</td>")
     assert offences("<td>None</td>", "fr") and not offences("<td>None</td>", "en")
     assert french_leftovers("<p>9:30 p.m..</p>") == ["doubled period: 9:30 p.m.."]
+    assert french_leftovers("<p>Enforcement: 0.00% ; Recovery: 23.68%</p>") == [
+        "space before a semicolon: Enforcement: 0.00% ; Recovery: 23.68%"
+    ]
     assert french_leftovers('<input placeholder="AAAA-MM-JJ"><img alt="Suivant">') == [
         "French attribute: AAAA-MM-JJ",
         "French attribute: Suivant",
