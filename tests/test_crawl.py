@@ -225,6 +225,14 @@ def test_every_role_crawls_the_site_in_both_languages_without_a_defect(app, site
                 assert CELL_FLAGS_HEADING[language] in page, (name, language, analysis)
             problems.update({f"{name} {language} {url}": p for url, p in found.items()})
     elapsed = time.monotonic() - started
+    # The journal names the indexation run an agreement was indexed by, not its id.
+    admin = app.test_client()
+    sign_in(roles["administrator"], target=admin)
+    admin.get("/?lang=en")
+    journal = html.unescape(
+        re.sub(r"<[^>]+>", " ", admin.get("/journal/?type=Agreement").get_data(as_text=True))
+    )
+    assert re.search(r"Indexation run\W+TNCES 2027-2028", journal), " ".join(journal.split())[:3000]
     print(f"\ncrawled {sum(counts.values())} pages in {elapsed:.1f} s: {counts}")
     # Each crawl reached well beyond the home page.
     assert min(counts.values()) >= 10, counts
