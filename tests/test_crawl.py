@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from grants.core.roles import StaffRole
+from tests.helpers import csrf_token
 from tests.page_scan import english_leftovers, french_leftovers, offences, structure_problems
 from tests.site_data import build_site
 
@@ -123,6 +124,17 @@ def _excluded(path: str, rule: str, problem: str) -> bool:
     return any(p.search(path) and r == rule and w.search(problem) for p, r, w in EXCLUSIONS)
 
 
+def scan(page: str, language: str, url: str) -> list[str]:
+    """The problems of one HTML page: structure, formatting, the other language's words."""
+    found = [("structure", p) for p in structure_problems(page, language)]
+    found += [("formatting", p) for p in offences(page, language)]
+    if language == "en":
+        found += [("French", p) for p in french_leftovers(page)]
+    else:
+        found += [("English", p) for p in english_leftovers(page)]
+    return [f"{rule}: {p}" for rule, p in found if not _excluded(url, rule, p)]
+
+
 def crawl(
     client, language: str, budget: int = PAGE_BUDGET, start: tuple[str, ...] = ()
 ) -> tuple[list[str], dict[str, list[str]]]:
@@ -147,13 +159,7 @@ def crawl(
                 seen.update(_links(f'<a href="{location}">', url))
         elif response.mimetype == "text/html" and status in (200, 422):
             page = response.get_data(as_text=True)
-            found += [("structure", p) for p in structure_problems(page, language)]
-            found += [("formatting", p) for p in offences(page, language)]
-            if language == "en":
-                found += [("French", p) for p in french_leftovers(page)]
-            else:
-                found += [("English", p) for p in english_leftovers(page)]
-            found = [f"{rule}: {p}" for rule, p in found if not _excluded(url, rule, p)]
+            found += scan(page, language, url)
             for link in _links(page, url) + _form_links(page, url):
                 if link in seen or SKIP.search(link):
                     continue
@@ -178,6 +184,19 @@ INDEXATION_PREVIEWS = (
     "/indexation/apercu?program=TNCES&fiscal_year=2028-2029",
     "/indexation/apercu?program=TNCES&fiscal_year=2031-2032",
 )
+
+
+def _bad_cell_forms(site) -> list[tuple[str, str, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """(page holding the form, where it posts, what is sent) for each of the cell's forms, wrong."""
+    flag, entity = f"/cellule/signalements/{site.cell.flag.id}", f"/cellule/organismes/{site.cell.entity_id}"
+    return [
+        (flag, flag, {"decision": "nonsense", "version": "x"}),
+        (entity, f"{entity}/confirmer", {"confirm-other": "999999"}),
+        (entity, f"{entity}/separer", {}),
+        ("/cellule/importations/", "/cellule/importations/", {}),
+        ("/cellule/budget/", "/cellule/budget/plancher", {"floor": "beaucoup"}),
+        ("/cellule/budget/rapport", "/cellule/budget/rapport", {"period": "zzz", "language": "xx"}),
+    ]
 
 
 CELL_FLAGS_HEADING = {"fr": "Signalements de la cellule de coordination", "en": "Coordination cell flags"}
@@ -224,6 +243,17 @@ def test_every_role_crawls_the_site_in_both_languages_without_a_defect(app, site
                 page = client.get(analysis).get_data(as_text=True)
                 assert CELL_FLAGS_HEADING[language] in page, (name, language, analysis)
             problems.update({f"{name} {language} {url}": p for url, p in found.items()})
+    # The cell's forms sent wrong answer their page again with the errors, scanned like the rest.
+    client = app.test_client()
+    sign_in(roles["coordination cell"], target=client)
+    for language in LANGUAGES:
+        client.get(f"/?lang={language}")
+        for page, target, data in _bad_cell_forms(site):
+            response = client.post(target, data={"csrf_token": csrf_token(client, page), **data})
+            assert response.status_code == 422, (language, target, response.status_code)
+            found = scan(response.get_data(as_text=True), language, target)
+            if found:
+                problems[f"coordination cell {language} POST {target}"] = found
     elapsed = time.monotonic() - started
     # The journal names the indexation run an agreement was indexed by, not its id.
     admin = app.test_client()
