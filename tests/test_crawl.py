@@ -200,6 +200,10 @@ def _bad_cell_forms(site) -> list[tuple[str, str, dict[str, str]]]:  # type: ign
 
 
 CELL_FLAGS_HEADING = {"fr": "Signalements de la cellule de coordination", "en": "Coordination cell flags"}
+DUPLICATE_LINE = {
+    "fr": "MSSS, ligne MSSS-PSOC-2026-0901 : même NEQ",
+    "en": "MSSS, line MSSS-PSOC-2026-0901: same NEQ",
+}
 
 
 @pytest.fixture
@@ -242,6 +246,8 @@ def test_every_role_crawls_the_site_in_both_languages_without_a_defect(app, site
                 # The officer's analysis page shows the cell's flags of the request.
                 page = client.get(analysis).get_data(as_text=True)
                 assert CELL_FLAGS_HEADING[language] in page, (name, language, analysis)
+                # A duplicate names the other ministry's line it pairs the request with.
+                assert DUPLICATE_LINE[language] in page, (name, language, analysis)
             problems.update({f"{name} {language} {url}": p for url, p in found.items()})
     # The cell's forms sent wrong answer their page again with the errors, scanned like the rest.
     client = app.test_client()
