@@ -249,6 +249,16 @@ def test_every_role_crawls_the_site_in_both_languages_without_a_defect(app, site
                 # A duplicate names the other ministry's line it pairs the request with.
                 assert DUPLICATE_LINE[language] in page, (name, language, analysis)
             problems.update({f"{name} {language} {url}": p for url, p in found.items()})
+    # The cell reads its own work in the journal (a flag reviewed, an import, a decision).
+    cell_client = app.test_client()
+    sign_in(roles["coordination cell"], target=cell_client)
+    cell_client.get("/?lang=fr")
+    for kind, said in (
+        ("FundingFlag", "à voir avec la responsable"),
+        ("FundingImport", "financement-autres-ministeres.csv"),
+        ("EntityDecision", "NEQ absent du fichier du MSP"),
+    ):
+        assert said in html.unescape(cell_client.get(f"/journal/?type={kind}").get_data(as_text=True)), kind
     # The cell's forms sent wrong answer their page again with the errors, scanned like the rest.
     client = app.test_client()
     sign_in(roles["coordination cell"], target=client)
