@@ -469,7 +469,8 @@ def format_value(value: Any, key: str = "", action: str = "") -> str:
             "%(field)s : %(value)s", field=input_label(value), value=formatting.cpi_value(value["value"])
         )
     if isinstance(value, Mapping):
-        return "; ".join(
+        separator = "; " if formatting.current_locale().startswith("en") else " ; "
+        return separator.join(
             _("%(field)s : %(value)s", field=_mapping_key(k), value=format_value(v, _inner(key, k), action))
             for k, v in value.items()
         )
