@@ -217,7 +217,8 @@ OBJECT_TYPES: dict[str, ObjectType] = {
     "FundingFlag": ObjectType(
         FundingFlag,
         _l("Signalement"),
-        lambda f: _("signalement %(n)s", n=f.id),
+        # The sentences say « le signalement … »: the flag's number and whom it is about.
+        lambda f: f"{f.id} ({f.entity_label})" if f.entity_label else str(f.id),
         lambda f, viewer: (
             url_for("coordination.flag", flag_id=f.id) if permissions.can_supervise_funding(viewer) else None
         ),
