@@ -107,6 +107,7 @@ FRENCH_DATE = re.compile(
 )
 FRENCH_MONEY = re.compile(r"\d,\d{2}\s?\$|\d[\s\u00a0\u202f]\$")
 SPACE_BEFORE_COLON = re.compile(r"\w[ \u00a0\u202f]:(?:\s|$)")
+SPACE_BEFORE_SEMICOLON = re.compile(r"[\w%)][ \u00a0\u202f];(?:\s|$)")
 DOUBLED_PERIOD = re.compile(r"[ap]\.m\.\.")
 # English dates read `April 1, 2026`: never the day first, never `1er`.
 DAY_FIRST = re.compile(
@@ -120,6 +121,7 @@ ENGLISH_RULES = (
     ("French date", FRENCH_DATE),
     ("French amount", FRENCH_MONEY),
     ("space before a colon", SPACE_BEFORE_COLON),
+    ("space before a semicolon", SPACE_BEFORE_SEMICOLON),
 )
 
 _VOID = {

@@ -51,6 +51,7 @@ class Site:
     annual: Any  # submitted (the officer reviews it)
     run: Any  # the applied indexation run
     organization: Any
+    cell: Any = None  # the coordination cell's data (`CellData`)
 
 
 def build_site() -> Site:
@@ -65,7 +66,7 @@ def build_site() -> Site:
     db.session.commit()
 
     organization = OrganizationFactory(
-        legal_name="Table nationale d'essai", address="", postal_code="H2X 1Y4"
+        legal_name="Table nationale d'essai", address="", postal_code="H2X 1Y4", neq=SITE_NEQ
     )
     agreement, officer = agreement_in_force("TNCES", organization, years=3, amount="175000.00")
     authorized = budget_officer("TNCES", full_name="Béatrice Budget")
@@ -152,4 +153,95 @@ def build_site() -> Site:
         "coordination cell": cell,
         "administrator": admin,
     }
-    return Site(users, agreement, other, midyear, annual, run, organization)
+    site = Site(users, agreement, other, midyear, annual, run, organization)
+    site.cell = build_cell_data(site, cell)
+    return site
+
+
+# -- the coordination cell ---------------------------------------------------------------------------
+SITE_NEQ = "1143218765"
+FUNDING_HEADER = (
+    "record_id,source_ministry,program,recipient_name,recipient_neq,recipient_city,recipient_region,"
+    "project_title,description,amount_cad,start_date,end_date,fiscal_year,measure"
+)
+# Other ministries' funding: two lines (MSSS, SHQ) of the TNCES agreement's own project for the same
+# organization (same NEQ, overlapping period, similar title: duplicates, and funding the request
+# did not declare), a line naming the organization without its NEQ, lines tagged with a measure,
+# and a line whose amount cannot be read (the import's line error).
+FUNDING_ROWS = (
+    "MSSS-PSOC-2026-0901,MSSS,PSOC – soutien à la mission globale,Table nationale d'essai,"
+    f"{SITE_NEQ},Montréal,06,Coordination nationale des tables régionales,"
+    "Coordination nationale des tables régionales de concertation,60000.00,2026-04-01,2027-03-31,"
+    "2026-2027,10",
+    "SHQ-2026-0902,SHQ,Programme d'essai,TABLE NATIONALE D'ESSAI (LA),"
+    f"{SITE_NEQ},Montreal,Montréal,Coordination des tables régionales,"
+    "Coordination nationale des tables régionales,55000.00,2026-07-01,2027-06-30,2026-2027,",
+    "MSP-2026-0903,MSP,Programme de prévention de la criminalité,Table nationale d'essai inc.,,"
+    "Montréal,06,Concertation nationale,Soutien à la concertation nationale,20000.00,2026-04-01,"
+    "2027-03-31,2026-2027,13",
+    "MSSS-PJ-2026-0904,MSSS,Prévention Jeunesse,Maison des jeunes d'essai,1162345602,Longueuil,16,"
+    "Prévention du recrutement en ligne,Ateliers dans les écoles secondaires,35000.00,2026-04-01,"
+    "2027-03-31,2026-2027,10",
+    "MSSS-PJ-2026-0905,MSSS,Prévention Jeunesse,Maison des jeunes d'essai,1162345602,Longueuil,16,"
+    "Prévention,Ateliers,cinquante,2026-04-01,2027-03-31,2026-2027,",
+)
+
+
+@dataclass
+class CellData:
+    funding_import: Any  # the import, with one line refused
+    flag: Any  # the flag the cell reviewed
+    flagged_request: Any  # the request of the agreement, flagged
+    decision: Any  # the entity decision recorded
+    entity_id: int  # the group of the site's organization
+    report_job: Any  # the budget dashboard's PDF, built
+
+
+def build_cell_data(site: Site, cell: Any) -> CellData:
+    """Import other ministries' funding, run the matching, review one flag and record one entity
+    decision, as the cell does (synchronously: no worker)."""
+    from grants.coordination import budget_report, decisions
+    from grants.coordination.imports import load_file
+    from grants.coordination.matching_run import refresh_matching
+    from grants.coordination.models import EntityMember, FlagDecision, FundingFlag
+
+    data = (FUNDING_HEADER + "\n" + "\n".join(FUNDING_ROWS) + "\n").encode("utf-8")
+    outcome = load_file(data, "financement-autres-ministeres.csv", actor=cell)
+    db.session.commit()
+    assert outcome.funding_import.lines_refused == 1, outcome.errors
+
+    refresh_matching()
+    db.session.commit()
+    # The organization as named without its NEQ, confirmed the same as the one with it.
+    named = db.session.scalars(db.select(EntityMember).filter_by(party_key="ext:MSP:MSP-2026-0903")).all()
+    ours = db.session.scalars(
+        db.select(EntityMember).filter_by(party_key=f"org:{site.organization.id}")
+    ).all()
+    (decision,) = decisions.decide_parties(
+        named, ours, same=True, comment="Même organisme, NEQ absent du fichier du MSP.", actor=cell
+    )
+    db.session.commit()
+    refresh_matching()
+    db.session.commit()
+
+    request_id = site.agreement.request_id
+    flagged = db.session.scalars(
+        db.select(FundingFlag).filter_by(request_id=request_id).order_by(FundingFlag.id)
+    ).all()
+    assert flagged, "the agreement's request is flagged"
+    decisions.review_flag(
+        flagged[0],
+        FlagDecision.CONFIRMED,
+        "Financement du MSSS non déclaré, à voir avec la responsable.",
+        actor=cell,
+        expected_version=None,
+    )
+    db.session.commit()
+
+    entity_id = db.session.scalars(
+        db.select(EntityMember.entity_id).filter_by(party_key=f"org:{site.organization.id}")
+    ).one()
+    job = budget_report.start_budget_report(cell, "2026", language="fr")
+    db.session.commit()
+    budget_report.build_for_job(job.id)
+    return CellData(outcome.funding_import, flagged[0], site.agreement.request, decision, entity_id, job)

@@ -124,6 +124,8 @@ def test_values_are_written_as_everywhere_else(app):
         status = describe_changes("request.submit", {"status": ["draft", "submitted"]})
         amounts = format_value({"2026-2027": "30000.00"}, "amounts", "request.saved")
         assert normalize_spaces(amounts) == "2026-2027 : 30 000,00 $"
+        two = format_value({"2026-2027": "1.00", "2027-2028": "2.00"}, "amounts")
+        assert normalize_spaces(two) == "2026-2027 : 1,00 $ ; 2027-2028 : 2,00 $"  # French spacing
         assert format_value("2026-11-28", "due_date") == "28 novembre 2026"
         assert format_value(True) == "Oui" and format_value(False) == "Non"
         assert format_value(None) == EMPTY == format_value("")
@@ -137,6 +139,8 @@ def test_values_are_written_as_everywhere_else(app):
         )
         assert format_value(True) == "Yes"
         assert format_value({"2026-2027": "30000.00"}, "amounts") == "2026-2027: $30,000.00"
+        two = format_value({"2026-2027": "1.00", "2027-2028": "2.00"}, "amounts")
+        assert two == "2026-2027: $1.00; 2027-2028: $2.00"
         assert [c.text() for c in status] == ["State: Authorized → Paid", "Paid on: November 28, 2026"]
 
 

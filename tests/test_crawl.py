@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from grants.core.roles import StaffRole
+from tests.helpers import csrf_token
 from tests.page_scan import english_leftovers, french_leftovers, offences, structure_problems
 from tests.site_data import build_site
 
@@ -123,6 +124,17 @@ def _excluded(path: str, rule: str, problem: str) -> bool:
     return any(p.search(path) and r == rule and w.search(problem) for p, r, w in EXCLUSIONS)
 
 
+def scan(page: str, language: str, url: str) -> list[str]:
+    """The problems of one HTML page: structure, formatting, the other language's words."""
+    found = [("structure", p) for p in structure_problems(page, language)]
+    found += [("formatting", p) for p in offences(page, language)]
+    if language == "en":
+        found += [("French", p) for p in french_leftovers(page)]
+    else:
+        found += [("English", p) for p in english_leftovers(page)]
+    return [f"{rule}: {p}" for rule, p in found if not _excluded(url, rule, p)]
+
+
 def crawl(
     client, language: str, budget: int = PAGE_BUDGET, start: tuple[str, ...] = ()
 ) -> tuple[list[str], dict[str, list[str]]]:
@@ -147,13 +159,7 @@ def crawl(
                 seen.update(_links(f'<a href="{location}">', url))
         elif response.mimetype == "text/html" and status in (200, 422):
             page = response.get_data(as_text=True)
-            found += [("structure", p) for p in structure_problems(page, language)]
-            found += [("formatting", p) for p in offences(page, language)]
-            if language == "en":
-                found += [("French", p) for p in french_leftovers(page)]
-            else:
-                found += [("English", p) for p in english_leftovers(page)]
-            found = [f"{rule}: {p}" for rule, p in found if not _excluded(url, rule, p)]
+            found += scan(page, language, url)
             for link in _links(page, url) + _form_links(page, url):
                 if link in seen or SKIP.search(link):
                     continue
@@ -180,6 +186,26 @@ INDEXATION_PREVIEWS = (
 )
 
 
+def _bad_cell_forms(site) -> list[tuple[str, str, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """(page holding the form, where it posts, what is sent) for each of the cell's forms, wrong."""
+    flag, entity = f"/cellule/signalements/{site.cell.flag.id}", f"/cellule/organismes/{site.cell.entity_id}"
+    return [
+        (flag, flag, {"decision": "nonsense", "version": "x"}),
+        (entity, f"{entity}/confirmer", {"confirm-other": "999999"}),
+        (entity, f"{entity}/separer", {}),
+        ("/cellule/importations/", "/cellule/importations/", {}),
+        ("/cellule/budget/", "/cellule/budget/plancher", {"floor": "beaucoup"}),
+        ("/cellule/budget/rapport", "/cellule/budget/rapport", {"period": "zzz", "language": "xx"}),
+    ]
+
+
+CELL_FLAGS_HEADING = {"fr": "Signalements de la cellule de coordination", "en": "Coordination cell flags"}
+DUPLICATE_LINE = {
+    "fr": "MSSS, ligne MSSS-PSOC-2026-0901 : même NEQ",
+    "en": "MSSS, line MSSS-PSOC-2026-0901: same NEQ",
+}
+
+
 @pytest.fixture
 def site(app, cpi_sandbox):
     return build_site()
@@ -188,6 +214,21 @@ def site(app, cpi_sandbox):
 def test_every_role_crawls_the_site_in_both_languages_without_a_defect(app, site, sign_in):
     roles = site.users
     assert {StaffRole(a.role) for u in roles.values() for a in u.staff_assignments} == set(StaffRole)
+    # Pages deep in the lists the crawl might not reach within its shape budget: the flagged
+    # request's analysis page, the flag the cell reviewed, the group it decided on, the report built.
+    analysis = f"/analyse/{site.cell.flagged_request.id}"
+    cell_pages = (
+        analysis,
+        f"/cellule/signalements/{site.cell.flag.id}",
+        f"/cellule/organismes/{site.cell.entity_id}",
+        f"/cellule/importations/{site.cell.funding_import.id}",
+        f"/taches/{site.cell.report_job.id}",
+    )
+    extra_start = {
+        "program officer": (analysis,),
+        "coordination cell": cell_pages,
+        "administrator": cell_pages,
+    }
     started = time.monotonic()
     problems: dict[str, list[str]] = {}
     counts = {}
@@ -196,10 +237,50 @@ def test_every_role_crawls_the_site_in_both_languages_without_a_defect(app, site
         sign_in(user, target=client)
         for language in LANGUAGES:
             start = INDEXATION_PREVIEWS if name in ("program officer", "administrator") else ()
+            start += extra_start.get(name, ())
             visited, found = crawl(client, language, start=start)
             counts[f"{name} {language}"] = len(visited)
+            missed = [url for url in start if url not in visited]
+            assert not missed, f"{name} {language} did not reach {missed}"
+            if name in ("program officer", "coordination cell"):
+                # The officer's analysis page shows the cell's flags of the request.
+                page = client.get(analysis).get_data(as_text=True)
+                assert CELL_FLAGS_HEADING[language] in page, (name, language, analysis)
+                # A duplicate names the other ministry's line it pairs the request with.
+                assert DUPLICATE_LINE[language] in page, (name, language, analysis)
             problems.update({f"{name} {language} {url}": p for url, p in found.items()})
+    # The cell reads its own work in the journal (a flag reviewed, an import, a decision).
+    cell_client = app.test_client()
+    sign_in(roles["coordination cell"], target=cell_client)
+    cell_client.get("/?lang=fr")
+    for kind, said in (
+        ("FundingFlag", "Décision : À examiner → Doublon confirmé"),
+        ("FundingImport", "Lignes refusées : 1"),
+        ("EntityDecision", "Même organisme : Oui"),
+    ):
+        page = cell_client.get(f"/journal/?type={kind}").get_data(as_text=True)
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+        assert said in text, (kind, text[-1500:])
+    # The cell's forms sent wrong answer their page again with the errors, scanned like the rest.
+    client = app.test_client()
+    sign_in(roles["coordination cell"], target=client)
+    for language in LANGUAGES:
+        client.get(f"/?lang={language}")
+        for page, target, data in _bad_cell_forms(site):
+            response = client.post(target, data={"csrf_token": csrf_token(client, page), **data})
+            assert response.status_code == 422, (language, target, response.status_code)
+            found = scan(response.get_data(as_text=True), language, target)
+            if found:
+                problems[f"coordination cell {language} POST {target}"] = found
     elapsed = time.monotonic() - started
+    # The journal names the indexation run an agreement was indexed by, not its id.
+    admin = app.test_client()
+    sign_in(roles["administrator"], target=admin)
+    admin.get("/?lang=en")
+    journal = html.unescape(
+        re.sub(r"<[^>]+>", " ", admin.get("/journal/?type=Agreement").get_data(as_text=True))
+    )
+    assert re.search(r"Indexation run\W+TNCES 2027-2028", journal), " ".join(journal.split())[:3000]
     print(f"\ncrawled {sum(counts.values())} pages in {elapsed:.1f} s: {counts}")
     # Each crawl reached well beyond the home page.
     assert min(counts.values()) >= 10, counts
@@ -224,6 +305,9 @@ def test_the_scans_catch_what_they_are_for():
     assert offences("<td>2 exercice(s)</td>") and offences("<td>True</td>") and offences("<td>{'a': 1}</td>")
     assert offences("<td>None</td>", "fr") and not offences("<td>None</td>", "en")
     assert french_leftovers("<p>9:30 p.m..</p>") == ["doubled period: 9:30 p.m.."]
+    assert french_leftovers("<p>Enforcement: 0.00% ; Recovery: 23.68%</p>") == [
+        "space before a semicolon: Enforcement: 0.00% ; Recovery: 23.68%"
+    ]
     assert french_leftovers('<input placeholder="AAAA-MM-JJ"><img alt="Suivant">') == [
         "French attribute: AAAA-MM-JJ",
         "French attribute: Suivant",

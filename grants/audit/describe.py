@@ -230,6 +230,14 @@ FIELD_LABELS: dict[str, Any] = {
     "message": _l("Message"),
     "file": _l("Fichier"),
     "size": _l("Taille (octets)"),
+    "file_name": _l("Nom du fichier"),
+    "lines_loaded": _l("Lignes chargées"),
+    "lines_unchanged": _l("Lignes inchangées"),
+    "lines_refused": _l("Lignes refusées"),
+    "lines_removed": _l("Lignes supprimées"),
+    "same": _l("Même organisme"),
+    "a": _l("Enregistrement A"),
+    "b": _l("Enregistrement B"),
     "sha256": _l("Empreinte SHA-256"),
     "installments": _l("Versements"),
     "sequence": _l("Numéro du versement"),
@@ -379,6 +387,7 @@ def _status_labels() -> dict[str, Callable[[str], str]]:
     """`status` values by action family, read through each feature's enum labels."""
     from grants.accountability.workflow import ReportStatus
     from grants.agreements.workflow import AgreementStatus
+    from grants.coordination.models import ImportStatus
     from grants.indexation.models import RunStatus
     from grants.payments.workflow import InstallmentStatus
     from grants.requests.workflow import RequestStatus
@@ -390,6 +399,7 @@ def _status_labels() -> dict[str, Callable[[str], str]]:
         "installments": lambda v: InstallmentStatus(v).label,
         "report": lambda v: ReportStatus(v).label,
         "indexation": lambda v: RunStatus(v).label,
+        "funding_import": lambda v: ImportStatus(v).label,
     }
 
 
@@ -437,6 +447,10 @@ def _labelled(action: str, key: str, value: str) -> str | None:
         reader = _enum_labels().get(key)
         if reader is None and key == "kind" and family == "agreement":
             reader = _enum_labels()["version_kind"]
+        if family == "coordination" and key in ("decision", "kind"):
+            from grants.coordination.models import FlagDecision, FlagKind
+
+            return (FlagDecision if key == "decision" else FlagKind)(value).label
         if reader is None and key == "kind" and family == "report":
             from grants.agreements.obligations import ReportKind
 
@@ -469,7 +483,8 @@ def format_value(value: Any, key: str = "", action: str = "") -> str:
             "%(field)s : %(value)s", field=input_label(value), value=formatting.cpi_value(value["value"])
         )
     if isinstance(value, Mapping):
-        return "; ".join(
+        separator = "; " if formatting.current_locale().startswith("en") else " ; "
+        return separator.join(
             _("%(field)s : %(value)s", field=_mapping_key(k), value=format_value(v, _inner(key, k), action))
             for k, v in value.items()
         )
@@ -569,6 +584,8 @@ NOT_OLD_NEW = frozenset({"installments", "overruns", "other_funding", "measures"
 def _is_pair(key: str, value: Any, action: str) -> bool:
     if not isinstance(value, list) or len(value) != 2:
         return False
+    if key == "decision" and action == "coordination.flag_reviewed":
+        return True
     if key in ("status",) or action.endswith(
         (".saved", ".updated", ".rescheduled", ".rule_changed", ".scored")
     ):

@@ -217,7 +217,8 @@ OBJECT_TYPES: dict[str, ObjectType] = {
     "FundingFlag": ObjectType(
         FundingFlag,
         _l("Signalement"),
-        lambda f: _("signalement %(n)s", n=f.id),
+        # The sentences say « le signalement … »: the flag's number and whom it is about.
+        lambda f: f"{f.id} ({f.entity_label})" if f.entity_label else str(f.id),
         lambda f, viewer: (
             url_for("coordination.flag", flag_id=f.id) if permissions.can_supervise_funding(viewer) else None
         ),
@@ -367,9 +368,14 @@ def _people_in(entry: AuditEntry) -> list[int | str]:
     ]
 
 
-def _readable_changes(entry: AuditEntry, names: dict[Any, str], programs: dict[int, str]) -> dict[str, Any]:
+def _readable_changes(
+    entry: AuditEntry, names: dict[Any, str], programs: dict[int, str], runs: dict[int, str] | None = None
+) -> dict[str, Any]:
     """Ids and emails kept in some entries' changes, given as the names they stand for."""
     changes = dict(entry.changes or {})
+    run_id = changes.get("run")
+    if isinstance(run_id, int) and not isinstance(run_id, bool) and runs and run_id in runs:
+        changes["run"] = runs[run_id]  # an agreement indexed: the run's program and year
     assignee = changes.get("assignee")
     if isinstance(assignee, list):
         changes["assignee"] = [names.get(v, v) if isinstance(v, int | str) else v for v in assignee]
@@ -387,6 +393,7 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
     user_ids: set[int] = set()
     emails: set[str] = set()
     program_ids: set[int] = set()
+    run_ids: set[int] = set()
     for entry in entries:
         by_type[entry.object_type].add(entry.object_id)
         if entry.actor_id is not None:
@@ -399,6 +406,9 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
         program_id = (entry.changes or {}).get("program_id")
         if isinstance(program_id, int):
             program_ids.add(program_id)
+        run_id = (entry.changes or {}).get("run")
+        if isinstance(run_id, int) and not isinstance(run_id, bool):
+            run_ids.add(run_id)
     loaded = {kind: _load(kind, ids) for kind, ids in by_type.items()}
     names: dict[Any, str] = {}
     if user_ids or emails:
@@ -412,6 +422,16 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
             .tuples()
             .all()
         )
+    runs: dict[int, str] = {}
+    if run_ids:
+        from sqlalchemy.orm import selectinload
+
+        statement = (
+            db.select(IndexationRun)
+            .where(IndexationRun.id.in_(run_ids))
+            .options(selectinload(IndexationRun.program))
+        )
+        runs = {run.id: _both(run.program, run.fiscal_year) for run in db.session.scalars(statement)}
     described = []
     for entry in entries:
         actor = names.get(entry.actor_id) if entry.actor_id is not None else None
@@ -420,7 +440,7 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
                 entry=entry,
                 actor=actor or actor_text(entry.actor_label),
                 obj=_object_ref(entry, loaded, viewer),
-                changes=describe_changes(entry.action, _readable_changes(entry, names, programs)),
+                changes=describe_changes(entry.action, _readable_changes(entry, names, programs, runs)),
             )
         )
     return described

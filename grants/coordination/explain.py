@@ -102,7 +102,19 @@ def request_flags(request_id: int) -> list[tuple[Any, str]]:
         .where(FundingFlag.request_id == request_id)
         .order_by(FundingFlag.still_found.desc(), FundingFlag.score.desc(), FundingFlag.id)
     ).all()
-    return [(flag, explanation(flag)) for flag in flags]
+    return [(flag, _with_other_line(flag, explanation(flag))) for flag in flags]
+
+
+def _with_other_line(flag: Any, text: str) -> str:
+    """A duplicated-funding flag on one of our requests names the other ministry's line it pairs
+    the request with (the officer has no access to the cell's page that shows both)."""
+    if FlagKind(flag.kind) is not FlagKind.DUPLICATE:
+        return text
+    other = next((key for key in (flag.key_a, flag.key_b) if key and key.startswith("ext:")), None)
+    if other is None:
+        return text
+    _prefix, funder, record = other.split(":", 2)
+    return _("%(funder)s, ligne %(record)s : %(why)s", funder=funder, record=record, why=text)
 
 
 def score_text(value: Decimal | float | None) -> str:

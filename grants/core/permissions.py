@@ -240,6 +240,9 @@ ORGANIZATION_AUDIT_PREFIXES = (
     "organization.",
     "membership.",
 )
+# The coordination cell's own work (imports, matching decisions, flag reviews, the budget floor):
+# recorded with no program, read by the cell (and the administrators).
+COORDINATION_AUDIT_PREFIXES = ("coordination.", "funding_import.")
 MINISTRY_INTERNAL_ACTIONS = frozenset(
     {
         "request.assigned",  # who analyses the file
@@ -263,7 +266,8 @@ def audit_entries_visible_to(user: Principal) -> ColumnElement[bool]:
     - program officers: the entries of their programs' files (requests, agreements, installments,
       calls, envelopes, indexation runs), whatever their state, as they read those files;
     - the coordination cell: the entries of every program's files, read-only, as it reads every
-      funding file (plan measure 13); not accounts, sign-ins or memberships;
+      funding file (plan measure 13), and its own work (COORDINATION_AUDIT_PREFIXES); not
+      accounts, sign-ins or memberships;
     - organization members: their organization's entries, except the ministry's internal work
       (MINISTRY_INTERNAL_ACTIONS).
     Anything else (accounts, sign-ins, CPI imports) stays with the administrators.
@@ -276,6 +280,7 @@ def audit_entries_visible_to(user: Principal) -> ColumnElement[bool]:
     roles = user.staff_roles()
     if StaffRole.COORDINATION_CELL in roles:
         allowed.append(AuditEntry.program_id.is_not(None))
+        allowed.extend(AuditEntry.action.startswith(prefix) for prefix in COORDINATION_AUDIT_PREFIXES)
     elif StaffRole.PROGRAM_OFFICER in roles and user.officer_program_ids():
         allowed.append(AuditEntry.program_id.in_(sorted(user.officer_program_ids())))
     organization_ids = user.organization_ids()

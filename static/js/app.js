@@ -61,7 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
         .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
         .then((job) => {
           if (job.finished) { window.location.reload(); return; }
-          if (bar) { bar.value = job.percent; bar.textContent = job.percent + " %"; }
+          if (bar) { bar.value = job.percent; bar.textContent = job.percent + (document.documentElement.lang.indexOf("fr") === 0 ? "\u00a0%" : "%"); }
           if (text) text.textContent = job.status_label + " (" + job.done + " / " + job.total + ")";
           window.setTimeout(poll, 1500);
         })

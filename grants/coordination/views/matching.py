@@ -145,6 +145,8 @@ def entities() -> Any:
         filters=filters,
         sort=SORT.current(),
         job=job,
+        # A run outside the background jobs (the command, an import's load) leaves no job.
+        matched_at=db.session.scalar(select(func.max(MatchedEntity.computed_at))),
         refresh=bool(job and job.is_active),
     )
 
