@@ -417,11 +417,8 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
             names[user.id] = names[user.email] = user.display_name
     programs: dict[int, str] = {}
     if program_ids:
-        programs = dict(
-            db.session.execute(db.select(Program.id, Program.code).where(Program.id.in_(program_ids)))
-            .tuples()
-            .all()
-        )
+        rows = db.session.execute(db.select(Program.id, Program.code).where(Program.id.in_(program_ids)))
+        programs = {program_id: code for program_id, code in rows}
     runs: dict[int, str] = {}
     if run_ids:
         from sqlalchemy.orm import selectinload
