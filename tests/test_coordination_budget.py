@@ -9,7 +9,7 @@ import csv
 import html
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -363,6 +363,31 @@ def test_a_line_imported_later_updates_the_reports_not_yet_submitted():
         db.select(AuditEntry).filter_by(action="report.rescheduled", object_id=str(annual.id))
     ).scalar_one()
     assert entry.changes["statement_type"] == ["compilation", "review"]
+
+
+def test_the_daily_beat_task_brings_known_cumulative_aid_to_the_reports_and_holds_late_ones(app):
+    """The daily accountability task (beat, 5 h 30 Quebec time) rebuilds the schedules, so a line
+    the cell imported reaches the reports not yet submitted without anyone running a command; then
+    it holds the installments of reports late past their grace period; twice changes nothing."""
+    from celery.schedules import crontab
+
+    from grants.core import clock
+    from workers.celery_app import beat_schedule
+    from workers.tasks import daily_accountability
+
+    entry = beat_schedule(app)["daily-accountability"]
+    assert entry["task"] == "workers.tasks.daily_accountability" and isinstance(entry["schedule"], crontab)
+    organization = OrganizationFactory(legal_name="Refuge Epsilon")
+    agreement, _officer = agreement_in_force("TNCES", organization, years=1, amount="45000.00")
+    external("20000.00", organization=organization)
+    db.session.commit()
+    # 15 December 2026: the mid-year report, due 31 October, is past its grace period.
+    with clock.frozen(datetime(2026, 12, 15, 5, 30, tzinfo=clock.TIME_ZONE)):
+        assert daily_accountability() == {"schedules_changed": 1, "reports_held": 1}
+        assert daily_accountability() == {"schedules_changed": 0, "reports_held": 0}
+    reports = {r.kind: r for r in db.session.scalars(db.select(Report).filter_by(agreement_id=agreement.id))}
+    assert reports["annual"].statement_type == "review"
+    assert reports["midyear"].installments_held_at is not None
 
 
 def test_the_basis_is_the_grant_alone_when_nothing_is_known():

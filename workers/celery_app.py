@@ -12,7 +12,12 @@ from celery import Celery
 from celery.schedules import crontab
 from flask import Flask
 
-from grants.core.tasks import SEND_REPORT_REMINDERS, SWEEP_INDEXATION_NOTICES, SWEEP_OUTBOX
+from grants.core.tasks import (
+    DAILY_ACCOUNTABILITY,
+    SEND_REPORT_REMINDERS,
+    SWEEP_INDEXATION_NOTICES,
+    SWEEP_OUTBOX,
+)
 
 
 def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
@@ -25,7 +30,15 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
             "task": SWEEP_INDEXATION_NOTICES,
             "schedule": app.config["MAIL_SWEEP_INTERVAL"],
         },
-        # Daily, in Quebec time (the app's timezone): report reminders and overdue notices.
+        # Daily, in Quebec time (the app's timezone): report schedules rebuilt and late reports'
+        # installments held, then report reminders and overdue notices.
+        "daily-accountability": {
+            "task": DAILY_ACCOUNTABILITY,
+            "schedule": crontab(
+                hour=app.config.get("DAILY_ACCOUNTABILITY_HOUR", 5),
+                minute=app.config.get("DAILY_ACCOUNTABILITY_MINUTE", 30),
+            ),
+        },
         "report-reminders": {
             "task": SEND_REPORT_REMINDERS,
             "schedule": crontab(

@@ -9,6 +9,7 @@ from grants.core.db import db
 from grants.core.tasks import (
     BUILD_BUDGET_REPORT,
     BUILD_PROGRAM_REPORT,
+    DAILY_ACCOUNTABILITY,
     DELIVER_EMAIL,
     DELIVER_EMAILS,
     IMPORT_FUNDING,
@@ -73,6 +74,23 @@ def sweep_indexation_notices() -> int:
     for run_id in run_ids:
         send_indexation_notices.delay(run_id)
     return len(run_ids)
+
+
+@shared_task(name=DAILY_ACCOUNTABILITY)
+def daily_accountability() -> dict[str, int]:
+    """The daily accountability work, before the reminders: rebuild the report schedules (an
+    amendment, or cumulative aid the coordination cell learnt of, changes what a report asks), then
+    hold the installments of reports late past their grace period. Both are safe to run twice."""
+    from grants.accountability.operations import hold_late_reports, schedule_all
+
+    try:
+        changed = schedule_all()
+        db.session.commit()
+        held = hold_late_reports()
+        db.session.commit()
+    finally:
+        db.session.remove()
+    return {"schedules_changed": changed, "reports_held": len(held)}
 
 
 @shared_task(name=SEND_REPORT_REMINDERS)

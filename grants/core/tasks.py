@@ -24,6 +24,7 @@ SWEEP_OUTBOX = "workers.tasks.sweep_outbox"
 SEND_INDEXATION_NOTICES = "workers.tasks.send_indexation_notices"
 SWEEP_INDEXATION_NOTICES = "workers.tasks.sweep_indexation_notices"
 SEND_REPORT_REMINDERS = "workers.tasks.send_report_reminders"
+DAILY_ACCOUNTABILITY = "workers.tasks.daily_accountability"
 DELIVER_EMAILS = "workers.tasks.deliver_emails"
 BUILD_PROGRAM_REPORT = "workers.tasks.build_program_report"
 # The coordination cell: load an import file, refresh the matching (organizations and flags),
