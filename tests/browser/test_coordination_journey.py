@@ -6,11 +6,12 @@ and warns that the victims' axis is under the floor. axe finds no serious or cri
 on the way."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from grants.coordination.models import FlagDecision, FundingFlag
+from grants.coordination.models import CoordinationSettings, FlagDecision, FundingFlag
 from grants.core.db import db
 from grants.core.roles import StaffRole
 from tests.browser.conftest import assert_accessible, sign_in
@@ -108,6 +109,22 @@ def test_the_cell_finds_a_duplicate_the_officer_sees_it_and_the_budget_warns(
     expect(page.get_by_role("heading", level=1)).to_have_text("Budget par axe et par mesure")
     expect(page.get_by_text(re.compile("sous le plancher")).first).to_be_visible()
     assert_accessible(page)
+    # The floor, typed the Quebec way; a value out of range is refused on its field, nothing saved.
+    floor = page.get_by_label("Plancher de l'axe des personnes victimes (%)")
+    floor.fill("120")
+    page.get_by_role("button", name="Enregistrer le plancher").click()
+    expect(page.get_by_label("Plancher de l'axe des personnes victimes (%)")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    db.session.expire_all()
+    saved_floor = db.session.scalar(db.select(CoordinationSettings.victims_floor_percent))
+    assert saved_floor in (None, Decimal("20.00"))
+    page.get_by_label("Plancher de l'axe des personnes victimes (%)").fill("12,5")
+    page.get_by_role("button", name="Enregistrer le plancher").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Budget par axe et par mesure")
+    db.session.expire_all()
+    assert db.session.scalar(db.select(CoordinationSettings.victims_floor_percent)) == Decimal("12.50")
+    expect(page.get_by_text(re.compile("sous le plancher")).first).to_be_visible()  # 0 % is under 12,5 %
     context.close()
 
     context = browser.new_context(base_url=live_server, locale="fr-CA")
