@@ -633,3 +633,85 @@ def test_a_town_misspelt_twice_is_the_town_of_its_region_named_far_more_often() 
     )
     assert groups[5] == groups[6]
     assert groups[7] != groups[5]
+
+
+# -- a name that fits several organizations, placed by its project --------------------------------
+def test_a_line_without_a_town_between_two_towns_joins_the_one_funded_for_its_project_then() -> None:
+    sherbrooke = line("MSI-1", "Maison des jeunes La Passerelle", city="Sherbrooke", region="05")
+    magog = line("MSI-2", "Maison des jeunes La Passerelle", city="Magog", region="05", purpose=SHELTER_FR)
+    # Another ministry, no town: the same name fits both towns; its project is Sherbrooke's.
+    townless = line(
+        "MSSS-1",
+        "MAISON DES JEUNES LA PASSERELLE",
+        city="",
+        region="05",
+        ministry="MSSS",
+        program="PSOC",
+        purpose=SCHOOL_EN,
+        start="2026-07-01",
+        end="2027-06-30",
+    )
+    analysis = analysed(sherbrooke, magog, townless)
+    entity = dict(analysis.entity_rows())
+    assert entity["MSSS-1"] == entity["MSI-1"] != entity["MSI-2"]
+    assert pair_ids(analysis) == {("MSI-1", "MSSS-1")}
+    pair = analysis.pairs[0]
+    assert "même projet financé au même moment" in pair.explanation("fr")
+    assert "same project funded at the same time" in pair.explanation("en")
+
+
+def test_a_line_its_project_does_not_place_stays_alone() -> None:
+    def townless(record_id: str, start: str, end: str, purpose: tuple[str, str] = SCHOOL_FR) -> list[str]:
+        return line(
+            record_id,
+            "Maison des jeunes La Passerelle",
+            city="",
+            region="05",
+            ministry="MSSS",
+            program="PSOC",
+            purpose=purpose,
+            start=start,
+            end=end,
+        )
+
+    both = (
+        line("MSI-1", "Maison des jeunes La Passerelle", city="Sherbrooke", region="05"),
+        line("MSI-2", "Maison des jeunes La Passerelle", city="Magog", region="05"),
+    )
+    for lonely in (
+        townless("MSSS-1", "2026-07-01", "2027-06-30"),  # both towns run that project then
+        townless("MSSS-1", "2030-04-01", "2031-03-31"),  # years later: no project then
+        townless("MSSS-1", "2026-07-01", "2027-06-30", purpose=SHELTER_FR),  # another purpose
+    ):
+        analysis = analysed(*both, lonely)
+        entity = dict(analysis.entity_rows())
+        assert entity["MSSS-1"] not in (entity["MSI-1"], entity["MSI-2"])
+        assert entity["MSI-1"] != entity["MSI-2"]
+        assert not analysis.pairs
+
+
+def test_lines_of_one_townless_name_go_each_to_their_own_project() -> None:
+    rows = [
+        line("MSI-1", "Centre de femmes L'Escale", city="Rimouski", region="01"),
+        line("MSI-2", "Centre de femmes L'Escale", city="Matane", region="01", purpose=SHELTER_FR),
+    ]
+    for number, purpose in ((1, SCHOOL_EN), (2, SHELTER_FR)):
+        rows.append(
+            line(
+                f"SCF-{number}",
+                "Centre de femmes L'Escale",
+                city="",
+                region="01",
+                ministry="SCF",
+                program="Égalité",
+                purpose=purpose,
+                start="2026-10-01",
+                end="2027-09-30",
+            )
+        )
+    analysis = analysed(*rows)
+    entity = dict(analysis.entity_rows())
+    assert entity["SCF-1"] == entity["MSI-1"]
+    assert entity["SCF-2"] == entity["MSI-2"]
+    assert entity["MSI-1"] != entity["MSI-2"]
+    assert pair_ids(analysis) == {("MSI-1", "SCF-1"), ("MSI-2", "SCF-2")}

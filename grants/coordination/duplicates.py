@@ -13,6 +13,7 @@ organization.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +42,8 @@ MAX_WEIGHT = 14
 MAX_PROJECT_LINES = 200  # an organization of more lines is not clustered into projects (cost grows as n³)
 TITLE_WEIGHT = 0.8  # the same title alone is good evidence, a little less than the whole text
 DAYS_PER_MONTH = 30.4375
+SETTLE_MARGIN = 0.1  # a line's project must fit one organization this much better than any other
+SETTLE_GAP_DAYS = 400  # a project's lines: at the same time, or the year before or after
 
 # Words that say nothing of a purpose, in both languages: the name stopwords and more.
 TEXT_STOPWORDS = STOPWORDS | frozenset(
@@ -796,6 +799,69 @@ def _cluster(
     joined[offset : offset + len(a)] = level
 
 
+def settle_by_project(
+    table: FundingTable, resolution: Resolution, threshold: float = PURPOSE_THRESHOLD
+) -> Resolution:
+    """Place, line by line, the lines whose recipient fits several organizations alike (a name
+    without a town met in several towns of its region, a short form of several names): a line goes
+    to the organization already funded for the same project (its purpose at least `threshold`
+    alike, at the same time or the year before or after), when that organization is clearly the
+    one (SETTLE_MARGIN better than any other it fits). A line no project places stays where its
+    name put it. Only the first `len(table)` records are funding lines; the others never move."""
+    count = len(table)
+    moved = np.zeros(len(resolution.entity_of_record), dtype=bool)
+    if not resolution.ambiguous or not count:
+        return dataclasses.replace(resolution, by_project=moved)
+    entity = resolution.entity_of_record.astype(np.int64)
+    mention = resolution.mention_of_record[:count]
+    rivals_of = dict(resolution.ambiguous)
+    lines = np.flatnonzero(np.isin(mention, np.fromiter(rivals_of, dtype=np.int64)))
+    order = np.argsort(entity[:count], kind="stable")
+    bounds = np.searchsorted(entity[:count][order], np.arange(resolution.entity_count + 1))
+    line_at, other_line, rival = [], [], []
+    for line in lines.tolist():
+        for organization in rivals_of[int(mention[line])]:
+            members = order[bounds[organization] : bounds[organization + 1]]
+            line_at.append(np.full(len(members), line))
+            other_line.append(members)
+            rival.append(np.full(len(members), organization))
+    if not line_at:
+        return dataclasses.replace(resolution, by_project=moved)
+    x, y, candidate = np.concatenate(line_at), np.concatenate(other_line), np.concatenate(rival)
+    gap = np.maximum(table.start[x], table.start[y]) - np.minimum(table.end[x], table.end[y])
+    near = gap <= SETTLE_GAP_DAYS
+    x, y, candidate = x[near], y[near], candidate[near]
+    if not len(x):
+        return dataclasses.replace(resolution, by_project=moved)
+    similarity = _purpose_similarity(table, x, y)
+    # the best similarity of each (line, organization), then each line's best and runner-up
+    key = np.unique(np.stack([x, candidate]), axis=1, return_inverse=True)
+    pairs, which = key[0], key[1].reshape(-1)
+    best = np.full(pairs.shape[1], -1.0)
+    np.maximum.at(best, which, similarity)
+    by_line = np.lexsort((-best, pairs[0]))
+    pairs, best = pairs[:, by_line], best[by_line]
+    first = np.concatenate(([True], pairs[0, 1:] != pairs[0, :-1]))
+    starts = np.flatnonzero(first)
+    runner_up = np.full(len(starts), -1.0)
+    has_second = np.append(starts[1:], pairs.shape[1]) - starts > 1
+    runner_up[has_second] = best[starts[has_second] + 1]
+    placed = (best[starts] >= threshold) & (best[starts] - runner_up >= SETTLE_MARGIN)
+    placed_lines, placed_to = pairs[0, starts[placed]], pairs[1, starts[placed]]
+    entity[placed_lines] = placed_to
+    moved[placed_lines] = True
+    # numbers again in the order records first name them (a group its lines all left is gone)
+    _, first_seen, inverse = np.unique(entity, return_index=True, return_inverse=True)
+    rank = np.empty(len(first_seen), dtype=np.int64)
+    rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
+    return dataclasses.replace(
+        resolution,
+        entity_of_record=rank[inverse.reshape(-1)].astype(np.int32),
+        entity_count=len(first_seen),
+        by_project=moved,
+    )
+
+
 def find_duplicates(
     table: FundingTable, resolution: Resolution, threshold: float = PURPOSE_THRESHOLD
 ) -> list[DuplicatePair]:
@@ -843,6 +909,9 @@ def record_links(resolution: Resolution, a: np.ndarray, b: np.ndarray) -> tuple[
     reasons = np.where(same_name, int(Reason.SAME_NAME), int(Reason.SIMILAR_NAME))
     reasons |= np.where(same_neq, int(Reason.SAME_NEQ), 0)
     reasons |= np.where((cities[ma] == cities[mb]) & (cities[ma] != ""), int(Reason.SAME_CITY), 0)
+    if resolution.by_project is not None:
+        placed = resolution.by_project[a] | resolution.by_project[b]
+        reasons |= np.where(placed, int(Reason.SAME_PROJECT), 0)
     return score.astype(np.float64), reasons.astype(np.int64)
 
 
@@ -900,6 +969,8 @@ def analyse(
     say = progress or (lambda message: None)
     table = FundingTable.build(records)
     say(f"organismes / organizations: {len(table):,} lignes / lines")
-    resolution = resolve(table.names, table.neqs, table.cities, table.regions, decisions)
+    resolution = settle_by_project(
+        table, resolve(table.names, table.neqs, table.cities, table.regions, decisions)
+    )
     say(f"paires / pairs: {resolution.entity_count:,} organismes / organizations")
     return Analysis(table, resolution, find_duplicates(table, resolution))

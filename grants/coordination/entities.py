@@ -20,7 +20,7 @@ records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntFlag
 from functools import lru_cache
 
@@ -66,6 +66,7 @@ class Reason(IntFlag):
     SAME_CITY = 32
     SAME_REGION = 64
     CONFIRMED = 128  # the cell said so
+    SAME_PROJECT = 256  # a name that fits several organizations, placed by its project
 
 
 # The flags as plain ints for the array code (IntFlag operations cost a Python call each).
@@ -78,6 +79,7 @@ class Reason(IntFlag):
     _SAME_CITY,
     _SAME_REGION,
     _CONFIRMED,
+    _SAME_PROJECT,
 ) = (int(flag) for flag in Reason)
 _WEAK = _ACRONYM | _SHORT_FORM
 _REASONS: dict[int, Reason] = {}
@@ -100,6 +102,7 @@ REASON_TEXT = {
     Reason.SAME_CITY: ("même ville", "same town"),
     Reason.SAME_REGION: ("même région", "same region"),
     Reason.CONFIRMED: ("confirmé par la cellule", "confirmed by the cell"),
+    Reason.SAME_PROJECT: ("même projet financé au même moment", "same project funded at the same time"),
 }
 
 
@@ -168,6 +171,11 @@ class Resolution:
     _link_b: np.ndarray
     _link_score: np.ndarray
     _link_reasons: np.ndarray
+    # Mentions that fit several organizations alike (no town, a short form), each with the
+    # organizations it fits: `duplicates.settle_by_project` places their lines one by one.
+    ambiguous: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)
+    # Records placed by their project, not by their name alone (`Reason.SAME_PROJECT`).
+    by_project: np.ndarray | None = None
 
     def links(self) -> Iterator[Link]:
         """Every link applied (NEQ, names, confirmations), strongest first."""
@@ -183,10 +191,13 @@ class Resolution:
     def record_link(self, i: int, j: int) -> tuple[float, Reason]:
         """Why records i and j are the same organization, worked out for this one pair."""
         mi, mj = int(self.mention_of_record[i]), int(self.mention_of_record[j])
-        return mention_evidence(
+        score, reasons = mention_evidence(
             (self.mention_names[mi], self.mention_neqs[mi], self.mention_cities[mi]),
             (self.mention_names[mj], self.mention_neqs[mj], self.mention_cities[mj]),
         )
+        if self.by_project is not None and (self.by_project[i] or self.by_project[j]):
+            reasons |= Reason.SAME_PROJECT
+        return score, reasons
 
 
 def mention_evidence(a: tuple[str, str, str], b: tuple[str, str, str]) -> tuple[float, Reason]:
@@ -436,6 +447,7 @@ def resolve(
     applied_b: list[np.ndarray] = []
     applied_score: list[np.ndarray] = []
     applied_reasons: list[np.ndarray] = []
+    ambiguous_roots: list[tuple[int, list[int]]] = []  # (probe mention, the groups it fits alike)
 
     # 3. The cell's decisions: splits become tags, confirmations are joined first.
     lookup: dict[tuple[str, str, str], list[int]] = {}
@@ -548,7 +560,9 @@ def resolve(
         # spellings of one organization without a town (`Regoupement … de Pont-Viau`, `… de
         # Pont-Visu`) are rivals only until the second joins the group the first fits.
         pending = np.flatnonzero(probe >= 0).tolist()  # strongest first
-        for _ in range(WEAK_ROUNDS):
+
+        def fits_of(pending: list[int]) -> dict[int, dict[int, tuple[float, int]]]:
+            """For each probe, the groups it could join: score and position of its best link."""
             best: dict[int, dict[int, tuple[float, int]]] = {}
             for position in pending:
                 p = probe_list[position]
@@ -557,6 +571,10 @@ def resolve(
                 group = find(other)
                 if group not in fits and (group == find(p) or can_join(find(p), group, True)):
                     fits[group] = (score_list[position], position)
+            return best
+
+        for _ in range(WEAK_ROUNDS):
+            best = fits_of(pending)
             settled: set[int] = set()
             for p, fits in best.items():
                 ranked = sorted(fits.values(), reverse=True)
@@ -571,6 +589,16 @@ def resolve(
             if not settled:
                 break
             pending = [position for position in pending if probe_list[position] not in settled]
+        # A probe still alone that fits several groups equally well is left for its projects to
+        # settle, line by line (`duplicates.settle_by_project`): the rivals are kept.
+        for p, fits in fits_of(pending).items():
+            own = find(p)
+            if groups.size[own] != 1:
+                continue
+            top = max((value for value, _ in fits.values()), default=0.0)
+            rivals = sorted(g for g, (value, _) in fits.items() if g != own and value > top - WEAK_MARGIN)
+            if len(rivals) > 1:
+                ambiguous_roots.append((p, rivals))
         applied_a.append(a[taken])
         applied_b.append(b[taken])
         applied_score.append(score[taken])
@@ -589,6 +617,9 @@ def resolve(
 
     link_a, link_b = stacked(applied_a, np.int64), stacked(applied_b, np.int64)
     link_reasons = stacked(applied_reasons, np.int64)
+    mention_entity = np.empty(count, dtype=np.int64)
+    mention_entity[record_mention] = entity
+    ambiguous = [(p, tuple(int(mention_entity[g]) for g in rivals)) for p, rivals in ambiguous_roots]
 
     return Resolution(
         entity_of_record=entity,
@@ -601,6 +632,7 @@ def resolve(
         _link_b=link_b,
         _link_score=stacked(applied_score, np.float64),
         _link_reasons=link_reasons,
+        ambiguous=ambiguous,
     )
 
 
