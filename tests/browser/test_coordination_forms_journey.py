@@ -40,7 +40,8 @@ def _context(browser, live_server, locale: str = "fr-CA"):  # type: ignore[no-un
 
 def _wait_for_the_run(page) -> None:  # type: ignore[no-untyped-def]
     """The list of groups follows the matching job and reloads itself when it ends (app.js)."""
-    expect(page.locator("section[aria-labelledby=run] .job-progress")).to_contain_text("Terminé.", timeout=60000)
+    progress = page.locator("section[aria-labelledby=run] .job-progress")
+    expect(progress).to_contain_text("Terminé.", timeout=60000)
 
 
 def _search_groups(page, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -70,6 +71,7 @@ def test_the_cell_splits_and_confirms_groups_and_finds_its_decisions_in_the_jour
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Cellule de coordination"
     ).click()
+    assert_accessible(page)
     page.get_by_role("link", name="Organismes rapprochés").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Organismes rapprochés")
     assert_accessible(page)
@@ -82,9 +84,21 @@ def test_the_cell_splits_and_confirms_groups_and_finds_its_decisions_in_the_jour
     expect(page.get_by_role("heading", level=1)).to_contain_text("Centre de femmes")
     expect(page.locator("section[aria-labelledby=members] tbody tr")).to_have_count(2)
     assert_accessible(page)
+    # Sent with nothing ticked: refused beside the list, the comment typed kept, focus on the summary.
     split = page.get_by_role("region", name="Séparer", exact=True)
-    split.get_by_label("Centre de femmes L'Éco (ext:MSSS:S-2)", exact=True).check()
     split.get_by_label("Commentaire").fill("Deux centres distincts à Laval.")
+    split.get_by_role("button", name="Séparer").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Cochez au moins un membre à séparer.")
+    split = page.get_by_role("region", name="Séparer", exact=True)
+    expect(split.locator(".error-message")).to_have_text("Cochez au moins un membre à séparer.")
+    expect(split.get_by_label("Commentaire")).to_have_value("Deux centres distincts à Laval.")
+    assert_accessible(page)
+    summary.get_by_role("link").click()
+    page.keyboard.press("Tab")  # from the list's fieldset, the keyboard reaches its first box
+    expect(split.get_by_role("checkbox").first).to_be_focused()
+    split.get_by_label("Centre de femmes L'Éco (ext:MSSS:S-2)", exact=True).check()
     split.get_by_role("button", name="Séparer").click()
     page.wait_for_url(re.compile(r"/cellule/organismes/$"))
     expect(page.get_by_text("Décision enregistrée : organismes distincts.")).to_be_visible()
@@ -103,8 +117,17 @@ def test_the_cell_splits_and_confirms_groups_and_finds_its_decisions_in_the_jour
     expect(_group_rows(page)).to_have_count(1)
     _group_rows(page).first.get_by_role("link").click()
     confirm = page.get_by_role("region", name="Confirmer : même organisme")
-    confirm.get_by_label("Numéro d'un autre groupe à joindre (facultatif)").fill(other_number)
+    number = confirm.get_by_label("Numéro d'un autre groupe à joindre (facultatif)")
+    number.fill("le groupe de Simonne")  # not a number: refused on its field, the comment kept
     confirm.get_by_label("Commentaire").fill("Ancien nom de la maison.")
+    confirm.get_by_role("button", name="Confirmer : même organisme").click()
+    confirm = page.get_by_role("region", name="Confirmer : même organisme")
+    number = confirm.get_by_label("Numéro d'un autre groupe à joindre (facultatif)")
+    expect(number).to_have_attribute("aria-invalid", "true")
+    expect(confirm.locator(".error-message")).to_have_text("Un numéro de groupe est un nombre entier.")
+    expect(confirm.get_by_label("Commentaire")).to_have_value("Ancien nom de la maison.")
+    assert_accessible(page)
+    number.fill(other_number)
     confirm.get_by_role("button", name="Confirmer : même organisme").click()
     page.wait_for_url(re.compile(r"/cellule/organismes/$"))
     expect(page.get_by_text("Décision enregistrée : même organisme.")).to_be_visible()
@@ -154,9 +177,17 @@ def test_the_cell_splits_and_confirms_groups_and_finds_its_decisions_in_the_jour
     stale = re.compile("Ce groupe a été recalculé depuis l'ouverture de la page")
     expect(page.get_by_text(stale)).to_be_visible()
     assert_accessible(page)
+    # Meanwhile the interface was switched to English in another tab: the message is in English.
+    english = context.new_page()
+    english.goto("/cellule/organismes/")
+    english.locator("#language-switch").click()
+    expect(english.locator("html")).to_have_attribute("lang", "en-CA")
+    english.close()
     confirm = second.get_by_role("region", name="Confirmer : même organisme")
     confirm.get_by_role("button", name="Confirmer : même organisme").click()
-    expect(second.get_by_text(stale)).to_be_visible()
+    expect(second.get_by_role("heading", level=1)).to_have_text("Matched organizations")
+    expect(second.get_by_text("This group was recomputed since the page was opened")).to_be_visible()
+    assert_accessible(second)
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(EntityDecision)) == 2
     context.close()
@@ -196,8 +227,8 @@ def test_the_cell_asks_for_the_budget_pdf_waits_for_it_and_reads_it(browser, liv
     agreement_in_force("TNCES", OrganizationFactory(legal_name="Table Alpha"), years=1, amount="150000.00")
     nineteen = _measure("19")
     external_funding("B-1", "Maison Oméga", amount="10000.00", measure_code="19", measure_id=nineteen.id)
-    axis_two, axis_four = _measure("10").axis, nineteen.axis
-    titles = {"fr": (axis_two.title_fr, axis_four.title_fr), "en": (axis_two.title_en, axis_four.title_en)}
+    axes = nineteen.axis.plan.axes
+    titles = {"fr": [a.title_fr for a in axes], "en": [a.title_en for a in axes]}
     cell = staff(StaffRole.COORDINATION_CELL)
     db.session.commit()
 
@@ -205,14 +236,15 @@ def test_the_cell_asks_for_the_budget_pdf_waits_for_it_and_reads_it(browser, liv
     page = context.new_page()
     sign_in(page, cell.email, PASSWORD)
     page.goto("/cellule/")
+    assert_accessible(page)
     page.get_by_role("link", name="Budget par axe et par mesure").click()
-    page.get_by_label("Période").select_option(label="2026-2027")
+    page.get_by_label("Période", exact=True).select_option(label="2026-2027")
     page.get_by_role("button", name="Afficher").click()
     expect(page.get_by_text(re.compile("sous le plancher")).first).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Produire le rapport PDF").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rapport PDF du budget par axe")
-    expect(page.get_by_label("Période")).to_have_value("2026")
+    expect(page.get_by_label("Période", exact=True)).to_have_value("2026")
     assert_accessible(page)
     text = _ask_for_the_report(page, "Français", "Produire le rapport", "Terminé.", "Télécharger le fichier")
     assert "Budget par axe et par mesure" in text and "2026-2027" in text
@@ -265,8 +297,14 @@ def test_the_cell_filters_the_cumulative_aid_by_keyboard_and_exports_it(browser,
     expect(page.get_by_text("3 lignes")).to_be_visible()
     assert_accessible(page)
 
-    # Keyboard only: into the name field, type, Tab through the filters, tick with Space, Enter.
-    page.get_by_label("Organisme").focus()
+    # Keyboard only: Tab from the top of the page to the name field, type, Tab through the
+    # filters, tick with Space, Enter on the button.
+    name = page.get_by_label("Organisme")
+    for _press in range(40):
+        page.keyboard.press("Tab")
+        if name.evaluate("field => field === document.activeElement"):
+            break
+    expect(name).to_be_focused()
     page.keyboard.type("Gamma")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Exercice", exact=True)).to_be_focused()
@@ -298,6 +336,7 @@ def test_the_cell_filters_the_cumulative_aid_by_keyboard_and_exports_it(browser,
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Centre Delta")
     expect(rows.first).to_contain_text("700 000,00 $")
+    assert_accessible(page)
 
     # The CSV follows the filters shown.
     with page.expect_download() as info:
@@ -317,7 +356,7 @@ def test_the_cell_filters_the_cumulative_aid_by_keyboard_and_exports_it(browser,
     ]
     assert len(lines) == 2
     assert lines[1][0] == "Centre Delta" and lines[1][2] == "2027-2028"
-    assert [Decimal(v) for v in lines[1][3:6]] == [Decimal("0.00"), Decimal("700000.00"), Decimal("700000.00")]
+    assert [Decimal(v) for v in lines[1][3:6]] == [Decimal("0"), Decimal("700000"), Decimal("700000")]
     assert lines[1][6] == "états financiers audités"
 
     # All of it, sorted by total, descending: Delta, then Gamma's two years.
