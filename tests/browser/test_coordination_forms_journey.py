@@ -175,7 +175,7 @@ def test_the_cell_splits_and_confirms_groups_and_finds_its_decisions_in_the_jour
     split.get_by_role("button", name="Séparer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Organismes rapprochés")
     stale = re.compile("Ce groupe a été recalculé depuis l'ouverture de la page")
-    expect(page.get_by_text(stale)).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text(stale)
     assert_accessible(page)
     # Meanwhile the interface was switched to English in another tab: the message is in English.
     english = context.new_page()
