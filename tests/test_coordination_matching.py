@@ -755,3 +755,57 @@ def test_a_word_belongs_to_one_concept_only() -> None:
     # keys are folded words (lower case, no accents, no punctuation): anything else never matches
     assert all(key.isalnum() and key.isascii() and key == key.lower() for key in LEXICON)
     assert all(phrase == " ".join(phrase.split()) and phrase.isascii() for phrase, _ in LEXICON_PHRASES)
+
+
+# -- big towns: names that sort far from their own organization ----------------------------------
+FILLERS = ["La Boussole", "Le Cocon", "L'Escale", "Le Havre", "Le Jardin", "La Ruche", "Le Phare", "Le Pont"]
+
+
+def _crowd(kind: str, town: str, region: str) -> list[tuple[str, str, str, str]]:
+    """Organizations of one kind in one town, each written twice (so each is already a group)."""
+    crowd = []
+    for word in FILLERS:
+        crowd += [
+            (f"{kind} {word}", "", town, region),
+            (f"{kind.upper()} {word.upper()} INC.", "", town, region),
+        ]
+    return crowd
+
+
+def test_a_name_mistyped_early_in_a_crowded_town_still_joins_its_organization() -> None:
+    crowd = _crowd("Centre d'aide aux victimes d'actes criminels", "Saguenay", "02")
+    groups = entities_of(
+        *crowd,
+        ("Centre d'aide aux victimes d'actes criminels Le Colibri", "1141517360", "Saguenay", "02"),
+        ("Centre d'aide aux victimes d'actes criminels Le Colibri", "", "Saguenay", "02"),
+        ("Centre d'aid eaux victimes d'actes criminess Le Colibri", "", "Saguenay", "02"),
+        # a close name whose distinctive word differs stays another organization
+        ("Centre d'aide aux victimes d'actes criminels Le Colombier", "", "Saguenay", "02"),
+    )
+    colibri = len(crowd)
+    assert groups[colibri] == groups[colibri + 1] == groups[colibri + 2]
+    assert groups[colibri + 3] != groups[colibri]
+    assert len(set(groups[:colibri])) == len(FILLERS)
+
+
+def test_a_line_without_a_town_meets_every_organization_of_its_name_in_its_region() -> None:
+    crowd = _crowd("Maison des jeunes", "Sherbrooke", "05") + _crowd("Maison des jeunes", "Magog", "05")
+    groups = entities_of(
+        *crowd,
+        ("Maison des jeunes L'Envol", "", "Sherbrooke", "05"),
+        ("MAISON DES JEUNES L'ENVOL", "", "Sherbrooke", "05"),
+        ("Maison des jeunes L'Envol", "", "", "05"),
+    )
+    envol = len(crowd)
+    assert groups[envol + 2] == groups[envol] == groups[envol + 1]
+
+
+def test_two_short_distinctive_words_a_letter_shift_apart_are_two_organizations() -> None:
+    groups = entities_of(
+        ("Centre d'aide aux victimes d'actes criminels Le Havre", "", "Saguenay", "02"),
+        ("Centre d'aide aux victimes d'actes criminels Le Phare", "", "Saguenay", "02"),
+        ("Maison des jeunes du Nor", "", "Saguenay", "02"),  # one slip: the same word
+        ("Maison des jeunes du Nord", "", "Saguenay", "02"),
+    )
+    assert groups[0] != groups[1]
+    assert groups[2] == groups[3]

@@ -37,7 +37,10 @@ from grants.coordination.thesaurus import purpose_words, stem
 
 PURPOSE_THRESHOLD = 0.27  # weighted Dice of the purposes (tuned on the benchmark seed 7, reported on seed 1)
 MIN_LINES_FOR_SHARE = 500  # below, stems are not weighted by how many lines share them
-MAX_WEIGHT = 14
+MAX_WEIGHT = 20
+# A stem's weight: WEIGHT_SLOPE × (log(lines / lines with it) − 1), so one that more than a line in e
+# (37 %) shares counts for nothing (`victime`, `jeune`), a rare one up to MAX_WEIGHT (tuned on seed 7).
+WEIGHT_SLOPE = 3
 MAX_PROJECT_LINES = 200  # an organization of more lines is not clustered into projects (cost grows as n³)
 TITLE_WEIGHT = 0.8  # the same title alone is good evidence, a little less than the whole text
 DAYS_PER_MONTH = 30.4375
@@ -475,7 +478,7 @@ def _weights(table: FundingTable) -> dict[int, str | None]:
     present = np.flatnonzero(lines_with)
     if count >= MIN_LINES_FOR_SHARE:
         rarity = np.log(count / lines_with[present])
-        weights = np.clip(np.rint(2 * rarity - 1), 0, MAX_WEIGHT).astype(int)
+        weights = np.clip(np.rint(WEIGHT_SLOPE * (rarity - 1)), 0, MAX_WEIGHT).astype(int)
     else:  # too few lines to tell common from rare: every stem counts the same
         weights = np.full(len(present), 2, dtype=int)
     table_map: dict[int, str | None] = {

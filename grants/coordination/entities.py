@@ -34,7 +34,7 @@ SAME_TOWN_THRESHOLD = 0.88  # name similarity that links two mentions in the sam
 NO_TOWN_THRESHOLD = 0.93  # when one side has no town: same region and a closer name
 ACRONYM_THRESHOLD = 0.86  # initials against an acronym, same town
 SHORT_FORM_WORDS = 3  # a short form (`La Passerelle`, `Le Pignon Bleu`) has at most this many words
-SHORT_WORD_SIMILARITY = 0.8  # `jeune` / `jeunese`, but not `ouest` / `est`
+SHORT_WORD_SIMILARITY = 0.81  # `jeune` / `jeunese`, but not `ouest` / `est` nor `havre` / `phare`
 KIND_TYPO_SLIPS = 2  # a word of the kind typed with two slips is still that word
 KIND_TYPO_LETTERS = 5
 DIFF_SIMILARITY = 0.7  # a word only one of two names has needs a spelling this close on the other side
@@ -52,6 +52,8 @@ TWO_SLIP_TOWN_CUTOFF = 0.6  # Indel similarity of two slips in 6 letters (`grasy
 SLIP_FLOOR = 0.7  # one slip in the letters leaves the names at least this alike
 MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
 WEAK_ROUNDS = 3  # rounds of weak links, each counting the rivals left by the one before
+SECOND_LOOK_CUTOFF = 0.85  # a mention alone in its town meets its town's grouped names this alike
+SECOND_LOOK_CHUNK = 256  # mentions compared at once with their town's names (memory stays bounded)
 WEAK_MARGIN = 0.03  # a weak link joins the best group only if the next group scores this much lower
 
 
@@ -604,6 +606,29 @@ def resolve(
         applied_score.append(score[taken])
         applied_reasons.append(reasons[taken])
 
+    # 5b. A second look for the mentions still alone in their town: in a big town the neighbours
+    # of a name mistyped early (`Centre d'aid eaux victimes…`) are other organizations, so the
+    # sorted orders never brought it to its own. It is now compared with every spelling of its
+    # town that already belongs to a group, and linked by the same rules as above.
+    a, b = _second_look(keys, town, [groups.size[groups.find(m)] for m in range(count)])
+    if len(a):
+        compacts = [form.compact for form in normalized]
+        score, reasons, probe = _score_names(
+            a, b, keys, sorted_keys, initials, has_acronym, token_sets, compacts, town, region
+        )
+        keep = np.flatnonzero((score > 0) & (probe < 0))
+        keep = keep[np.argsort(-score[keep], kind="stable")]
+        taken = np.zeros(len(keep), dtype=bool)
+        for n, (x, y) in enumerate(zip(a[keep].tolist(), b[keep].tolist(), strict=True)):
+            rx, ry = groups.find(x), groups.find(y)
+            if rx != ry and groups.size[rx] == 1 and groups.can_join(rx, ry, True):
+                groups.join(rx, ry)
+                taken[n] = True
+        applied_a.append(a[keep][taken])
+        applied_b.append(b[keep][taken])
+        applied_score.append(score[keep][taken])
+        applied_reasons.append(reasons[keep][taken])
+
     # 6. Numbers in the order records first name them.
     roots = np.fromiter((groups.find(m) for m in range(count)), dtype=np.int64, count=count)
     record_root = roots[record_mention]
@@ -634,6 +659,44 @@ def resolve(
         _link_reasons=link_reasons,
         ambiguous=ambiguous,
     )
+
+
+def _second_look(keys: list[str], town: np.ndarray, group_size: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a mention alone in its town, a mention of its town already in a group) whose names
+    are at least SECOND_LOOK_CUTOFF alike: every such pair, town by town, in bounded chunks."""
+    size = np.asarray(group_size, dtype=np.int64)
+    alone = np.flatnonzero((size == 1) & (town >= 0))
+    grouped = np.flatnonzero((size > 1) & (town >= 0))
+    if not len(alone) or not len(grouped):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    grouped = grouped[np.argsort(town[grouped], kind="stable")]
+    towns_grouped = town[grouped]
+    key_array = np.asarray(keys, dtype=object)
+    firsts, seconds = [], []
+    alone = alone[np.argsort(town[alone], kind="stable")]
+    bounds = np.flatnonzero(np.diff(town[alone])) + 1
+    for chunk in np.split(alone, bounds):
+        t = town[chunk[0]]
+        low, high = np.searchsorted(towns_grouped, [t, t + 1])
+        if low == high:
+            continue
+        others = grouped[low:high]
+        for start in range(0, len(chunk), SECOND_LOOK_CHUNK):
+            part = chunk[start : start + SECOND_LOOK_CHUNK]
+            scores = process.cdist(
+                key_array[part],
+                key_array[others],
+                scorer=Indel.normalized_similarity,
+                score_cutoff=SECOND_LOOK_CUTOFF,
+                workers=-1,
+            )
+            rows, columns = np.nonzero(scores)
+            firsts.append(part[rows])
+            seconds.append(others[columns])
+    if not firsts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    return np.minimum(a, b), np.maximum(a, b)
 
 
 def _name_candidates(
@@ -692,6 +755,21 @@ def _name_candidates(
         x, y = _neighbour_pairs(block[entry], word_rank[word], WORD_WINDOW)
         firsts.append(entries[entry[x]])
         seconds.append(entries[entry[y]])
+    # A mention without a town meets every mention of its region with the same words, however many
+    # sort between them: all the organizations of that name in the region are then its rivals.
+    if townless.any():
+        same_words: dict[tuple[int, str], list[int]] = {}
+        for m in np.flatnonzero(~townless & (region >= 0)).tolist():
+            same_words.setdefault((int(region[m]), sorted_keys[m]), []).append(m)
+        pairs = [
+            (m, other)
+            for m in np.flatnonzero(townless & (region >= 0)).tolist()
+            for other in same_words.get((int(region[m]), sorted_keys[m]), ())
+        ]
+        if pairs:
+            found = np.asarray(pairs, dtype=np.int64)
+            firsts.append(found[:, 0])
+            seconds.append(found[:, 1])
     a = np.concatenate(firsts)
     b = np.concatenate(seconds)
     low, high = np.minimum(a, b), np.maximum(a, b)
