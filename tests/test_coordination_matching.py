@@ -809,3 +809,41 @@ def test_two_short_distinctive_words_a_letter_shift_apart_are_two_organizations(
     )
     assert groups[0] != groups[1]
     assert groups[2] == groups[3]
+
+
+def test_a_short_form_and_an_acronym_in_a_crowded_town_find_their_organization() -> None:
+    # many names of the town share `Fanal` or the initials S E E: the short forms fit them all
+    kinds = ["Centre de femmes", "Maison des jeunes", "Coalition jeunesse", "Centre communautaire"]
+    kinds += ["Maison de la famille", "Carrefour jeunesse-emploi", "Centre de prévention"]
+    kinds += ["Groupe d'entraide", "Halte-accueil", "Maison d'hébergement pour femmes", "Regroupement"]
+    kinds += ["Organisme de justice alternative", "Ressource d'aide aux personnes", "Table de concertation"]
+    words = ["L'Escale", "L'Envol", "L'Étoile", "L'Éveil", "L'Écluse", "L'Éclaircie", "L'Équipage"]
+    words += ["L'Entracte", "L'Élan", "L'Embellie", "L'Éclat", "L'Épi", "L'Estuaire", "L'Esquif"]
+    crowd = [(f"{kind} Le Fanal", "", "Montréal", "06") for kind in kinds]
+    crowd += [(f"Service d'entraide {word}", "", "Montréal", "06") for word in words]
+    crowd += [(name.upper(), *rest) for name, *rest in crowd]
+    analysis = analysed(
+        *[
+            line(f"C-{n}", name, city=town, region=region, purpose=SHELTER_FR)
+            for n, (name, _, town, region) in enumerate(crowd)
+        ],
+        line("MSI-1", "Service d'entraide de l'Est", city="Montréal", region="06"),
+        line("MSI-2", "Travail de rue Le Fanal", city="Montréal", region="06"),
+        # another ministry writes them short, for the same projects at the same time
+        line(
+            "MSSS-1", "SEE", city="Montréal", region="06", ministry="MSSS", program="PSOC", purpose=SCHOOL_EN
+        ),
+        line(
+            "MSSS-2",
+            "Le Fanal",
+            city="Montréal",
+            region="06",
+            ministry="MSSS",
+            program="PSOC",
+            purpose=SCHOOL_EN,
+        ),
+    )
+    entity = dict(analysis.entity_rows())
+    assert entity["MSSS-2"] == entity["MSI-2"]
+    assert entity["MSSS-1"] == entity["MSI-1"]
+    assert {("MSI-1", "MSSS-1"), ("MSI-2", "MSSS-2")} <= pair_ids(analysis)

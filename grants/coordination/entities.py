@@ -770,6 +770,12 @@ def _name_candidates(
             found = np.asarray(pairs, dtype=np.int64)
             firsts.append(found[:, 0])
             seconds.append(found[:, 1])
+    # Likewise a short form (`Le Fanal`, three words at most) meets every name of its town with its
+    # distinctive words, and an acronym (`SEE`) every name of its town with those initials.
+    found = _short_form_pairs(keys, initials, tokens, town)
+    if len(found):
+        firsts.append(found[:, 0])
+        seconds.append(found[:, 1])
     a = np.concatenate(firsts)
     b = np.concatenate(seconds)
     low, high = np.minimum(a, b), np.maximum(a, b)
@@ -778,6 +784,37 @@ def _name_candidates(
     if len(code):
         code = code[np.concatenate(([True], code[1:] != code[:-1]))]
     return code // count, code % count
+
+
+def _short_form_pairs(
+    keys: list[str], initials: list[str], tokens: list[tuple[str, ...]], town: np.ndarray
+) -> np.ndarray:
+    """(short form or acronym, a name of its town sharing a distinctive word or those initials)."""
+    wanted: dict[tuple[int, str], list[int]] = {}
+    towned = np.flatnonzero(town >= 0).tolist()
+    town_of = town.tolist()
+    for m in towned:
+        words = tokens[m]
+        if len(words) > SHORT_FORM_WORDS:
+            continue
+        t = town_of[m]
+        if len(words) == 1 and initials[m] == keys[m]:
+            wanted.setdefault((t, "#" + keys[m]), []).append(m)
+        for word in words:
+            if len(word) > 2 and word not in KIND_WORDS:
+                wanted.setdefault((t, word), []).append(m)
+    pairs: list[tuple[int, int]] = []
+    if wanted:
+        for m in towned:
+            t = town_of[m]
+            probes = wanted.get((t, "#" + initials[m]))
+            if probes:
+                pairs.extend((p, m) for p in probes)
+            for word in set(tokens[m]):
+                probes = wanted.get((t, word))
+                if probes:
+                    pairs.extend((p, m) for p in probes)
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _score_names(
