@@ -898,8 +898,8 @@ def _score_names(
     ):
         if why & _WEAK:
             continue
-        if not _distinctive_agree(token_sets[x_at], token_sets[y_at]) and not _same_letters(
-            compacts[x_at], compacts[y_at]
+        if not _same_letters(compacts[x_at], compacts[y_at]) and not _distinctive_agree(
+            token_sets[x_at], token_sets[y_at]
         ):
             linked[position] = False
     probe = _probes(linked, a, b, reasons, town, token_sets)
