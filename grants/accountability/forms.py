@@ -43,6 +43,7 @@ from grants.core.fields import (
     input_errors,
     input_values,
 )
+from grants.core.i18n import current_language
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import BudgetCategory
@@ -579,5 +580,7 @@ class ProgramReportForm(FlaskForm):
 
     fiscal_year = SelectField(_l("Exercice financier"), choices=[], validate_choice=True)
     language = SelectField(
-        _l("Langue du rapport"), choices=[("fr", _l("Français")), ("en", _l("Anglais"))], default="fr"
+        _l("Langue du rapport"),
+        choices=[("fr", _l("Français")), ("en", _l("Anglais"))],
+        default=current_language,  # the reader's language unless they choose the other
     )
