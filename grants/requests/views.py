@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -37,6 +38,11 @@ from grants.requests.models import (
 from grants.requests.workflow import TransitionRefused
 
 blueprint = Blueprint("requests", __name__, url_prefix="/demandes")
+
+# The summary of a form refused whole: the person must know that leaving the page loses it.
+NOT_SAVED = _l(
+    "Vos modifications n'ont pas été enregistrées : corrigez ce qui suit, puis enregistrez de nouveau"
+)
 MAX_FILES_AT_ONCE = 10
 # The request form may carry several files: a body over MAX_CONTENT_LENGTH (up to this many times
 # it) is still read, so its fields are saved and the oversized files refused by name, instead of a
@@ -198,7 +204,7 @@ def edit(request_id: int) -> Any:
         return _closed(funding_request)
     form.bind_grid(funding_request.fiscal_years)
     if not form.validate():
-        return _render_form(funding_request, form), 422
+        return _render_form(funding_request, form, summary_title=NOT_SAVED), 422
     try:
         operations.save(
             funding_request,
@@ -216,6 +222,7 @@ def edit(request_id: int) -> Any:
             form,
             errors={"confirm_drop": _dropped_message(warning.dropped)},
             dropped=warning.dropped,
+            summary_title=NOT_SAVED,
         ), 422
     except ConcurrentChange as change:
         db.session.rollback()
@@ -347,6 +354,7 @@ def _render_form(
     *,
     errors: dict | None = None,
     dropped: list | None = None,
+    summary_title: Any = None,
 ) -> Any:
     errors = input_errors(form) | (errors or {})
     attach_errors(form, errors)
@@ -366,6 +374,7 @@ def _render_form(
         info=funding_request.open_info_request,
         dropped=dropped or [],
         dropped_years=outside,
+        summary_title=summary_title,
     )
 
 
