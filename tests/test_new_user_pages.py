@@ -4,12 +4,17 @@ and pinned here with the Flask test client."""
 from __future__ import annotations
 
 import html
+import re
+
+import pytest
 
 from grants.core.db import db
+from grants.core.fields import AmountInvalid, parse_amount
 from grants.core.roles import MemberRole
 from grants.requests.models import FundingRequest
 from tests.factories import OrganizationFactory, funding_request, member
 from tests.helpers import csrf_token, normalize_spaces
+from tests.page_scan import CATALOGUE
 
 
 def _text(response) -> str:
@@ -42,3 +47,27 @@ def test_a_draft_refused_for_a_bad_cell_says_that_nothing_was_saved(client, sign
     data["csrf_token"] = csrf_token(client, url + "?lang=en")
     english = _text(client.post(url, data=data, content_type="multipart/form-data"))
     assert "Your changes were not saved" in english
+
+
+# An amount with cents given as an example in a message: `175 000,00`, `12 500,00`, `175,000.00`.
+_EXAMPLE_AMOUNT = re.compile(r"(?:for example|par exemple) (\$?\d{1,3}(?:[ ,\u00a0]?\d{3})*[.,]\d{2})\b")
+
+
+@pytest.mark.pure
+def test_every_amount_given_as_an_example_in_english_is_one_the_forms_accept():
+    """The English hints said « for example 175,000.00 » and « 12,500.00 », which the forms refuse
+    (« mixes a comma and a period »): an example must be typeable as shown."""
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    refused = []
+    for message in catalogue:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            for example in _EXAMPLE_AMOUNT.findall(text or ""):
+                try:
+                    parse_amount(example)
+                except AmountInvalid:
+                    refused.append((example, text))
+    assert not refused, refused
