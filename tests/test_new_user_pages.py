@@ -4,6 +4,7 @@ and pinned here with the Flask test client."""
 from __future__ import annotations
 
 import html
+import io
 import re
 
 import pytest
@@ -12,7 +13,14 @@ from grants.core.db import db
 from grants.core.fields import AmountInvalid, parse_amount
 from grants.core.roles import MemberRole
 from grants.requests.models import FundingRequest
-from tests.factories import OrganizationFactory, funding_request, member
+from tests.factories import (
+    OrganizationFactory,
+    agreement_in_force,
+    complete_report,
+    funding_request,
+    member,
+    report_of,
+)
 from tests.helpers import csrf_token, normalize_spaces
 from tests.page_scan import CATALOGUE
 
@@ -71,3 +79,24 @@ def test_every_amount_given_as_an_example_in_english_is_one_the_forms_accept():
                 except AmountInvalid:
                     refused.append((example, text))
     assert not refused, refused
+
+
+def test_the_submitted_report_pdf_names_its_kind_in_words_in_its_footer(app):
+    """The running footer of a submitted report read « CAF-…-00010 — midyear 2026-2027 »: the
+    code of the kind, not its name."""
+    from pypdf import PdfReader
+
+    from grants.accountability import operations as reports
+    from grants.files.storage import read
+
+    agreement, _officer = agreement_in_force("TRCES", amount="125000.00")
+    author = member(MemberRole.ACCOUNT_ADMIN, organization=agreement.organization)
+    report = complete_report(report_of(agreement, "midyear", 2026), author)
+    report, _ = reports.submit(report.id, actor=author)
+    db.session.commit()
+
+    text = normalize_spaces(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(read(report.pdf))).pages)
+    )
+    assert "midyear" not in text
+    assert f"{agreement.number} — Rapport d'étape 2026-2027" in text
