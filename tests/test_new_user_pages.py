@@ -100,3 +100,26 @@ def test_the_submitted_report_pdf_names_its_kind_in_words_in_its_footer(app):
     )
     assert "midyear" not in text
     assert f"{agreement.number} — Rapport d'étape 2026-2027" in text
+
+
+def test_the_journal_names_kinds_of_attachments_and_organizations_in_words(app):
+    """The request's history read « Type : board_resolution »: every coded kind is read by its label."""
+    from flask_babel import force_locale
+
+    from grants.audit.describe import describe_changes
+
+    cases = [
+        ("request.attachment_added", "board_resolution", "Résolution du conseil d'administration"),
+        ("request.attachment_removed", "financial_statements", "Derniers états financiers"),
+        ("report.attachment_added", "financial_statements", "États financiers"),
+        ("report.created", "midyear", "Rapport d'étape"),
+        ("organization.updated", "community", "Organisme communautaire"),
+    ]
+    with app.test_request_context(), force_locale("fr_CA"):
+        read = [[c.value for c in describe_changes(action, {"kind": kind})] for action, kind, _ in cases]
+    assert read == [[label] for _, _, label in cases]
+    with app.test_request_context(), force_locale("en_CA"):
+        english = [
+            c.text() for c in describe_changes("request.attachment_added", {"kind": "board_resolution"})
+        ]
+    assert english == ["Type: Board resolution"]

@@ -452,9 +452,18 @@ def _labelled(action: str, key: str, value: str) -> str | None:
 
             return (FlagDecision if key == "decision" else FlagKind)(value).label
         if reader is None and key == "kind" and family == "report":
+            from grants.accountability.models import ReportAttachmentKind
             from grants.agreements.obligations import ReportKind
 
-            return ReportKind(value).label
+            return (ReportAttachmentKind if "attachment" in action else ReportKind)(value).label
+        if reader is None and key == "kind" and family == "request":
+            from grants.requests.models import AttachmentKind
+
+            return AttachmentKind(value).label
+        if reader is None and key == "kind" and family == "organization":
+            from grants.organizations.models import OrganizationKind
+
+            return OrganizationKind(value).label
         return reader(value) if reader else None
     except (ValueError, KeyError):
         return None
