@@ -123,3 +123,17 @@ def test_the_journal_names_kinds_of_attachments_and_organizations_in_words(app):
             c.text() for c in describe_changes("request.attachment_added", {"kind": "board_resolution"})
         ]
     assert english == ["Type: Board resolution"]
+
+
+def test_a_grid_criterion_keeps_its_capitals_in_the_journal(app):
+    """« Concertation, partenariats et accessibilité (dont Premières Nations et Inuit) » read
+    « (dont premières nations et inuit) » in the request's history."""
+    from flask_babel import force_locale
+
+    from grants.audit.describe import describe_changes, field_label
+
+    criterion = "Concertation, partenariats et accessibilité (dont Premières Nations et Inuit)"
+    with app.test_request_context(), force_locale("fr_CA"):
+        [change] = describe_changes("request.scored", {criterion: [None, 5]})
+        assert change.label == criterion and change.new == "5"
+        assert field_label("unknown_key") == "Unknown key"

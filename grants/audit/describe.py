@@ -360,7 +360,10 @@ def field_label(key: str) -> str:
     coded = _coded_label(key)
     if coded is not None:
         return coded
-    return key.replace("_", " ").replace(".", " ").strip().capitalize() or key
+    # A key that is already words (a grid criterion's name) keeps its capitals: only the first
+    # letter is raised (`capitalize()` wrote « premières nations et inuit »).
+    text = key.replace("_", " ").replace(".", " ").strip()
+    return text[:1].upper() + text[1:] or key
 
 
 def _coded_label(key: str) -> str | None:
