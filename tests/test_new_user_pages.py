@@ -137,3 +137,35 @@ def test_a_grid_criterion_keeps_its_capitals_in_the_journal(app):
         [change] = describe_changes("request.scored", {criterion: [None, 5]})
         assert change.label == criterion and change.new == "5"
         assert field_label("unknown_key") == "Unknown key"
+
+
+def test_a_flag_names_its_funding_lines_by_request_number_and_ministry_line(client, sign_in):
+    """The columns of a flag's funding lines were headed by internal keys (`req:2`,
+    `ext:MSP:MSP-PPCC-2026-0041`): they name the request and the ministry's line."""
+    from datetime import date
+
+    from grants.coordination.matching_run import refresh_matching
+    from grants.coordination.models import FundingFlag
+    from grants.core.roles import StaffRole
+    from tests.factories import external_funding, staff
+
+    neq = "1143218765"
+    ours = OrganizationFactory(legal_name="Maison La Passerelle", neq=neq, city="Longueuil", region_code="16")
+    request = funding_request("TNCES", ours, status="approved", years=1, annual_amount="200000.00")
+    for year in request.years:
+        year.approved_amount = year.requested_amount
+    external_funding(
+        "O-2", "La Passerelle", recipient_neq=neq, source_ministry="MSP", start_date=date(2026, 10, 1)
+    )
+    db.session.commit()
+    refresh_matching()
+    db.session.commit()
+    flag = db.session.scalars(db.select(FundingFlag).where(FundingFlag.key_b == "ext:MSP:O-2")).first()
+    assert flag is not None
+
+    sign_in(staff(StaffRole.COORDINATION_CELL))
+    page = _text(client.get(f"/cellule/signalements/{flag.id}"))
+    assert f"Demande {request.reference}" in page and "MSP, ligne O-2" in page
+    assert "req:" not in page and "ext:MSP" not in page
+    english = _text(client.get(f"/cellule/signalements/{flag.id}?lang=en"))
+    assert f"Request {request.reference}" in english and "MSP, line O-2" in english
