@@ -169,3 +169,32 @@ def test_a_flag_names_its_funding_lines_by_request_number_and_ministry_line(clie
     assert "req:" not in page and "ext:MSP" not in page
     english = _text(client.get(f"/cellule/signalements/{flag.id}?lang=en"))
     assert f"Request {request.reference}" in english and "MSP, line O-2" in english
+
+
+def test_the_officer_picks_a_report_s_new_due_date_in_a_date_picker(client, sign_in):
+    """The extension's date was a text box where one had to type AAAA-MM-JJ (« 15 décembre 2026 »
+    was refused), unlike every other date of the product."""
+    from grants.accountability.models import Report
+
+    agreement, officer = agreement_in_force("TNCES", years=1)
+    report = report_of(agreement, "midyear", 2026)
+    sign_in(officer)
+    url = f"/redditions/analyse/{report.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(
+        r'<input[^>]*id="extension-due_date"[^>]*type="date"|<input[^>]*type="date"[^>]*id="extension-due_date"',
+        page,
+    )
+
+    response = client.post(
+        f"{url}/echeance",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "extension-version": str(report.version),
+            "extension-due_date": "2026-12-15",
+            "extension-reason": "Demande de l'organisme",
+        },
+    )
+    assert response.status_code in (302, 303), _text(response)[:2000]
+    db.session.expire_all()
+    assert str(db.session.get(Report, report.id).due_date) == "2026-12-15"
