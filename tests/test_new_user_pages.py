@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -198,3 +199,25 @@ def test_the_officer_picks_a_report_s_new_due_date_in_a_date_picker(client, sign
     assert response.status_code in (302, 303), _text(response)[:2000]
     db.session.expire_all()
     assert str(db.session.get(Report, report.id).due_date) == "2026-12-15"
+
+
+def test_the_cpi_page_has_its_csv_and_marks_statcan_s_english_names(client, sign_in):
+    """The CPI table had no CSV, and the French page read « Quebec, All-items » unmarked: StatCan's
+    English names of the series are marked `lang="en"`."""
+    import csv
+
+    from grants.core.roles import StaffRole
+    from grants.cpi.operations import DEFAULT_SERIES
+    from tests.factories import staff
+
+    sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"))
+    page = client.get(f"/ipc/{DEFAULT_SERIES}").get_data(as_text=True)
+    assert '<span lang="en">Quebec</span>, <span lang="en">All-items</span>' in page
+    assert f'href="/ipc/{DEFAULT_SERIES}?format=csv"' in page
+
+    response = client.get(f"/ipc/{DEFAULT_SERIES}?format=csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Mois", "Valeur de l'IPC"]
+    values = {month: Decimal(value) for month, value in rows[1:]}
+    assert values["2016-01"] == Decimal("124.6") and values["2025-12"] == Decimal("162.6")
