@@ -221,3 +221,25 @@ def test_the_cpi_page_has_its_csv_and_marks_statcan_s_english_names(client, sign
     assert rows[0] == ["Mois", "Valeur de l'IPC"]
     values = {month: Decimal(value) for month, value in rows[1:]}
     assert values["2016-01"] == Decimal("124.6") and values["2025-12"] == Decimal("162.6")
+
+
+def test_a_background_job_reads_as_a_job_in_the_journal(client, sign_in):
+    """The administrator's home read « Job subject no. 3 finished · State: running → done »: the
+    job is named as one, its states by their labels."""
+    from grants.core import jobs
+    from grants.core.roles import StaffRole
+    from tests.factories import staff
+
+    admin = staff(StaffRole.SYSTEM_ADMIN)
+    job = jobs.start_job("funding_import", requested_by=admin, total=1)
+    db.session.commit()
+    assert jobs.claim(job)
+    jobs.finish(job, actor=admin)
+    db.session.commit()
+    sign_in(admin)
+
+    page = _text(client.get("/journal/"))
+    assert f"La tâche n° {job.id} est terminée" in page and "objet n°" not in page
+    assert "En cours → Terminé" in page and "running" not in page
+    english = _text(client.get("/journal/?lang=en"))
+    assert f"Job no. {job.id} finished" in english and "subject" not in english

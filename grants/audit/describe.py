@@ -391,6 +391,7 @@ def _status_labels() -> dict[str, Callable[[str], str]]:
     from grants.accountability.workflow import ReportStatus
     from grants.agreements.workflow import AgreementStatus
     from grants.coordination.models import ImportStatus
+    from grants.core.jobs import JobStatus
     from grants.indexation.models import RunStatus
     from grants.payments.workflow import InstallmentStatus
     from grants.requests.workflow import RequestStatus
@@ -403,6 +404,7 @@ def _status_labels() -> dict[str, Callable[[str], str]]:
         "report": lambda v: ReportStatus(v).label,
         "indexation": lambda v: RunStatus(v).label,
         "funding_import": lambda v: ImportStatus(v).label,
+        "job": lambda v: JobStatus(v).label,
     }
 
 

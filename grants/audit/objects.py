@@ -29,6 +29,7 @@ from grants.coordination.models import EntityDecision, FundingFlag, FundingImpor
 from grants.core import formatting, permissions
 from grants.core.audit import AuditEntry
 from grants.core.db import db
+from grants.core.jobs import BackgroundJob
 from grants.cpi.models import CpiSeries
 from grants.indexation.models import IndexationRun
 from grants.organizations.models import Organization
@@ -250,6 +251,9 @@ OBJECT_TYPES: dict[str, ObjectType] = {
             User.full_name.ilike(f"%{_like(text)}%", escape="\\"),
         ),
     ),
+    # A background job (an import, a report being built): « La tâche n° 3 est terminée », not
+    # « La tâche objet n° 3 » (« Job subject no. 3 » in English).
+    "BackgroundJob": ObjectType(BackgroundJob, _l("Tâche de fond"), _number),
 }
 
 
