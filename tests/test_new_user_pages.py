@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import sys
 from decimal import Decimal
 
 import pytest
@@ -243,3 +244,27 @@ def test_a_background_job_reads_as_a_job_in_the_journal(client, sign_in):
     assert "En cours → Terminé" in page and "running" not in page
     english = _text(client.get("/journal/?lang=en"))
     assert f"Job no. {job.id} finished" in english and "subject" not in english
+
+
+@pytest.mark.pure
+def test_make_run_says_where_its_data_and_emails_really_are(tmp_path):
+    """With GRANTS_INSTANCE_PATH set, `make run` still said « SQLite (instance/) » and « caught in
+    instance/mail/new/ »: a new user looked for emails in the wrong folder."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "run_all.py"
+    spec = importlib.util.spec_from_file_location("run_all_banner", path)
+    run_all = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = run_all  # its dataclasses look their module up
+    spec.loader.exec_module(run_all)
+
+    text = run_all.banner({}, tmp_path, mail_caught=True)
+    assert f"SQLite ({tmp_path / 'grants.sqlite'})" in text
+    assert f"embedded (SQLite, {tmp_path / 'celery-broker.sqlite'})" in text
+    assert f"caught in {tmp_path / 'mail' / 'new'}/" in text
+    assert "instance/" not in text
+    served = run_all.banner(
+        {"DATABASE_URL": "postgresql://x/y", "REDIS_URL": "redis://z"}, tmp_path, mail_caught=False
+    )
+    assert "database: PostgreSQL · Celery broker: Redis" in served and "email" not in served
