@@ -268,3 +268,28 @@ def test_make_run_says_where_its_data_and_emails_really_are(tmp_path):
         {"DATABASE_URL": "postgresql://x/y", "REDIS_URL": "redis://z"}, tmp_path, mail_caught=False
     )
     assert "database: PostgreSQL · Celery broker: Redis" in served and "email" not in served
+
+
+def test_the_agreements_list_has_its_csv_for_the_organization_and_the_officer(client, sign_in):
+    """« Conventions d'aide financière » was the one list of agreements with no CSV."""
+    import csv
+
+    agreement, officer = agreement_in_force("TNCES", years=1)
+    other, _ = agreement_in_force("TRCES", years=1, amount="125000.00")
+    signatory = member(MemberRole.ACCOUNT_ADMIN, organization=agreement.organization)
+    number, other_number = agreement.number, other.number
+
+    def rows() -> list[list[str]]:
+        assert 'href="/conventions/?format=csv"' in client.get("/conventions/").get_data(as_text=True)
+        response = client.get("/conventions/?format=csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+    sign_in(signatory)
+    mine = rows()
+    assert mine[0] == ["Numéro", "Organisme", "Programme", "Début", "Fin", "État", "Total"]
+    assert [row[0] for row in mine[1:]] == [number]  # never another organization's
+    assert mine[1][2:] == ["TNCES", "2026-04-01", "2027-03-31", "Contresignée (en vigueur)", "175000.00"]
+    client.post("/compte/deconnexion", data={"csrf_token": csrf_token(client, "/")})
+    sign_in(officer)
+    assert other_number not in {row[0] for row in rows()}  # only the officer's programs
