@@ -293,3 +293,41 @@ def test_the_agreements_list_has_its_csv_for_the_organization_and_the_officer(cl
     client.post("/compte/deconnexion", data={"csrf_token": csrf_token(client, "/")})
     sign_in(officer)
     assert other_number not in {row[0] for row in rows()}  # only the officer's programs
+
+
+def test_the_organization_s_requests_and_reports_lists_have_their_csv(client, sign_in):
+    """An organization's « Mes demandes de financement » and « Mes redditions de comptes » had no
+    CSV, unlike the officers' lists."""
+    import csv
+
+    agreement, _officer = agreement_in_force("TNCES", years=1)
+    user = member(MemberRole.ACCOUNT_ADMIN, organization=agreement.organization)
+    elsewhere = funding_request("TNCES", OrganizationFactory(), status="submitted")
+    number, hidden = agreement.number, elsewhere.reference
+    sign_in(user)
+
+    def rows(path: str) -> list[list[str]]:
+        assert f'href="{path}?format=csv"' in client.get(path).get_data(as_text=True)
+        response = client.get(f"{path}?format=csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+    requests = rows("/demandes/")
+    assert requests[0] == ["Numéro", "Titre", "Organisme", "Programme", "État", "Montant demandé"]
+    assert len(requests) == 2 and requests[1][3:] == ["TNCES", "Acceptée", "175000.00"]
+    assert hidden not in {row[0] for row in requests}
+    reports = rows("/redditions/")
+    assert reports[0] == [
+        "Rapport",
+        "Organisme",
+        "Convention",
+        "Début",
+        "Fin",
+        "Échéance",
+        "En retard",
+        "État",
+    ]
+    assert ["Rapport d'étape 2026-2027", number, "2026-04-01", "2026-09-30", "2026-10-31"] == [
+        reports[1][0],
+        *reports[1][2:6],
+    ]

@@ -21,6 +21,7 @@ from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.fields import attach_errors, input_errors
 from grants.core.formatting import money
+from grants.core.listing import csv_response
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.programs.rules import AmountLimits
@@ -87,6 +88,24 @@ def index() -> Any:
         .options(selectinload(FundingRequest.program), selectinload(FundingRequest.years))
         .order_by(FundingRequest.created_at.desc())
     ).all()
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "demandes.csv",
+            [_("Numéro"), _("Titre"), _("Organisme"), _("Programme"), _("État"), _("Montant demandé")],
+            # Written now, while the related rows can still load (the CSV streams after the view).
+            [
+                [
+                    fr.reference,
+                    fr.title,
+                    fr.organization.legal_name,
+                    fr.program.code,
+                    fr.status_label,
+                    fr.total_requested,
+                ]
+                for fr in requests
+            ],
+            lambda values: values,
+        )
     return render_template("requests/index.html", requests=requests)
 
 
