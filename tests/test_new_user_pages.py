@@ -331,3 +331,26 @@ def test_the_organization_s_requests_and_reports_lists_have_their_csv(client, si
         reports[1][0],
         *reports[1][2:6],
     ]
+
+
+def test_the_grid_is_an_input_only_while_the_file_is_in_analysis(client, sign_in):
+    """Before the file was assigned, and after the decision, the grid showed inputs with no button
+    to save them: typed scores went nowhere. It is read-only then, with what was saved."""
+    from grants.core.roles import StaffRole
+    from grants.review import operations as review
+    from tests.factories import staff
+
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    submitted = funding_request("TNCES", status="submitted", years=1)
+    in_analysis = funding_request("TNCES", status="under_review", years=1)
+    in_analysis.assignee_id = officer.id
+    db.session.commit()
+    criterion = review.criteria_of(in_analysis.program_id)[0]
+    submitted_id, in_analysis_id = submitted.id, in_analysis.id
+    sign_in(officer)
+
+    before = client.get(f"/analyse/{submitted_id}").get_data(as_text=True)
+    assert f'name="grid-{criterion.id}-score"' not in before
+    assert "Grille d'analyse" in before and "— / 5" in before
+    during = client.get(f"/analyse/{in_analysis_id}").get_data(as_text=True)
+    assert f'name="grid-{criterion.id}-score"' in during and "Enregistrer la grille" in during
