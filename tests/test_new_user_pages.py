@@ -354,3 +354,17 @@ def test_the_grid_is_an_input_only_while_the_file_is_in_analysis(client, sign_in
     assert "Grille d'analyse" in before and "— / 5" in before
     during = client.get(f"/analyse/{in_analysis_id}").get_data(as_text=True)
     assert f'name="grid-{criterion.id}-score"' in during and "Enregistrer la grille" in during
+
+
+def test_the_indexation_preview_counts_grants_in_the_singular_too(client, sign_in):
+    """« 1 (1 indexées, 0 exclues) »: each count agrees with its noun."""
+    from tests.factories import budget_officer
+
+    agreement_in_force("TNCES", first_year=2025, years=2)  # 2026-2027 is its second year: indexed
+    sign_in(budget_officer("TNCES"))
+    url = "/indexation/apercu?program=TNCES&fiscal_year=2026-2027"
+    page = _text(client.get(url))
+    counts = re.search(r"Nombre de subventions</dt><dd>(.*?)</dd>", page).group(1)
+    assert counts == "1 (1 indexée, 0 exclues)", counts  # ngettext's rule: only 1 is singular
+    english = _text(client.get(url + "&lang=en"))
+    assert re.search(r"<dd>1 \(1 indexed, 0 excluded\)</dd>", english)
