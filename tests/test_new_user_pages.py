@@ -368,3 +368,12 @@ def test_the_indexation_preview_counts_grants_in_the_singular_too(client, sign_i
     assert counts == "1 (1 indexée, 0 exclues)", counts  # ngettext's rule: only 1 is singular
     english = _text(client.get(url + "&lang=en"))
     assert re.search(r"<dd>1 \(1 indexed, 0 excluded\)</dd>", english)
+
+
+def test_an_organization_s_empty_contact_details_read_as_a_dash(client, sign_in):
+    """« Courriel », « Téléphone », « Site Web » were followed by nothing at all on the profile."""
+    organization = OrganizationFactory(email="", phone="", website="")
+    sign_in(member(MemberRole.ACCOUNT_ADMIN, organization=organization))
+    page = _text(client.get(f"/organismes/{organization.id}"))
+    for label in ("Courriel", "Téléphone", "Site Web"):
+        assert f"<dt>{label}</dt><dd>—</dd>" in page, label
