@@ -242,6 +242,7 @@ def test_a_background_job_reads_as_a_job_in_the_journal(client, sign_in):
     page = _text(client.get("/journal/"))
     assert f"La tâche n° {job.id} est terminée" in page and "objet n°" not in page
     assert "En cours → Terminé" in page and "running" not in page
+    assert "Type : Importation de financement des autres ministères" in page and "funding_import" not in page
     english = _text(client.get("/journal/?lang=en"))
     assert f"Job no. {job.id} finished" in english and "subject" not in english
 

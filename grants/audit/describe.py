@@ -438,6 +438,21 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
     }
 
 
+def _job_kinds() -> dict[str, Any]:
+    """What each kind of background job does, in words (`job.start` records its kind)."""
+    from grants.accountability.program_report import JOB_KIND as PROGRAM_REPORT
+    from grants.coordination.budget_report import JOB_KIND as BUDGET_REPORT
+    from grants.coordination.imports import JOB_KIND as FUNDING_IMPORT
+    from grants.coordination.matching_run import JOB_KIND as MATCHING
+
+    return {
+        PROGRAM_REPORT: _l("Rapport de programme (PDF)"),
+        BUDGET_REPORT: _l("Rapport du budget par axe (PDF)"),
+        FUNDING_IMPORT: _l("Importation de financement des autres ministères"),
+        MATCHING: _l("Rapprochement des organismes et signalements"),
+    }
+
+
 def _labelled(action: str, key: str, value: str) -> str | None:
     family = action.split(".", 1)[0]
     try:
@@ -461,6 +476,8 @@ def _labelled(action: str, key: str, value: str) -> str | None:
             from grants.agreements.obligations import ReportKind
 
             return (ReportAttachmentKind if "attachment" in action else ReportKind)(value).label
+        if reader is None and key == "kind" and family == "job":
+            return str(_job_kinds()[value])
         if reader is None and key == "kind" and family == "request":
             from grants.requests.models import AttachmentKind
 
