@@ -402,3 +402,20 @@ def test_bootstrap_compiles_the_catalog_with_fuzzy_entries(tmp_path):
     )
     assert subprocess.run(command, shell=True, check=False).returncode == 0
     assert (tmp_path / "translations" / "en" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
+
+
+def test_a_request_s_history_names_its_call_by_title(client, sign_in):
+    """The history of a new request read « Appel : 4 »: the call's id, not its title."""
+    from grants.requests import operations as requests
+    from tests.factories import open_call
+
+    organization = OrganizationFactory()
+    user = member(MemberRole.ACCOUNT_ADMIN, organization=organization)
+    call = open_call("TNCES", title_fr="Appel de la table nationale", title_en="National table call")
+    requests.start_request(organization, call, actor=user, token="jeton-essai")
+    db.session.commit()
+    sign_in(user)
+    page = _text(client.get("/journal/?lang=fr"))
+    assert "Appel : Appel de la table nationale" in page and f"Appel : {call.id}<" not in page
+    english = _text(client.get("/journal/?lang=en"))
+    assert "Call: National table call" in english

@@ -373,10 +373,17 @@ def _people_in(entry: AuditEntry) -> list[int | str]:
 
 
 def _readable_changes(
-    entry: AuditEntry, names: dict[Any, str], programs: dict[int, str], runs: dict[int, str] | None = None
+    entry: AuditEntry,
+    names: dict[Any, str],
+    programs: dict[int, str],
+    runs: dict[int, str] | None = None,
+    calls: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """Ids and emails kept in some entries' changes, given as the names they stand for."""
     changes = dict(entry.changes or {})
+    call_id = changes.get("call")
+    if isinstance(call_id, int) and not isinstance(call_id, bool) and calls and call_id in calls:
+        changes["call"] = calls[call_id]  # a request created from a call: the call's title
     run_id = changes.get("run")
     if isinstance(run_id, int) and not isinstance(run_id, bool) and runs and run_id in runs:
         changes["run"] = runs[run_id]  # an agreement indexed: the run's program and year
@@ -398,6 +405,7 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
     emails: set[str] = set()
     program_ids: set[int] = set()
     run_ids: set[int] = set()
+    call_ids: set[int] = set()
     for entry in entries:
         by_type[entry.object_type].add(entry.object_id)
         if entry.actor_id is not None:
@@ -413,6 +421,9 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
         run_id = (entry.changes or {}).get("run")
         if isinstance(run_id, int) and not isinstance(run_id, bool):
             run_ids.add(run_id)
+        call_id = (entry.changes or {}).get("call")
+        if isinstance(call_id, int) and not isinstance(call_id, bool):
+            call_ids.add(call_id)
     loaded = {kind: _load(kind, ids) for kind, ids in by_type.items()}
     names: dict[Any, str] = {}
     if user_ids or emails:
@@ -433,6 +444,11 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
             .options(selectinload(IndexationRun.program))
         )
         runs = {run.id: _both(run.program, run.fiscal_year) for run in db.session.scalars(statement)}
+    calls: dict[int, str] = {}
+    if call_ids:
+        calls = {
+            call.id: call.title for call in db.session.scalars(db.select(Call).where(Call.id.in_(call_ids)))
+        }
     described = []
     for entry in entries:
         actor = names.get(entry.actor_id) if entry.actor_id is not None else None
@@ -441,7 +457,9 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
                 entry=entry,
                 actor=actor or actor_text(entry.actor_label),
                 obj=_object_ref(entry, loaded, viewer),
-                changes=describe_changes(entry.action, _readable_changes(entry, names, programs, runs)),
+                changes=describe_changes(
+                    entry.action, _readable_changes(entry, names, programs, runs, calls)
+                ),
             )
         )
     return described
