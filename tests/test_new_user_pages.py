@@ -419,3 +419,24 @@ def test_a_request_s_history_names_its_call_by_title(client, sign_in):
     assert "Appel : Appel de la table nationale" in page and f"Appel : {call.id}<" not in page
     english = _text(client.get("/journal/?lang=en"))
     assert "Call: National table call" in english
+
+
+def test_the_grid_s_criteria_read_in_the_reader_s_language_in_the_journal(client, sign_in):
+    """The grid's scores are kept under each criterion's French name: the English journal read
+    « Pertinence au regard du plan d'action et des besoins: — → 4 »."""
+    from grants.core.roles import StaffRole
+    from grants.review import operations as review
+    from tests.factories import staff
+
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    request = funding_request("TNCES", status="under_review", years=1)
+    request.assignee_id = officer.id
+    criterion = review.criteria_of(request.program_id)[0]
+    review.save_scores(request, {criterion.id: (4, "")}, actor=officer)
+    db.session.commit()
+    sign_in(officer)
+    english = _text(client.get("/journal/?lang=en"))
+    assert "Relevance to the action plan and needs: — → 4" in english
+    assert "Pertinence au regard" not in english
+    french = _text(client.get("/journal/?lang=fr"))
+    assert "Pertinence au regard du plan d'action et des besoins : — → 4" in french

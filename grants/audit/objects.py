@@ -378,9 +378,13 @@ def _readable_changes(
     programs: dict[int, str],
     runs: dict[int, str] | None = None,
     calls: dict[int, str] | None = None,
+    criteria: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Ids and emails kept in some entries' changes, given as the names they stand for."""
     changes = dict(entry.changes or {})
+    if entry.action == "request.scored" and criteria:
+        # The grid's scores are kept under each criterion's French name: read in the reader's language.
+        changes = {criteria.get(key, key): value for key, value in changes.items()}
     call_id = changes.get("call")
     if isinstance(call_id, int) and not isinstance(call_id, bool) and calls and call_id in calls:
         changes["call"] = calls[call_id]  # a request created from a call: the call's title
@@ -406,6 +410,7 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
     program_ids: set[int] = set()
     run_ids: set[int] = set()
     call_ids: set[int] = set()
+    criterion_names: set[str] = set()
     for entry in entries:
         by_type[entry.object_type].add(entry.object_id)
         if entry.actor_id is not None:
@@ -424,6 +429,8 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
         call_id = (entry.changes or {}).get("call")
         if isinstance(call_id, int) and not isinstance(call_id, bool):
             call_ids.add(call_id)
+        if entry.action == "request.scored":
+            criterion_names.update(entry.changes or {})
     loaded = {kind: _load(kind, ids) for kind, ids in by_type.items()}
     names: dict[Any, str] = {}
     if user_ids or emails:
@@ -449,6 +456,12 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
         calls = {
             call.id: call.title for call in db.session.scalars(db.select(Call).where(Call.id.in_(call_ids)))
         }
+    criteria: dict[str, str] = {}
+    if criterion_names:
+        from grants.review.models import AssessmentCriterion
+
+        statement = db.select(AssessmentCriterion).where(AssessmentCriterion.name_fr.in_(criterion_names))
+        criteria = {criterion.name_fr: criterion.name for criterion in db.session.scalars(statement)}
     described = []
     for entry in entries:
         actor = names.get(entry.actor_id) if entry.actor_id is not None else None
@@ -458,7 +471,7 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
                 actor=actor or actor_text(entry.actor_label),
                 obj=_object_ref(entry, loaded, viewer),
                 changes=describe_changes(
-                    entry.action, _readable_changes(entry, names, programs, runs, calls)
+                    entry.action, _readable_changes(entry, names, programs, runs, calls, criteria)
                 ),
             )
         )
