@@ -44,7 +44,7 @@ from rapidfuzz.distance import Indel
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import selectinload
 
-from grants.coordination.duplicates import FundingTable, find_duplicates
+from grants.coordination.duplicates import FundingTable, find_duplicates, settle_by_project
 from grants.coordination.entities import Decision, PartyKey, Reason, resolve
 from grants.coordination.models import (
     EntityDecision,
@@ -334,6 +334,7 @@ def refresh_matching(progress: Progress | None = None) -> RunSummary:
         table.regions + [p.region for p in party_list],
         cell_decisions,
     )
+    resolution = settle_by_project(table, resolution)
     lines_only = dataclasses.replace(
         resolution,
         entity_of_record=resolution.entity_of_record[:count],

@@ -173,6 +173,20 @@ def _entity(entity_id: int) -> MatchedEntity:
     return found(db.session.get(MatchedEntity, entity_id))
 
 
+def _group_changed() -> Any:
+    """A form sent from a page opened before the last matching run: every run rebuilds the groups
+    under new numbers, so the group it names (and its members) are gone. Nothing is recorded; the
+    list says so, rather than a bare « page not found »."""
+    flash(
+        _(
+            "Ce groupe a été recalculé depuis l'ouverture de la page : rien n'a été enregistré. "
+            "Retrouvez l'organisme dans la liste et décidez de nouveau."
+        ),
+        "error",
+    )
+    return redirect(url_for("coordination.entities"), 303)
+
+
 def _anchor(entity: MatchedEntity) -> EntityMember:
     """The party the others' scores are measured against (our organization, or the first)."""
     return next((m for m in entity.members if not m.reasons), entity.members[0])
@@ -213,7 +227,9 @@ def entity(entity_id: int) -> Any:
 
 @blueprint.post("/organismes/<int:entity_id>/confirmer")
 def confirm_entity(entity_id: int) -> Any:
-    entity = _entity(entity_id)
+    entity = db.session.get(MatchedEntity, entity_id)
+    if entity is None:
+        return _group_changed()
     form = ConfirmForm(prefix="confirm")
     if not form.validate() or not entity.members:
         return _render(entity, confirm=form, status=422)
@@ -245,7 +261,9 @@ def confirm_entity(entity_id: int) -> Any:
 
 @blueprint.post("/organismes/<int:entity_id>/separer")
 def split_entity(entity_id: int) -> Any:
-    entity = _entity(entity_id)
+    entity = db.session.get(MatchedEntity, entity_id)
+    if entity is None:
+        return _group_changed()
     form = _split_form(entity)
     if not form.validate():
         return _render(entity, split=form, status=422)
