@@ -180,7 +180,8 @@ class ExtensionForm(VersionedForm):
     due_date = StringField(
         _l("Nouvelle date d'échéance"),
         description=_l("AAAA-MM-JJ"),
-        render_kw={"autocomplete": "off", "placeholder": _l("AAAA-MM-JJ")},
+        # A date picker, as every other date of the product (the browser still sends AAAA-MM-JJ).
+        render_kw={"type": "date", "autocomplete": "off", "placeholder": _l("AAAA-MM-JJ")},
     )
     reason = TextAreaField(
         _l("Motif du report"), validators=[Optional(), Length(max=2000, message=_TOO_LONG)]

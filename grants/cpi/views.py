@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from grants.core import permissions
 from grants.core.db import db
+from grants.core.listing import csv_response
 from grants.core.roles import StaffRole
 from grants.cpi import operations, rates
 from grants.cpi.forms import ImportForm, MonthForm
@@ -63,7 +64,15 @@ def index() -> Any:
 @blueprint.get("/<name>")
 @permissions.require_staff()
 def series(name: str) -> Any:
-    return _render(_series(name), ImportForm(prefix="import"), MonthForm(prefix="month"))
+    found = _series(name)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            f"ipc-{found.name}.csv",
+            [_("Mois"), _("Valeur de l'IPC")],
+            sorted(operations.values_of(found).items()),
+            lambda item: [item[0].strftime("%Y-%m"), str(item[1])],
+        )
+    return _render(found, ImportForm(prefix="import"), MonthForm(prefix="month"))
 
 
 @blueprint.post("/<name>/import")
