@@ -847,3 +847,25 @@ def test_a_short_form_and_an_acronym_in_a_crowded_town_find_their_organization()
     assert entity["MSSS-2"] == entity["MSI-2"]
     assert entity["MSSS-1"] == entity["MSI-1"]
     assert {("MSI-1", "MSSS-1"), ("MSI-2", "MSSS-2")} <= pair_ids(analysis)
+
+
+def test_the_cells_split_holds_against_a_project_that_would_place_the_line() -> None:
+    rows = (
+        line("MSI-1", "Maison des jeunes La Passerelle", city="Sherbrooke", region="05"),
+        line("MSI-2", "Maison des jeunes La Passerelle", city="Magog", region="05", purpose=SHELTER_FR),
+        line(
+            "MSSS-1",
+            "Maison des jeunes La Passerelle",
+            city="",
+            region="05",
+            ministry="MSSS",
+            program="PSOC",
+            purpose=SCHOOL_EN,
+        ),
+    )
+    townless = PartyKey.of("Maison des jeunes La Passerelle", None, "")
+    sherbrooke = PartyKey.of("Maison des jeunes La Passerelle", None, "Sherbrooke")
+    analysis = analyse(FundingCsvReader(csv_bytes(*rows)), [Decision(townless, sherbrooke, same=False)])
+    entity = dict(analysis.entity_rows())
+    assert entity["MSSS-1"] != entity["MSI-1"]
+    assert not analysis.pairs
