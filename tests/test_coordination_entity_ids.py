@@ -82,6 +82,24 @@ def test_the_same_data_run_twice_keeps_every_group_and_member_row():
     assert dict(db.session.execute(select(EntityMember.party_key, EntityMember.id)).all()) == rows
     assert db.session.scalar(select(func.count()).select_from(MatchedEntity)) == 3
     assert entity_of("ext:MSSS:A-1").label == "Maison La Passerelle"
+    organization_of = select(ExternalFunding.record_id, ExternalFunding.organization_id)
+    assert dict(db.session.execute(organization_of.where(ExternalFunding.record_id.like("A-%"))).all()) == {
+        "A-1": ours.id,
+        "A-2": ours.id,
+    }
+    # a line that leaves our organization's group is no longer tied to it; the others stay
+    db.session.execute(
+        ExternalFunding.__table__.update()
+        .where(ExternalFunding.record_id == "A-2")
+        .values(recipient_neq="2222222222")
+    )
+    db.session.commit()
+    run()
+    assert groups_by_key()["ext:MSSS:A-1"] == ids["ext:MSSS:A-1"]
+    assert dict(db.session.execute(organization_of.where(ExternalFunding.record_id.like("A-%"))).all()) == {
+        "A-1": ours.id,
+        "A-2": None,
+    }
 
 
 def test_a_split_keeps_the_id_on_one_part_and_the_other_gets_a_new_one(client, sign_in):

@@ -450,18 +450,32 @@ def _rewrite_groups(
     stored = group_ids.store_groups(entity_rows, member_rows)
     summary.groups_kept, summary.groups_new, summary.groups_retired = stored.kept, stored.new, stored.retired
 
-    by_organization: dict[int, list[int]] = {}
+    # Each line's organization, written only where it changed (most runs change none).
+    wanted: dict[int, int] = {}
     for group in groups:
         if group.organization_id is None:
             continue
         for i in group.indexes:
             if i < count and lines[i].external_id is not None:
-                by_organization.setdefault(group.organization_id, []).append(lines[i].external_id)
-    db.session.execute(
-        update(ExternalFunding)
-        .where(ExternalFunding.organization_id.is_not(None))
-        .values(organization_id=None)
+                wanted[lines[i].external_id] = group.organization_id
+    linked = dict(
+        db.session.execute(
+            select(ExternalFunding.id, ExternalFunding.organization_id).where(
+                ExternalFunding.organization_id.is_not(None)
+            )
+        ).all()
     )
+    unlinked = sorted(line_id for line_id in linked if line_id not in wanted)
+    by_organization: dict[int, list[int]] = {}
+    for line_id, organization_id in wanted.items():
+        if linked.get(line_id) != organization_id:
+            by_organization.setdefault(organization_id, []).append(line_id)
+    for start in range(0, len(unlinked), CHUNK):
+        db.session.execute(
+            update(ExternalFunding)
+            .where(ExternalFunding.id.in_(unlinked[start : start + CHUNK]))
+            .values(organization_id=None)
+        )
     for organization_id, external_ids in by_organization.items():
         for start in range(0, len(external_ids), CHUNK):
             db.session.execute(
