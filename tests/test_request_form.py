@@ -283,3 +283,65 @@ def test_clearing_the_period_asks_before_deleting_the_figures(client, sign_in):
     assert response.status_code == 422 and "ne couvre plus" in _text(response)
     db.session.expire_all()
     assert len(db.session.get(FundingRequest, request.id).budget_lines) == 2
+
+
+# -- other sources of funding: their dates are picked like the period's --------------------------------
+def _input_type(page: str, name: str) -> str | None:
+    tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    found = tag and re.search(r'\btype="([^"]+)"', tag.group(0))
+    return found.group(1) if found else None
+
+
+def test_other_funding_dates_are_date_pickers_like_the_period(client, sign_in):
+    """The rows' start and end were text boxes asking for AAAA-MM-JJ, the period's dates pickers."""
+    organization = OrganizationFactory()
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
+    request = funding_request("TNCES", organization, years=1)
+    page = client.get(f"/demandes/{request.id}/modifier").get_data(as_text=True)
+    assert _input_type(page, "start_date") == "date"
+    assert _input_type(page, "other-0-start") == "date" and _input_type(page, "other-0-end") == "date"
+
+    row = {"other-0-funder": "Ville de Laval", "other-0-amount": "1000", "other-0-status": "obtained"}
+    response = _edit(
+        client,
+        request,
+        start_date="2026-04-01",
+        end_date="2027-03-31",
+        **row,
+        **{"other-0-start": "2026-04-01", "other-0-end": "2027-03-31"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    (saved,) = db.session.get(FundingRequest, request.id).other_funding
+    assert (str(saved.start_date), str(saved.end_date)) == ("2026-04-01", "2027-03-31")
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("", "Entrez une date au format AAAA-MM-JJ, par exemple 2027-03-31."),
+        ("?lang=en", "Enter a date in the YYYY-MM-DD format, for example 2027-03-31."),
+    ],
+)
+def test_an_other_funding_date_typed_wrong_says_why_and_keeps_the_text(client, sign_in, lang, message):
+    """A browser without a date picker lets one type anything: the cell says why, in the reader's
+    language, and keeps what was typed."""
+    organization = OrganizationFactory()
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
+    request = funding_request("TNCES", organization, years=1)
+    if lang:
+        client.get(f"/demandes/{request.id}/modifier{lang}")
+    response = _edit(
+        client,
+        request,
+        **{
+            "other-0-funder": "Ville de Laval",
+            "other-0-amount": "1000",
+            "other-0-status": "obtained",
+            "other-0-start": "31/12/2026",
+        },
+    )
+    assert response.status_code == 422
+    page = _text(response)
+    assert message in page
+    assert re.search(r'<input[^>]*name="other-0-start"[^>]*value="31/12/2026"', page)
