@@ -345,3 +345,50 @@ def test_an_other_funding_date_typed_wrong_says_why_and_keeps_the_text(client, s
     page = _text(response)
     assert message in page
     assert re.search(r'<input[^>]*name="other-0-start"[^>]*value="31/12/2026"', page)
+
+
+# -- an answer to an information request without its text ------------------------------------------
+def test_an_empty_answer_says_the_sections_are_saved_and_the_answer_is_missing(client, sign_in):
+    """The summary read « Le formulaire contient des erreurs » though the reopened sections were
+    saved: it says what was saved and what is missing, the message on the answer field."""
+    from grants.requests.models import RequestSection
+    from grants.review import operations as review
+
+    organization = OrganizationFactory()
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    request = funding_request("TNCES", organization, status="under_review", years=1, title="Ancien titre")
+    review.request_info(request, [RequestSection.PROJECT], "Précisez le titre.", actor=officer)
+    db.session.commit()
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
+    response = _edit(client, request, title="Titre précisé", action="provide_info", answer="  ")
+    assert response.status_code == 422
+    page = _text(response)
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    assert "Le formulaire contient des erreurs" not in summary
+    assert "Vos modifications sont enregistrées (Projet ou mission)" in summary
+    assert "rien n'est encore transmis à l'agent·e : votre réponse est vide" in summary
+    assert 'href="#answer"' in summary
+    answer = page[page.index('<label for="answer"') :]
+    assert answer.index('id="answer-error"') < answer.index('id="answer"')
+    db.session.expire_all()
+    saved = db.session.get(FundingRequest, request.id)
+    assert saved.title == "Titre précisé" and saved.status == RequestStatus.INFO_REQUESTED
+
+    # The page carries the saved version: the answer typed now goes through.
+    version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', page)
+    assert int(next(v for v in version.groups() if v)) == saved.version
+    url = f"/demandes/{request.id}/modifier"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "version": str(saved.version),
+            "title": "Titre précisé",
+            "action": "provide_info",
+            "answer": "Voici le titre.",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FundingRequest, request.id).status == RequestStatus.UNDER_REVIEW
