@@ -4,6 +4,7 @@ the missing-month refusal, the StatCan CSV importer (three layouts, refusals, al
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from grants.cpi.operations import DEFAULT_SERIES, import_csv, series_named, valu
 from grants.cpi.seed import DATA as SHIPPED
 from grants.cpi.statcan import CsvRefused, parse
 from tests.factories import staff
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, normalize_spaces
 
 DATA = Path(__file__).parent / "data" / "cpi"
 
@@ -275,6 +276,7 @@ def test_an_administrator_enters_a_month_and_the_change_is_audited(client, sign_
         },
     )
     assert response.status_code == 302
+    assert "Le mois septembre 2026 est enregistré." in client.get(url).get_data(as_text=True)
     assert _values()[date(2026, 9, 1)] == Decimal("167.1")
     client.post(
         f"{url}/mois",
@@ -340,3 +342,10 @@ def test_a_refused_upload_says_the_line_and_imports_nothing(client, sign_in, cpi
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
+    # The months imported are said in words, like every CPI month (`formatting.month_name`).
+    flashed = normalize_spaces(html.unescape(client.get(response.headers["Location"]).get_data(as_text=True)))
+    assert re.search(
+        r"Import terminé : .*\((janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
+        r"octobre|novembre|décembre) \d{4} à \w+ \d{4}\)",
+        flashed,
+    ), flashed[:3000]
