@@ -440,3 +440,51 @@ def test_the_grid_s_criteria_read_in_the_reader_s_language_in_the_journal(client
     assert "Pertinence au regard" not in english
     french = _text(client.get("/journal/?lang=fr"))
     assert "Pertinence au regard du plan d'action et des besoins : — → 4" in french
+
+
+def test_the_organization_home_lists_its_late_and_due_soon_reports_and_drafts(client, sign_in):
+    """The organization's home said nothing of a late report nor of a draft left open: an « À
+    faire » section lists them with links, the organization's own only."""
+    from datetime import timedelta
+
+    from grants.accountability.workflow import ReportStatus
+    from grants.core import clock
+
+    ours, theirs = OrganizationFactory(), OrganizationFactory()
+    agreement, _ = agreement_in_force("TNCES", ours, years=2)
+    other_agreement, _ = agreement_in_force("TNCES", theirs, years=2)
+    late = report_of(agreement, "midyear", 2026)
+    soon = report_of(agreement, "annual", 2026)
+    far = report_of(agreement, "midyear", 2027)
+    today = clock.today()
+    late.due_date, soon.due_date, far.due_date = (
+        today - timedelta(days=5),
+        today + timedelta(days=10),
+        today + timedelta(days=200),
+    )
+    for report in (report_of(other_agreement, "midyear", 2026), report_of(other_agreement, "annual", 2026)):
+        report.due_date = today - timedelta(days=5)
+    draft = funding_request("TNCES", ours, years=1, title="Notre brouillon")
+    other_draft = funding_request("TNCES", theirs, years=1, title="Brouillon d'un autre organisme")
+    submitted = funding_request("TNCES", ours, status="submitted", years=1, title="Demande déjà déposée")
+    db.session.commit()
+    assert late.status == ReportStatus.TO_DO
+
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=ours))
+    raw = client.get("/").get_data(as_text=True)
+    page = _text(client.get("/"))
+    section = page[page.index('id="to-do"') : page.index('id="my-orgs"')]
+    assert "À faire" in section and "En retard" in section
+    assert f'href="/redditions/{late.id}"' in raw and f'href="/redditions/{soon.id}"' in raw
+    assert f'href="/redditions/{far.id}"' not in raw  # not due soon
+    assert f'href="/demandes/{draft.id}/modifier"' in raw and "Notre brouillon" in section
+    assert "Demande déjà déposée" not in section and f"/demandes/{submitted.id}/modifier" not in raw
+    # Another organization's reports and drafts never appear.
+    for report in db.session.scalars(db.select(type(late)).filter_by(organization_id=theirs.id)):
+        assert f'href="/redditions/{report.id}"' not in raw
+    assert f"/demandes/{other_draft.id}/" not in raw and "Brouillon d'un autre organisme" not in page
+    assert theirs.legal_name not in section
+
+    english = _text(client.get("/?lang=en"))
+    assert "To do" in english and "Accountability reports late or due soon" in english
+    assert "Draft requests" in english and "Late" in english

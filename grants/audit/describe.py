@@ -626,6 +626,22 @@ def _is_pair(key: str, value: Any, action: str) -> bool:
     return key in ("amount", "percent", "value", "due_date", "role", "before_after")
 
 
+def _job_param(key: str, value: Any) -> Change:
+    """One thing a background job was asked (`job.start` records them as `params`), in words:
+    « Importation : n° 3 », « Exercice : 2026-2027 », « Langue : Anglais »."""
+    if key == "import_id":
+        return Change(_("Importation"), value=_("n° %(id)s", id=value))
+    if key == "language" and value in ("fr", "en"):
+        return Change(_("Langue"), value=_enum_labels()["preferred_language"](value))
+    if key == "plan":
+        return Change(_("Plan d'action"), value=format_value(value))
+    if key in ("fiscal_year", "period") and str(value).isascii() and str(value).isdigit():
+        return Change(field_label("fiscal_year"), value=formatting.fiscal_year(int(value)))
+    if key == "period" and value == "plan":
+        return Change(field_label("period"), value=_("Ensemble du plan"))
+    return Change(field_label(key), value=format_value(value, key))
+
+
 def describe_changes(action: str, changes: Mapping[str, Any] | None) -> list[Change]:
     """The entry's changed fields and details, labelled and formatted, status first."""
     if not changes:
@@ -634,6 +650,9 @@ def describe_changes(action: str, changes: Mapping[str, Any] | None) -> list[Cha
     lines = []
     for key in keys:
         value = changes[key]
+        if action == "job.start" and key == "params" and isinstance(value, Mapping):
+            lines.extend(_job_param(str(k), v) for k, v in value.items())
+            continue
         label = field_label(key)
         if _is_pair(key, value, action):
             old, new = value

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.core import permissions
+from grants.core import formatting, permissions
 from grants.core.db import db
 from grants.core.listing import csv_response
 from grants.core.roles import StaffRole
@@ -104,8 +104,8 @@ def import_file(name: str) -> Any:
             added=report.added,
             changed=report.changed,
             same=report.unchanged,
-            first=report.first.strftime("%Y-%m"),
-            last=report.last.strftime("%Y-%m"),
+            first=formatting.month_name(report.first),
+            last=formatting.month_name(report.last),
         ),
         "success",
     )
@@ -124,7 +124,13 @@ def set_month(name: str) -> Any:
                 current, parse_month(form.month.data), value, reason=form.reason.data, actor=current_user
             )
             db.session.commit()
-            flash(_("Le mois %(month)s est enregistré.", month=form.month.data), "success")
+            flash(
+                _(
+                    "Le mois %(month)s est enregistré.",
+                    month=formatting.month_name(parse_month(form.month.data)),
+                ),
+                "success",
+            )
             return redirect(url_for("cpi.series", name=name))
         except InvalidOperation:
             form.value.errors = [_("Un indice est un nombre positif, par exemple 166,9.")]

@@ -334,8 +334,19 @@ def _submit(funding_request: FundingRequest, form: RequestForm) -> Any:
 def _provide_info(funding_request: FundingRequest, form: RequestForm) -> Any:
     answer = (form.answer.data or "").strip()
     if not answer:
+        # The reopened sections were saved just before (`edit`); only the answer is missing.
+        db.session.refresh(funding_request)
+        form.version.data = funding_request.version
+        sections = ", ".join(sorted(str(s.label) for s in funding_request.open_sections))
         return _render_form(
-            funding_request, form, errors={"answer": _("Écrivez votre réponse à l'agent·e.")}
+            funding_request,
+            form,
+            errors={"answer": _("Écrivez votre réponse à l'agent·e, puis transmettez-la.")},
+            summary_title=_(
+                "Vos modifications sont enregistrées (%(sections)s), mais rien n'est encore transmis à "
+                "l'agent·e : votre réponse est vide.",
+                sections=sections,
+            ),
         ), 422
     try:
         operations.provide_info(funding_request, answer, actor=current_user)
