@@ -541,21 +541,44 @@ def resolve(
     a, b = units[a], units[b]
     if len(a):
         compacts = [form.compact for form in normalized]
-        score, reasons, probe = _score_names(
+        score, reasons, probe, deferred = _score_names(
             a, b, keys, sorted_keys, initials, has_acronym, token_sets, compacts, town, region
         )
         keep = score > 0
-        a, b, score, reasons, probe = a[keep], b[keep], score[keep], reasons[keep], probe[keep]
+        a, b, score, reasons, probe, deferred = (
+            a[keep],
+            b[keep],
+            score[keep],
+            reasons[keep],
+            probe[keep],
+            deferred[keep],
+        )
         order = np.argsort(-score, kind="stable")
-        a, b, score, reasons, probe = a[order], b[order], score[order], reasons[order], probe[order]
+        a, b, score, reasons, probe, deferred = (
+            a[order],
+            b[order],
+            score[order],
+            reasons[order],
+            probe[order],
+            deferred[order],
+        )
         taken = np.zeros(len(a), dtype=bool)
         find, can_join, join = groups.find, groups.can_join, groups.join
         a_list, b_list, probe_list, score_list = a.tolist(), b.tolist(), probe.tolist(), score.tolist()
+        deferred_list = deferred.tolist()
         # Strong links first, then each weak one's probe joins the group it fits best by then, if
         # that group is clearly the best: any other group it fits scores at least WEAK_MARGIN less.
         for position in np.flatnonzero(probe < 0).tolist():
-            rx, ry = find(a_list[position]), find(b_list[position])
-            if rx != ry and can_join(rx, ry, True):
+            x, y = a_list[position], b_list[position]
+            rx, ry = find(x), find(y)
+            if (
+                rx != ry
+                and can_join(rx, ry, True)
+                and (
+                    not deferred_list[position]
+                    or _words_agree(compacts[x], compacts[y], token_sets[x], token_sets[y])
+                )
+            ):
                 join(rx, ry)
                 taken[position] = True
         # The groups a probe could join are counted again once other weak links are made: two
@@ -613,15 +636,22 @@ def resolve(
     a, b = _second_look(keys, town, [groups.size[groups.find(m)] for m in range(count)])
     if len(a):
         compacts = [form.compact for form in normalized]
-        score, reasons, probe = _score_names(
+        score, reasons, probe, deferred = _score_names(
             a, b, keys, sorted_keys, initials, has_acronym, token_sets, compacts, town, region
         )
         keep = np.flatnonzero((score > 0) & (probe < 0))
         keep = keep[np.argsort(-score[keep], kind="stable")]
         taken = np.zeros(len(keep), dtype=bool)
-        for n, (x, y) in enumerate(zip(a[keep].tolist(), b[keep].tolist(), strict=True)):
+        for n, (x, y, check) in enumerate(
+            zip(a[keep].tolist(), b[keep].tolist(), deferred[keep].tolist(), strict=True)
+        ):
             rx, ry = groups.find(x), groups.find(y)
-            if rx != ry and groups.size[rx] == 1 and groups.can_join(rx, ry, True):
+            if (
+                rx != ry
+                and min(groups.size[rx], groups.size[ry]) == 1  # one still alone joins a group
+                and groups.can_join(rx, ry, True)
+                and (not check or _words_agree(compacts[x], compacts[y], token_sets[x], token_sets[y]))
+            ):
                 groups.join(rx, ry)
                 taken[n] = True
         applied_a.append(a[keep][taken])
@@ -892,21 +922,25 @@ def _score_names(
     )
     # Close spellings must also agree on what tells organizations apart (`La Ronde` is not `du Sud`).
     same_words = sorted_array[a] == sorted_array[b]
-    check = np.flatnonzero(linked & ~same_key & ~same_words)
-    for position, x_at, y_at, why in zip(
-        check.tolist(), a[check].tolist(), b[check].tolist(), reasons[check].tolist(), strict=True
-    ):
-        if why & _WEAK:
-            continue
-        if not _same_letters(compacts[x_at], compacts[y_at]) and not _distinctive_agree(
-            token_sets[x_at], token_sets[y_at]
-        ):
+    # A link inside one town is checked only when it would join two groups (`deferred`, see
+    # `resolve`): the close spellings of one organization mostly meet through one another first.
+    check = linked & ~same_key & ~same_words & ((reasons & _WEAK) == 0)
+    deferred = check & ~one_townless
+    now = np.flatnonzero(check & one_townless)
+    for position, x_at, y_at in zip(now.tolist(), a[now].tolist(), b[now].tolist(), strict=True):
+        if not _words_agree(compacts[x_at], compacts[y_at], token_sets[x_at], token_sets[y_at]):
             linked[position] = False
     probe = _probes(linked, a, b, reasons, town, token_sets)
     reasons |= np.where(same_town, _SAME_CITY, 0)
     reasons |= np.where(same_region, _SAME_REGION, 0)
     score = np.where(linked, name, 0.0)
-    return score, reasons, probe
+    return score, reasons, probe, deferred
+
+
+def _words_agree(compact_x: str, compact_y: str, words_x: tuple[str, ...], words_y: tuple[str, ...]) -> bool:
+    """Two close spellings agree on what tells organizations apart: the same letters bar one slip,
+    or the words only one has are typos of the other's or words of the kind."""
+    return _same_letters(compact_x, compact_y) or _distinctive_agree(words_x, words_y)
 
 
 def _same_letters(x: str, y: str) -> bool:
