@@ -177,3 +177,32 @@ def test_the_page_says_why_authorizing_waits_and_a_forged_click_is_refused(clien
     assert why in shown
     db.session.expire_all()
     assert db.session.get(Installment, second.id).status == InstallmentStatus.SCHEDULED
+
+
+def test_an_installment_authorized_before_the_rule_is_not_paid_until_its_report_is_accepted():
+    """Data from before the rule: an installment released by the mid-year report already authorized
+    while the report is still to do. Paying it waits for the report, in both languages."""
+    from grants.core.workflow import writing_status
+
+    agreement, officer = agreement_in_force(years=1)
+    _first, second = _installments(agreement)
+    with writing_status(second):
+        second.status = InstallmentStatus.AUTHORIZED
+    db.session.commit()
+    with pytest.raises(ReportNotAccepted) as refused:
+        operations.apply_event(second, InstallmentEvent.PAY, actor=officer)
+    assert refused.value.message == (
+        "Impossible d'inscrire le versement comme payé : le rapport d'étape 2026-2027 n'est pas encore "
+        "accepté (état : à faire)."
+    )
+    with force_locale("en"):
+        assert refused.value.message == (
+            "Cannot record the installment as paid: the progress report 2026-2027 is not accepted yet "
+            "(state: to do)."
+        )
+    db.session.rollback()
+    accepted_report(agreement, officer)
+    second = db.session.get(Installment, second.id)
+    operations.apply_event(second, InstallmentEvent.PAY, actor=officer, payment_reference="PAI-2")
+    db.session.commit()
+    assert second.status == InstallmentStatus.PAID
