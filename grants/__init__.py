@@ -111,6 +111,7 @@ def _import_models() -> None:
         "grants.core.audit",
         "grants.accounts.queries",  # registers who receives an organization's or a program's email
         "grants.coordination.cumulative_aid",  # registers the cumulative aid reporting obligations use
+        "grants.accountability.releases",  # registers the report states installments wait for
         "grants.core.jobs",
     ):
         import_module(name)

@@ -288,6 +288,22 @@ def complete_report(report, actor, *, people: int = 40):  # type: ignore[no-unty
     return report
 
 
+def accepted_report(agreement, officer, kind: str = "midyear", fiscal_year: int = 2026):  # type: ignore[no-untyped-def]
+    """The report of that kind and year filled and submitted by a member of the organization, then
+    accepted by `officer`, through the real operations: the installments it releases are
+    authorized by the acceptance (an installment released by a report waits for it)."""
+    from grants.accountability import operations
+
+    author = member(MemberRole.CONTRIBUTOR, organization=agreement.organization)
+    report = complete_report(report_of(agreement, kind, fiscal_year), author)
+    operations.submit(report.id, actor=author)
+    db.session.commit()
+    db.session.refresh(report)
+    operations.accept(report, actor=officer)
+    db.session.commit()
+    return report
+
+
 # -- the coordination cell ---------------------------------------------------------------------------
 def external_funding(record_id: str, recipient_name: str, **fields: object):  # type: ignore[no-untyped-def]
     """One line of another ministry's funding, as an import would leave it (its import made if not

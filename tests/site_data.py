@@ -73,15 +73,17 @@ def build_site() -> Site:
     applicant = member(MemberRole.ACCOUNT_ADMIN, organization=organization, full_name="Marie Tremblay")
     member(MemberRole.READ_ONLY, organization=organization, full_name="Léo Lecteur")
 
-    # Payments: the first paid, the second authorized, one of the next year held.
-    first, second, *rest = db.session.scalars(
+    # Payments: the first paid, the start of 2028-2029 authorized (the second half of each year
+    # waits for its mid-year report), one of the next year held.
+    first, _second, *rest = db.session.scalars(
         db.select(Installment).filter_by(agreement_id=agreement.id).order_by(Installment.id)
     ).all()
     apply_event(first, InstallmentEvent.AUTHORIZE, actor=officer)
     apply_event(
         first, InstallmentEvent.PAY, actor=officer, paid_on=date(2026, 5, 4), payment_reference="VIR-1"
     )
-    apply_event(second, InstallmentEvent.AUTHORIZE, actor=officer)
+    year_start = next(i for i in rest if i.fiscal_year == FiscalYear(2028) and i.trigger == "year_start")
+    apply_event(year_start, InstallmentEvent.AUTHORIZE, actor=officer)
     apply_event(rest[0], InstallmentEvent.HOLD, actor=officer, reason="Vérification des états financiers")
     db.session.commit()
 

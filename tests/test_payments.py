@@ -19,7 +19,7 @@ from grants.payments.operations import split
 from grants.payments.queries import agreement_totals, program_totals
 from grants.payments.workflow import InstallmentEvent, InstallmentTransitionRefused
 from grants.programs.operations import set_envelope
-from tests.factories import OrganizationFactory, agreement_in_force, member, program, staff
+from tests.factories import OrganizationFactory, accepted_report, agreement_in_force, member, program, staff
 from tests.helpers import csrf_token, normalize_spaces
 from tests.test_agreements import approved
 
@@ -143,8 +143,10 @@ def test_a_payment_made_at_21_h_in_quebec_is_dated_that_day(client, sign_in):
         operations.apply_event(first, InstallmentEvent.PAY, actor=officer)
         db.session.commit()
         assert first.paid_on == date(2026, 11, 14)
-        operations.apply_event(second, InstallmentEvent.AUTHORIZE, actor=officer)
-        db.session.commit()
+        # The second half waits for the mid-year report: its acceptance authorizes it.
+        accepted_report(agreement, officer)
+        db.session.refresh(second)
+        assert second.status == InstallmentStatus.AUTHORIZED
         sign_in(officer)
         token = csrf_token(client, f"/conventions/{agreement.id}")
         response = client.post(

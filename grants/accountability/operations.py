@@ -60,7 +60,6 @@ from grants.agreements.obligations import (
     ReportKind,
     StatementType,
     agreement_statement,
-    report_closing,
     reports_of,
 )
 from grants.agreements.signals import agreement_countersigned
@@ -76,7 +75,7 @@ from grants.notifications import events
 from grants.notifications.operations import notify
 from grants.payments import operations as payments
 from grants.payments.models import HoldSource, Installment, InstallmentStatus
-from grants.payments.schedule import REPORT_TRIGGERS
+from grants.payments.triggers import report_releasing
 from grants.payments.workflow import InstallmentEvent
 from grants.programs.models import Program
 from grants.requests.models import BudgetCategory
@@ -681,10 +680,9 @@ def _authorize_waiting(report: Report, *, actor: Any) -> list[Installment]:
     mine = (ReportKind(report.kind), report.fiscal_year)
     authorized = []
     for installment in payments.installments_of(report.agreement_id):
-        kind = REPORT_TRIGGERS.get(installment.trigger)
-        if kind is None or installment.status != InstallmentStatus.SCHEDULED:
+        if installment.status != InstallmentStatus.SCHEDULED:
             continue
-        closing = report_closing(calendar, installment.fiscal_year, kind)
+        closing = report_releasing(installment.trigger, installment.fiscal_year, calendar)
         if closing is not None and (closing.kind, closing.fiscal_year) == mine:
             authorized.append(payments.apply_event(installment, InstallmentEvent.AUTHORIZE, actor=actor))
     return authorized

@@ -10,26 +10,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.agreements.models import Agreement
 from grants.core.db import FiscalYearType, Money, UTCDateTime, db, utcnow
-from grants.core.enums import LabelledEnum
 from grants.fiscal import FiscalYear
+from grants.payments.triggers import InstallmentTrigger
 from grants.payments.workflow import ADJUSTABLE_STATUSES, INSTALLMENTS, InstallmentStatus
 
-
-class InstallmentTrigger(LabelledEnum):
-    """What releases an installment (the program's payment plan names these)."""
-
-    SIGNATURE = "signature", _l("À la signature")  # first year
-    YEAR_START = "year_start", _l("Au début de l'exercice")
-    MIDYEAR_REPORT = "midyear_report", _l("Après acceptation du rapport d'étape")
-    ANNUAL_REPORT = "annual_report", _l("Après acceptation du rapport annuel")
-    FINAL_REPORT = "final_report", _l("Après acceptation du rapport final")
-    DATE = "date", _l("À la date prévue")  # a date the officer set
+__all__ = ["HoldSource", "Installment", "InstallmentStatus", "InstallmentTrigger"]
 
 
 class HoldSource(StrEnum):

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from grants.agreements.models import Agreement, AgreementYear
-from grants.agreements.obligations import ReportDue, ReportKind, months_after, report_closing, reports_of
+from grants.agreements.obligations import ReportDue, months_after, reports_of
 from grants.core import clock
 from grants.core.audit import record, values_of
 from grants.core.db import db
@@ -19,13 +19,9 @@ from grants.core.money import round_cent
 from grants.fiscal import FiscalYear
 from grants.payments.models import Installment, InstallmentStatus, InstallmentTrigger
 from grants.payments.queries import installments_of
+from grants.payments.triggers import REPORT_TRIGGERS, TRIGGER_OF_REPORT, report_releasing
 
-REPORT_TRIGGERS = {
-    InstallmentTrigger.MIDYEAR_REPORT: ReportKind.MIDYEAR,
-    InstallmentTrigger.ANNUAL_REPORT: ReportKind.ANNUAL,
-    InstallmentTrigger.FINAL_REPORT: ReportKind.FINAL,
-}
-TRIGGER_OF_REPORT = {kind: trigger for trigger, kind in REPORT_TRIGGERS.items()}
+__all__ = ["REPORT_TRIGGERS", "TRIGGER_OF_REPORT", "report_releasing"]
 
 
 def planned_date(
@@ -35,10 +31,9 @@ def planned_date(
     is planned for the end of the month after that report's due date (the time to review it)."""
     if trigger is InstallmentTrigger.SIGNATURE:
         return max(signed_on or clock.today(), year.start)
-    if trigger in REPORT_TRIGGERS:
-        report = report_closing(reports, year, REPORT_TRIGGERS[trigger])
-        if report is not None:
-            return months_after(report.due, 1)
+    report = report_releasing(trigger, year, reports)
+    if report is not None:
+        return months_after(report.due, 1)
     return year.start
 
 
@@ -63,10 +58,9 @@ def steps_for_year(
         trigger = InstallmentTrigger(step["trigger"])
         if first and trigger is InstallmentTrigger.YEAR_START:
             trigger = InstallmentTrigger.SIGNATURE
-        if trigger in REPORT_TRIGGERS:
-            report = report_closing(reports, year.fiscal_year, REPORT_TRIGGERS[trigger])
-            if report is not None:
-                trigger = TRIGGER_OF_REPORT[report.kind]
+        report = report_releasing(trigger, year.fiscal_year, reports)
+        if report is not None:
+            trigger = TRIGGER_OF_REPORT[report.kind]
         planned = planned_date(trigger, year.fiscal_year, signed, reports)
         steps.append({"amount": share, "trigger": trigger, "planned_date": planned})
     return steps

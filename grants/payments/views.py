@@ -37,6 +37,7 @@ from grants.payments.workflow import (
     INSTALLMENTS,
     InstallmentEvent,
     InstallmentTransitionRefused,
+    ReportNotAccepted,
 )
 from grants.programs.models import Program
 from grants.programs.queries import program_by_code
@@ -50,14 +51,24 @@ BLANK_ROWS = 2
 label_filters(blueprint, trigger_label=InstallmentTrigger, installment_status_label=InstallmentStatus)
 
 
-def offered_events(installment: Installment) -> list[InstallmentEvent]:
-    """The buttons an installment offers: the moves its workflow allows now (paying only under an
-    agreement in force); cancelling is done by editing the schedule."""
-    return [
-        event
-        for event in INSTALLMENTS.allowed_events(installment.status)
-        if event is not InstallmentEvent.CANCEL and INSTALLMENTS.can(installment, event)
-    ]
+def offered_events(installment: Installment) -> tuple[list[InstallmentEvent], list[str]]:
+    """The buttons an installment offers: the moves its workflow allows now (authorizing and paying
+    only under an agreement in force, and once the report that releases the installment is
+    accepted); cancelling is done by editing the schedule. Also answers why a move that waits for
+    a report is not offered (the refusal's own words)."""
+    offered, waiting = [], []
+    for event in INSTALLMENTS.allowed_events(installment.status):
+        if event is InstallmentEvent.CANCEL:
+            continue
+        try:
+            INSTALLMENTS.check(installment, event)
+        except ReportNotAccepted as refusal:
+            waiting.append(refusal.message)
+        except InstallmentTransitionRefused:
+            continue
+        else:
+            offered.append(event)
+    return offered, waiting
 
 
 @signals.agreement_page.connect
@@ -66,7 +77,7 @@ def agreement_sections(agreement: Agreement, *, user: Any, **_: Any) -> list[sig
     totals = agreement_totals(agreement.id)
     can_manage = permissions.can_edit_schedule(user, agreement)
     rows = [
-        (installment, offered_events(installment) if permissions.can_pay(user, installment) else [])
+        (installment, *(offered_events(installment) if permissions.can_pay(user, installment) else ([], [])))
         for installment in schedule_of(agreement.id)
     ]
     # An action refused for what was typed (see act()) comes back tied to its input, once.

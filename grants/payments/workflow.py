@@ -1,5 +1,6 @@
 """The installment state machine: its statuses (an enum), its allowed moves (one table), and the
-condition two moves carry (money goes out only under an agreement in force).
+condition two moves carry (money goes out only under an agreement in force, and an installment
+released by a report only once that report is accepted: grants.payments.release).
 
 `INSTALLMENTS` is the only writer of `Installment.status` (the column is guarded, in models.py: a
 direct assignment raises `StatusWriteRefused`); bulk paths that cancel go through
@@ -14,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from grants.core.enums import LabelledEnum
 from grants.core.workflow import Condition, TransitionRefused, Workflow, moves
+from grants.payments.release import waiting_for
 
 
 class InstallmentStatus(LabelledEnum):
@@ -87,9 +89,47 @@ def _under_agreement_in_force(event: InstallmentEvent) -> Condition:
     return condition
 
 
+class ReportNotAccepted(InstallmentTransitionRefused):
+    """The move is in the table, but the report that releases the installment is not accepted
+    (grants.payments.release); `waiting` names it and its state."""
+
+    def __init__(self, status: Any, event: Any, waiting: Any) -> None:
+        self.waiting = waiting
+        if event is Ev.PAY:
+            reason = _l(
+                "Impossible d'inscrire le versement comme payé : le %(report)s n'est pas encore "
+                "accepté (état : %(state)s).",
+                report=waiting.report,
+                state=waiting.state,
+            )
+        else:
+            reason = _l(
+                "Impossible d'autoriser le versement : le %(report)s n'est pas encore accepté "
+                "(état : %(state)s).",
+                report=waiting.report,
+                state=waiting.state,
+            )
+        super().__init__(status, event, reason)
+
+
+def _released(event: InstallmentEvent) -> Condition:
+    """The condition of a move that sends money: the agreement is in force, and an installment
+    released by a report waits until that report is accepted."""
+    in_force = _under_agreement_in_force(event)
+
+    def condition(installment: Any) -> Any:
+        in_force(installment)
+        waiting = waiting_for(installment)
+        if waiting is not None:
+            raise ReportNotAccepted(St(installment.status), event, waiting)
+        return None
+
+    return condition
+
+
 INSTALLMENTS: Workflow[St, InstallmentEvent] = Workflow(
     TRANSITIONS,
     refused=InstallmentTransitionRefused,
     audit_prefix="installment",
-    conditions={event: _under_agreement_in_force(event) for event in (Ev.AUTHORIZE, Ev.PAY)},
+    conditions={event: _released(event) for event in (Ev.AUTHORIZE, Ev.PAY)},
 )
