@@ -500,3 +500,67 @@ def test_the_command_refuses_what_is_not_a_funding_file_and_reads_a_french_excel
     assert "2 lines loaded, 0 unchanged, 4 refused" in result.output
     assert "line 4: amount 1 234.56,00: a comma and a period" in result.output
     assert "line 5: start_date 01/04/2026: day and month are ambiguous" in result.output
+
+
+def test_a_value_too_long_for_the_csv_reader_is_named_in_words() -> None:
+    runaway = line(record_id="L-1").replace("Lits d'urgence", '"Lits ' + "x" * 140_000, 1)
+    good, bad = read(file_of(line(record_id="L-0"), runaway, line(record_id="L-2")))
+    assert "L-0" in [record.record_id for record in good]
+    assert bad[0][:2] == (3, "field_too_large")
+    assert bad[0][2].startswith("ligne 3: une valeur dépasse 131072 caractères : un guillemet ouvert")
+
+
+def test_no_file_a_user_may_send_makes_the_page_fail(client, cell):
+    """Every odd file through the real page: refused at upload (422) or loaded/refused by the task,
+    its page readable in both languages; never a 500."""
+    files = {
+        "vide.csv": b"",
+        "bom.csv": "\ufeff".encode(),
+        "classeur.csv": xlsx_bytes(),
+        "unicode.csv": file_of(line()).decode().encode("utf-16"),
+        "windows.csv": file_of(line()).decode().encode("cp1252"),
+        "entete.csv": (HEADER + "\r\n").encode(),
+        "titre.csv": ("Financement\r\n" + HEADER + "\r\n" + line()).encode(),
+        "nul.csv": file_of(
+            *(line(record_id=f"N-{n}") for n in range(60)), line(record_id="Z", description="\0")
+        ),
+        "guillemet.csv": file_of(line(record_id="G-1").replace("Lits", '"Lits', 1), line(record_id="G-2")),
+        "excel.csv": french_excel_file(),
+    }
+    outcomes = {}
+    for name, data in files.items():
+        response = upload(client, data, name)
+        assert response.status_code in (303, 422), (name, response.status_code)
+        if response.status_code == 422:
+            assert "Fichier refusé, rien n'a été importé." in text_of(response), name
+            outcomes[name] = "upload"
+            continue
+        funding_import = _last_loaded()
+        for language in ("en", "fr"):  # `lang` sticks to the session: French last
+            page = client.get(f"/cellule/importations/{funding_import.id}?lang={language}")
+            assert page.status_code == 200, (name, language)
+        outcomes[name] = ImportStatus(funding_import.status).value
+    assert outcomes == {
+        "vide.csv": "upload",
+        "bom.csv": "refused",
+        "classeur.csv": "upload",
+        "unicode.csv": "upload",
+        "windows.csv": "refused",
+        "entete.csv": "refused",
+        "titre.csv": "refused",
+        "nul.csv": "refused",
+        "guillemet.csv": "done",
+        "excel.csv": "done",
+    }
+    assert client.get("/cellule/importations/?lang=en").status_code == 200
+    assert client.get("/journal/?per_page=100&lang=en").status_code == 200
+
+
+def _last_loaded() -> FundingImport:
+    """Run what the Celery task runs for the latest upload (see test_coordination_import.upload_and_load)."""
+    funding_import = (
+        db.session.execute(db.select(FundingImport).order_by(FundingImport.id.desc())).scalars().first()
+    )
+    imports.load_for_job(funding_import.job_id)
+    db.session.expire_all()
+    return db.session.get(FundingImport, funding_import.id)

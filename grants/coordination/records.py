@@ -157,6 +157,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "a quote opens the value of {column} and never closes it: the next {count} lines of the file "
         'were read as that one value; close the quote, or double it ("") if it is part of the value',
     ),
+    "field_too_large": (
+        "une valeur dépasse {limit} caractères : un guillemet ouvert et jamais refermé ? les lignes "
+        "suivantes ont pu être lues dans cette valeur",
+        "a value is over {limit} characters: a quote opened and never closed? the next lines may "
+        "have been read into that value",
+    ),
     "required": ("{column} est vide", "{column} is empty"),
     "duplicate_id": (
         "record_id {value} déjà vu à la ligne {first}",
@@ -534,7 +540,7 @@ class FundingCsvReader:
                 except csv.Error as error:
                     number += 1
                     physical = rows.line_num
-                    errors.append(LineError(number, Problem("not_csv", {"detail": str(error)})))
+                    errors.append(LineError(number, _csv_problem(error)))
                     continue
                 number += 1
                 spanned = rows.line_num - physical  # lines of the text file this row took
@@ -586,13 +592,20 @@ class FundingCsvReader:
         return None
 
 
+def _csv_problem(error: csv.Error) -> Problem:
+    """What the CSV reader could not read, said for people when we know the cause."""
+    if "field larger than field limit" in str(error):
+        return Problem("field_too_large", {"limit": csv.field_size_limit()})
+    return Problem("not_csv", {"detail": str(error)})
+
+
 class _LineState:
     """What the lines of one file share: ids seen, and caches of parsed regions, dates and fiscal years."""
 
     def __init__(self, regions: dict[str, str]) -> None:
         self.seen: dict[str, int] = {}
         self.regions = regions
-        self.fiscal_years: dict[str, FiscalYear] = {}
+        self.fiscal_years: dict[str, tuple[FiscalYear, date, date]] = {}  # with its first and last day
         self.interned: dict[str, str] = {}
         self.dates: dict[str, date | str] = {}  # a file names few distinct days: parse each once
 
@@ -687,14 +700,15 @@ def _check_line(
     if end < start:  # type: ignore[operator]
         return Problem("period", {"start": start_text, "end": end_text})
 
-    fiscal = state.fiscal_years.get(fiscal_text)
-    if fiscal is None:
+    known = state.fiscal_years.get(fiscal_text)
+    if known is None:
         try:
             fiscal = FiscalYear.parse(fiscal_text)
         except ValueError:
             return Problem("fiscal_year", {"value": fiscal_text or "''"})
-        state.fiscal_years[fiscal_text] = fiscal
-    if fiscal.start > end or fiscal.end < start:  # type: ignore[operator]
+        known = state.fiscal_years[fiscal_text] = (fiscal, fiscal.start, fiscal.end)
+    fiscal, fiscal_start, fiscal_end = known
+    if fiscal_start > end or fiscal_end < start:  # type: ignore[operator]
         return Problem(
             "fiscal_year_period",
             {"value": fiscal_text, "start": start.isoformat(), "end": end.isoformat()},  # type: ignore[union-attr]
