@@ -7,8 +7,10 @@ Celery task and the `grants coordination import` command.
   hands the job to Celery (`IMPORT_FUNDING`).
 - `load_for_job(job_id)`: what the task runs; `load_file(...)` does the same synchronously (the
   command, the demo seed). Both go through `load()`: the file is read by `records.FundingCsvReader`
-  (encoding, header, every line checked); a file-level problem marks the import `refused` with its
-  reason and loads nothing; otherwise each good line is upserted by `(source_ministry, record_id)`
+  (encoding, header, every line checked); a file-level problem (another encoding, a workbook, a
+  missing column, only the header) marks the import `refused` with its reason as a code and its
+  parameters (the audit entry keeps the same, said in the reader's language) and loads nothing;
+  otherwise each good line is upserted by `(source_ministry, record_id)`
   in batches — a line identical to what is stored counts as unchanged, a new or changed line
   counts as loaded and now belongs to this import — and each bad line is kept with its number and
   reason (`ImportLineError`). The whole load is one transaction.

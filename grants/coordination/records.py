@@ -562,7 +562,7 @@ class FundingCsvReader:
                             {
                                 "found": len(row),
                                 "expected": width,
-                                "separator": self.separator.strip() or "tab",
+                                "separator": self.separator.strip() or "TAB",
                             },
                         )
                         errors.append(LineError(number, problem))
