@@ -564,3 +564,10 @@ def _last_loaded() -> FundingImport:
     imports.load_for_job(funding_import.job_id)
     db.session.expire_all()
     return db.session.get(FundingImport, funding_import.id)
+
+
+def test_the_upload_form_says_which_files_it_reads(client, cell):
+    french = page_text(client, "/cellule/importations/?lang=fr")
+    assert "séparé par des virgules ou des points-virgules" in french and "le « CSV UTF-8 » d'Excel" in french
+    english = page_text(client, "/cellule/importations/?lang=en")
+    assert "separated by commas or semicolons" in english and "Excel's “CSV UTF-8”" in english
