@@ -24,12 +24,15 @@ from grants.coordination.models import ExternalFunding, FundingImport, ImportLin
 from grants.coordination.records import FileRefused, FundingCsvReader, parse_region
 from grants.core.audit import AuditEntry, record
 from grants.core.db import db
+from grants.core.jobs import JobStatus
 from grants.core.roles import StaffRole
+from tests.conftest import wait_until
 from tests.factories import staff
 from tests.helpers import csrf_token
 from tests.test_coordination_import import (
     GOOD,
     HEADER,
+    _job_status,
     file_of,
     line,
     page_text,
@@ -557,12 +560,13 @@ def test_no_file_a_user_may_send_makes_the_page_fail(client, cell):
 
 
 def _last_loaded() -> FundingImport:
-    """Run what the Celery task runs for the latest upload (see test_coordination_import.upload_and_load)."""
+    """Run what the Celery task runs for the latest upload; a worker started by an earlier test may
+    have taken it first: then wait for its load (as test_coordination_import.upload_and_load)."""
     funding_import = (
         db.session.execute(db.select(FundingImport).order_by(FundingImport.id.desc())).scalars().first()
     )
     imports.load_for_job(funding_import.job_id)
-    db.session.expire_all()
+    wait_until(lambda: _job_status(funding_import.job_id) in (JobStatus.DONE, JobStatus.FAILED), timeout=60)
     return db.session.get(FundingImport, funding_import.id)
 
 
