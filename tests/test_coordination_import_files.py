@@ -24,7 +24,7 @@ from grants.coordination.models import ExternalFunding, FundingImport, ImportLin
 from grants.coordination.records import FileRefused, FundingCsvReader, parse_region
 from grants.core.audit import AuditEntry, record
 from grants.core.db import db
-from grants.core.jobs import JobStatus
+from grants.core.jobs import BackgroundJob, JobStatus
 from grants.core.roles import StaffRole
 from tests.conftest import wait_until
 from tests.factories import staff
@@ -42,6 +42,24 @@ from tests.test_coordination_import import (
 )
 
 COLUMNS = HEADER.split(",")
+
+
+@pytest.fixture(autouse=True)
+def _background_jobs_settled(app):
+    """A load that changed lines queues the matching refresh; when a Celery worker (started by an
+    earlier test, it lives for the session) takes it as the test ends, its claim and the tables'
+    emptying wait on each other. Let the worker finish what was queued before the test ends."""
+    yield
+    active = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+
+    def settled() -> bool:
+        db.session.rollback()
+        return not db.session.scalar(
+            db.select(db.func.count()).select_from(BackgroundJob).where(BackgroundJob.status.in_(active))
+        )
+
+    if not settled() and app.extensions["celery"].control.ping(timeout=0.5):
+        wait_until(settled, timeout=60)
 
 
 @pytest.fixture
