@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-reports bench-report-pdf bench-import
+.PHONY: run test install install-test services lint translations translations-update clean bench-requests bench-indexation bench-cli bench-dedupe bench-reports bench-report-pdf bench-import bench-match
 
 run: install
 	$(BIN)/python scripts/run_all.py
@@ -47,6 +47,8 @@ bench-report-pdf: install-test services
 
 bench-import: install-test services
 	$(BIN)/python bench/coordination_import.py $(BENCH_ARGS)
+bench-match: install-test services
+	$(BIN)/python bench/coordination_match.py $(BENCH_ARGS)
 bench-cli: install
 	$(BIN)/python bench/cli.py
 

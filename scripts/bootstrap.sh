@@ -46,4 +46,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   echo "$digest" > "$stamp"
 fi
 
-.venv/bin/pybabel compile -d grants/translations --use-fuzzy -f -q 2>/dev/null || .venv/bin/pybabel compile -d grants/translations -f
+# Quietly (pybabel has no -q: an unknown option made this line always fall back, fuzzy entries dropped).
+.venv/bin/pybabel compile -d grants/translations --use-fuzzy -f >/dev/null

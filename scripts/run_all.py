@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "5000")
-MAIL_NOTE = "  email: caught in instance/mail/new/ (one file per message)\n"
 
 
 def say(message: str) -> None:
@@ -181,16 +180,26 @@ def main() -> int:
         [*celery, "beat", "--loglevel", "INFO", "--schedule", str(instance / "celerybeat-schedule")],
     )
 
-    database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (instance/)"
-    broker = "Redis" if env.get("REDIS_URL") else "embedded (SQLite, instance/)"
-    print(
+    print(banner(env, instance, mail_caught="MAIL_SERVER" not in os.environ), flush=True)
+    return supervisor.run()
+
+
+def banner(env: dict[str, str], instance: Path, *, mail_caught: bool) -> str:
+    """What `make run` prints once started: the address and where the data, broker and emails are
+    (the instance folder itself, which GRANTS_INSTANCE_PATH may move away from instance/)."""
+    url = env.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        database = "PostgreSQL"
+    else:
+        database = f"SQLite ({url.removeprefix('sqlite:///') if url else instance / 'grants.sqlite'})"
+    broker = "Redis" if env.get("REDIS_URL") else f"embedded (SQLite, {instance / 'celery-broker.sqlite'})"
+    mail = f"  email: caught in {instance / 'mail' / 'new'}/ (one file per message)\n" if mail_caught else ""
+    return (
         f"\n  Subventions is running at http://{HOST}:{PORT}/\n"
         f"  database: {database} · Celery broker: {broker}\n"
-        + (MAIL_NOTE if "MAIL_SERVER" not in os.environ else "")
-        + "  A process that stops is started again; Ctrl-C stops everything.\n",
-        flush=True,
+        + mail
+        + "  A process that stops is started again; Ctrl-C stops everything.\n"
     )
-    return supervisor.run()
 
 
 if __name__ == "__main__":

@@ -161,12 +161,17 @@ def _app_context(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def _truncate(tables: list[str], attempts: int = 10) -> None:
     """Empty the tables; a Celery task still finishing (a notice, an email) may hold a lock that
-    makes PostgreSQL pick the TRUNCATE as a deadlock victim: try again."""
+    makes PostgreSQL pick the TRUNCATE as a deadlock victim: try again. A task that waits on a
+    second connection of its own (a job claimed apart) while its first holds a lock is a wait
+    PostgreSQL cannot see: the TRUNCATE, queued between them, would wait for ever; it gives up
+    after a few seconds instead, lets the task finish, and tries again."""
     from sqlalchemy.exc import OperationalError
 
     for attempt in range(attempts):
         try:
             with db.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SET LOCAL lock_timeout = '5s'"))
                 connection.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
             return
         except OperationalError:

@@ -462,3 +462,18 @@ def test_who_may_do_what_to_an_agreement_combines_role_ownership_and_state():
     )
     db.session.commit()
     assert p.can_countersign_now(officer, agreement) and not p.can_sign_agreement_now(signatory, agreement)
+
+
+def test_dates_in_the_agreement_tables_stay_on_one_line():
+    """In the narrow report columns « 31 octobre 2026 » broke into « 31 octobre / 2026 »."""
+    agreement, _ = approved("TNCES", years=3)
+    data = read(agreement.current.pdf)
+    lines = [
+        normalize_spaces(line).strip()
+        for page in PdfReader(io.BytesIO(data)).pages
+        for line in page.extract_text().splitlines()
+    ]
+    for date in ("31 octobre 2027", "30 septembre 2027", "31 mars 2028", "30 juin 2028", "1er avril 2027"):
+        assert any(date in line for line in lines), (date, lines)
+    for year in ("2026", "2027", "2028", "2029"):
+        assert year not in lines, lines  # no year alone on its line, cut from its day and month

@@ -387,3 +387,37 @@ def test_the_csv_has_the_same_readable_columns(app, sign_in, history):
     assert rows[1][1].startswith("'=HYPERLINK")  # a formula typed in a name is kept as text
     assert rows[1][2].startswith("'=HYPERLINK")
     assert "Nom légal : Maison Marie-Vincent → =1+2" in rows[1][5]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "raw"),
+    [
+        (
+            "fr",
+            ["Importation : n° 3", "Exercice : 2026-2027", "Langue : Anglais", "Période : Ensemble du plan"],
+            ["Params", "Import id", "import_id", "Language : en", "Fiscal year"],
+        ),
+        (
+            "en",
+            ["Import: no. 3", "Fiscal year: 2026-2027", "Language: English", "Period: Whole plan"],
+            ["Params", "Import id", "import_id", "Paramètres", "Langue"],
+        ),
+    ],
+)
+def test_a_job_start_says_what_the_job_was_asked_in_words(app, sign_in, language, expected, raw):
+    """`job.start` read « Params : Import id: 3 »: each parameter is said like the other entries."""
+    from grants.core import jobs
+
+    admin = staff(StaffRole.SYSTEM_ADMIN)
+    admin.preferred_language = language
+    jobs.start_job("funding_import", requested_by=admin, params={"import_id": 3})
+    jobs.start_job("program_report", requested_by=admin, params={"fiscal_year": 2026, "language": "en"})
+    jobs.start_job("budget_report", requested_by=admin, params={"plan": "2026-2029", "period": "plan"})
+    db.session.commit()
+    browser = app.test_client()
+    sign_in(admin, target=browser)
+    table = _visible_text(_main(browser.get("/journal/?per_page=100").get_data(as_text=True)))
+    for text in expected:
+        assert text in table, (text, table[:3000])
+    for text in raw:
+        assert text not in table, (text, table[:3000])

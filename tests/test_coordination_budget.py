@@ -436,3 +436,11 @@ def test_every_member_of_the_cell_follows_a_budget_report_s_progress(client, sig
     other = app.test_client()
     sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"), target=other)
     assert other.get(f"/taches/{job.id}").status_code == 404
+
+
+def test_the_report_language_is_the_reader_s_unless_they_choose(client, sign_in):
+    sign_in(staff(StaffRole.COORDINATION_CELL))
+    french = client.get("/cellule/budget/rapport").get_data(as_text=True)
+    english = client.get("/cellule/budget/rapport?lang=en").get_data(as_text=True)
+    assert re.search(r'<option selected value="fr">Français</option>', french)
+    assert re.search(r'<option selected value="en">English</option>', english)

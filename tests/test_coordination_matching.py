@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grants.coordination.duplicates import analyse, purpose_similarity
+from grants.coordination.duplicates import PURPOSE_THRESHOLD, analyse, purpose_similarity
 from grants.coordination.entities import Decision, PartyKey, Reason, resolve
 from grants.coordination.names import normalize_name
 from grants.coordination.records import FileRefused, FundingCsvReader, parse_region
@@ -370,8 +370,8 @@ def test_lines_of_one_project_meet_through_their_other_lines() -> None:
     workshops = ("Ateliers de prévention dans les écoles secondaires", "")
     workshops_and_play = ("Ateliers de prévention et pièce de théâtre dans les écoles", "")
     play = ("Pièce de théâtre et discussion avec les élèves des écoles", "")
-    assert purpose_similarity(workshops[0], play[0]) < 0.24
-    assert purpose_similarity(workshops[0], workshops_and_play[0]) >= 0.24
+    assert purpose_similarity(workshops[0], play[0]) < PURPOSE_THRESHOLD
+    assert purpose_similarity(workshops[0], workshops_and_play[0]) >= PURPOSE_THRESHOLD
     analysis = analysed(
         line("MSI-1", "Centre de femmes de Laval", purpose=workshops),
         line(
@@ -386,7 +386,8 @@ def test_lines_of_one_project_meet_through_their_other_lines() -> None:
         frozenset(("MEQ-1", "MSSS-1")),
     }
     through_project = next(p for p in analysis.pairs if {p.a, p.b} == {0, 2})
-    assert through_project.purpose >= 0.24  # the groups' average similarity, not the lines' own 0.22
+    # the groups' average similarity, not the lines' own
+    assert through_project.purpose >= PURPOSE_THRESHOLD > purpose_similarity(workshops[0], play[0])
 
 
 # -- the import file ------------------------------------------------------------------------------
@@ -633,3 +634,238 @@ def test_a_town_misspelt_twice_is_the_town_of_its_region_named_far_more_often() 
     )
     assert groups[5] == groups[6]
     assert groups[7] != groups[5]
+
+
+# -- a name that fits several organizations, placed by its project --------------------------------
+def test_a_line_without_a_town_between_two_towns_joins_the_one_funded_for_its_project_then() -> None:
+    sherbrooke = line("MSI-1", "Maison des jeunes La Passerelle", city="Sherbrooke", region="05")
+    magog = line("MSI-2", "Maison des jeunes La Passerelle", city="Magog", region="05", purpose=SHELTER_FR)
+    # Another ministry, no town: the same name fits both towns; its project is Sherbrooke's.
+    townless = line(
+        "MSSS-1",
+        "MAISON DES JEUNES LA PASSERELLE",
+        city="",
+        region="05",
+        ministry="MSSS",
+        program="PSOC",
+        purpose=SCHOOL_EN,
+        start="2026-07-01",
+        end="2027-06-30",
+    )
+    analysis = analysed(sherbrooke, magog, townless)
+    entity = dict(analysis.entity_rows())
+    assert entity["MSSS-1"] == entity["MSI-1"] != entity["MSI-2"]
+    assert pair_ids(analysis) == {("MSI-1", "MSSS-1")}
+    pair = analysis.pairs[0]
+    assert "même projet financé au même moment" in pair.explanation("fr")
+    assert "same project funded at the same time" in pair.explanation("en")
+
+
+def test_a_line_its_project_does_not_place_stays_alone() -> None:
+    def townless(record_id: str, start: str, end: str, purpose: tuple[str, str] = SCHOOL_FR) -> list[str]:
+        return line(
+            record_id,
+            "Maison des jeunes La Passerelle",
+            city="",
+            region="05",
+            ministry="MSSS",
+            program="PSOC",
+            purpose=purpose,
+            start=start,
+            end=end,
+        )
+
+    both = (
+        line("MSI-1", "Maison des jeunes La Passerelle", city="Sherbrooke", region="05"),
+        line("MSI-2", "Maison des jeunes La Passerelle", city="Magog", region="05"),
+    )
+    for lonely in (
+        townless("MSSS-1", "2026-07-01", "2027-06-30"),  # both towns run that project then
+        townless("MSSS-1", "2030-04-01", "2031-03-31"),  # years later: no project then
+        townless("MSSS-1", "2026-07-01", "2027-06-30", purpose=SHELTER_FR),  # another purpose
+    ):
+        analysis = analysed(*both, lonely)
+        entity = dict(analysis.entity_rows())
+        assert entity["MSSS-1"] not in (entity["MSI-1"], entity["MSI-2"])
+        assert entity["MSI-1"] != entity["MSI-2"]
+        assert not analysis.pairs
+
+
+def test_lines_of_one_townless_name_go_each_to_their_own_project() -> None:
+    rows = [
+        line("MSI-1", "Centre de femmes L'Escale", city="Rimouski", region="01"),
+        line("MSI-2", "Centre de femmes L'Escale", city="Matane", region="01", purpose=SHELTER_FR),
+    ]
+    for number, purpose in ((1, SCHOOL_EN), (2, SHELTER_FR)):
+        rows.append(
+            line(
+                f"SCF-{number}",
+                "Centre de femmes L'Escale",
+                city="",
+                region="01",
+                ministry="SCF",
+                program="Égalité",
+                purpose=purpose,
+                start="2026-10-01",
+                end="2027-09-30",
+            )
+        )
+    analysis = analysed(*rows)
+    entity = dict(analysis.entity_rows())
+    assert entity["SCF-1"] == entity["MSI-1"]
+    assert entity["SCF-2"] == entity["MSI-2"]
+    assert entity["MSI-1"] != entity["MSI-2"]
+    assert pair_ids(analysis) == {("MSI-1", "SCF-1"), ("MSI-2", "SCF-2")}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Intervention en toxicomanie", "Traitement des dépendances"),
+        ("Substance use treatment", "Services en dépendance"),
+        ("Accompagnement juridique des victimes", "Soutien aux victimes au tribunal"),
+        ("Formation du personnel hôtelier", "Repérage dans l'industrie touristique"),
+        ("Campagne de sensibilisation en ligne", "Campagne numérique sur internet"),
+        ("Portrait régional", "Étude et collecte de données régionales"),
+    ],
+)
+def test_words_of_one_concept_meet_in_either_language(first: str, second: str) -> None:
+    assert purpose_similarity(first, second) >= PURPOSE_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Hébergement d'urgence pour les femmes", "Accompagnement à la cour"),
+        ("Ligne d'écoute pour les familles", "Campagne de sensibilisation en ligne"),
+        ("Un parcours de sortie avec recherche d'emploi", "Recherche sur la demande et les clients"),
+    ],
+)
+def test_purposes_of_different_concepts_stay_apart(first: str, second: str) -> None:
+    assert purpose_similarity(first, second) < PURPOSE_THRESHOLD
+
+
+def test_a_word_belongs_to_one_concept_only() -> None:
+    from collections import Counter
+
+    from grants.coordination.thesaurus import CONCEPT_ROWS, LEXICON, LEXICON_PHRASES
+
+    counts = Counter(word for row in CONCEPT_ROWS for word in row)
+    assert [word for word, count in counts.items() if count > 1] == []
+    # keys are folded words (lower case, no accents, no punctuation): anything else never matches
+    assert all(key.isalnum() and key.isascii() and key == key.lower() for key in LEXICON)
+    assert all(phrase == " ".join(phrase.split()) and phrase.isascii() for phrase, _ in LEXICON_PHRASES)
+
+
+# -- big towns: names that sort far from their own organization ----------------------------------
+FILLERS = ["La Boussole", "Le Cocon", "L'Escale", "Le Havre", "Le Jardin", "La Ruche", "Le Phare", "Le Pont"]
+
+
+def _crowd(kind: str, town: str, region: str) -> list[tuple[str, str, str, str]]:
+    """Organizations of one kind in one town, each written twice (so each is already a group)."""
+    crowd = []
+    for word in FILLERS:
+        crowd += [
+            (f"{kind} {word}", "", town, region),
+            (f"{kind.upper()} {word.upper()} INC.", "", town, region),
+        ]
+    return crowd
+
+
+def test_a_name_mistyped_early_in_a_crowded_town_still_joins_its_organization() -> None:
+    crowd = _crowd("Centre d'aide aux victimes d'actes criminels", "Saguenay", "02")
+    groups = entities_of(
+        *crowd,
+        ("Centre d'aide aux victimes d'actes criminels Le Colibri", "1141517360", "Saguenay", "02"),
+        ("Centre d'aide aux victimes d'actes criminels Le Colibri", "", "Saguenay", "02"),
+        ("Centre d'aid eaux victimes d'actes criminess Le Colibri", "", "Saguenay", "02"),
+        # a close name whose distinctive word differs stays another organization
+        ("Centre d'aide aux victimes d'actes criminels Le Colombier", "", "Saguenay", "02"),
+    )
+    colibri = len(crowd)
+    assert groups[colibri] == groups[colibri + 1] == groups[colibri + 2]
+    assert groups[colibri + 3] != groups[colibri]
+    assert len(set(groups[:colibri])) == len(FILLERS)
+
+
+def test_a_line_without_a_town_meets_every_organization_of_its_name_in_its_region() -> None:
+    crowd = _crowd("Maison des jeunes", "Sherbrooke", "05") + _crowd("Maison des jeunes", "Magog", "05")
+    groups = entities_of(
+        *crowd,
+        ("Maison des jeunes L'Envol", "", "Sherbrooke", "05"),
+        ("MAISON DES JEUNES L'ENVOL", "", "Sherbrooke", "05"),
+        ("Maison des jeunes L'Envol", "", "", "05"),
+    )
+    envol = len(crowd)
+    assert groups[envol + 2] == groups[envol] == groups[envol + 1]
+
+
+def test_two_short_distinctive_words_a_letter_shift_apart_are_two_organizations() -> None:
+    groups = entities_of(
+        ("Centre d'aide aux victimes d'actes criminels Le Havre", "", "Saguenay", "02"),
+        ("Centre d'aide aux victimes d'actes criminels Le Phare", "", "Saguenay", "02"),
+        ("Maison des jeunes du Nor", "", "Saguenay", "02"),  # one slip: the same word
+        ("Maison des jeunes du Nord", "", "Saguenay", "02"),
+    )
+    assert groups[0] != groups[1]
+    assert groups[2] == groups[3]
+
+
+def test_a_short_form_and_an_acronym_in_a_crowded_town_find_their_organization() -> None:
+    # many names of the town share `Fanal` or the initials S E E: the short forms fit them all
+    kinds = ["Centre de femmes", "Maison des jeunes", "Coalition jeunesse", "Centre communautaire"]
+    kinds += ["Maison de la famille", "Carrefour jeunesse-emploi", "Centre de prévention"]
+    kinds += ["Groupe d'entraide", "Halte-accueil", "Maison d'hébergement pour femmes", "Regroupement"]
+    kinds += ["Organisme de justice alternative", "Ressource d'aide aux personnes", "Table de concertation"]
+    words = ["L'Escale", "L'Envol", "L'Étoile", "L'Éveil", "L'Écluse", "L'Éclaircie", "L'Équipage"]
+    words += ["L'Entracte", "L'Élan", "L'Embellie", "L'Éclat", "L'Épi", "L'Estuaire", "L'Esquif"]
+    crowd = [(f"{kind} Le Fanal", "", "Montréal", "06") for kind in kinds]
+    crowd += [(f"Service d'entraide {word}", "", "Montréal", "06") for word in words]
+    crowd += [(name.upper(), *rest) for name, *rest in crowd]
+    analysis = analysed(
+        *[
+            line(f"C-{n}", name, city=town, region=region, purpose=SHELTER_FR)
+            for n, (name, _, town, region) in enumerate(crowd)
+        ],
+        line("MSI-1", "Service d'entraide de l'Est", city="Montréal", region="06"),
+        line("MSI-2", "Travail de rue Le Fanal", city="Montréal", region="06"),
+        # another ministry writes them short, for the same projects at the same time
+        line(
+            "MSSS-1", "SEE", city="Montréal", region="06", ministry="MSSS", program="PSOC", purpose=SCHOOL_EN
+        ),
+        line(
+            "MSSS-2",
+            "Le Fanal",
+            city="Montréal",
+            region="06",
+            ministry="MSSS",
+            program="PSOC",
+            purpose=SCHOOL_EN,
+        ),
+    )
+    entity = dict(analysis.entity_rows())
+    assert entity["MSSS-2"] == entity["MSI-2"]
+    assert entity["MSSS-1"] == entity["MSI-1"]
+    assert {("MSI-1", "MSSS-1"), ("MSI-2", "MSSS-2")} <= pair_ids(analysis)
+
+
+def test_the_cells_split_holds_against_a_project_that_would_place_the_line() -> None:
+    rows = (
+        line("MSI-1", "Maison des jeunes La Passerelle", city="Sherbrooke", region="05"),
+        line("MSI-2", "Maison des jeunes La Passerelle", city="Magog", region="05", purpose=SHELTER_FR),
+        line(
+            "MSSS-1",
+            "Maison des jeunes La Passerelle",
+            city="",
+            region="05",
+            ministry="MSSS",
+            program="PSOC",
+            purpose=SCHOOL_EN,
+        ),
+    )
+    townless = PartyKey.of("Maison des jeunes La Passerelle", None, "")
+    sherbrooke = PartyKey.of("Maison des jeunes La Passerelle", None, "Sherbrooke")
+    analysis = analyse(FundingCsvReader(csv_bytes(*rows)), [Decision(townless, sherbrooke, same=False)])
+    entity = dict(analysis.entity_rows())
+    assert entity["MSSS-1"] != entity["MSI-1"]
+    assert not analysis.pairs

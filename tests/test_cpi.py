@@ -4,6 +4,7 @@ the missing-month refusal, the StatCan CSV importer (three layouts, refusals, al
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from grants.cpi.operations import DEFAULT_SERIES, import_csv, series_named, valu
 from grants.cpi.seed import DATA as SHIPPED
 from grants.cpi.statcan import CsvRefused, parse
 from tests.factories import staff
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, normalize_spaces
 
 DATA = Path(__file__).parent / "data" / "cpi"
 
@@ -84,9 +85,10 @@ def test_twelve_month_change_matches_the_daily():
     rate = rates.twelve_month(_shipped(), date(2026, 4, 1), series=DEFAULT_SERIES)
     assert rate.percent == Decimal("3.0")
     assert [(i.label, i.value) for i in rate.inputs] == [
-        ("2025-04", Decimal("160.4")),
-        ("2026-04", Decimal("165.2")),
+        ("avril 2025", Decimal("160.4")),
+        ("avril 2026", Decimal("165.2")),
     ]
+    assert [i.first for i in rate.inputs] == ["2025-04", "2026-04"]  # stored neutral
 
 
 @pytest.mark.pure
@@ -102,7 +104,7 @@ def test_a_rate_needing_missing_months_is_refused_with_them_named():
     with pytest.raises(rates.MissingMonths) as missing:
         rates.annual_average(_shipped(), 2026, series=DEFAULT_SERIES)
     assert missing.value.months == [date(2026, m, 1) for m in (9, 10, 11, 12)]
-    assert "2026-09, 2026-10, 2026-11, 2026-12" in missing.value.message
+    assert "septembre 2026, octobre 2026, novembre 2026, décembre 2026" in missing.value.message
     with pytest.raises(rates.MissingMonths):
         rates.twelve_month(_shipped(), date(2026, 9, 1))
 
@@ -127,7 +129,7 @@ def test_cli_rate(app):
     result = runner.invoke(args=["cpi", "rate", "--method", "twelve-month", "--month", "2025-09"])
     assert result.exit_code == 0 and result.output.strip() == "3.3"
     result = runner.invoke(args=["cpi", "rate", "--method", "twelve-month", "--month", "2026-09"])
-    assert result.exit_code == 1 and "2026-09" in result.output
+    assert result.exit_code == 1 and "septembre 2026" in result.output
 
 
 # -- the importer ---------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ def test_a_missing_month_is_refused():
     lines = (DATA / "IPC_1810000401-fra.csv").read_text(encoding="utf-8-sig").splitlines()
     kept = [line for line in lines if not line.startswith('"2020-06";"Québec";"2016A000224";"Ensemble"')]
     refused = _refusal("\n".join(kept).encode())
-    assert "2020-06" in refused.message and "manque" in refused.message
+    assert "juin 2020" in refused.message and "manque" in refused.message
 
 
 @pytest.mark.pure
@@ -274,6 +276,7 @@ def test_an_administrator_enters_a_month_and_the_change_is_audited(client, sign_
         },
     )
     assert response.status_code == 302
+    assert "Le mois septembre 2026 est enregistré." in client.get(url).get_data(as_text=True)
     assert _values()[date(2026, 9, 1)] == Decimal("167.1")
     client.post(
         f"{url}/mois",
@@ -339,3 +342,10 @@ def test_a_refused_upload_says_the_line_and_imports_nothing(client, sign_in, cpi
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
+    # The months imported are said in words, like every CPI month (`formatting.month_name`).
+    flashed = normalize_spaces(html.unescape(client.get(response.headers["Location"]).get_data(as_text=True)))
+    assert re.search(
+        r"Import terminé : .*\((janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
+        r"octobre|novembre|décembre) \d{4} à \w+ \d{4}\)",
+        flashed,
+    ), flashed[:3000]

@@ -25,10 +25,10 @@ def test_each_kind_of_input_is_said_in_the_language_being_rendered(app):
         ({"kind": "annual-average", "first": "2025", "value": "161.0"}, "Moyenne 2025", "Average 2025"),
         (
             {"kind": "average", "first": "2024-10", "last": "2025-09", "value": "160.1"},
-            "Moyenne 2024-10 à 2025-09",
-            "Average 2024-10 to 2025-09",
+            "Moyenne octobre 2024 à septembre 2025",
+            "Average October 2024 to September 2025",
         ),
-        ({"kind": "month", "first": "2025-09", "value": "165.2"}, "2025-09", "2025-09"),
+        ({"kind": "month", "first": "2025-09", "value": "165.2"}, "septembre 2025", "September 2025"),
         (
             {"kind": "fixed", "first": "2027-03-01", "value": "2.1"},
             "Taux fixé le 1er mars 2027",

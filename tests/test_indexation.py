@@ -8,6 +8,7 @@ CPI months after 2026-08 are not published yet: the tests enter hypothetical mon
 from __future__ import annotations
 
 import csv
+import html
 import io
 from datetime import date
 from decimal import Decimal
@@ -106,11 +107,11 @@ def test_a_rate_needing_unpublished_months_is_refused_not_guessed(app):
     agreement_in_force()
     with pytest.raises(MissingMonths) as missing:
         operations.preview(_tnces(), Y2027)
-    assert "2026-09, 2026-10, 2026-11, 2026-12" in missing.value.message
+    assert "septembre 2026, octobre 2026, novembre 2026, décembre 2026" in missing.value.message
     result = app.test_cli_runner().invoke(
         args=["indexation", "preview", "--program", "TNCES", "--fiscal-year", "2027-2028"]
     )
-    assert result.exit_code == 1 and "2026-12" in result.output
+    assert result.exit_code == 1 and "décembre 2026" in result.output and "2026-12" not in result.output
 
 
 def test_tnces_is_indexed_year_after_year_and_shown_identically_everywhere(app, future_cpi, client, sign_in):
@@ -300,7 +301,7 @@ def test_officer_pages_preview_approve_apply_and_csv(client, sign_in, future_cpi
     assert "180425.00" in exported and agreement.number in exported
     # A missing-month preview is a page that names the months, not an error.
     response = client.get("/indexation/apercu?program=TNCES&fiscal_year=2029-2030")
-    assert response.status_code == 422 and "2028-01" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "janvier 2028" in response.get_data(as_text=True)
 
 
 def test_another_organization_gets_404_for_a_notice(future_cpi, client, sign_in):
@@ -384,7 +385,7 @@ def test_the_rule_page_changes_the_rule_and_records_fixed_rates(client, sign_in,
     )
     # 12-month change to March before 1 April 2026: March 2026 over March 2025.
     rate, _ = operations.preview(_tnces(), FiscalYear(2026))
-    assert [i.label for i in rate.inputs] == ["2025-03", "2026-03"] and rate.percent == Decimal("2.88")
+    assert [i.label for i in rate.inputs] == ["mars 2025", "mars 2026"] and rate.percent == Decimal("2.88")
     changed = db.session.scalars(db.select(AuditEntry).filter_by(action="indexation.rule_changed")).one()
     assert changed.changes["method"] == ["annual-average", "twelve-month"]
 
@@ -652,3 +653,20 @@ def test_the_preview_s_default_year_is_one_the_rule_can_compute(client, sign_in,
     db.session.commit()
     if FiscalYear.parse(next_year) <= Y2028:
         assert _default_preview_year(client) == next_year
+
+
+@pytest.mark.parametrize(
+    ("lang", "months"),
+    [
+        ("", "septembre 2026, octobre 2026, novembre 2026, décembre 2026"),
+        ("&lang=en", "September 2026, October 2026, November 2026, December 2026"),
+    ],
+)
+def test_the_preview_names_unpublished_months_in_words(client, sign_in, lang, months):
+    """The preview read « n'a pas encore ces mois : 2026-09, … »: months are said in the reader's
+    language, as everywhere (`formatting.month_name`)."""
+    agreement_in_force()
+    sign_in(budget_officer("TNCES"))
+    response = client.get(f"/indexation/apercu?program=TNCES&fiscal_year=2027-2028{lang}")
+    page = normalize_spaces(html.unescape(response.get_data(as_text=True)))
+    assert response.status_code == 422 and months in page and "2026-09" not in page

@@ -274,3 +274,11 @@ def test_the_submitted_report_pdf_has_the_same_print_design(program_year):
     assert "TNCES — Table nationale" in text and "exercice 2026-2027" in text
     assert f"page 1 de {pages}" in text
     assert "< 5" not in text  # an organization's own report shows its own counts
+
+
+def test_the_report_language_is_the_reader_s_unless_they_choose(program_year, client, sign_in):
+    sign_in(staff(StaffRole.PROGRAM_OFFICER, "TNCES"))
+    french = client.get("/redditions/analyse/programmes/TNCES/rapport").get_data(as_text=True)
+    english = client.get("/redditions/analyse/programmes/TNCES/rapport?lang=en").get_data(as_text=True)
+    assert '<option selected value="fr">Français</option>' in french
+    assert '<option selected value="en">English</option>' in english

@@ -283,3 +283,112 @@ def test_clearing_the_period_asks_before_deleting_the_figures(client, sign_in):
     assert response.status_code == 422 and "ne couvre plus" in _text(response)
     db.session.expire_all()
     assert len(db.session.get(FundingRequest, request.id).budget_lines) == 2
+
+
+# -- other sources of funding: their dates are picked like the period's --------------------------------
+def _input_type(page: str, name: str) -> str | None:
+    tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    found = tag and re.search(r'\btype="([^"]+)"', tag.group(0))
+    return found.group(1) if found else None
+
+
+def test_other_funding_dates_are_date_pickers_like_the_period(client, sign_in):
+    """The rows' start and end were text boxes asking for AAAA-MM-JJ, the period's dates pickers."""
+    organization = OrganizationFactory()
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
+    request = funding_request("TNCES", organization, years=1)
+    page = client.get(f"/demandes/{request.id}/modifier").get_data(as_text=True)
+    assert _input_type(page, "start_date") == "date"
+    assert _input_type(page, "other-0-start") == "date" and _input_type(page, "other-0-end") == "date"
+
+    row = {"other-0-funder": "Ville de Laval", "other-0-amount": "1000", "other-0-status": "obtained"}
+    response = _edit(
+        client,
+        request,
+        start_date="2026-04-01",
+        end_date="2027-03-31",
+        **row,
+        **{"other-0-start": "2026-04-01", "other-0-end": "2027-03-31"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    (saved,) = db.session.get(FundingRequest, request.id).other_funding
+    assert (str(saved.start_date), str(saved.end_date)) == ("2026-04-01", "2027-03-31")
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("", "Entrez une date au format AAAA-MM-JJ, par exemple 2027-03-31."),
+        ("?lang=en", "Enter a date in the YYYY-MM-DD format, for example 2027-03-31."),
+    ],
+)
+def test_an_other_funding_date_typed_wrong_says_why_and_keeps_the_text(client, sign_in, lang, message):
+    """A browser without a date picker lets one type anything: the cell says why, in the reader's
+    language, and keeps what was typed."""
+    organization = OrganizationFactory()
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
+    request = funding_request("TNCES", organization, years=1)
+    if lang:
+        client.get(f"/demandes/{request.id}/modifier{lang}")
+    response = _edit(
+        client,
+        request,
+        **{
+            "other-0-funder": "Ville de Laval",
+            "other-0-amount": "1000",
+            "other-0-status": "obtained",
+            "other-0-start": "31/12/2026",
+        },
+    )
+    assert response.status_code == 422
+    page = _text(response)
+    assert message in page
+    assert re.search(r'<input[^>]*name="other-0-start"[^>]*value="31/12/2026"', page)
+
+
+# -- an answer to an information request without its text ------------------------------------------
+def test_an_empty_answer_says_the_sections_are_saved_and_the_answer_is_missing(client, sign_in):
+    """The summary read « Le formulaire contient des erreurs » though the reopened sections were
+    saved: it says what was saved and what is missing, the message on the answer field."""
+    from grants.requests.models import RequestSection
+    from grants.review import operations as review
+
+    organization = OrganizationFactory()
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    request = funding_request("TNCES", organization, status="under_review", years=1, title="Ancien titre")
+    review.request_info(request, [RequestSection.PROJECT], "Précisez le titre.", actor=officer)
+    db.session.commit()
+    sign_in(member(MemberRole.CONTRIBUTOR, organization=organization))
+    response = _edit(client, request, title="Titre précisé", action="provide_info", answer="  ")
+    assert response.status_code == 422
+    page = _text(response)
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    assert "Le formulaire contient des erreurs" not in summary
+    assert "Vos modifications sont enregistrées (Projet ou mission)" in summary
+    assert "rien n'est encore transmis à l'agent·e : votre réponse est vide" in summary
+    assert 'href="#answer"' in summary
+    answer = page[page.index('<label for="answer"') :]
+    assert answer.index('id="answer-error"') < answer.index('id="answer"')
+    db.session.expire_all()
+    saved = db.session.get(FundingRequest, request.id)
+    assert saved.title == "Titre précisé" and saved.status == RequestStatus.INFO_REQUESTED
+
+    # The page carries the saved version: the answer typed now goes through.
+    version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', page)
+    assert int(next(v for v in version.groups() if v)) == saved.version
+    url = f"/demandes/{request.id}/modifier"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "version": str(saved.version),
+            "title": "Titre précisé",
+            "action": "provide_info",
+            "answer": "Voici le titre.",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FundingRequest, request.id).status == RequestStatus.UNDER_REVIEW

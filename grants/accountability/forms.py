@@ -43,6 +43,7 @@ from grants.core.fields import (
     input_errors,
     input_values,
 )
+from grants.core.i18n import current_language
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.organizations.forms import CheckboxListField
 from grants.requests.models import BudgetCategory
@@ -179,7 +180,8 @@ class ExtensionForm(VersionedForm):
     due_date = StringField(
         _l("Nouvelle date d'échéance"),
         description=_l("AAAA-MM-JJ"),
-        render_kw={"autocomplete": "off", "placeholder": _l("AAAA-MM-JJ")},
+        # A date picker, as every other date of the product (the browser still sends AAAA-MM-JJ).
+        render_kw={"type": "date", "autocomplete": "off", "placeholder": _l("AAAA-MM-JJ")},
     )
     reason = TextAreaField(
         _l("Motif du report"), validators=[Optional(), Length(max=2000, message=_TOO_LONG)]
@@ -579,5 +581,7 @@ class ProgramReportForm(FlaskForm):
 
     fiscal_year = SelectField(_l("Exercice financier"), choices=[], validate_choice=True)
     language = SelectField(
-        _l("Langue du rapport"), choices=[("fr", _l("Français")), ("en", _l("Anglais"))], default="fr"
+        _l("Langue du rapport"),
+        choices=[("fr", _l("Français")), ("en", _l("Anglais"))],
+        default=current_language,  # the reader's language unless they choose the other
     )

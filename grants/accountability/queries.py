@@ -4,7 +4,7 @@ the officer's queue (one SQL statement, sorted, paginated and exported by the sa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -80,6 +80,28 @@ def reports_of_organizations(organization_ids: set[int] | list[int]) -> list[Rep
             .where(
                 Report.organization_id.in_(list(organization_ids)),
                 Report.status != ReportStatus.CANCELLED,
+            )
+            .options(selectinload(Report.organization), selectinload(Report.agreement))
+            .order_by(Report.due_date, Report.id)
+        )
+    )
+
+
+DUE_SOON_DAYS = 30
+"""A report due within this many days is on the organization's home (the first reminder's step)."""
+
+
+def reports_to_do(organization_ids: set[int] | list[int], today: date | None = None) -> list[Report]:
+    """The organizations' reports not yet submitted that are late or due within `DUE_SOON_DAYS`,
+    the most overdue first: the « À faire » of their home page."""
+    today = today or clock.today()
+    return list(
+        db.session.scalars(
+            db.select(Report)
+            .where(
+                Report.organization_id.in_(list(organization_ids)),
+                Report.status.in_([s.value for s in AWAITING_SUBMISSION]),
+                Report.due_date <= today + timedelta(days=DUE_SOON_DAYS),
             )
             .options(selectinload(Report.organization), selectinload(Report.agreement))
             .order_by(Report.due_date, Report.id)

@@ -121,6 +121,35 @@ def index() -> Any:
     if permissions.can_follow_reports(current_user):
         return redirect(url_for("accountability.queue"))
     reports = reports_of_organizations(current_user.organization_ids())
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "redditions.csv",
+            [
+                _("Rapport"),
+                _("Organisme"),
+                _("Convention"),
+                _("Début"),
+                _("Fin"),
+                _("Échéance"),
+                _("En retard"),
+                _("État"),
+            ],
+            # Written now, while the related rows can still load (the CSV streams after the view).
+            [
+                [
+                    r.title,
+                    r.organization.legal_name,
+                    r.agreement.number,
+                    r.period_start,
+                    r.period_end,
+                    r.due_date,
+                    _("oui") if r.is_late else _("non"),
+                    r.status_label,
+                ]
+                for r in reports
+            ],
+            lambda values: values,
+        )
     return render_template("accountability/index.html", reports=reports)
 
 

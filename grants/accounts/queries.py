@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, column, distinct, func, or_, table
+from sqlalchemy import Select, String, column, func, or_, table, type_coerce
+from sqlalchemy.types import TypeDecorator
 
 from grants.accounts.models import Membership, StaffAssignment, User
 from grants.core.db import db
@@ -90,6 +92,24 @@ register_recipient_finders(
 _programs = table("programs", column("id"), column("code"), column("name_fr"), column("name_en"))
 
 
+class _CodeList(TypeDecorator[list[str]]):
+    """Codes aggregated into one comma-joined string, read back as a sorted list without repeats.
+
+    `string_agg` on PostgreSQL, `group_concat` on SQLite (`make run`): `array_agg` exists only on
+    PostgreSQL, and SQLite refuses DISTINCT with a separator, so repeats go here."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> list[str]:
+        return sorted(set(value.split(","))) if value else []
+
+
+def _codes(code_column: Any) -> Any:
+    """The codes of a correlated subquery as one list (roles and program codes hold no comma)."""
+    return type_coerce(func.aggregate_strings(code_column, ","), _CodeList())
+
+
 @dataclass(frozen=True)
 class AccountFilters(QueryFilters):
     q: str = ""
@@ -101,22 +121,16 @@ def accounts_statement(filters: AccountFilters) -> Select:
     """One row per account: name, email, staff roles, programs (codes), organization roles,
     active, last sign-in."""
     staff_roles = (
-        db.select(func.array_agg(distinct(StaffAssignment.role)))
-        .where(StaffAssignment.user_id == User.id)
-        .scalar_subquery()
+        db.select(_codes(StaffAssignment.role)).where(StaffAssignment.user_id == User.id).scalar_subquery()
     )
     programs = (
-        db.select(func.array_agg(distinct(_programs.c.code)))
+        db.select(_codes(_programs.c.code))
         .select_from(StaffAssignment)
         .join(_programs, _programs.c.id == StaffAssignment.program_id)
         .where(StaffAssignment.user_id == User.id)
         .scalar_subquery()
     )
-    member_roles = (
-        db.select(func.array_agg(distinct(Membership.role)))
-        .where(Membership.user_id == User.id)
-        .scalar_subquery()
-    )
+    member_roles = db.select(_codes(Membership.role)).where(Membership.user_id == User.id).scalar_subquery()
     statement = db.select(
         User.id,
         User.full_name,

@@ -21,6 +21,7 @@ from grants.core import permissions
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.fields import attach_errors
+from grants.core.listing import csv_response
 from grants.core.templating import label_filters
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
@@ -59,7 +60,23 @@ def index() -> Any:
         statement = statement.where(permissions.program_filter(current_user, Agreement.program_id))
     else:
         statement = statement.where(Agreement.organization_id.in_(current_user.organization_ids()))
-    page = db.paginate(statement.order_by(Agreement.created_at.desc()), per_page=50, error_out=False)
+    statement = statement.order_by(Agreement.created_at.desc())
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "conventions.csv",
+            [_("Numéro"), _("Organisme"), _("Programme"), _("Début"), _("Fin"), _("État"), _("Total")],
+            list(db.session.scalars(statement.options(selectinload(Agreement.program)))),
+            lambda a: [
+                a.number,
+                a.organization.legal_name,
+                a.program.code,
+                a.start_date,
+                a.end_date,
+                a.status_label,
+                a.total,
+            ],
+        )
+    page = db.paginate(statement, per_page=50, error_out=False)
     return render_template("agreements/index.html", page=page)
 
 

@@ -360,7 +360,10 @@ def field_label(key: str) -> str:
     coded = _coded_label(key)
     if coded is not None:
         return coded
-    return key.replace("_", " ").replace(".", " ").strip().capitalize() or key
+    # A key that is already words (a grid criterion's name) keeps its capitals: only the first
+    # letter is raised (`capitalize()` wrote « premières nations et inuit »).
+    text = key.replace("_", " ").replace(".", " ").strip()
+    return text[:1].upper() + text[1:] or key
 
 
 def _coded_label(key: str) -> str | None:
@@ -388,6 +391,7 @@ def _status_labels() -> dict[str, Callable[[str], str]]:
     from grants.accountability.workflow import ReportStatus
     from grants.agreements.workflow import AgreementStatus
     from grants.coordination.models import ImportStatus
+    from grants.core.jobs import JobStatus
     from grants.indexation.models import RunStatus
     from grants.payments.workflow import InstallmentStatus
     from grants.requests.workflow import RequestStatus
@@ -400,6 +404,7 @@ def _status_labels() -> dict[str, Callable[[str], str]]:
         "report": lambda v: ReportStatus(v).label,
         "indexation": lambda v: RunStatus(v).label,
         "funding_import": lambda v: ImportStatus(v).label,
+        "job": lambda v: JobStatus(v).label,
     }
 
 
@@ -433,6 +438,21 @@ def _enum_labels() -> dict[str, Callable[[str], str]]:
     }
 
 
+def _job_kinds() -> dict[str, Any]:
+    """What each kind of background job does, in words (`job.start` records its kind)."""
+    from grants.accountability.program_report import JOB_KIND as PROGRAM_REPORT
+    from grants.coordination.budget_report import JOB_KIND as BUDGET_REPORT
+    from grants.coordination.imports import JOB_KIND as FUNDING_IMPORT
+    from grants.coordination.matching_run import JOB_KIND as MATCHING
+
+    return {
+        PROGRAM_REPORT: _l("Rapport de programme (PDF)"),
+        BUDGET_REPORT: _l("Rapport du budget par axe (PDF)"),
+        FUNDING_IMPORT: _l("Importation de financement des autres ministères"),
+        MATCHING: _l("Rapprochement des organismes et signalements"),
+    }
+
+
 def _labelled(action: str, key: str, value: str) -> str | None:
     family = action.split(".", 1)[0]
     try:
@@ -452,9 +472,20 @@ def _labelled(action: str, key: str, value: str) -> str | None:
 
             return (FlagDecision if key == "decision" else FlagKind)(value).label
         if reader is None and key == "kind" and family == "report":
+            from grants.accountability.models import ReportAttachmentKind
             from grants.agreements.obligations import ReportKind
 
-            return ReportKind(value).label
+            return (ReportAttachmentKind if "attachment" in action else ReportKind)(value).label
+        if reader is None and key == "kind" and family == "job":
+            return str(_job_kinds()[value])
+        if reader is None and key == "kind" and family == "request":
+            from grants.requests.models import AttachmentKind
+
+            return AttachmentKind(value).label
+        if reader is None and key == "kind" and family == "organization":
+            from grants.organizations.models import OrganizationKind
+
+            return OrganizationKind(value).label
         return reader(value) if reader else None
     except (ValueError, KeyError):
         return None
@@ -606,6 +637,22 @@ def _refusal_text(changes: Mapping[str, Any]) -> str:
     return message(problem, rendered_language())
 
 
+def _job_param(key: str, value: Any) -> Change:
+    """One thing a background job was asked (`job.start` records them as `params`), in words:
+    « Importation : n° 3 », « Exercice : 2026-2027 », « Langue : Anglais »."""
+    if key == "import_id":
+        return Change(_("Importation"), value=_("n° %(id)s", id=value))
+    if key == "language" and value in ("fr", "en"):
+        return Change(_("Langue"), value=_enum_labels()["preferred_language"](value))
+    if key == "plan":
+        return Change(_("Plan d'action"), value=format_value(value))
+    if key in ("fiscal_year", "period") and str(value).isascii() and str(value).isdigit():
+        return Change(field_label("fiscal_year"), value=formatting.fiscal_year(int(value)))
+    if key == "period" and value == "plan":
+        return Change(field_label("period"), value=_("Ensemble du plan"))
+    return Change(field_label(key), value=format_value(value, key))
+
+
 def describe_changes(action: str, changes: Mapping[str, Any] | None) -> list[Change]:
     """The entry's changed fields and details, labelled and formatted, status first."""
     if not changes:
@@ -619,6 +666,9 @@ def describe_changes(action: str, changes: Mapping[str, Any] | None) -> list[Cha
         if key == "refusal_params" and "refusal_code" in changes:
             continue
         value = changes[key]
+        if action == "job.start" and key == "params" and isinstance(value, Mapping):
+            lines.extend(_job_param(str(k), v) for k, v in value.items())
+            continue
         label = field_label(key)
         if _is_pair(key, value, action):
             old, new = value

@@ -29,6 +29,7 @@ from grants.coordination.models import EntityDecision, FundingFlag, FundingImpor
 from grants.core import formatting, permissions
 from grants.core.audit import AuditEntry
 from grants.core.db import db
+from grants.core.jobs import BackgroundJob
 from grants.cpi.models import CpiSeries
 from grants.indexation.models import IndexationRun
 from grants.organizations.models import Organization
@@ -250,6 +251,9 @@ OBJECT_TYPES: dict[str, ObjectType] = {
             User.full_name.ilike(f"%{_like(text)}%", escape="\\"),
         ),
     ),
+    # A background job (an import, a report being built): « La tâche n° 3 est terminée », not
+    # « La tâche objet n° 3 » (« Job subject no. 3 » in English).
+    "BackgroundJob": ObjectType(BackgroundJob, _l("Tâche de fond"), _number),
 }
 
 
@@ -369,10 +373,21 @@ def _people_in(entry: AuditEntry) -> list[int | str]:
 
 
 def _readable_changes(
-    entry: AuditEntry, names: dict[Any, str], programs: dict[int, str], runs: dict[int, str] | None = None
+    entry: AuditEntry,
+    names: dict[Any, str],
+    programs: dict[int, str],
+    runs: dict[int, str] | None = None,
+    calls: dict[int, str] | None = None,
+    criteria: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Ids and emails kept in some entries' changes, given as the names they stand for."""
     changes = dict(entry.changes or {})
+    if entry.action == "request.scored" and criteria:
+        # The grid's scores are kept under each criterion's French name: read in the reader's language.
+        changes = {criteria.get(key, key): value for key, value in changes.items()}
+    call_id = changes.get("call")
+    if isinstance(call_id, int) and not isinstance(call_id, bool) and calls and call_id in calls:
+        changes["call"] = calls[call_id]  # a request created from a call: the call's title
     run_id = changes.get("run")
     if isinstance(run_id, int) and not isinstance(run_id, bool) and runs and run_id in runs:
         changes["run"] = runs[run_id]  # an agreement indexed: the run's program and year
@@ -394,6 +409,8 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
     emails: set[str] = set()
     program_ids: set[int] = set()
     run_ids: set[int] = set()
+    call_ids: set[int] = set()
+    criterion_names: set[str] = set()
     for entry in entries:
         by_type[entry.object_type].add(entry.object_id)
         if entry.actor_id is not None:
@@ -409,6 +426,11 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
         run_id = (entry.changes or {}).get("run")
         if isinstance(run_id, int) and not isinstance(run_id, bool):
             run_ids.add(run_id)
+        call_id = (entry.changes or {}).get("call")
+        if isinstance(call_id, int) and not isinstance(call_id, bool):
+            call_ids.add(call_id)
+        if entry.action == "request.scored":
+            criterion_names.update(entry.changes or {})
     loaded = {kind: _load(kind, ids) for kind, ids in by_type.items()}
     names: dict[Any, str] = {}
     if user_ids or emails:
@@ -429,6 +451,17 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
             .options(selectinload(IndexationRun.program))
         )
         runs = {run.id: _both(run.program, run.fiscal_year) for run in db.session.scalars(statement)}
+    calls: dict[int, str] = {}
+    if call_ids:
+        calls = {
+            call.id: call.title for call in db.session.scalars(db.select(Call).where(Call.id.in_(call_ids)))
+        }
+    criteria: dict[str, str] = {}
+    if criterion_names:
+        from grants.review.models import AssessmentCriterion
+
+        statement = db.select(AssessmentCriterion).where(AssessmentCriterion.name_fr.in_(criterion_names))
+        criteria = {criterion.name_fr: criterion.name for criterion in db.session.scalars(statement)}
     described = []
     for entry in entries:
         actor = names.get(entry.actor_id) if entry.actor_id is not None else None
@@ -437,7 +470,9 @@ def describe_entries(entries: Sequence[AuditEntry], viewer: Any) -> list[Describ
                 entry=entry,
                 actor=actor or actor_text(entry.actor_label),
                 obj=_object_ref(entry, loaded, viewer),
-                changes=describe_changes(entry.action, _readable_changes(entry, names, programs, runs)),
+                changes=describe_changes(
+                    entry.action, _readable_changes(entry, names, programs, runs, calls, criteria)
+                ),
             )
         )
     return described

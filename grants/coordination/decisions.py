@@ -76,7 +76,7 @@ def decide_parties(
         neqs = {m.neq for m in first + second if m.neq}
         if len(neqs) > 1:
             raise DifferentNeqs(", ".join(sorted(neqs)))
-    rows: list[EntityDecision] = []
+    rows: list[tuple[EntityDecision, EntityMember, EntityMember]] = []
     done: set[tuple[PartyKey, PartyKey]] = set()
     for a in first:
         for b in second:
@@ -86,16 +86,18 @@ def decide_parties(
             done.add(pair)
             row = _upsert(pair[0], pair[1], same, comment, actor)
             if row is not None:
-                rows.append(row)
+                # the journal shows the names as the records wrote them, not their matching keys
+                written = (a, b) if pair[0] == party_key(a) else (b, a)
+                rows.append((row, *written))
     db.session.flush()
-    for row in rows:
+    for row, member_a, member_b in rows:
         details: dict[str, Any] = {
             "object_type": "EntityDecision",
             "object_id": row.id,
             "actor": actor,
             "changes": {
-                "a": [row.a_name, row.a_neq, row.a_city],
-                "b": [row.b_name, row.b_neq, row.b_city],
+                "a": [member_a.name, row.a_neq, member_a.city or row.a_city],
+                "b": [member_b.name, row.b_neq, member_b.city or row.b_city],
                 "same": row.same,
                 "comment": comment,
             },
@@ -104,7 +106,7 @@ def decide_parties(
             record("coordination.entity_confirmed", **details)
         else:
             record("coordination.entity_split", **details)
-    return rows
+    return [row for row, _, _ in rows]
 
 
 def review_flag(

@@ -13,10 +13,10 @@ organization.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from operator import itemgetter
 
 import numpy as np
@@ -31,460 +31,21 @@ from grants.coordination.entities import (
     reason_of,
     resolve,
 )
-from grants.coordination.names import STOPWORDS, fold
+from grants.coordination.names import fold
 from grants.coordination.records import FundingRecord
+from grants.coordination.thesaurus import purpose_words, stem
 
-PURPOSE_THRESHOLD = 0.24  # weighted Dice of the purposes (tuned on the benchmark seed 7, reported on seed 1)
-STEM = 5  # letters kept of a word: `prevention`/`prévention`, `victims`/`victimes` meet
+PURPOSE_THRESHOLD = 0.27  # weighted Dice of the purposes (tuned on the benchmark seed 7, reported on seed 1)
 MIN_LINES_FOR_SHARE = 500  # below, stems are not weighted by how many lines share them
-MAX_WEIGHT = 14
+MAX_WEIGHT = 20
+# A stem's weight: WEIGHT_SLOPE × (log(lines / lines with it) − 1), so one that more than a line in e
+# (37 %) shares counts for nothing (`victime`, `jeune`), a rare one up to MAX_WEIGHT (tuned on seed 7).
+WEIGHT_SLOPE = 3
 MAX_PROJECT_LINES = 200  # an organization of more lines is not clustered into projects (cost grows as n³)
 TITLE_WEIGHT = 0.8  # the same title alone is good evidence, a little less than the whole text
 DAYS_PER_MONTH = 30.4375
-
-# Words that say nothing of a purpose, in both languages: the name stopwords and more.
-TEXT_STOPWORDS = STOPWORDS | frozenset(
-    [
-        "ou",
-        "or",
-        "their",
-        "leur",
-        "leurs",
-        "ses",
-        "son",
-        "sa",
-        "nos",
-        "notre",
-        "our",
-        "its",
-        "with",
-        "as",
-        "aupres",
-        "chez",
-        "into",
-        "this",
-        "ce",
-        "cette",
-        "ces",
-        "est",
-        "sont",
-        "is",
-        "are",
-        "be",
-        "will",
-        "sera",
-        "seront",
-        "qui",
-        "que",
-        "which",
-        "who",
-        "new",
-        "nouveau",
-        "nouvelle",
-        "nouveaux",
-        "an",
-        "projet",
-        "project",
-        "programme",
-        "program",
-        "volet",
-        "component",
-        "financement",
-        "funding",
-        "phase",
-        "annee",
-        "year",
-        "organisme",
-        "organization",
-    ]
-)
-# The field's words in English → a French word (their stems then meet).
-LEXICON = {
-    "youth": "jeunes",
-    "young": "jeunes",
-    "teens": "adolescents",
-    "teenagers": "adolescents",
-    "adolescent": "adolescents",
-    "girls": "filles",
-    "girl": "filles",
-    "women": "femmes",
-    "woman": "femmes",
-    "boys": "garcons",
-    "men": "hommes",
-    "children": "enfants",
-    "child": "enfants",
-    "minors": "mineurs",
-    "minor": "mineurs",
-    "victims": "victimes",
-    "survivors": "survivantes",
-    "sexual": "sexuelle",
-    "sexually": "sexuelle",
-    "exploited": "exploitation",
-    "trafficking": "traite",
-    "traffickers": "proxenetes",
-    "pimps": "proxenetes",
-    "pimping": "proxenetisme",
-    "prostitution": "prostitution",
-    "awareness": "sensibilisation",
-    "raising": "sensibilisation",
-    "workshops": "ateliers",
-    "workshop": "ateliers",
-    "schools": "ecoles",
-    "school": "ecoles",
-    "high": "secondaire",
-    "secondary": "secondaire",
-    "students": "eleves",
-    "pupils": "eleves",
-    "teachers": "enseignants",
-    "training": "formation",
-    "train": "formation",
-    "trained": "formation",
-    "workers": "intervenants",
-    "worker": "intervenants",
-    "practitioners": "intervenants",
-    "caseworkers": "intervenants",
-    "street": "rue",
-    "outreach": "proximite",
-    "housing": "hebergement",
-    "shelter": "hebergement",
-    "sheltering": "hebergement",
-    "beds": "places",
-    "emergency": "urgence",
-    "transitional": "transition",
-    "support": "soutien",
-    "supporting": "soutien",
-    "help": "aide",
-    "helping": "aide",
-    "assistance": "aide",
-    "accompaniment": "accompagnement",
-    "accompanying": "accompagnement",
-    "legal": "juridique",
-    "court": "tribunal",
-    "courts": "tribunaux",
-    "police": "policiers",
-    "officers": "policiers",
-    "online": "ligne",
-    "internet": "internet",
-    "social": "sociaux",
-    "media": "medias",
-    "recruitment": "recrutement",
-    "luring": "leurre",
-    "gangs": "gangs",
-    "healing": "guerison",
-    "indigenous": "autochtones",
-    "aboriginal": "autochtones",
-    "native": "autochtones",
-    "first": "premieres",
-    "nations": "nations",
-    "community": "communautaire",
-    "communities": "communautes",
-    "families": "familles",
-    "family": "familles",
-    "parents": "parents",
-    "campaign": "campagne",
-    "campaigns": "campagne",
-    "research": "recherche",
-    "study": "etude",
-    "survey": "enquete",
-    "data": "donnees",
-    "clinic": "clinique",
-    "health": "sante",
-    "mental": "mentale",
-    "psychological": "psychologique",
-    "addiction": "dependances",
-    "addictions": "dependances",
-    "substance": "dependances",
-    "exit": "sortie",
-    "leaving": "sortie",
-    "reintegration": "reinsertion",
-    "employment": "emploi",
-    "job": "emploi",
-    "jobs": "emploi",
-    "hotels": "hotels",
-    "hotel": "hotels",
-    "tourism": "tourisme",
-    "drivers": "chauffeurs",
-    "taxi": "taxi",
-    "prevention": "prevention",
-    "prevent": "prevention",
-    "preventing": "prevention",
-    "detection": "depistage",
-    "screening": "depistage",
-    "identify": "reperage",
-    "identifying": "reperage",
-    "identification": "reperage",
-    "coordination": "concertation",
-    "concerted": "concertation",
-    "roundtable": "concertation",
-    "partners": "partenaires",
-    "partnership": "partenariat",
-    "network": "reseau",
-    "regional": "regional",
-    "national": "national",
-    "tool": "outil",
-    "tools": "outils",
-    "kit": "trousse",
-    "guide": "guide",
-    "video": "video",
-    "theatre": "theatre",
-    "theater": "theatre",
-    "play": "theatre",
-    "peer": "pairs",
-    "peers": "pairs",
-    "mentoring": "mentorat",
-    "sports": "sport",
-    "sport": "sport",
-    "camp": "camp",
-    "summer": "ete",
-    "night": "nuit",
-    "drop": "halte",
-    "center": "centre",
-    "centre": "centre",
-    "crisis": "crise",
-    "line": "ligne",
-    "hotline": "ligne",
-    "phone": "telephone",
-    "helpline": "ligne",
-    "counselling": "counseling",
-    "counseling": "counseling",
-    "therapy": "therapie",
-    "group": "groupe",
-    "groups": "groupe",
-    "trauma": "trauma",
-    "care": "soins",
-    "services": "services",
-    "service": "services",
-    "evaluation": "evaluation",
-    "assessment": "evaluation",
-    "impact": "impact",
-    "men's": "hommes",
-    "clients": "clients",
-    "buyers": "clients",
-    "demand": "demande",
-    "deterrence": "dissuasion",
-    "municipal": "municipal",
-    "city": "ville",
-    "cities": "villes",
-    "rural": "rural",
-    "remote": "eloignees",
-    "north": "nord",
-    "northern": "nord",
-    "inuit": "inuit",
-    "elders": "aines",
-    "cultural": "culturel",
-    "culture": "culture",
-    "land": "territoire",
-    "based": "territoire",
-    "traditional": "traditionnel",
-    "immigrant": "immigrantes",
-    "immigrants": "immigrantes",
-    "newcomers": "immigrantes",
-    "refugees": "refugiees",
-    "lgbtq": "lgbtq",
-    "queer": "lgbtq",
-    "disabilities": "handicap",
-    "disability": "handicap",
-    "homeless": "itinerance",
-    "homelessness": "itinerance",
-    "runaway": "fugue",
-    "runaways": "fugue",
-    "fugues": "fugue",
-    "fugueuses": "fugue",
-    "foster": "placement",
-    "care-leavers": "placement",
-    "protection": "protection",
-    "dpj": "protection",
-    # general words of social services, in English
-    "treatment": "traitement",
-    "treatments": "traitement",
-    "detox": "desintoxication",
-    "detoxification": "desintoxication",
-    "specialized": "specialises",
-    "specialised": "specialises",
-    "listening": "ecoute",
-    "meals": "repas",
-    "meal": "repas",
-    "food": "alimentation",
-    "day": "jour",
-    "days": "jour",
-    "nights": "nuit",
-    "evening": "soir",
-    "evenings": "soir",
-    "reach": "rejoindre",
-    "refer": "referer",
-    "referral": "reference",
-    "referrals": "reference",
-    "public": "publics",
-    "places": "lieux",
-    "spaces": "lieux",
-    "risk": "risque",
-    "at-risk": "risque",
-    "safe": "securitaire",
-    "safety": "securite",
-    "secure": "securitaire",
-    "round-the-clock": "24",
-    "hours": "heures",
-    "hour": "heures",
-    "psychosocial": "psychosocial",
-    "follow-up": "suivi",
-    "followup": "suivi",
-    "monitoring": "suivi",
-    "individual": "individuelle",
-    "trauma-informed": "trauma",
-    "psychotherapy": "psychotherapie",
-    "sex": "sexuelle",
-    "trade": "milieu",
-    "leave": "quitter",
-    "left": "quitter",
-    "exiting": "sortie",
-    "internships": "stage",
-    "internship": "stage",
-    "search": "recherche",
-    "return": "retour",
-    "studies": "etudes",
-    "studying": "etudes",
-    "education": "education",
-    "equip": "outiller",
-    "equipping": "outiller",
-    "classroom": "classe",
-    "classes": "classe",
-    "class": "classe",
-    "staff": "personnel",
-    "personnel": "personnel",
-    "employees": "employes",
-    "employee": "employes",
-    "hospitality": "hotellerie",
-    "spotting": "reperage",
-    "spot": "reperage",
-    "signs": "signes",
-    "warning": "signes",
-    "front-line": "premiere",
-    "frontline": "premiere",
-    "teams": "equipes",
-    "team": "equipes",
-    "clinical": "clinique",
-    "continuing": "continue",
-    "ongoing": "continue",
-    "sessions": "seances",
-    "session": "seances",
-    "meetings": "rencontres",
-    "meeting": "rencontres",
-    "holding": "tenir",
-    "hold": "tenir",
-    "action": "action",
-    "plan": "plan",
-    "following": "suivi",
-    "coordinating": "coordonner",
-    "coordinate": "coordonner",
-    "information": "information",
-    "rights": "droits",
-    "right": "droits",
-    "testify": "temoigner",
-    "testifying": "temoigner",
-    "complaint": "plainte",
-    "process": "processus",
-    "proceedings": "demarches",
-    "judicial": "judiciaire",
-    "justice": "justice",
-    "law": "droit",
-    "lawyer": "avocat",
-    "lawyers": "avocat",
-    "clips": "capsules",
-    "posts": "publications",
-    "designed": "concue",
-    "dangers": "dangers",
-    "danger": "dangers",
-    "elder": "aines",
-    "circles": "cercles",
-    "circle": "cercles",
-    "time": "temps",
-    "stays": "sejours",
-    "stay": "sejours",
-    "extent": "ampleur",
-    "collection": "collecte",
-    "collecting": "collecte",
-    "statistical": "statistique",
-    "statistics": "statistique",
-    "qualitative": "qualitatif",
-    "situation": "situation",
-    "inform": "informer",
-    "informing": "informer",
-    "newcomer": "immigrantes",
-    "foreign": "etrangeres",
-    "temporary": "temporaires",
-    "migrant": "immigrantes",
-    "touring": "tournee",
-    "tour": "tournee",
-    "production": "production",
-    "discussion": "discussion",
-    "interactive": "interactif",
-    "relationships": "relations",
-    "survivor": "survivantes",
-    "exploitation": "exploitation",
-    "adapted": "adapte",
-    "tailored": "adapte",
-    "daughter": "fille",
-    "daughters": "fille",
-    "son": "fils",
-    "affected": "touchees",
-    "worried": "inquietes",
-    "concerned": "inquietes",
-    "listening-line": "ecoute",
-    "people": "personnes",
-    "persons": "personnes",
-    "person": "personnes",
-    "adults": "adultes",
-    "adult": "adultes",
-    "older": "aines",
-    "seniors": "aines",
-    "boys'": "garcons",
-    "sexualized": "sexuelle",
-    "consent": "consentement",
-    "healthy": "saines",
-    "relations": "relations",
-    "dating": "amoureuses",
-    "violence": "violence",
-    "abuse": "abus",
-    "abused": "abus",
-    "harassment": "harcelement",
-    "bullying": "intimidation",
-    "cyberbullying": "cyberintimidation",
-    "pornography": "pornographie",
-    "images": "images",
-    "intimate": "intimes",
-    "sextortion": "sextorsion",
-    "gang": "gangs",
-    "street-gang": "gangs",
-    "recruiters": "recruteurs",
-    "recruiting": "recrutement",
-    "recruited": "recrutee",
-    "lured": "leurre",
-    "grooming": "leurre",
-    "activities": "activites",
-    "activity": "activites",
-    "cultural-healing": "guerison",
-    "schools'": "ecoles",
-    "teen": "adolescents",
-}
-# Two-word English forms.
-LEXICON_PHRASES = (
-    ("high school", "secondaire"),
-    ("human trafficking", "traite"),
-    ("sexual exploitation", "exploitation sexuelle"),
-    ("first nations", "premieres nations"),
-    ("social media", "medias sociaux"),
-    ("drop in", "halte"),
-    ("drop-in", "halte"),
-    ("youth protection", "protection"),
-)
-
-
-@lru_cache(maxsize=1 << 16)
-def _stem(word: str) -> str:
-    word = LEXICON.get(word, word)
-    if len(word) > 4 and word[-1] in "sx":
-        word = word[:-1]
-    return word[:STEM]
+SETTLE_MARGIN = 0.1  # a line's project must fit one organization this much better than any other
+SETTLE_GAP_DAYS = 400  # a project's lines: at the same time, or the year before or after
 
 
 class Stems:
@@ -505,15 +66,8 @@ class Stems:
 
     def encode(self, text: str, keep_all: bool = False) -> str:
         folded = fold(text)
-        if keep_all:
-            return "".join(sorted({self.char(_stem(word)) for word in folded.split()}))
-        for phrase, words in LEXICON_PHRASES:
-            if phrase in folded:
-                folded = folded.replace(phrase, words)
-        chars = {
-            self.char(_stem(word)) for word in folded.split() if word not in TEXT_STOPWORDS and len(word) > 2
-        }
-        return "".join(sorted(chars))
+        words = folded.split() if keep_all else purpose_words(folded)
+        return "".join(sorted({self.char(stem(word)) for word in words}))
 
 
 def purpose_similarity(a: str, b: str) -> float:
@@ -796,6 +350,69 @@ def _cluster(
     joined[offset : offset + len(a)] = level
 
 
+def settle_by_project(
+    table: FundingTable, resolution: Resolution, threshold: float = PURPOSE_THRESHOLD
+) -> Resolution:
+    """Place, line by line, the lines whose recipient fits several organizations alike (a name
+    without a town met in several towns of its region, a short form of several names): a line goes
+    to the organization already funded for the same project (its purpose at least `threshold`
+    alike, at the same time or the year before or after), when that organization is clearly the
+    one (SETTLE_MARGIN better than any other it fits). A line no project places stays where its
+    name put it. Only the first `len(table)` records are funding lines; the others never move."""
+    count = len(table)
+    moved = np.zeros(len(resolution.entity_of_record), dtype=bool)
+    if not resolution.ambiguous or not count:
+        return dataclasses.replace(resolution, by_project=moved)
+    entity = resolution.entity_of_record.astype(np.int64)
+    mention = resolution.mention_of_record[:count]
+    rivals_of = dict(resolution.ambiguous)
+    lines = np.flatnonzero(np.isin(mention, np.fromiter(rivals_of, dtype=np.int64)))
+    order = np.argsort(entity[:count], kind="stable")
+    bounds = np.searchsorted(entity[:count][order], np.arange(resolution.entity_count + 1))
+    line_at, other_line, rival = [], [], []
+    for line in lines.tolist():
+        for organization in rivals_of[int(mention[line])]:
+            members = order[bounds[organization] : bounds[organization + 1]]
+            line_at.append(np.full(len(members), line))
+            other_line.append(members)
+            rival.append(np.full(len(members), organization))
+    if not line_at:
+        return dataclasses.replace(resolution, by_project=moved)
+    x, y, candidate = np.concatenate(line_at), np.concatenate(other_line), np.concatenate(rival)
+    gap = np.maximum(table.start[x], table.start[y]) - np.minimum(table.end[x], table.end[y])
+    near = gap <= SETTLE_GAP_DAYS
+    x, y, candidate = x[near], y[near], candidate[near]
+    if not len(x):
+        return dataclasses.replace(resolution, by_project=moved)
+    similarity = _purpose_similarity(table, x, y)
+    # the best similarity of each (line, organization), then each line's best and runner-up
+    key = np.unique(np.stack([x, candidate]), axis=1, return_inverse=True)
+    pairs, which = key[0], key[1].reshape(-1)
+    best = np.full(pairs.shape[1], -1.0)
+    np.maximum.at(best, which, similarity)
+    by_line = np.lexsort((-best, pairs[0]))
+    pairs, best = pairs[:, by_line], best[by_line]
+    first = np.concatenate(([True], pairs[0, 1:] != pairs[0, :-1]))
+    starts = np.flatnonzero(first)
+    runner_up = np.full(len(starts), -1.0)
+    has_second = np.append(starts[1:], pairs.shape[1]) - starts > 1
+    runner_up[has_second] = best[starts[has_second] + 1]
+    placed = (best[starts] >= threshold) & (best[starts] - runner_up >= SETTLE_MARGIN)
+    placed_lines, placed_to = pairs[0, starts[placed]], pairs[1, starts[placed]]
+    entity[placed_lines] = placed_to
+    moved[placed_lines] = True
+    # numbers again in the order records first name them (a group its lines all left is gone)
+    _, first_seen, inverse = np.unique(entity, return_index=True, return_inverse=True)
+    rank = np.empty(len(first_seen), dtype=np.int64)
+    rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
+    return dataclasses.replace(
+        resolution,
+        entity_of_record=rank[inverse.reshape(-1)].astype(np.int32),
+        entity_count=len(first_seen),
+        by_project=moved,
+    )
+
+
 def find_duplicates(
     table: FundingTable, resolution: Resolution, threshold: float = PURPOSE_THRESHOLD
 ) -> list[DuplicatePair]:
@@ -843,6 +460,9 @@ def record_links(resolution: Resolution, a: np.ndarray, b: np.ndarray) -> tuple[
     reasons = np.where(same_name, int(Reason.SAME_NAME), int(Reason.SIMILAR_NAME))
     reasons |= np.where(same_neq, int(Reason.SAME_NEQ), 0)
     reasons |= np.where((cities[ma] == cities[mb]) & (cities[ma] != ""), int(Reason.SAME_CITY), 0)
+    if resolution.by_project is not None:
+        placed = resolution.by_project[a] | resolution.by_project[b]
+        reasons |= np.where(placed, int(Reason.SAME_PROJECT), 0)
     return score.astype(np.float64), reasons.astype(np.int64)
 
 
@@ -858,7 +478,7 @@ def _weights(table: FundingTable) -> dict[int, str | None]:
     present = np.flatnonzero(lines_with)
     if count >= MIN_LINES_FOR_SHARE:
         rarity = np.log(count / lines_with[present])
-        weights = np.clip(np.rint(2 * rarity - 1), 0, MAX_WEIGHT).astype(int)
+        weights = np.clip(np.rint(WEIGHT_SLOPE * (rarity - 1)), 0, MAX_WEIGHT).astype(int)
     else:  # too few lines to tell common from rare: every stem counts the same
         weights = np.full(len(present), 2, dtype=int)
     table_map: dict[int, str | None] = {
@@ -900,6 +520,8 @@ def analyse(
     say = progress or (lambda message: None)
     table = FundingTable.build(records)
     say(f"organismes / organizations: {len(table):,} lignes / lines")
-    resolution = resolve(table.names, table.neqs, table.cities, table.regions, decisions)
+    resolution = settle_by_project(
+        table, resolve(table.names, table.neqs, table.cities, table.regions, decisions)
+    )
     say(f"paires / pairs: {resolution.entity_count:,} organismes / organizations")
     return Analysis(table, resolution, find_duplicates(table, resolution))

@@ -20,7 +20,7 @@ records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntFlag
 from functools import lru_cache
 
@@ -34,7 +34,7 @@ SAME_TOWN_THRESHOLD = 0.88  # name similarity that links two mentions in the sam
 NO_TOWN_THRESHOLD = 0.93  # when one side has no town: same region and a closer name
 ACRONYM_THRESHOLD = 0.86  # initials against an acronym, same town
 SHORT_FORM_WORDS = 3  # a short form (`La Passerelle`, `Le Pignon Bleu`) has at most this many words
-SHORT_WORD_SIMILARITY = 0.8  # `jeune` / `jeunese`, but not `ouest` / `est`
+SHORT_WORD_SIMILARITY = 0.81  # `jeune` / `jeunese`, but not `ouest` / `est` nor `havre` / `phare`
 KIND_TYPO_SLIPS = 2  # a word of the kind typed with two slips is still that word
 KIND_TYPO_LETTERS = 5
 DIFF_SIMILARITY = 0.7  # a word only one of two names has needs a spelling this close on the other side
@@ -52,6 +52,8 @@ TWO_SLIP_TOWN_CUTOFF = 0.6  # Indel similarity of two slips in 6 letters (`grasy
 SLIP_FLOOR = 0.7  # one slip in the letters leaves the names at least this alike
 MIN_COMPACT = 12  # letters a name needs before one slip in it is taken for a typo (`Le Nid` / `Le Nod`: no)
 WEAK_ROUNDS = 3  # rounds of weak links, each counting the rivals left by the one before
+SECOND_LOOK_CUTOFF = 0.85  # a mention alone in its town meets its town's grouped names this alike
+SECOND_LOOK_CHUNK = 256  # mentions compared at once with their town's names (memory stays bounded)
 WEAK_MARGIN = 0.03  # a weak link joins the best group only if the next group scores this much lower
 
 
@@ -66,6 +68,7 @@ class Reason(IntFlag):
     SAME_CITY = 32
     SAME_REGION = 64
     CONFIRMED = 128  # the cell said so
+    SAME_PROJECT = 256  # a name that fits several organizations, placed by its project
 
 
 # The flags as plain ints for the array code (IntFlag operations cost a Python call each).
@@ -78,6 +81,7 @@ class Reason(IntFlag):
     _SAME_CITY,
     _SAME_REGION,
     _CONFIRMED,
+    _SAME_PROJECT,
 ) = (int(flag) for flag in Reason)
 _WEAK = _ACRONYM | _SHORT_FORM
 _REASONS: dict[int, Reason] = {}
@@ -100,6 +104,7 @@ REASON_TEXT = {
     Reason.SAME_CITY: ("même ville", "same town"),
     Reason.SAME_REGION: ("même région", "same region"),
     Reason.CONFIRMED: ("confirmé par la cellule", "confirmed by the cell"),
+    Reason.SAME_PROJECT: ("même projet financé au même moment", "same project funded at the same time"),
 }
 
 
@@ -168,6 +173,11 @@ class Resolution:
     _link_b: np.ndarray
     _link_score: np.ndarray
     _link_reasons: np.ndarray
+    # Mentions that fit several organizations alike (no town, a short form), each with the
+    # organizations it fits: `duplicates.settle_by_project` places their lines one by one.
+    ambiguous: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)
+    # Records placed by their project, not by their name alone (`Reason.SAME_PROJECT`).
+    by_project: np.ndarray | None = None
 
     def links(self) -> Iterator[Link]:
         """Every link applied (NEQ, names, confirmations), strongest first."""
@@ -183,10 +193,13 @@ class Resolution:
     def record_link(self, i: int, j: int) -> tuple[float, Reason]:
         """Why records i and j are the same organization, worked out for this one pair."""
         mi, mj = int(self.mention_of_record[i]), int(self.mention_of_record[j])
-        return mention_evidence(
+        score, reasons = mention_evidence(
             (self.mention_names[mi], self.mention_neqs[mi], self.mention_cities[mi]),
             (self.mention_names[mj], self.mention_neqs[mj], self.mention_cities[mj]),
         )
+        if self.by_project is not None and (self.by_project[i] or self.by_project[j]):
+            reasons |= Reason.SAME_PROJECT
+        return score, reasons
 
 
 def mention_evidence(a: tuple[str, str, str], b: tuple[str, str, str]) -> tuple[float, Reason]:
@@ -436,6 +449,7 @@ def resolve(
     applied_b: list[np.ndarray] = []
     applied_score: list[np.ndarray] = []
     applied_reasons: list[np.ndarray] = []
+    ambiguous_roots: list[tuple[int, list[int]]] = []  # (probe mention, the groups it fits alike)
 
     # 3. The cell's decisions: splits become tags, confirmations are joined first.
     lookup: dict[tuple[str, str, str], list[int]] = {}
@@ -527,28 +541,53 @@ def resolve(
     a, b = units[a], units[b]
     if len(a):
         compacts = [form.compact for form in normalized]
-        score, reasons, probe = _score_names(
+        score, reasons, probe, deferred = _score_names(
             a, b, keys, sorted_keys, initials, has_acronym, token_sets, compacts, town, region
         )
         keep = score > 0
-        a, b, score, reasons, probe = a[keep], b[keep], score[keep], reasons[keep], probe[keep]
+        a, b, score, reasons, probe, deferred = (
+            a[keep],
+            b[keep],
+            score[keep],
+            reasons[keep],
+            probe[keep],
+            deferred[keep],
+        )
         order = np.argsort(-score, kind="stable")
-        a, b, score, reasons, probe = a[order], b[order], score[order], reasons[order], probe[order]
+        a, b, score, reasons, probe, deferred = (
+            a[order],
+            b[order],
+            score[order],
+            reasons[order],
+            probe[order],
+            deferred[order],
+        )
         taken = np.zeros(len(a), dtype=bool)
         find, can_join, join = groups.find, groups.can_join, groups.join
         a_list, b_list, probe_list, score_list = a.tolist(), b.tolist(), probe.tolist(), score.tolist()
+        deferred_list = deferred.tolist()
         # Strong links first, then each weak one's probe joins the group it fits best by then, if
         # that group is clearly the best: any other group it fits scores at least WEAK_MARGIN less.
         for position in np.flatnonzero(probe < 0).tolist():
-            rx, ry = find(a_list[position]), find(b_list[position])
-            if rx != ry and can_join(rx, ry, True):
+            x, y = a_list[position], b_list[position]
+            rx, ry = find(x), find(y)
+            if (
+                rx != ry
+                and can_join(rx, ry, True)
+                and (
+                    not deferred_list[position]
+                    or _words_agree(compacts[x], compacts[y], token_sets[x], token_sets[y])
+                )
+            ):
                 join(rx, ry)
                 taken[position] = True
         # The groups a probe could join are counted again once other weak links are made: two
         # spellings of one organization without a town (`Regoupement … de Pont-Viau`, `… de
         # Pont-Visu`) are rivals only until the second joins the group the first fits.
         pending = np.flatnonzero(probe >= 0).tolist()  # strongest first
-        for _ in range(WEAK_ROUNDS):
+
+        def fits_of(pending: list[int]) -> dict[int, dict[int, tuple[float, int]]]:
+            """For each probe, the groups it could join: score and position of its best link."""
             best: dict[int, dict[int, tuple[float, int]]] = {}
             for position in pending:
                 p = probe_list[position]
@@ -557,6 +596,10 @@ def resolve(
                 group = find(other)
                 if group not in fits and (group == find(p) or can_join(find(p), group, True)):
                     fits[group] = (score_list[position], position)
+            return best
+
+        for _ in range(WEAK_ROUNDS):
+            best = fits_of(pending)
             settled: set[int] = set()
             for p, fits in best.items():
                 ranked = sorted(fits.values(), reverse=True)
@@ -571,10 +614,50 @@ def resolve(
             if not settled:
                 break
             pending = [position for position in pending if probe_list[position] not in settled]
+        # A probe still alone that fits several groups equally well is left for its projects to
+        # settle, line by line (`duplicates.settle_by_project`): the rivals are kept.
+        for p, fits in fits_of(pending).items():
+            own = find(p)
+            if groups.size[own] != 1:
+                continue
+            top = max((value for value, _ in fits.values()), default=0.0)
+            rivals = sorted(g for g, (value, _) in fits.items() if g != own and value > top - WEAK_MARGIN)
+            if len(rivals) > 1:
+                ambiguous_roots.append((p, rivals))
         applied_a.append(a[taken])
         applied_b.append(b[taken])
         applied_score.append(score[taken])
         applied_reasons.append(reasons[taken])
+
+    # 5b. A second look for the mentions still alone in their town: in a big town the neighbours
+    # of a name mistyped early (`Centre d'aid eaux victimes…`) are other organizations, so the
+    # sorted orders never brought it to its own. It is now compared with every spelling of its
+    # town that already belongs to a group, and linked by the same rules as above.
+    a, b = _second_look(keys, town, [groups.size[groups.find(m)] for m in range(count)])
+    if len(a):
+        compacts = [form.compact for form in normalized]
+        score, reasons, probe, deferred = _score_names(
+            a, b, keys, sorted_keys, initials, has_acronym, token_sets, compacts, town, region
+        )
+        keep = np.flatnonzero((score > 0) & (probe < 0))
+        keep = keep[np.argsort(-score[keep], kind="stable")]
+        taken = np.zeros(len(keep), dtype=bool)
+        for n, (x, y, check) in enumerate(
+            zip(a[keep].tolist(), b[keep].tolist(), deferred[keep].tolist(), strict=True)
+        ):
+            rx, ry = groups.find(x), groups.find(y)
+            if (
+                rx != ry
+                and min(groups.size[rx], groups.size[ry]) == 1  # one still alone joins a group
+                and groups.can_join(rx, ry, True)
+                and (not check or _words_agree(compacts[x], compacts[y], token_sets[x], token_sets[y]))
+            ):
+                groups.join(rx, ry)
+                taken[n] = True
+        applied_a.append(a[keep][taken])
+        applied_b.append(b[keep][taken])
+        applied_score.append(score[keep][taken])
+        applied_reasons.append(reasons[keep][taken])
 
     # 6. Numbers in the order records first name them.
     roots = np.fromiter((groups.find(m) for m in range(count)), dtype=np.int64, count=count)
@@ -589,6 +672,9 @@ def resolve(
 
     link_a, link_b = stacked(applied_a, np.int64), stacked(applied_b, np.int64)
     link_reasons = stacked(applied_reasons, np.int64)
+    mention_entity = np.empty(count, dtype=np.int64)
+    mention_entity[record_mention] = entity
+    ambiguous = [(p, tuple(int(mention_entity[g]) for g in rivals)) for p, rivals in ambiguous_roots]
 
     return Resolution(
         entity_of_record=entity,
@@ -601,7 +687,46 @@ def resolve(
         _link_b=link_b,
         _link_score=stacked(applied_score, np.float64),
         _link_reasons=link_reasons,
+        ambiguous=ambiguous,
     )
+
+
+def _second_look(keys: list[str], town: np.ndarray, group_size: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a mention alone in its town, a mention of its town already in a group) whose names
+    are at least SECOND_LOOK_CUTOFF alike: every such pair, town by town, in bounded chunks."""
+    size = np.asarray(group_size, dtype=np.int64)
+    alone = np.flatnonzero((size == 1) & (town >= 0))
+    grouped = np.flatnonzero((size > 1) & (town >= 0))
+    if not len(alone) or not len(grouped):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    grouped = grouped[np.argsort(town[grouped], kind="stable")]
+    towns_grouped = town[grouped]
+    key_array = np.asarray(keys, dtype=object)
+    firsts, seconds = [], []
+    alone = alone[np.argsort(town[alone], kind="stable")]
+    bounds = np.flatnonzero(np.diff(town[alone])) + 1
+    for chunk in np.split(alone, bounds):
+        t = town[chunk[0]]
+        low, high = np.searchsorted(towns_grouped, [t, t + 1])
+        if low == high:
+            continue
+        others = grouped[low:high]
+        for start in range(0, len(chunk), SECOND_LOOK_CHUNK):
+            part = chunk[start : start + SECOND_LOOK_CHUNK]
+            scores = process.cdist(
+                key_array[part],
+                key_array[others],
+                scorer=Indel.normalized_similarity,
+                score_cutoff=SECOND_LOOK_CUTOFF,
+                workers=-1,
+            )
+            rows, columns = np.nonzero(scores)
+            firsts.append(part[rows])
+            seconds.append(others[columns])
+    if not firsts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    return np.minimum(a, b), np.maximum(a, b)
 
 
 def _name_candidates(
@@ -660,6 +785,27 @@ def _name_candidates(
         x, y = _neighbour_pairs(block[entry], word_rank[word], WORD_WINDOW)
         firsts.append(entries[entry[x]])
         seconds.append(entries[entry[y]])
+    # A mention without a town meets every mention of its region with the same words, however many
+    # sort between them: all the organizations of that name in the region are then its rivals.
+    if townless.any():
+        same_words: dict[tuple[int, str], list[int]] = {}
+        for m in np.flatnonzero(~townless & (region >= 0)).tolist():
+            same_words.setdefault((int(region[m]), sorted_keys[m]), []).append(m)
+        pairs = [
+            (m, other)
+            for m in np.flatnonzero(townless & (region >= 0)).tolist()
+            for other in same_words.get((int(region[m]), sorted_keys[m]), ())
+        ]
+        if pairs:
+            found = np.asarray(pairs, dtype=np.int64)
+            firsts.append(found[:, 0])
+            seconds.append(found[:, 1])
+    # Likewise a short form (`Le Fanal`, three words at most) meets every name of its town with its
+    # distinctive words, and an acronym (`SEE`) every name of its town with those initials.
+    found = _short_form_pairs(keys, initials, tokens, town)
+    if len(found):
+        firsts.append(found[:, 0])
+        seconds.append(found[:, 1])
     a = np.concatenate(firsts)
     b = np.concatenate(seconds)
     low, high = np.minimum(a, b), np.maximum(a, b)
@@ -668,6 +814,37 @@ def _name_candidates(
     if len(code):
         code = code[np.concatenate(([True], code[1:] != code[:-1]))]
     return code // count, code % count
+
+
+def _short_form_pairs(
+    keys: list[str], initials: list[str], tokens: list[tuple[str, ...]], town: np.ndarray
+) -> np.ndarray:
+    """(short form or acronym, a name of its town sharing a distinctive word or those initials)."""
+    wanted: dict[tuple[int, str], list[int]] = {}
+    towned = np.flatnonzero(town >= 0).tolist()
+    town_of = town.tolist()
+    for m in towned:
+        words = tokens[m]
+        if len(words) > SHORT_FORM_WORDS:
+            continue
+        t = town_of[m]
+        if len(words) == 1 and initials[m] == keys[m]:
+            wanted.setdefault((t, "#" + keys[m]), []).append(m)
+        for word in words:
+            if len(word) > 2 and word not in KIND_WORDS:
+                wanted.setdefault((t, word), []).append(m)
+    pairs: list[tuple[int, int]] = []
+    if wanted:
+        for m in towned:
+            t = town_of[m]
+            probes = wanted.get((t, "#" + initials[m]))
+            if probes:
+                pairs.extend((p, m) for p in probes)
+            for word in set(tokens[m]):
+                probes = wanted.get((t, word))
+                if probes:
+                    pairs.extend((p, m) for p in probes)
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _score_names(
@@ -745,21 +922,25 @@ def _score_names(
     )
     # Close spellings must also agree on what tells organizations apart (`La Ronde` is not `du Sud`).
     same_words = sorted_array[a] == sorted_array[b]
-    check = np.flatnonzero(linked & ~same_key & ~same_words)
-    for position, x_at, y_at, why in zip(
-        check.tolist(), a[check].tolist(), b[check].tolist(), reasons[check].tolist(), strict=True
-    ):
-        if why & _WEAK:
-            continue
-        if not _distinctive_agree(token_sets[x_at], token_sets[y_at]) and not _same_letters(
-            compacts[x_at], compacts[y_at]
-        ):
+    # A link inside one town is checked only when it would join two groups (`deferred`, see
+    # `resolve`): the close spellings of one organization mostly meet through one another first.
+    check = linked & ~same_key & ~same_words & ((reasons & _WEAK) == 0)
+    deferred = check & ~one_townless
+    now = np.flatnonzero(check & one_townless)
+    for position, x_at, y_at in zip(now.tolist(), a[now].tolist(), b[now].tolist(), strict=True):
+        if not _words_agree(compacts[x_at], compacts[y_at], token_sets[x_at], token_sets[y_at]):
             linked[position] = False
     probe = _probes(linked, a, b, reasons, town, token_sets)
     reasons |= np.where(same_town, _SAME_CITY, 0)
     reasons |= np.where(same_region, _SAME_REGION, 0)
     score = np.where(linked, name, 0.0)
-    return score, reasons, probe
+    return score, reasons, probe, deferred
+
+
+def _words_agree(compact_x: str, compact_y: str, words_x: tuple[str, ...], words_y: tuple[str, ...]) -> bool:
+    """Two close spellings agree on what tells organizations apart: the same letters bar one slip,
+    or the words only one has are typos of the other's or words of the kind."""
+    return _same_letters(compact_x, compact_y) or _distinctive_agree(words_x, words_y)
 
 
 def _same_letters(x: str, y: str) -> bool:

@@ -13,6 +13,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired
 
+from grants.core.i18n import current_language
+
 
 class ImportUploadForm(FlaskForm):
     file = FileField(
@@ -74,7 +76,9 @@ class BudgetReportForm(FlaskForm):
 
     period = SelectField(_l("Période"), choices=[], validate_choice=True)
     language = SelectField(
-        _l("Langue du rapport"), choices=[("fr", _l("Français")), ("en", _l("Anglais"))], default="fr"
+        _l("Langue du rapport"),
+        choices=[("fr", _l("Français")), ("en", _l("Anglais"))],
+        default=current_language,  # the reader's language unless they choose the other
     )
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:

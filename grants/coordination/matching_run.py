@@ -11,9 +11,11 @@ One run (`refresh_matching`) reads everything the cell knows and rewrites what t
    organization's NEQ, town and region); the cell's `EntityDecision`s become engine `Decision`s;
 2. **match** with the engine (`entities.resolve` over lines and parties together, then
    `duplicates.find_duplicates` over the funding lines only: a party is never half of a pair);
-3. **groups**: `MatchedEntity`/`EntityMember` are rebuilt (one group per organization found;
-   its label is our legal name when it holds one of our organizations, else its most frequent
-   spelling; each member's score and reasons are those of its link to the group's first party),
+3. **groups**: `MatchedEntity`/`EntityMember` are rewritten in place (one group per organization
+   found; its label is our legal name when it holds one of our organizations, else its most
+   frequent spelling; each member's score and reasons are those of its link to the group's first
+   party); each group keeps the id of the group it descends from, and a previous group that no
+   longer names one is retired with the party keys it held (`grants.coordination.group_ids`),
    and `ExternalFunding.organization_id` is set to our organization of the line's group, or NULL;
 4. **flags**, upserted by `(kind, key_a, key_b)` so a flag found again keeps its reviews:
    `DUPLICATE` for each suspected pair, `OVER_BUDGET` when one of our requests plus its declared
@@ -41,19 +43,18 @@ from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import selectinload
 
-from grants.coordination.duplicates import FundingTable, find_duplicates
+from grants.coordination import group_ids
+from grants.coordination.duplicates import FundingTable, find_duplicates, settle_by_project
 from grants.coordination.entities import Decision, PartyKey, Reason, resolve
 from grants.coordination.models import (
     EntityDecision,
-    EntityMember,
     ExternalFunding,
     FlagDecision,
     FlagKind,
     FundingFlag,
-    MatchedEntity,
 )
 from grants.coordination.names import normalize_name
 from grants.coordination.records import FundingRecord
@@ -119,6 +120,9 @@ class RunSummary:
     lines: int = 0
     parties: int = 0
     entities: int = 0
+    groups_kept: int = 0  # groups that kept the id of the group they descend from
+    groups_new: int = 0
+    groups_retired: int = 0  # previous ids that no longer name a group
     pairs: int = 0
     flags_new: int = 0
     flags_found: int = 0
@@ -334,6 +338,7 @@ def refresh_matching(progress: Progress | None = None) -> RunSummary:
         table.regions + [p.region for p in party_list],
         cell_decisions,
     )
+    resolution = settle_by_project(table, resolution)
     lines_only = dataclasses.replace(
         resolution,
         entity_of_record=resolution.entity_of_record[:count],
@@ -343,7 +348,7 @@ def refresh_matching(progress: Progress | None = None) -> RunSummary:
     summary.entities, summary.pairs = resolution.entity_count, len(pairs)
     say(2, f"organismes / organizations: {resolution.entity_count}; paires / pairs: {len(pairs)}")
 
-    groups, group_of = _rewrite_groups(lines, party_list, resolution)
+    groups, group_of = _rewrite_groups(lines, party_list, resolution, summary)
     say(3, "groupes / groups")
 
     wanted = _duplicate_flags(lines, pairs, groups, group_of)
@@ -355,10 +360,11 @@ def refresh_matching(progress: Progress | None = None) -> RunSummary:
 
 
 def _rewrite_groups(
-    lines: list[Line], party_list: list[Party], resolution: Any
+    lines: list[Line], party_list: list[Party], resolution: Any, summary: RunSummary
 ) -> tuple[list[Group], list[int]]:
-    """Rebuild MatchedEntity/EntityMember and ExternalFunding.organization_id; answer the groups
-    and, for each record (lines then parties), its group's number."""
+    """Write the groups (MatchedEntity/EntityMember, each group under the id of the group it
+    descends from: `group_ids`) and ExternalFunding.organization_id; answer the groups and, for
+    each record (lines then parties), its group's number."""
     count = len(lines)
     entity_of = resolution.entity_of_record.tolist()
     members: dict[int, list[int]] = {}
@@ -391,7 +397,6 @@ def _rewrite_groups(
     group_of = [0] * len(entity_of)
     entity_rows: list[dict[str, Any]] = []
     member_rows: list[list[dict[str, Any]]] = []
-    now = utcnow()
     for entity in sorted(members):
         indexes = members[entity]
         ours = sorted(
@@ -419,7 +424,6 @@ def _rewrite_groups(
                 "neq": neq,
                 "organization_id": organization_id,
                 "member_count": len(indexes),
-                "computed_at": now,
             }
         )
         rows = []
@@ -443,38 +447,35 @@ def _rewrite_groups(
             )
         member_rows.append(rows)
 
-    db.session.execute(delete(EntityMember))
-    db.session.execute(delete(MatchedEntity))
-    # Core statements (many rows per statement, ids returned in order), not the ORM's bulk path.
-    entity_table, member_table = MatchedEntity.__table__, EntityMember.__table__
-    ids: list[int] = []
-    for start in range(0, len(entity_rows), CHUNK):
-        ids.extend(
-            db.session.execute(
-                entity_table.insert().returning(entity_table.c.id, sort_by_parameter_order=True),
-                entity_rows[start : start + CHUNK],
-            ).scalars()
-        )
-    flat = [
-        dict(row, entity_id=entity_id)
-        for entity_id, rows in zip(ids, member_rows, strict=True)
-        for row in rows
-    ]
-    for start in range(0, len(flat), CHUNK):
-        db.session.execute(member_table.insert(), flat[start : start + CHUNK])
+    stored = group_ids.store_groups(entity_rows, member_rows)
+    summary.groups_kept, summary.groups_new, summary.groups_retired = stored.kept, stored.new, stored.retired
 
-    by_organization: dict[int, list[int]] = {}
+    # Each line's organization, written only where it changed (most runs change none).
+    wanted: dict[int, int] = {}
     for group in groups:
         if group.organization_id is None:
             continue
         for i in group.indexes:
             if i < count and lines[i].external_id is not None:
-                by_organization.setdefault(group.organization_id, []).append(lines[i].external_id)
-    db.session.execute(
-        update(ExternalFunding)
-        .where(ExternalFunding.organization_id.is_not(None))
-        .values(organization_id=None)
+                wanted[lines[i].external_id] = group.organization_id
+    linked = dict(
+        db.session.execute(
+            select(ExternalFunding.id, ExternalFunding.organization_id).where(
+                ExternalFunding.organization_id.is_not(None)
+            )
+        ).all()
     )
+    unlinked = sorted(line_id for line_id in linked if line_id not in wanted)
+    by_organization: dict[int, list[int]] = {}
+    for line_id, organization_id in wanted.items():
+        if linked.get(line_id) != organization_id:
+            by_organization.setdefault(organization_id, []).append(line_id)
+    for start in range(0, len(unlinked), CHUNK):
+        db.session.execute(
+            update(ExternalFunding)
+            .where(ExternalFunding.id.in_(unlinked[start : start + CHUNK]))
+            .values(organization_id=None)
+        )
     for organization_id, external_ids in by_organization.items():
         for start in range(0, len(external_ids), CHUNK):
             db.session.execute(

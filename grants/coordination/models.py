@@ -7,9 +7,12 @@
 - `ExternalFunding`: one good line of another ministry. `(source_ministry, record_id)` is its
   stable key: re-importing the same file changes nothing. `organization_id` is our organization
   when the matching put the line in the same group as one of ours (it feeds cumulative aid).
-- `MatchedEntity` / `EntityMember`: the groups of the last matching run (rebuilt by each run):
-  every party — an imported line, our organization, one of its aliases — with its group, its
-  score and the reasons of its link.
+- `MatchedEntity` / `EntityMember`: the groups of the last matching run: every party — an
+  imported line, our organization, one of its aliases — with its group, its score and the
+  reasons of its link. A group keeps its id from run to run while it descends from the same
+  group (`grants.coordination.group_ids`); a group that no longer does is kept, `retired_at`
+  set, with the party keys it held (`RetiredEntityParty`), so its old page can say where its
+  members went.
 - `EntityDecision`: the cell's word on two parties (the same organization, or not), kept on
   `PartyKey`s (normalized name, NEQ, town) so later imports and runs reuse it.
 - `FundingFlag`: a case for the cell (a duplicated-funding pair, a project funded over its
@@ -120,7 +123,9 @@ class ExternalFunding(db.Model):
 
 
 class MatchedEntity(db.Model):
-    """One organization as the last matching run grouped it (rebuilt by each run)."""
+    """One organization as the matching runs grouped it; its id lasts as long as the group it
+    names (`group_ids.inherit`). Retired (`retired_at`): no run names it any more, it has no
+    members, `former_parties` are the party keys it held then."""
 
     __tablename__ = "matched_entities"
 
@@ -130,20 +135,23 @@ class MatchedEntity(db.Model):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     members: Mapped[list[EntityMember]] = owned_rows("entity", order_by="EntityMember.id")
+    former_parties: Mapped[list[RetiredEntityParty]] = owned_rows("entity")
 
 
 class EntityMember(db.Model):
     """A party in a group: `party_key` is `ext:<ministry>:<record_id>`, `org:<id>`,
-    `alias:<id>` or `req:<request id>`; its link into the group has a score and reasons
+    `alias:<id>` or `req:<request id>`, one row per party, updated in place by each run (its id
+    stays while the party is known); its link into the group has a score and reasons
     (`entities.Reason` bits, rendered by `entities.describe`)."""
 
     __tablename__ = "entity_members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity_id: Mapped[int] = owner_key("matched_entities", index=True)
-    party_key: Mapped[str] = mapped_column(String(200), index=True)
+    party_key: Mapped[str] = mapped_column(String(200), index=True, unique=True)
     name: Mapped[str] = mapped_column(String(255))
     neq: Mapped[str | None] = mapped_column(String(10))
     city: Mapped[str] = mapped_column(String(120), default="")
@@ -152,6 +160,18 @@ class EntityMember(db.Model):
     reasons: Mapped[int] = mapped_column(Integer, default=0)
 
     entity: Mapped[MatchedEntity] = relationship(back_populates="members")
+
+
+class RetiredEntityParty(db.Model):
+    """A party key a retired group held when it was retired: where its members went is where
+    these keys are now."""
+
+    __tablename__ = "retired_entity_parties"
+
+    entity_id: Mapped[int] = owner_key("matched_entities", primary_key=True)
+    party_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    entity: Mapped[MatchedEntity] = relationship(back_populates="former_parties")
 
 
 class EntityDecision(db.Model):

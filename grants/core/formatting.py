@@ -30,7 +30,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from grants.core.clock import TIME_ZONE
@@ -142,6 +142,14 @@ def long_date(day: date | datetime | None, locale: str | None = None) -> str:
     if loc.language == "fr" and day.day == 1 and text.startswith("1 "):
         text = "1er " + text[2:]
     return text
+
+
+def month_name(month: date | None, locale: str | None = None) -> str:
+    """A calendar month as people read it: `septembre 2026`, `September 2026` (the CPI's months;
+    stored and exported as `2026-09`)."""
+    if month is None:
+        return ""
+    return format_skeleton("yMMMM", month, locale=_locale(locale))
 
 
 def iso_date(day: date | datetime | None) -> str:

@@ -36,6 +36,7 @@ def whole_number(text: str | None, *, maximum: int = MAX_ID) -> int | None:
 
 FIRST_DATE, LAST_DATE = date(1901, 1, 1), date(2998, 12, 31)
 """Dates a form accepts: inside the fiscal years the product counts (1900-1901 to 2999-3000)."""
+DATE_RANGE_MESSAGE = _l("Entrez une date entre 1901 et 2998, au format AAAA-MM-JJ.")
 
 
 class DateField(wtforms.DateField):
@@ -46,7 +47,7 @@ class DateField(wtforms.DateField):
         super().process_formdata(valuelist)
         if self.data is not None and not FIRST_DATE <= self.data <= LAST_DATE:
             self.data = None
-            raise ValueError(_l("Entrez une date entre 1901 et 2998, au format AAAA-MM-JJ."))
+            raise ValueError(DATE_RANGE_MESSAGE)
 
 
 def _without_nul(value: Any) -> Any:

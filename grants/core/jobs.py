@@ -232,12 +232,20 @@ def fail_with(job_id: int, error: BaseException) -> None:
 
 
 def _write_apart(job: BackgroundJob, values: dict[str, Any]) -> None:
-    with db.engine.begin() as connection:
-        changed = connection.execute(
-            update(BackgroundJob)
-            .where(BackgroundJob.id == job.id, BackgroundJob.status.in_([s.value for s in ACTIVE]))
-            .values(**values)
-        ).rowcount
+    statement = (
+        update(BackgroundJob)
+        .where(BackgroundJob.id == job.id, BackgroundJob.status.in_([s.value for s in ACTIVE]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if db.engine.dialect.name == "sqlite":
+        # SQLite has one writer at a time: a second connection waits for the task's own open
+        # transaction and fails (« database is locked », every import under `make run`). There the
+        # progress goes with the task's transaction and shows when it commits.
+        changed = db.session.execute(statement).rowcount
+    else:
+        with db.engine.begin() as connection:
+            changed = connection.execute(statement).rowcount
     if not changed:
         raise JobFinished(f"job {job.id} has ended: its progress no longer moves")
     # Keep the object the task holds in step, without touching its transaction.

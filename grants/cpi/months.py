@@ -31,4 +31,5 @@ def month_range(first: date, last: date) -> list[date]:
 
 
 def month_label(month: date) -> str:
+    """The month as stored and exported (`2025-09`); people read `grants.core.formatting.month_name`."""
     return f"{month.year:04d}-{month.month:02d}"

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from grants.core import formatting
 from grants.core.enums import LabelledEnum
-from grants.cpi.months import add_months, month_label, month_range
+from grants.cpi.months import add_months, month_label, month_range, parse_month
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -53,7 +53,7 @@ class MissingMonths(LookupError):
                 "La série %(series)s n'a pas encore ces mois : %(months)s. Importez-les ou saisissez-les "
                 "avant de calculer ce taux.",
                 series=self.series,
-                months=", ".join(month_label(m) for m in self.months),
+                months=", ".join(formatting.month_name(m) for m in self.months),
             )
         )
 
@@ -68,18 +68,27 @@ class InputKind(StrEnum):
     FIXED = "fixed"  # a rate the ministry decided: first = the day it was decided ("2026-03-12")
 
 
+def _month(stored: str) -> str:
+    """A stored month (`2025-09`) as people read it; anything else as stored."""
+    try:
+        return formatting.month_name(parse_month(stored))
+    except ValueError:
+        return stored
+
+
 def input_label(item: Mapping[str, Any] | RateInput) -> str:
     """A rate's input as people read it, in the language being rendered: « Moyenne 2025 » /
-    "Average 2025", « Moyenne 2024-10 à 2025-09 », « 2025-09 ». Runs stored before inputs were
+    "Average 2025", « Moyenne octobre 2024 à septembre 2025 », « septembre 2025 » (months through
+    `formatting.month_name`). Runs stored before inputs were
     language-neutral (a `label` and no `kind`) show their stored label."""
     data = item.as_dict() if isinstance(item, RateInput) else item
     kind, first, last = data.get("kind"), str(data.get("first", "")), str(data.get("last", ""))
     if kind == InputKind.ANNUAL_AVERAGE:
         return gettext("Moyenne %(year)s", year=first)
     if kind == InputKind.AVERAGE:
-        return gettext("Moyenne %(first)s à %(last)s", first=first, last=last)
+        return gettext("Moyenne %(first)s à %(last)s", first=_month(first), last=_month(last))
     if kind == InputKind.MONTH:
-        return first
+        return _month(first)
     if kind == InputKind.FIXED:
         return gettext("Taux fixé le %(day)s", day=formatting.long_date(date.fromisoformat(first)))
     return str(data.get("label", ""))

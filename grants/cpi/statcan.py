@@ -20,7 +20,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
-from grants.cpi.months import add_months, month_label, parse_month
+from grants.core import formatting
+from grants.cpi.months import add_months, parse_month
 
 TABLE_ID = "18-10-0004-01"
 # English and French column names of the database-loading layout, by role.
@@ -292,7 +293,7 @@ def _parse_displayed(lines: list[str], geography: str, product: str) -> ParsedSe
                     str(
                         _l(
                             "aucune valeur pour %(month)s (statut « %(status)s »).",
-                            month=month_label(month),
+                            month=formatting.month_name(month),
                             status=cell.strip() or "..",
                         )
                     ),
@@ -315,9 +316,9 @@ def _check_continuous(parsed: ParsedSeries) -> None:
                 str(
                     _l(
                         "le mois %(missing)s manque entre %(before)s et %(after)s.",
-                        missing=month_label(add_months(previous, 1)),
-                        before=month_label(previous),
-                        after=month_label(current),
+                        missing=formatting.month_name(add_months(previous, 1)),
+                        before=formatting.month_name(previous),
+                        after=formatting.month_name(current),
                     )
                 ),
                 parsed.lines.get(current),

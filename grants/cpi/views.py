@@ -10,8 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.core import permissions
+from grants.core import formatting, permissions
 from grants.core.db import db
+from grants.core.listing import csv_response
 from grants.core.roles import StaffRole
 from grants.cpi import operations, rates
 from grants.cpi.forms import ImportForm, MonthForm
@@ -63,7 +64,15 @@ def index() -> Any:
 @blueprint.get("/<name>")
 @permissions.require_staff()
 def series(name: str) -> Any:
-    return _render(_series(name), ImportForm(prefix="import"), MonthForm(prefix="month"))
+    found = _series(name)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            f"ipc-{found.name}.csv",
+            [_("Mois"), _("Valeur de l'IPC")],
+            sorted(operations.values_of(found).items()),
+            lambda item: [item[0].strftime("%Y-%m"), str(item[1])],
+        )
+    return _render(found, ImportForm(prefix="import"), MonthForm(prefix="month"))
 
 
 @blueprint.post("/<name>/import")
@@ -95,8 +104,8 @@ def import_file(name: str) -> Any:
             added=report.added,
             changed=report.changed,
             same=report.unchanged,
-            first=report.first.strftime("%Y-%m"),
-            last=report.last.strftime("%Y-%m"),
+            first=formatting.month_name(report.first),
+            last=formatting.month_name(report.last),
         ),
         "success",
     )
@@ -115,7 +124,13 @@ def set_month(name: str) -> Any:
                 current, parse_month(form.month.data), value, reason=form.reason.data, actor=current_user
             )
             db.session.commit()
-            flash(_("Le mois %(month)s est enregistré.", month=form.month.data), "success")
+            flash(
+                _(
+                    "Le mois %(month)s est enregistré.",
+                    month=formatting.month_name(parse_month(form.month.data)),
+                ),
+                "success",
+            )
             return redirect(url_for("cpi.series", name=name))
         except InvalidOperation:
             form.value.errors = [_("Un indice est un nombre positif, par exemple 166,9.")]

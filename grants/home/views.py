@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
+from grants.accountability import queries as report_queries
 from grants.accounts.models import Membership, User
 from grants.core.audit import AuditEntry
 from grants.core.clock import current_fiscal_year
@@ -20,6 +21,7 @@ from grants.organizations.models import Organization
 from grants.programs.models import Program
 from grants.reference.models import ActionPlan, Measure, PlanAxis
 from grants.reference.queries import current_plan
+from grants.requests import queries as request_queries
 
 blueprint = Blueprint("home", __name__)
 
@@ -46,7 +48,14 @@ def _organization_home() -> Any:
         .options(selectinload(Membership.organization))
     ).all()
     programs = db.session.scalars(db.select(Program).filter_by(active=True).order_by(Program.code)).all()
-    return render_template("home/organization.html", memberships=memberships, programs=programs)
+    own = {membership.organization_id for membership in memberships}
+    return render_template(
+        "home/organization.html",
+        memberships=memberships,
+        programs=programs,
+        reports=report_queries.reports_to_do(own),
+        drafts=request_queries.drafts_of_organizations(own),
+    )
 
 
 def _officer_home() -> Any:

@@ -26,7 +26,7 @@ from wtforms.validators import Length, Optional
 
 from grants.core.fields import CheckboxListField, KeyedFieldList, MoneyField, VersionField
 from grants.core.i18n_fields import in_own_language
-from grants.core.inputs import DateField
+from grants.core.inputs import DATE_RANGE_MESSAGE, FIRST_DATE, LAST_DATE, DateField
 from grants.fiscal import FiscalYear
 from grants.requests.models import AttachmentKind, BudgetCategory, FundingSourceStatus
 from grants.requests.operations import OtherFundingData, RequestData
@@ -39,7 +39,9 @@ _DATE_MESSAGE = _l("Entrez une date au format AAAA-MM-JJ, par exemple 2027-03-31
 
 
 class IsoDateField(DateField):
-    """A date typed `AAAA-MM-JJ` in a text box of a grid row (blank: no date)."""
+    """A date of a grid row, picked like the period's (`<input type="date">`, which sends
+    `AAAA-MM-JJ`); blank: no date. A browser without a picker lets one type anything: a bad date
+    gets a message on its cell and keeps what was typed."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         text = (valuelist[0] if valuelist else "").strip()
@@ -49,6 +51,9 @@ class IsoDateField(DateField):
                 self.data = date.fromisoformat(text)
             except ValueError:
                 raise ValueError(str(_DATE_MESSAGE)) from None
+            if not FIRST_DATE <= self.data <= LAST_DATE:
+                self.data = None
+                raise ValueError(str(DATE_RANGE_MESSAGE))
 
 
 YearBudgetForm: type[Form] = type(
@@ -67,8 +72,8 @@ class OtherFundingRow(Form):
     funder = StringField(_l("Bailleur de fonds"), validators=[Length(max=255)])
     program = StringField(_l("Programme"), validators=[Length(max=255)])
     amount = MoneyField(_l("Montant ($)"))
-    start = IsoDateField(_l("Début"), render_kw={"placeholder": _l("AAAA-MM-JJ")})
-    end = IsoDateField(_l("Fin"), render_kw={"placeholder": _l("AAAA-MM-JJ")})
+    start = IsoDateField(_l("Début"))
+    end = IsoDateField(_l("Fin"))
     status = SelectField(
         _l("Statut"),
         choices=[("", "—")] + [(s.value, label) for s, label in FundingSourceStatus.labels().items()],

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -20,6 +21,7 @@ from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
 from grants.core.fields import attach_errors, input_errors
 from grants.core.formatting import money
+from grants.core.listing import csv_response
 from grants.files.sniffing import UploadRefused, check_upload
 from grants.files.storage import download
 from grants.programs.rules import AmountLimits
@@ -37,6 +39,11 @@ from grants.requests.models import (
 from grants.requests.workflow import TransitionRefused
 
 blueprint = Blueprint("requests", __name__, url_prefix="/demandes")
+
+# The summary of a form refused whole: the person must know that leaving the page loses it.
+NOT_SAVED = _l(
+    "Vos modifications n'ont pas été enregistrées : corrigez ce qui suit, puis enregistrez de nouveau"
+)
 MAX_FILES_AT_ONCE = 10
 # The request form may carry several files: a body over MAX_CONTENT_LENGTH (up to this many times
 # it) is still read, so its fields are saved and the oversized files refused by name, instead of a
@@ -81,6 +88,24 @@ def index() -> Any:
         .options(selectinload(FundingRequest.program), selectinload(FundingRequest.years))
         .order_by(FundingRequest.created_at.desc())
     ).all()
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "demandes.csv",
+            [_("Numéro"), _("Titre"), _("Organisme"), _("Programme"), _("État"), _("Montant demandé")],
+            # Written now, while the related rows can still load (the CSV streams after the view).
+            [
+                [
+                    fr.reference,
+                    fr.title,
+                    fr.organization.legal_name,
+                    fr.program.code,
+                    fr.status_label,
+                    fr.total_requested,
+                ]
+                for fr in requests
+            ],
+            lambda values: values,
+        )
     return render_template("requests/index.html", requests=requests)
 
 
@@ -198,7 +223,7 @@ def edit(request_id: int) -> Any:
         return _closed(funding_request)
     form.bind_grid(funding_request.fiscal_years)
     if not form.validate():
-        return _render_form(funding_request, form), 422
+        return _render_form(funding_request, form, summary_title=NOT_SAVED), 422
     try:
         operations.save(
             funding_request,
@@ -216,6 +241,7 @@ def edit(request_id: int) -> Any:
             form,
             errors={"confirm_drop": _dropped_message(warning.dropped)},
             dropped=warning.dropped,
+            summary_title=NOT_SAVED,
         ), 422
     except ConcurrentChange as change:
         db.session.rollback()
@@ -308,8 +334,19 @@ def _submit(funding_request: FundingRequest, form: RequestForm) -> Any:
 def _provide_info(funding_request: FundingRequest, form: RequestForm) -> Any:
     answer = (form.answer.data or "").strip()
     if not answer:
+        # The reopened sections were saved just before (`edit`); only the answer is missing.
+        db.session.refresh(funding_request)
+        form.version.data = funding_request.version
+        sections = ", ".join(sorted(str(s.label) for s in funding_request.open_sections))
         return _render_form(
-            funding_request, form, errors={"answer": _("Écrivez votre réponse à l'agent·e.")}
+            funding_request,
+            form,
+            errors={"answer": _("Écrivez votre réponse à l'agent·e, puis transmettez-la.")},
+            summary_title=_(
+                "Vos modifications sont enregistrées (%(sections)s), mais rien n'est encore transmis à "
+                "l'agent·e : votre réponse est vide.",
+                sections=sections,
+            ),
         ), 422
     try:
         operations.provide_info(funding_request, answer, actor=current_user)
@@ -347,6 +384,7 @@ def _render_form(
     *,
     errors: dict | None = None,
     dropped: list | None = None,
+    summary_title: Any = None,
 ) -> Any:
     errors = input_errors(form) | (errors or {})
     attach_errors(form, errors)
@@ -366,6 +404,7 @@ def _render_form(
         info=funding_request.open_info_request,
         dropped=dropped or [],
         dropped_years=outside,
+        summary_title=summary_title,
     )
 
 

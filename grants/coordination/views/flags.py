@@ -158,6 +158,7 @@ class FundingLine:
     fiscal_year: FiscalYear | None
     request_id: int | None = None
     reference: str | None = None
+    record_id: str | None = None  # another ministry's own id of its line
 
 
 def funding_line(key: str) -> FundingLine | None:
@@ -213,6 +214,7 @@ def funding_line(key: str) -> FundingLine | None:
             start=row.start_date,
             end=row.end_date,
             fiscal_year=row.fiscal_year,
+            record_id=row.record_id,
         )
     return None
 

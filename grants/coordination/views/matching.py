@@ -4,7 +4,11 @@
 (one line per member, with its reasons in words). `/cellule/organismes/<id>`: a group's members
 with their scores and reasons, and the two forms — confirm (the group, or the group and another)
 and split (chosen members from the rest) — whose decisions are kept on party keys and reused by
-every later run; each starts a new run in the background."""
+every later run; each starts a new run in the background.
+
+A group keeps its id across runs while it descends from the same group (`group_ids`); the page of
+a group a run split or merged away (retired) says so and links to the groups its former members
+are in now, and a form posted from it acts on nothing (410 for the page, 409 for a form)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, exists, func, or_, select
 
-from grants.coordination import explain, matching_run
+from grants.coordination import explain, group_ids, matching_run
 from grants.coordination.decision_forms import ConfirmForm, SplitForm
 from grants.coordination.decisions import DifferentNeqs, decide_parties
 from grants.coordination.models import EntityMember, MatchedEntity
@@ -69,7 +73,7 @@ def _statement(filters: EntityFilters) -> Any:
         MatchedEntity.neq,
         MatchedEntity.organization_id,
         MatchedEntity.member_count,
-    )
+    ).where(MatchedEntity.retired_at.is_(None))
     if filters.scope == "ours":
         statement = statement.where(MatchedEntity.organization_id.is_not(None))
     elif filters.scope == "several":
@@ -146,7 +150,9 @@ def entities() -> Any:
         sort=SORT.current(),
         job=job,
         # A run outside the background jobs (the command, an import's load) leaves no job.
-        matched_at=db.session.scalar(select(func.max(MatchedEntity.computed_at))),
+        matched_at=db.session.scalar(
+            select(func.max(MatchedEntity.computed_at)).where(MatchedEntity.retired_at.is_(None))
+        ),
         refresh=bool(job and job.is_active),
     )
 
@@ -170,7 +176,34 @@ def refresh_entities() -> Any:
 
 
 def _entity(entity_id: int) -> MatchedEntity:
+    """The group of this id, current or retired; 404 for an id no group ever had."""
     return found(db.session.get(MatchedEntity, entity_id))
+
+
+def _group_changed() -> Any:
+    """A form sent against a number no group has any more (a page opened before migration 0010,
+    when every run rebuilt the groups under new numbers). Nothing is recorded; the list says so,
+    rather than a bare « page not found »."""
+    flash(
+        _(
+            "Ce groupe a été recalculé depuis l'ouverture de la page : rien n'a été enregistré. "
+            "Retrouvez l'organisme dans la liste et décidez de nouveau."
+        ),
+        "error",
+    )
+    return redirect(url_for("coordination.entities"), 303)
+
+
+def _retired(entity: MatchedEntity, *, posted: bool) -> Any:
+    """The page of a group a run split or merged away: where its former members are now. A form
+    posted against it changed nothing (409); the page itself is gone (410)."""
+    return render_template(
+        "coordination/entity_retired.html",
+        entity=entity,
+        successors=group_ids.successors(entity),
+        former=group_ids.former_member_count(entity),
+        posted=posted,
+    ), (409 if posted else 410)
 
 
 def _anchor(entity: MatchedEntity) -> EntityMember:
@@ -208,12 +241,19 @@ def _render(
 
 @blueprint.get("/organismes/<int:entity_id>")
 def entity(entity_id: int) -> Any:
-    return _render(_entity(entity_id))
+    entity = _entity(entity_id)
+    if entity.retired_at is not None:
+        return _retired(entity, posted=False)
+    return _render(entity)
 
 
 @blueprint.post("/organismes/<int:entity_id>/confirmer")
 def confirm_entity(entity_id: int) -> Any:
-    entity = _entity(entity_id)
+    entity = db.session.get(MatchedEntity, entity_id)
+    if entity is None:
+        return _group_changed()
+    if entity.retired_at is not None:
+        return _retired(entity, posted=True)
     form = ConfirmForm(prefix="confirm")
     if not form.validate() or not entity.members:
         return _render(entity, confirm=form, status=422)
@@ -221,6 +261,15 @@ def confirm_entity(entity_id: int) -> Any:
         other = db.session.get(MatchedEntity, form.other.data)
         if other is None or other.id == entity.id:
             form.other.errors = [_("Aucun autre groupe ne porte ce numéro.")]
+            return _render(entity, confirm=form, status=422)
+        if other.retired_at is not None:
+            form.other.errors = [
+                _(
+                    "Le groupe %(n)s a changé depuis : ses membres sont maintenant dans d'autres groupes. "
+                    "Ouvrez sa page pour voir lesquels.",
+                    n=other.id,
+                )
+            ]
             return _render(entity, confirm=form, status=422)
         first = sorted(entity.members, key=lambda m: (m.reasons != 0, m.id))[:CONFIRM_SIDE_MAX]
         second = sorted(other.members, key=lambda m: (m.reasons != 0, m.id))[:CONFIRM_SIDE_MAX]
@@ -245,7 +294,11 @@ def confirm_entity(entity_id: int) -> Any:
 
 @blueprint.post("/organismes/<int:entity_id>/separer")
 def split_entity(entity_id: int) -> Any:
-    entity = _entity(entity_id)
+    entity = db.session.get(MatchedEntity, entity_id)
+    if entity is None:
+        return _group_changed()
+    if entity.retired_at is not None:
+        return _retired(entity, posted=True)
     form = _split_form(entity)
     if not form.validate():
         return _render(entity, split=form, status=422)
