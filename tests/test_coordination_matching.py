@@ -662,7 +662,9 @@ def test_a_line_without_a_town_between_two_towns_joins_the_one_funded_for_its_pr
 
 
 def test_a_line_its_project_does_not_place_stays_alone() -> None:
-    def townless(record_id: str, start: str, end: str, purpose: tuple[str, str] = SCHOOL_FR) -> list[str]:
+    def townless(
+        record_id: str, start: str, end: str, purpose: tuple[str, str] = SCHOOL_FR, fiscal: str = "2026-2027"
+    ) -> list[str]:
         return line(
             record_id,
             "Maison des jeunes La Passerelle",
@@ -673,6 +675,7 @@ def test_a_line_its_project_does_not_place_stays_alone() -> None:
             purpose=purpose,
             start=start,
             end=end,
+            fiscal=fiscal,
         )
 
     both = (
@@ -681,7 +684,7 @@ def test_a_line_its_project_does_not_place_stays_alone() -> None:
     )
     for lonely in (
         townless("MSSS-1", "2026-07-01", "2027-06-30"),  # both towns run that project then
-        townless("MSSS-1", "2030-04-01", "2031-03-31"),  # years later: no project then
+        townless("MSSS-1", "2030-04-01", "2031-03-31", fiscal="2030-2031"),  # years later: no project then
         townless("MSSS-1", "2026-07-01", "2027-06-30", purpose=SHELTER_FR),  # another purpose
     ):
         analysis = analysed(*both, lonely)

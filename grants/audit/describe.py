@@ -626,6 +626,17 @@ def _is_pair(key: str, value: Any, action: str) -> bool:
     return key in ("amount", "percent", "value", "due_date", "role", "before_after")
 
 
+def _refusal_text(changes: Mapping[str, Any]) -> str:
+    """Why a file was refused, from the problem's code and parameters (grants.coordination.records)."""
+    from grants.coordination.imports import message
+    from grants.coordination.records import Problem
+    from grants.core.i18n import rendered_language
+
+    params = changes.get("refusal_params")
+    problem = Problem(str(changes["refusal_code"]), dict(params) if isinstance(params, Mapping) else {})
+    return message(problem, rendered_language())
+
+
 def _job_param(key: str, value: Any) -> Change:
     """One thing a background job was asked (`job.start` records them as `params`), in words:
     « Importation : n° 3 », « Exercice : 2026-2027 », « Langue : Anglais »."""
@@ -649,6 +660,11 @@ def describe_changes(action: str, changes: Mapping[str, Any] | None) -> list[Cha
     keys = sorted(changes, key=lambda k: (k != "status", 0))
     lines = []
     for key in keys:
+        if key == "refusal_code":  # an import's refusal, kept as its code: said in the reader's language
+            lines.append(Change(field_label("reason"), value=_refusal_text(changes)))
+            continue
+        if key == "refusal_params" and "refusal_code" in changes:
+            continue
         value = changes[key]
         if action == "job.start" and key == "params" and isinstance(value, Mapping):
             lines.extend(_job_param(str(k), v) for k, v in value.items())

@@ -7,8 +7,10 @@ Celery task and the `grants coordination import` command.
   hands the job to Celery (`IMPORT_FUNDING`).
 - `load_for_job(job_id)`: what the task runs; `load_file(...)` does the same synchronously (the
   command, the demo seed). Both go through `load()`: the file is read by `records.FundingCsvReader`
-  (encoding, header, every line checked); a file-level problem marks the import `refused` with its
-  reason and loads nothing; otherwise each good line is upserted by `(source_ministry, record_id)`
+  (encoding, header, every line checked); a file-level problem (another encoding, a workbook, a
+  missing column, only the header) marks the import `refused` with its reason as a code and its
+  parameters (the audit entry keeps the same, said in the reader's language) and loads nothing;
+  otherwise each good line is upserted by `(source_ministry, record_id)`
   in batches — a line identical to what is stored counts as unchanged, a new or changed line
   counts as loaded and now belongs to this import — and each bad line is kept with its number and
   reason (`ImportLineError`). The whole load is one transaction.
@@ -38,6 +40,7 @@ from grants.coordination.records import FileRefused, FundingCsvReader, FundingRe
 from grants.core import jobs
 from grants.core.audit import record
 from grants.core.db import db, utcnow
+from grants.core.i18n import current_language
 from grants.files import storage
 from grants.files.models import StoredFile
 from grants.files.sniffing import clean_filename, detect
@@ -128,6 +131,10 @@ def check_upload(data: bytes, filename: str) -> str:
                 name=name,
             )
         )
+    try:
+        records.check_kind(data[:8])
+    except FileRefused as refused:  # a workbook renamed .csv, a UTF-16 text: say which, and what to do
+        raise ImportRefused(_sentence(message(refused.problem, current_language()))) from None
     if detect(data) is not None or b"\x00" in data[:8192]:
         raise ImportRefused(
             _l(
@@ -137,6 +144,11 @@ def check_upload(data: bytes, filename: str) -> str:
             )
         )
     return name
+
+
+def _sentence(text: str) -> str:
+    """A reason as a sentence of its own: `le fichier est…` → `Le fichier est….`"""
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "»", "”")) else ".")
 
 
 def start_import(file_storage: Any, user: Any) -> FundingImport:
@@ -294,6 +306,8 @@ def load(
     if batch:
         flush_batch()
     writer.write()
+    if reader.lines_read == 0:  # only the header (and blank lines): nothing to load, say so
+        return _refuse(funding_import, Problem("no_lines"), actor)
     all_errors = sorted(reader.errors + errors, key=lambda error: error.line)
     funding_import.lines_read = loaded + unchanged + len(all_errors)
     funding_import.lines_loaded = loaded
@@ -328,7 +342,13 @@ def _refuse(funding_import: FundingImport, problem: Problem, actor: Any) -> Load
         "funding_import.refused",
         funding_import,
         actor=actor,
-        changes={"status": ImportStatus.REFUSED.value, "reason": problem.message("fr")},
+        # The reason as its code and parameters, said in the reader's language where the entry is
+        # shown (grants/audit/describe.py); entries before this kept a French `reason`.
+        changes={
+            "status": ImportStatus.REFUSED.value,
+            "refusal_code": funding_import.refusal_code,
+            "refusal_params": funding_import.refusal_params,
+        },
     )
     return LoadOutcome(funding_import, [])
 

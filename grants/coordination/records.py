@@ -7,6 +7,20 @@ recipient_region, project_title, description, amount_cad, start_date, end_date, 
 header before yielding anything (a file-level problem loads nothing and says why), then yields the
 good lines one by one and keeps, for every bad line, its number and the reason in French and
 English. It holds one line at a time, so a million-line file streams in constant memory.
+
+What people's files hold is read the sensible way (tests/test_coordination_import_files.py): a
+UTF-8 BOM, CRLF line ends, blank lines and lines of only separators (skipped), header names in any
+case, with spaces or accents (`Record ID` is `record_id`), values quoted with commas and line
+breaks, a semicolon or a tab instead of the comma (French Excel's "CSV": the separator is the one
+that makes the header name the most columns), amounts the Quebec way (`grants.core.money`), dates
+`2026-04-01`, `2026/04/01` or `2026-4-1`, regions by name, number or both, NEQs with spaces or
+dashes. What cannot be read without guessing is refused with the reason: `01/04/2026` (1 April or
+4 January?), `1,234.56` or `175,000`, a Windows-1252 file (named as such, with what to do), a
+spreadsheet renamed `.csv`.
+
+Line numbers are the spreadsheet's row numbers, the header being row 1: a value with line breaks
+inside quotes is one row (as Excel shows it) though it spans several lines of the text file, and
+a blank line is a row. Without such values the two are the same.
 """
 
 from __future__ import annotations
@@ -14,17 +28,19 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from grants.core.money import MoneyTextInvalid, parse_money_text
 from grants.fiscal import FiscalYear
 
 REQUIRED_COLUMNS = (
@@ -44,7 +60,6 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("measure",)
 UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024  # what a page upload accepts; the batch command has no limit
-MAX_AMOUNT = Decimal("1000000000000")  # NUMERIC(14, 2)
 _REGIONS_CSV = Path(__file__).resolve().parent.parent / "reference" / "data" / "regions.csv"
 _CHUNK = 1 << 20
 
@@ -77,6 +92,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "le fichier n'est pas en UTF-8 (octet {byte} à la ligne {line}) : enregistrez-le en « CSV UTF-8 »",
         "the file is not UTF-8 (byte {byte} on line {line}): save it as “CSV UTF-8”",
     ),
+    "encoding_windows": (
+        "le fichier n'est pas en UTF-8 (octet {byte} à la ligne {line}) : il semble enregistré en "
+        "Windows-1252, le « CSV » d'Excel sous Windows (on y lit « {sample} ») ; dans Excel, choisissez "
+        "Fichier > Enregistrer sous > « CSV UTF-8 (délimité par des virgules) », puis importez ce fichier",
+        "the file is not UTF-8 (byte {byte} on line {line}): it seems saved as Windows-1252, Excel's "
+        "“CSV” on Windows (it reads “{sample}”); in Excel, choose File > Save As > “CSV UTF-8 (Comma "
+        "delimited)”, then import that file",
+    ),
+    "encoding_utf16": (
+        "le fichier est en UTF-16 (le « Texte Unicode » d'Excel), pas en UTF-8 : dans Excel, choisissez "
+        "Fichier > Enregistrer sous > « CSV UTF-8 (délimité par des virgules) »",
+        "the file is UTF-16 (Excel's “Unicode Text”), not UTF-8: in Excel, choose File > Save As > "
+        "“CSV UTF-8 (Comma delimited)”",
+    ),
+    "spreadsheet": (
+        "le fichier est un classeur ({kind}), pas un CSV, même si son nom finit par .csv : ouvrez-le "
+        "dans Excel et enregistrez-le en « CSV UTF-8 (délimité par des virgules) »",
+        "the file is a workbook ({kind}), not a CSV, even though its name ends in .csv: open it in Excel "
+        "and save it as “CSV UTF-8 (Comma delimited)”",
+    ),
+    "binary": (
+        "le fichier n'est pas un fichier texte (octet nul à la ligne {line}) : exportez les données "
+        "en « CSV UTF-8 »",
+        "the file is not a text file (a null byte on line {line}): export the data as “CSV UTF-8”",
+    ),
     "too_large": (
         "le fichier fait {size} Mo, plus que la limite de {limit} Mo : découpez-le",
         "the file is {size} MB, over the {limit} MB limit: split it",
@@ -86,6 +126,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "colonnes obligatoires absentes de l'en-tête : {columns}",
         "required columns missing from the header: {columns}",
     ),
+    "no_header": (
+        "la ligne {line} devrait être l'en-tête (record_id, source_ministry, program…) mais n'en "
+        "nomme aucune colonne (on y lit « {found} »)",
+        "line {line} should be the header (record_id, source_ministry, program…) but names none of "
+        "its columns (it reads “{found}”)",
+    ),
+    "no_lines": (
+        "le fichier n'a que l'en-tête : aucune ligne de financement à charger",
+        "the file has only its header: no funding line to load",
+    ),
     "not_csv": (
         "le fichier n'est pas un CSV lisible : {detail}",
         "the file is not a readable CSV: {detail}",
@@ -93,6 +143,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_count": (
         "la ligne a {found} champs, l'en-tête en annonce {expected}",
         "the line has {found} fields, the header names {expected}",
+    ),
+    "field_count_more": (
+        "la ligne a {found} champs, l'en-tête en annonce {expected} : un séparateur « {separator} » "
+        "dans une valeur ? mettez cette valeur entre guillemets",
+        "the line has {found} fields, the header names {expected}: a separator “{separator}” inside a "
+        "value? put that value in quotes",
+    ),
+    "quote": (
+        "un guillemet ouvre la valeur de {column} sans la refermer : les {count} lignes suivantes du "
+        'fichier ont été lues comme cette seule valeur ; refermez le guillemet, ou doublez-le ("") '
+        "s'il fait partie de la valeur",
+        "a quote opens the value of {column} and never closes it: the next {count} lines of the file "
+        'were read as that one value; close the quote, or double it ("") if it is part of the value',
+    ),
+    "field_too_large": (
+        "une valeur dépasse {limit} caractères : un guillemet ouvert et jamais refermé ? les lignes "
+        "suivantes ont pu être lues dans cette valeur",
+        "a value is over {limit} characters: a quote opened and never closed? the next lines may "
+        "have been read into that value",
     ),
     "required": ("{column} est vide", "{column} is empty"),
     "duplicate_id": (
@@ -105,6 +174,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "NEQ {value}: 9 digits; an NEQ has 10 (a 9-digit number is the federal business number)",
     ),
     "neq_format": ("NEQ {value} : il faut 10 chiffres", "NEQ {value}: 10 digits are needed"),
+    "neq_scientific": (
+        "NEQ {value} : écrit en notation scientifique, ses derniers chiffres sont perdus ; donnez à la "
+        "colonne recipient_neq le format Texte avant d'exporter",
+        "NEQ {value}: written in scientific notation, its last digits are lost; format the "
+        "recipient_neq column as Text before exporting",
+    ),
     "region": (
         "région {value} inconnue : le nom ou le numéro (01 à 17) d'une région administrative",
         "unknown region {value}: the name or number (01 to 17) of an administrative region",
@@ -113,11 +188,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "montant {value} illisible : un nombre comme 12500.00",
         "unreadable amount {value}: a number such as 12500.00",
     ),
-    "amount_negative": ("montant {value} négatif", "negative amount {value}"),
-    "amount_too_large": ("montant {value} trop grand", "amount {value} too large"),
+    "amount_mixed": (
+        "montant {value} : une virgule et un point ; écrivez-le à la québécoise, par exemple 1234,56 "
+        "ou 1 234,56 (ou 1234.56)",
+        "amount {value}: a comma and a period; write it as 1234,56 or 1 234,56 (or 1234.56)",
+    ),
+    "amount_thousands": (
+        "montant {value} ambigu : milliers ou décimales ? écrivez 175000, 175 000 ou 175 000,00",
+        "ambiguous amount {value}: thousands or decimals? write 175000, 175 000 or 175 000,00",
+    ),
+    "amount_negative": (
+        "montant {value} négatif : pour corriger une ligne déjà envoyée, envoyez-la de nouveau "
+        "(même record_id) avec le bon montant",
+        "negative amount {value}: to correct a line already sent, send it again (same record_id) "
+        "with the right amount",
+    ),
+    "amount_too_large": (
+        "montant {value} trop grand : au plus 999 999 999 999,99",
+        "amount {value} too large: at most 999,999,999,999.99",
+    ),
     "date": (
         "{column} {value} : une date AAAA-MM-JJ est attendue",
         "{column} {value}: a YYYY-MM-DD date is expected",
+    ),
+    "date_ambiguous": (
+        "{column} {value} : jour et mois ambigus (JJ/MM ou MM/JJ ?) ; écrivez la date AAAA-MM-JJ, "
+        "par exemple 2026-04-01",
+        "{column} {value}: day and month are ambiguous (DD/MM or MM/DD?); write the date YYYY-MM-DD, "
+        "for example 2026-04-01",
     ),
     "period": (
         "end_date {end} est avant start_date {start}",
@@ -126,6 +224,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fiscal_year": (
         "exercice {value} : il faut AAAA-AAAA+1, par exemple 2026-2027",
         "fiscal year {value}: YYYY-YYYY+1 is needed, for example 2026-2027",
+    ),
+    "fiscal_year_period": (
+        "exercice {value} hors de la période du {start} au {end} : l'exercice d'une ligne doit couvrir "
+        "une partie de sa période",
+        "fiscal year {value} outside the period {start} to {end}: a line's fiscal year must cover part "
+        "of its period",
     ),
     # Found when the lines are loaded (grants/coordination/imports.py), not by the reader.
     "measure": (
@@ -207,9 +311,32 @@ def region_table() -> dict[str, str]:
     return table
 
 
+# Words before a region's name or number that say nothing of which one: `Région 06`, `RA 6`,
+# `Région administrative de la Montérégie`.
+_REGION_WORDS = frozenset({"region", "regions", "administrative", "ra", "de", "du", "des", "la", "l"})
+
+
 def parse_region(text: str) -> str | None:
-    """`06`, `6`, `Montréal`, `06 - Montréal` → `06`; unknown → None."""
-    return region_table().get(_fold(text))
+    """`06`, `6`, `Montréal`, `MONTREAL`, `06 - Montréal`, `Montréal (06)`, `06-Montréal`,
+    `Région 6`, `Monteregie` → the official number; unknown, or a number and a name that are two
+    regions (`06 Laval`) → None."""
+    table = region_table()
+    folded = _fold(text)
+    found = table.get(folded)
+    if found is not None:
+        return found
+    words = folded.split()
+    while words and words[0] in _REGION_WORDS:
+        words.pop(0)
+    numbers = [word for word in words if word.isdigit()]
+    name = " ".join(word for word in words if not word.isdigit())
+    if len(numbers) > 1:
+        return None
+    by_number = table.get(str(int(numbers[0]))) if numbers and len(numbers[0]) <= 2 else None
+    by_name = table.get(name) if name else None
+    if numbers and name:
+        return by_number if by_number is not None and by_number == by_name else None
+    return by_number if numbers else by_name
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -221,13 +348,33 @@ def _open_bytes(source: str | Path | bytes | BinaryIO) -> BinaryIO:
     return source
 
 
+# What a file that is not text starts with.
+_ZIP = b"PK\x03\x04"  # .xlsx, .ods (and .docx…)
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def check_kind(head: bytes) -> None:
+    """Refuse by its first bytes a file that is not a text file: a workbook renamed `.csv`, or a
+    UTF-16 text (Excel's "Unicode Text"). Each says what it is and what to do."""
+    if head.startswith(_ZIP):
+        raise FileRefused(Problem("spreadsheet", {"kind": ".xlsx / .ods"}))
+    if head.startswith(_OLE2):
+        raise FileRefused(Problem("spreadsheet", {"kind": ".xls"}))
+    if head.startswith(_UTF16_BOMS):
+        raise FileRefused(Problem("encoding_utf16"))
+
+
 def check_encoding(handle: BinaryIO, max_bytes: int | None = None) -> int:
-    """Read the whole file once: strict UTF-8 (a BOM is fine) and, if given, the size limit.
-    Returns the size; raises FileRefused naming the line of the first bad byte."""
+    """Read the whole file once: a text file (no null byte), strict UTF-8 (a BOM is fine) and, if
+    given, the size limit. Returns the size; raises FileRefused naming the line of the first bad
+    byte, and saying so when the file reads as Windows-1252 (Excel's "CSV" on Windows)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     size = 0
     lines_before = 0
     while chunk := handle.read(_CHUNK):
+        if size == 0:
+            check_kind(chunk[:8])
         size += len(chunk)
         if max_bytes is not None and size > max_bytes:
             raise FileRefused(
@@ -235,13 +382,14 @@ def check_encoding(handle: BinaryIO, max_bytes: int | None = None) -> int:
                     "too_large", {"size": _megabytes(_total_size(handle, size)), "limit": max_bytes // 2**20}
                 )
             )
+        null = chunk.find(b"\x00")
+        if null >= 0:
+            raise FileRefused(Problem("binary", {"line": lines_before + chunk.count(b"\n", 0, null) + 1}))
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError as error:
             line = lines_before + chunk.count(b"\n", 0, error.start) + 1
-            raise FileRefused(
-                Problem("encoding", {"byte": f"0x{chunk[error.start]:02X}", "line": line})
-            ) from None
+            raise FileRefused(_encoding_problem(chunk, error.start, line)) from None
         lines_before += chunk.count(b"\n")
     try:
         decoder.decode(b"", final=True)
@@ -250,6 +398,27 @@ def check_encoding(handle: BinaryIO, max_bytes: int | None = None) -> int:
     if size == 0:
         raise FileRefused(Problem("empty"))
     return size
+
+
+def _encoding_problem(chunk: bytes, at: int, line: int) -> Problem:
+    """The bad byte's problem: `encoding_windows` with the value around it read as Windows-1252
+    when its line reads so (`Hébergement`), else plain `encoding`."""
+    byte = f"0x{chunk[at]:02X}"
+    start = chunk.rfind(b"\n", 0, at) + 1
+    end = chunk.find(b"\n", at)
+    raw_line = chunk[start : end if end >= 0 else len(chunk)]
+    try:
+        text = raw_line.decode("cp1252")
+    except UnicodeDecodeError:
+        return Problem("encoding", {"byte": byte, "line": line})
+    # The value holding the byte: from the separator before it to the one after it.
+    position = at - start
+    left = max(text.rfind(mark, 0, position) for mark in ',;\t"') + 1
+    rights = [found for mark in ',;\t"\r' if (found := text.find(mark, position)) >= 0]
+    sample = text[left : min(rights) if rights else len(text)].strip()
+    if len(sample) > 60:
+        sample = sample[:60] + "…"
+    return Problem("encoding_windows", {"byte": byte, "line": line, "sample": sample})
 
 
 def _total_size(handle: BinaryIO, read_so_far: int) -> int:
@@ -267,11 +436,37 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:.0f}"
 
 
+def column_name(text: str) -> str:
+    """A header cell as the column it names: `Record ID`, ` AMOUNT_CAD `, `record-id` → `record_id`."""
+    return _fold(text).replace(" ", "_")
+
+
+_SEPARATORS = (",", ";", "\t")
+_REQUIRED = frozenset(REQUIRED_COLUMNS)
+
+
+def _separator(header_line: str) -> str:
+    """The separator that makes the header name the most required columns; the comma on a tie.
+    French Excel's "CSV" uses the semicolon, its "Text" the tab."""
+    best, best_found = ",", -1
+    for separator in _SEPARATORS:
+        names = next(csv.reader([header_line], delimiter=separator), [])
+        found = len(_REQUIRED.intersection(map(column_name, names)))
+        if found > best_found:
+            best, best_found = separator, found
+    return best
+
+
+def _blank(row: list[str]) -> bool:
+    return not any(value.strip() for value in row)
+
+
 class FundingCsvReader:
     """Iterate over the good lines of an import file; `errors` lists the others afterwards.
 
     The encoding and the header are checked when the reader is built (FileRefused then means
-    nothing was read); a bad line never stops the reading.
+    nothing was read); a bad line never stops the reading. `lines_read` counts the lines that are
+    not blank; `separator` is the one the header showed.
     """
 
     def __init__(self, source: str | Path | bytes | BinaryIO, *, max_bytes: int | None = None) -> None:
@@ -288,23 +483,40 @@ class FundingCsvReader:
                 self.size = check_encoding(self._handle, max_bytes)
                 self._handle.seek(0)
             self._text = io.TextIOWrapper(self._handle, encoding="utf-8-sig", newline="")
-            self._csv = csv.reader(self._text)
-            try:
-                header = next(self._csv)
-            except StopIteration:
-                raise FileRefused(Problem("empty")) from None
-            except csv.Error as error:
-                raise FileRefused(Problem("not_csv", {"detail": str(error)})) from None
+            header, first_line = self._header()
         except BaseException:
             self.close()
             raise
-        self.columns = [name.strip().lower() for name in header]
+        self.header_line = first_line
+        self.columns = [column_name(name) for name in header]
         missing = [name for name in REQUIRED_COLUMNS if name not in self.columns]
         if missing:
             self.close()
+            if len(missing) == len(REQUIRED_COLUMNS):
+                found = self.separator.join(name.strip() for name in header)
+                found = found if len(found) <= 80 else found[:80] + "…"
+                raise FileRefused(Problem("no_header", {"line": first_line, "found": found}))
             raise FileRefused(Problem("missing_columns", {"columns": ", ".join(missing)}))
         self.errors: list[LineError] = []
         self.lines_read = 0
+
+    def _header(self) -> tuple[list[str], int]:
+        """The header row (blank lines before it skipped) and its line number; the separator is
+        chosen from it and the CSV reader set up for the rest."""
+        line_number = 0
+        for text_line in self._text:
+            line_number += 1
+            if text_line.strip(" \t\r\n,;"):
+                break
+        else:
+            raise FileRefused(Problem("empty"))
+        self.separator = _separator(text_line)
+        self._csv = csv.reader(itertools.chain([text_line], self._text), delimiter=self.separator)
+        try:
+            header = next(self._csv)
+        except csv.Error as error:
+            raise FileRefused(Problem("not_csv", {"detail": str(error)})) from None
+        return header, line_number
 
     def close(self) -> None:
         if self._owned:
@@ -317,6 +529,8 @@ class FundingCsvReader:
         state = _LineState(dict(region_table()))
         errors = self.errors
         rows = self._csv
+        number = self.header_line  # the spreadsheet's row: one per record the CSV reader gives
+        physical = rows.line_num
         try:
             while True:
                 try:
@@ -324,33 +538,88 @@ class FundingCsvReader:
                 except StopIteration:
                     break
                 except csv.Error as error:
-                    errors.append(LineError(rows.line_num, Problem("not_csv", {"detail": str(error)})))
+                    number += 1
+                    physical = rows.line_num
+                    errors.append(LineError(number, _csv_problem(error)))
                     continue
+                number += 1
+                spanned = rows.line_num - physical  # lines of the text file this row took
+                physical = rows.line_num
+                if len(row) != width or not row[0].strip():
+                    if _blank(row):
+                        continue  # an empty line, or a line of separators only
+                    if len(row) < width:
+                        problem = (spanned > 1 and self._unclosed_quote(row, spanned, width)) or Problem(
+                            "field_count", {"found": len(row), "expected": width}
+                        )
+                        self.lines_read += 1
+                        errors.append(LineError(number, problem))
+                        continue
+                    if len(row) > width and not _blank(row[width:]):
+                        self.lines_read += 1
+                        problem = Problem(
+                            "field_count_more",
+                            {
+                                "found": len(row),
+                                "expected": width,
+                                "separator": self.separator.strip() or "TAB",
+                            },
+                        )
+                        errors.append(LineError(number, problem))
+                        continue
                 self.lines_read += 1
-                if len(row) < width:
-                    if not row or (len(row) == 1 and not row[0].strip()):
-                        continue  # blank line
-                    problem = Problem("field_count", {"found": len(row), "expected": width})
-                    errors.append(LineError(rows.line_num, problem))
-                    continue
-                outcome = _check_line(row, rows.line_num, columns, measure_at, state)
+                if spanned > 1:
+                    swallowed = self._unclosed_quote(row, spanned, width)
+                    if swallowed is not None:
+                        errors.append(LineError(number, swallowed))
+                        continue
+                outcome = _check_line(row, number, columns, measure_at, state)
                 if type(outcome) is Problem:
-                    errors.append(LineError(rows.line_num, outcome))
+                    errors.append(LineError(number, outcome))
                 else:
                     yield outcome  # type: ignore[misc]
         finally:
             self.close()
 
+    def _unclosed_quote(self, row: list[str], spanned: int, width: int) -> Problem | None:
+        """A row over several lines of the file whose value holds what looks like whole lines of
+        the file (as many separators as the header): a quote opened and never closed."""
+        for at, value in enumerate(row):
+            _first, _newline, rest = value.partition("\n")
+            if any(part.count(self.separator) >= width - 1 for part in rest.splitlines()):
+                column = self.columns[at] if at < len(self.columns) else str(at + 1)
+                return Problem("quote", {"column": column, "count": spanned - 1})
+        return None
+
+
+def _csv_problem(error: csv.Error) -> Problem:
+    """What the CSV reader could not read, said for people when we know the cause."""
+    if "field larger than field limit" in str(error):
+        return Problem("field_too_large", {"limit": csv.field_size_limit()})
+    return Problem("not_csv", {"detail": str(error)})
+
 
 class _LineState:
-    """What the lines of one file share: ids seen, and caches of parsed regions and fiscal years."""
+    """What the lines of one file share: ids seen, and caches of parsed regions, dates and fiscal years."""
 
     def __init__(self, regions: dict[str, str]) -> None:
         self.seen: dict[str, int] = {}
         self.regions = regions
-        self.fiscal_years: dict[str, FiscalYear] = {}
+        self.fiscal_years: dict[str, tuple[FiscalYear, date, date]] = {}  # with its first and last day
         self.interned: dict[str, str] = {}
-        self.dates: dict[str, date | None] = {}  # a file names few distinct days: parse each once
+        self.dates: dict[str, date | str] = {}  # a file names few distinct days: parse each once
+
+
+_SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE]\+?\d+")
+_NEQ_SPACING = re.compile(r"[\s\u00a0\u202f-]+")
+_AMOUNT_PROBLEMS = {
+    "mixed": "amount_mixed",
+    "thousands": "amount_thousands",
+    "format": "amount",
+    "negative": "amount_negative",
+    "too_large": "amount_too_large",
+}
+_PLAIN_AMOUNT = re.compile(r"\d{1,12}(?:\.\d{1,2})?")  # `12500.00`: the common case, read directly
 
 
 def _check_line(
@@ -391,8 +660,10 @@ def _check_line(
 
     neq: str | None = None
     if neq_text:
-        digits = neq_text.replace(" ", "").replace("-", "") if not neq_text.isdigit() else neq_text
+        digits = neq_text if neq_text.isdigit() else _NEQ_SPACING.sub("", neq_text)
         if not (digits.isdigit() and digits.isascii()):
+            if _SCIENTIFIC.fullmatch(neq_text):
+                return Problem("neq_scientific", {"value": neq_text})
             return Problem("neq_format", {"value": neq_text})
         if len(digits) != 10:
             return Problem("neq_nine" if len(digits) == 9 else "neq_format", {"value": neq_text})
@@ -402,40 +673,46 @@ def _check_line(
     if region_text:
         region = state.regions.get(region_text)
         if region is None:
-            region = state.regions.get(_fold(region_text))
+            region = parse_region(region_text)
             if region is None:
                 return Problem("region", {"value": region_text})
             state.regions[region_text] = region  # the next line spelled this way is one look-up
 
-    amount = _amount(amount_text)
-    if amount is None:
-        return Problem("amount", {"value": amount_text or "''"})
-    if amount < 0:
-        return Problem("amount_negative", {"value": amount_text})
-    if amount >= MAX_AMOUNT:
-        return Problem("amount_too_large", {"value": amount_text})
+    if _PLAIN_AMOUNT.fullmatch(amount_text):
+        amount = Decimal(amount_text)
+    else:
+        try:
+            amount = parse_money_text(amount_text)
+        except MoneyTextInvalid as invalid:
+            return Problem(_AMOUNT_PROBLEMS[invalid.reason], {"value": amount_text or "''"})
 
     dates = state.dates
-    start = dates.get(start_text, False)
-    if start is False:
-        start = dates[start_text] = _iso_date(start_text)
+    start = dates.get(start_text)
     if start is None:
-        return Problem("date", {"column": "start_date", "value": start_text or "''"})
-    end = dates.get(end_text, False)
-    if end is False:
-        end = dates[end_text] = _iso_date(end_text)
+        start = dates[start_text] = _date(start_text)
+    if type(start) is str:
+        return Problem(start, {"column": "start_date", "value": start_text or "''"})
+    end = dates.get(end_text)
     if end is None:
-        return Problem("date", {"column": "end_date", "value": end_text or "''"})
-    if end < start:
+        end = dates[end_text] = _date(end_text)
+    if type(end) is str:
+        return Problem(end, {"column": "end_date", "value": end_text or "''"})
+    if end < start:  # type: ignore[operator]
         return Problem("period", {"start": start_text, "end": end_text})
 
-    fiscal = state.fiscal_years.get(fiscal_text)
-    if fiscal is None:
+    known = state.fiscal_years.get(fiscal_text)
+    if known is None:
         try:
             fiscal = FiscalYear.parse(fiscal_text)
         except ValueError:
             return Problem("fiscal_year", {"value": fiscal_text or "''"})
-        state.fiscal_years[fiscal_text] = fiscal
+        known = state.fiscal_years[fiscal_text] = (fiscal, fiscal.start, fiscal.end)
+    fiscal, fiscal_start, fiscal_end = known
+    if fiscal_start > end or fiscal_end < start:  # type: ignore[operator]
+        return Problem(
+            "fiscal_year_period",
+            {"value": fiscal_text, "start": start.isoformat(), "end": end.isoformat()},  # type: ignore[union-attr]
+        )
 
     state.seen[record_id] = line
     interned = state.interned
@@ -450,32 +727,34 @@ def _check_line(
         title,
         description,
         amount,
-        start,
-        end,
+        start,  # type: ignore[arg-type]
+        end,  # type: ignore[arg-type]
         fiscal,
         (row[measure_at].strip() or None) if measure_at is not None else None,
         line,
     )
 
 
-def _iso_date(text: str) -> date | None:
-    """`2026-04-01` → date; anything else (another layout, an impossible day) → None."""
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None
+# 2026-04-01 · 2026/04/01 · 2026-4-1 · 2026.04.01, and a midnight time some exports add.
+_YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]0?0:00(?::00(?:\.0+)?)?)?")
+# 01/04/2026 · 1-4-26: day first or month first, nothing tells which.
+_YEAR_LAST = re.compile(r"\d{1,2}([-/.])\d{1,2}\1\d{2,4}")
 
 
-def _amount(text: str) -> Decimal | None:
-    """`12500.00`, `12 500,00 $` → Decimal; anything else → None."""
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        cleaned = text.replace(" ", "").replace("\u00a0", "").replace("$", "")
-        if "," in cleaned and "." not in cleaned:
-            cleaned = cleaned.replace(",", ".")
+def _date(text: str) -> date | str:
+    """`2026-04-01`, `2026/04/01`, `2026-4-1` → the date; else the problem's code: `date_ambiguous`
+    for `01/04/2026` (1 April or 4 January?), `date` for anything else or an impossible day."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
-            amount = Decimal(cleaned)
-        except InvalidOperation:
-            return None
-    return amount if amount.is_finite() else None
+            return date.fromisoformat(text)
+        except ValueError:
+            return "date"
+    match = _YEAR_FIRST.fullmatch(text)
+    if match:
+        try:
+            return date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+        except ValueError:
+            return "date"
+    if _YEAR_LAST.fullmatch(text):
+        return "date_ambiguous"
+    return "date"

@@ -2,12 +2,12 @@
 
 Every money input of the product is a text box (`type="text" inputmode="decimal"`): a
 `type="number"` box lets the browser drop the Quebec decimal comma (`50 000,00` became
-5 000 000 $). Amounts are read here, the Quebec way, within the bounds of NUMERIC(14, 2).
+5 000 000 $). Amounts are read by `grants.core.money.parse_money_text` (the Quebec way, within the
+bounds of NUMERIC(14, 2)); `parse_amount` says why one is refused, in the reader's language.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,14 +19,8 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from grants.core import formatting
 from grants.core.concurrency import parse_version
-from grants.core.money import round_cent
+from grants.core.money import MONEY_MAX, MoneyTextInvalid, parse_money_text
 
-# The largest amount a NUMERIC(14, 2) column holds.
-MONEY_MAX = Decimal("999999999999.99")
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
-# 175000 · 175000,5 · 175000.50 · 175 000 · 175 000,00 (groups of three digits when spaced).
-_PLAIN = re.compile(r"-?\d+(?:[.,]\d{1,2})?")
-_GROUPED = re.compile(r"-?\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?")
 MONEY_RENDER_KW = {
     "inputmode": "decimal",
     "autocomplete": "off",
@@ -52,30 +46,25 @@ def parse_amount(text: str, *, allow_negative: bool = False, maximum: Decimal = 
     more than two decimals, a negative amount (unless the field allows it), anything beyond
     NUMERIC(14, 2).
     """
-    original = text or ""
-    cleaned = _SPACES.sub(" ", original).strip()
-    cleaned = cleaned.removesuffix("$").removeprefix("$").strip()
-    if "," in cleaned and "." in cleaned:
-        raise AmountInvalid(
-            original,
-            _l(
+    try:
+        return parse_money_text(text, allow_negative=allow_negative, maximum=maximum)
+    except MoneyTextInvalid as error:
+        original = error.text
+        if error.reason == "mixed":
+            message = _l(
                 "« %(text)s » mêle virgule et point. Écrivez le montant à la québécoise : une espace "
                 "entre les milliers et une virgule avant les cents, par exemple 175 000,00.",
                 text=original.strip(),
-            ),
-        )
-    if not (_PLAIN.fullmatch(cleaned) or _GROUPED.fullmatch(cleaned)):
-        raise AmountInvalid(original, _l("Entrez un montant en dollars, par exemple 175 000,00."))
-    value = Decimal(cleaned.replace(" ", "").replace(",", "."))
-    if value < 0 and not allow_negative:
-        raise AmountInvalid(original, _l("Le montant ne peut pas être négatif."))
-    if abs(value) > maximum:
-        from grants.core.formatting import money
+            )
+        elif error.reason == "negative":
+            message = _l("Le montant ne peut pas être négatif.")
+        elif error.reason == "too_large":
+            from grants.core.formatting import money
 
-        raise AmountInvalid(
-            original, _l("Le montant dépasse le maximum permis (%(max)s).", max=money(maximum))
-        )
-    return round_cent(value)
+            message = _l("Le montant dépasse le maximum permis (%(max)s).", max=money(maximum))
+        else:
+            message = _l("Entrez un montant en dollars, par exemple 175 000,00.")
+        raise AmountInvalid(original, message) from None
 
 
 def amount_text(value: Decimal | None) -> str:
