@@ -282,3 +282,21 @@ def test_the_report_language_is_the_reader_s_unless_they_choose(program_year, cl
     english = client.get("/redditions/analyse/programmes/TNCES/rapport?lang=en").get_data(as_text=True)
     assert '<option selected value="fr">Français</option>' in french
     assert '<option selected value="en">English</option>' in english
+
+
+def test_a_crashed_job_says_so_without_its_error_text(program_year, client, sign_in):
+    program, *_ = program_year
+    officer = staff(StaffRole.PROGRAM_OFFICER, "TNCES")
+    job = jobs.start_job(
+        "program_report", requested_by=officer, program_id=program.id, params={"fiscal_year": 2026}, total=4
+    )
+    db.session.commit()
+    jobs.fail_with(job.id, RuntimeError('(psycopg.errors.X) INSERT INTO "users" ... /srv/secret'))
+    sign_in(officer)
+    page = client.get("/redditions/analyse/programmes/TNCES/rapport").get_data(as_text=True)
+    assert "erreur interne (RuntimeError)" in page and f"la tâche n° {job.id}" in page
+    assert "INSERT" not in page and "/srv/secret" not in page
+    english = client.get("/redditions/analyse/programmes/TNCES/rapport?lang=en").get_data(as_text=True)
+    assert "internal error (RuntimeError)" in english and "INSERT" not in english
+    status = client.get(f"/taches/{job.id}").get_json()
+    assert "INSERT" not in status["reason"] and "RuntimeError" in status["reason"]

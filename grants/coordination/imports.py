@@ -232,7 +232,8 @@ def load_for_job(job_id: int) -> int | None:
     except Exception as error:
         db.session.rollback()
         # The import first: the pages follow the job, which must not end before the import says why.
-        _mark_failed(import_id, f"{type(error).__name__}: {error}")
+        # The kind of error only: its text may hold SQL or paths (the worker's log has it all).
+        _mark_failed(import_id, type(error).__name__)
         jobs.fail_with(job_id, error)
         raise
     if outcome.funding_import.lines_loaded:

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -107,6 +108,19 @@ class BackgroundJob(db.Model):
         return JobStatus(self.status) in ACTIVE
 
     @property
+    def reason_text(self) -> str:
+        """Why it failed, for people: a crash is told as such (the details, which may hold SQL
+        or paths, go to the worker's log only), a reason a task gave is shown as given."""
+        if self.reason.startswith(INTERNAL_ERROR):
+            return _(
+                "une erreur interne (%(kind)s) l'a interrompue, rien n'a été enregistré ; relancez-la, "
+                "et si l'erreur revient, signalez la tâche n° %(id)s",
+                kind=self.reason.removeprefix(INTERNAL_ERROR),
+                id=self.id,
+            )
+        return self.reason
+
+    @property
     def percent(self) -> int:
         """0 to 100, for the progress bar (100 once done)."""
         if self.is_done:
@@ -123,7 +137,7 @@ class BackgroundJob(db.Model):
             "done": self.done,
             "total": self.total,
             "percent": self.percent,
-            "reason": self.reason,
+            "reason": self.reason_text,
             "finished": JobStatus(self.status).finished,
         }
 
@@ -224,11 +238,14 @@ def fail(job_id: int, reason: str) -> None:
             )
 
 
+INTERNAL_ERROR = "internal:"  # a reason that is a crash: only the exception's class is kept
+
+
 def fail_with(job_id: int, error: BaseException) -> None:
-    """A task's work raised: roll its transaction back and say why on the job (the caller then
-    re-raises, so the worker logs it)."""
+    """A task's work raised: roll its transaction back and mark the job failed by a crash (the
+    caller then re-raises, so the worker logs the whole error; the page says only what kind)."""
     db.session.rollback()
-    fail(job_id, f"{type(error).__name__}: {error}")
+    fail(job_id, INTERNAL_ERROR + type(error).__name__)
 
 
 def _write_apart(job: BackgroundJob, values: dict[str, Any]) -> None:
