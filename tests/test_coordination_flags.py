@@ -167,6 +167,9 @@ def test_a_duplicated_funding_pair_is_flagged_with_its_explanation(client, sign_
     assert "descriptions semblables à 0," in html
     assert "La Passerelle inc." in html and "Maison La Passerelle" in html  # both lines side by side
     assert "Doublon confirmé" in html and "Enregistrer la décision" in html
+    # the organization links to the group its records are in now
+    group = entity_of("ext:MSSS:D-1")
+    assert f'href="/cellule/organismes/{group.id}"' in html
     english = client.get(f"/cellule/signalements/{flag.id}?lang=en").get_data(as_text=True)
     assert "same NEQ" in english and "overlapping periods for 9 months" in english
     assert "Confirmed duplicate" in english and "Save the decision" in english

@@ -24,7 +24,7 @@ from grants.accounts.models import User
 from grants.coordination import explain
 from grants.coordination.decision_forms import FlagReviewForm
 from grants.coordination.decisions import review_flag
-from grants.coordination.models import ExternalFunding, FlagDecision, FlagKind, FundingFlag
+from grants.coordination.models import EntityMember, ExternalFunding, FlagDecision, FlagKind, FundingFlag
 from grants.coordination.views import blueprint
 from grants.core.concurrency import ConcurrentChange
 from grants.core.db import db
@@ -231,9 +231,12 @@ def _render(flag: FundingFlag, form: FlagReviewForm | None = None, *, status: in
             select(User).where(User.id.in_({r.reviewed_by_id for r in flag.reviews if r.reviewed_by_id}))
         )
     }
+    # the group the flagged records are in now (a run may have moved them since the flag was found)
+    entity_id = db.session.scalar(select(EntityMember.entity_id).where(EntityMember.party_key == flag.key_a))
     return render_template(
         "coordination/flag.html",
         flag=flag,
+        entity_id=entity_id,
         kind=FlagKind(flag.kind),
         decision=FlagDecision(flag.decision),
         lines=[funding_line(flag.key_a)] + ([funding_line(flag.key_b)] if flag.key_b else []),
