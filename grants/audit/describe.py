@@ -235,6 +235,7 @@ FIELD_LABELS: dict[str, Any] = {
     "lines_unchanged": _l("Lignes inchangées"),
     "lines_refused": _l("Lignes refusées"),
     "lines_removed": _l("Lignes supprimées"),
+    "lines_restored": _l("Lignes remises dans leur version précédente"),
     "same": _l("Même organisme"),
     "a": _l("Enregistrement A"),
     "b": _l("Enregistrement B"),

@@ -12,9 +12,11 @@ Celery task and the `grants coordination import` command.
   parameters (the audit entry keeps the same, said in the reader's language) and loads nothing;
   otherwise each good line is upserted by `(source_ministry, record_id)`
   in batches — a line identical to what is stored counts as unchanged, a new or changed line
-  counts as loaded and now belongs to this import — and each bad line is kept with its number and
-  reason (`ImportLineError`). The whole load is one transaction.
-- `withdraw_import(import, user)`: the import's lines go, the import row stays, withdrawn.
+  counts as loaded and now belongs to this import (a line it changes that another import loaded
+  keeps that import's version, `ExternalFundingVersion`) — and each bad line is kept with its
+  number and reason (`ImportLineError`). The whole load is one transaction.
+- `withdraw_import(import, user)`: the import's lines go back to the version an earlier import
+  still standing loaded, or go when there is none; the import row stays, withdrawn.
 
 Every step is audited. After a load that changed something (and after a withdrawal), the matching
 is refreshed in the background when `grants.coordination.matching_run` exists.
@@ -32,10 +34,16 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, text, tuple_, update
 
 from grants.coordination import records
-from grants.coordination.models import ExternalFunding, FundingImport, ImportLineError, ImportStatus
+from grants.coordination.models import (
+    ExternalFunding,
+    ExternalFundingVersion,
+    FundingImport,
+    ImportLineError,
+    ImportStatus,
+)
 from grants.coordination.records import FileRefused, FundingCsvReader, FundingRecord, LineError, Problem
 from grants.core import jobs
 from grants.core.audit import record
@@ -412,10 +420,10 @@ def _row(line: FundingRecord) -> dict[str, Any]:
 
 
 def _upsert(import_id: int, rows: list[dict[str, Any]]) -> tuple[int, int]:
-    """Insert the new lines, update the changed ones (they move to this import), leave the
-    identical ones: answers (loaded, unchanged). On PostgreSQL the batch's keys are looked up in one
-    join on `unnest` and the lines written with COPY (see `_PostgresWriter`); elsewhere (SQLite),
-    plain statements."""
+    """Insert the new lines, update the changed ones (they move to this import, the version
+    another import loaded kept first), leave the identical ones: answers (loaded, unchanged). On
+    PostgreSQL the batch's keys are looked up in one join on `unnest` and the lines written with
+    COPY (see `_PostgresWriter`); elsewhere (SQLite), plain statements."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     keys = [(row["source_ministry"], row["record_id"]) for row in rows]
     existing = {
@@ -438,6 +446,7 @@ def _upsert(import_id: int, rows: list[dict[str, Any]]) -> tuple[int, int]:
         if new:
             db.session.execute(insert(table), new)
         if changed:
+            _keep_versions(table.c.id.in_([row["id"] for row in changed]) & (table.c.import_id != import_id))
             db.session.execute(
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
@@ -449,6 +458,18 @@ def _upsert(import_id: int, rows: list[dict[str, Any]]) -> tuple[int, int]:
 
 _UPDATED = ("import_id", "line", *COMPARED)
 _INSERTED = ("import_id", "line", "record_id", "source_ministry", *COMPARED)
+_VERSIONED = ("import_id", "line", *COMPARED)  # what a version keeps, and a restore puts back
+
+
+def _keep_versions(which: Any) -> None:
+    """Copy the lines `which` selects, as they are now, into their versions (one INSERT … SELECT)."""
+    table = ExternalFunding.__table__
+    db.session.execute(
+        insert(ExternalFundingVersion.__table__).from_select(
+            ["funding_id", *_VERSIONED],
+            select(table.c.id, *(table.c[name] for name in _VERSIONED)).where(which),
+        )
+    )
 
 
 def _existing(keys: list[tuple[str, str]], *, postgres: bool) -> Any:
@@ -509,6 +530,15 @@ class _PostgresWriter:
         self.connection.execute(text("TRUNCATE funding_import_changes"))
         names = ("id", *_INSERTED)
         self._copy("funding_import_changes", names, rows)
+        columns = ", ".join(_VERSIONED)
+        self.connection.execute(  # the version another import loaded, before it is replaced
+            text(
+                f"INSERT INTO external_funding_versions (funding_id, {columns}) "
+                f"SELECT f.id, {', '.join(f'f.{name}' for name in _VERSIONED)} "
+                "FROM external_funding AS f JOIN funding_import_changes AS c ON f.id = c.id "
+                "WHERE f.import_id <> c.import_id"
+            )
+        )
         assignments = ", ".join(f"{name} = c.{name}" for name in _UPDATED)
         self.connection.execute(
             text(
@@ -600,9 +630,12 @@ def refresh_matching(actor: Any) -> bool:
 
 
 # -- withdrawal ---------------------------------------------------------------------------------------
-def withdraw_import(funding_import: FundingImport, user: Any) -> int:
-    """Delete the lines this import loaded (new or changed by it), keep the import row, withdrawn,
-    with who and when (audited). Answers how many lines went. Refused unless the import is loaded."""
+def withdraw_import(funding_import: FundingImport, user: Any) -> tuple[int, int]:
+    """Withdraw the import, as if it had never been loaded: each line it holds goes back to the
+    version an earlier import loaded (the newest one kept whose import still stands) or, with
+    none, is deleted; the versions it loaded that later imports replaced go too (nothing returns
+    to them). The import row stays, withdrawn, with who and when and both counts (audited).
+    Answers (lines removed, lines restored). Refused unless the import is loaded."""
     status = ImportStatus(funding_import.status)
     if status is ImportStatus.WITHDRAWN:
         raise ImportRefused(_l("Cette importation est déjà retirée."))
@@ -613,20 +646,57 @@ def withdraw_import(funding_import: FundingImport, user: Any) -> int:
                 status=status.label,
             )
         )
-    removed = db.session.execute(
-        delete(ExternalFunding).where(ExternalFunding.import_id == funding_import.id)
-    ).rowcount
+    restored, removed = _withdraw_lines(funding_import.id)
     funding_import.status = ImportStatus.WITHDRAWN
     funding_import.withdrawn_by_id = getattr(user, "id", None)
     funding_import.withdrawn_at = utcnow()
+    funding_import.lines_removed = removed
+    funding_import.lines_restored = restored
     db.session.flush()
     record(
         "funding_import.withdrawn",
         funding_import,
         actor=user,
-        changes={"status": [status.value, ImportStatus.WITHDRAWN.value], "lines_removed": removed},
+        changes={
+            "status": [status.value, ImportStatus.WITHDRAWN.value],
+            "lines_removed": removed,
+            "lines_restored": restored,
+        },
     )
-    return removed
+    return removed, restored
+
+
+def _withdraw_lines(import_id: int) -> tuple[int, int]:
+    """The set-based work of a withdrawal, four statements whatever the number of lines; answers
+    (restored, removed). A version is kept only while its import stands (its own go at its
+    withdrawal, step 1), so the newest version of a line is the one to go back to."""
+    lines = ExternalFunding.__table__
+    versions = ExternalFundingVersion.__table__
+    # 1. The versions this import loaded and later imports replaced: nothing goes back to them.
+    db.session.execute(delete(versions).where(versions.c.import_id == import_id))
+    # 2. Each line it holds goes back to its newest version.
+    kept, held = versions.alias("kept"), lines.alias("held")
+    newest = (
+        select(func.max(kept.c.id))
+        .join(held, held.c.id == kept.c.funding_id)
+        .where(held.c.import_id == import_id)
+        .group_by(kept.c.funding_id)
+    )
+    restored = db.session.execute(
+        update(lines)
+        .where(lines.c.id == versions.c.funding_id, versions.c.id.in_(newest))
+        .values({name: versions.c[name] for name in _VERSIONED})
+    ).rowcount
+    # 3. A version back in place is no longer a version (no other version shares its line's import).
+    if restored:
+        db.session.execute(
+            delete(versions).where(
+                exists().where(lines.c.id == versions.c.funding_id, lines.c.import_id == versions.c.import_id)
+            )
+        )
+    # 4. The lines it added, with nothing to go back to.
+    removed = db.session.execute(delete(lines).where(lines.c.import_id == import_id)).rowcount
+    return restored, removed
 
 
 # -- reading back -------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
   its parameters, rendered in the reader's language). An import can be withdrawn whole: its lines
   go, the import row stays with who withdrew it and when.
 - `ExternalFunding`: one good line of another ministry. `(source_ministry, record_id)` is its
-  stable key: re-importing the same file changes nothing. `organization_id` is our organization
+  stable key: re-importing the same file changes nothing. When an import changes a line another
+  import loaded, the version it replaced is kept (`ExternalFundingVersion`), so withdrawing the
+  later import puts the earlier version back. `organization_id` is our organization
   when the matching put the line in the same group as one of ours (it feeds cumulative aid).
 - `MatchedEntity` / `EntityMember`: the groups of the last matching run: every party — an
   imported line, our organization, one of its aliases — with its group, its score and the
@@ -64,6 +66,9 @@ class FundingImport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # At the withdrawal: lines deleted, and lines put back to the version an earlier import loaded.
+    lines_removed: Mapped[int] = mapped_column(Integer, default=0)
+    lines_restored: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -120,6 +125,33 @@ class ExternalFunding(db.Model):
     def party_key(self) -> str:
         """The stable name of this line in flags and members: `ext:<ministry>:<record_id>`."""
         return f"ext:{self.source_ministry}:{self.record_id}"
+
+
+class ExternalFundingVersion(db.Model):
+    """A version of a funding line that a later import replaced: the import that had loaded it
+    and its values then (the columns a load writes). The newest one whose import still stands is
+    what the line goes back to when the import holding it now is withdrawn; an import's own
+    versions go at its withdrawal (nothing can go back to them)."""
+
+    __tablename__ = "external_funding_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the order the versions were replaced in
+    funding_id: Mapped[int] = owner_key("external_funding", index=True)
+    import_id: Mapped[int] = owner_key("funding_imports", index=True)
+    line: Mapped[int] = mapped_column(Integer, default=0)
+    program: Mapped[str] = mapped_column(String(255), default="")
+    recipient_name: Mapped[str] = mapped_column(String(255))
+    recipient_neq: Mapped[str | None] = mapped_column(String(10))
+    recipient_city: Mapped[str] = mapped_column(String(120), default="")
+    recipient_region: Mapped[str | None] = mapped_column(String(2))
+    project_title: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    fiscal_year: Mapped[FiscalYear] = mapped_column(FiscalYearType)
+    measure_code: Mapped[str] = mapped_column(String(20), default="")
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="SET NULL"))
 
 
 class MatchedEntity(db.Model):

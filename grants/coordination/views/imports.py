@@ -220,28 +220,32 @@ def withdraw(import_id: int) -> Any:
         flash(reasons or _("Le formulaire a expiré. Envoyez-le de nouveau."), "error")
         return redirect(url_for("coordination.import_detail", import_id=import_id), 303)
     try:
-        removed = imports.withdraw_import(funding_import, current_user)
+        removed, restored = imports.withdraw_import(funding_import, current_user)
         db.session.commit()
     except imports.ImportRefused as refused:
         db.session.rollback()
         flash(str(refused.message), "error")
         return redirect(url_for("coordination.import_detail", import_id=import_id), 303)
     imports.refresh_matching(current_user)
-    flash(
-        ngettext_lines(removed),
-        "success",
-    )
+    flash(ngettext_lines(removed, restored), "success")
     return redirect(url_for("coordination.import_detail", import_id=import_id), 303)
 
 
-def ngettext_lines(removed: int) -> str:
+def ngettext_lines(removed: int, restored: int) -> str:
     from flask_babel import ngettext
 
-    return ngettext(
+    text = ngettext(
         "Importation retirée : %(num)s ligne supprimée.",
         "Importation retirée : %(num)s lignes supprimées.",
         removed,
     )
+    if restored:
+        text += " " + ngettext(
+            "%(num)s ligne remise dans sa version précédente.",
+            "%(num)s lignes remises dans leur version précédente.",
+            restored,
+        )
+    return text
 
 
 @blueprint.get("/financements/")
