@@ -25,7 +25,7 @@ class ImportUploadForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     confirm = BooleanField(
-        _l("Je confirme le retrait : les lignes de cette importation seront supprimées."),
+        _l("Je confirme le retrait : ses lignes sont supprimées ou reprennent leur version précédente."),
         validators=[DataRequired(_l("Cochez la case pour confirmer le retrait."))],
     )
 

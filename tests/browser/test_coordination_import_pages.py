@@ -1,10 +1,15 @@
 """The cell's import pages in Chromium: upload through the form, the progress then the counts, the
-bad lines, the funding list; axe finds no serious or critical violation on any of them."""
+bad lines, the funding list, the withdrawal; axe finds no serious or critical violation on any of
+them."""
 
 from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from grants.coordination.models import ExternalFunding
 from grants.core.db import db
 from grants.core.roles import StaffRole
 from tests.browser.conftest import assert_accessible, sign_in
@@ -34,4 +39,16 @@ def test_the_cell_uploads_a_file_and_reads_its_bad_lines(page, celery_worker, tm
     page.get_by_label("Région").select_option("06")
     page.get_by_role("button", name="Filtrer").click()
     assert page.locator("table tbody tr").count() == 2
+    assert_accessible(page)
+    # Withdraw it: refused until confirmed, then its lines are gone and the page gives the counts.
+    page.go_back()
+    page.go_back()
+    page.wait_for_url(re.compile(r"/cellule/importations/\d+$"))
+    page.get_by_role("button", name="Retirer l'importation").click()
+    expect(page.get_by_text("Cochez la case pour confirmer le retrait.").first).to_be_visible()
+    page.get_by_label("Je confirme le retrait").check()
+    page.get_by_role("button", name="Retirer l'importation").click()
+    expect(page.locator("#withdrawal-counts")).to_contain_text("3 lignes supprimées")
+    expect(page.locator("#withdrawal-counts")).to_contain_text("0 lignes remises dans leur version précédente")
+    assert db.session.scalar(select(func.count()).select_from(ExternalFunding)) == 0
     assert_accessible(page)

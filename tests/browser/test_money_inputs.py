@@ -98,3 +98,44 @@ def test_request_amounts_typed_the_quebec_way_and_refused_the_english_way(page):
     saved = db.session.get(FundingRequest, request.id)
     assert saved.years[0].requested_amount == Decimal("150000.00")
     assert sorted(b.amount for b in saved.budget_lines) == [Decimal("50000.00"), Decimal("100000.25")]
+
+
+def test_other_funding_typed_in_the_browser_with_date_pickers_reaches_the_server(page):
+    """The other-funding dates are date inputs now (they were text boxes wanting AAAA-MM-JJ): what
+    Chromium sends is saved, an end before the start is refused on its field, and nothing typed
+    is lost."""
+    organization = OrganizationFactory()
+    applicant = member(MemberRole.CONTRIBUTOR, organization=organization)
+    request = funding_request("TNCES", organization, years=1)
+    sign_in(page, applicant.email, PASSWORD)
+    page.goto(f"/demandes/{request.id}/modifier")
+    start, end = page.get_by_label("Début, ligne 1"), page.get_by_label("Fin, ligne 1")
+    assert start.get_attribute("type") == "date" and end.get_attribute("type") == "date"
+    page.get_by_label("Bailleur de fonds, ligne 1").fill("Ville de Laval")
+    page.get_by_label("Programme, ligne 1").fill("Soutien aux organismes")
+    page.get_by_label("Montant, ligne 1").fill("25 000,50")
+    start.fill("2026-04-01")
+    end.fill("2026-03-01")  # before the start
+    page.get_by_label("Statut, ligne 1").select_option("obtained")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.locator("#error-summary")).to_contain_text("La date de fin doit suivre la date de début")
+    expect(page.get_by_label("Montant, ligne 1")).to_have_value("25 000,50")
+    expect(page.get_by_label("Début, ligne 1")).to_have_value("2026-04-01")
+    expect(page.get_by_label("Fin, ligne 1")).to_have_value("2026-03-01")
+    db.session.expire_all()
+    assert not db.session.get(FundingRequest, request.id).other_funding
+    page.get_by_label("Fin, ligne 1").fill("2027-03-31")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.get_by_role("status")).to_contain_text("Le brouillon est enregistré")
+    db.session.expire_all()
+    (saved,) = db.session.get(FundingRequest, request.id).other_funding
+    assert (saved.funder, saved.program_name, saved.amount) == (
+        "Ville de Laval",
+        "Soutien aux organismes",
+        Decimal("25000.50"),
+    )
+    assert (saved.start_date.isoformat(), saved.end_date.isoformat(), saved.status) == (
+        "2026-04-01",
+        "2027-03-31",
+        "obtained",
+    )
