@@ -557,30 +557,15 @@ def csv_table(report: ProgramReport) -> tuple[list[str], list[list[Any]]]:
 def build_for_job(job_id: int) -> int | None:
     """What the Celery task runs: build the job's report, store it, mark the job done (the file
     and the job commit together); on any error the job says it failed. Answers the file's id."""
-    from grants.core import jobs
-    from grants.files.storage import store
+    from grants.files.pdf_jobs import run_pdf_job
 
-    job = jobs.job_for(job_id)
-    if job is None or not jobs.claim(job):
-        return None  # deleted, ended, or held by another runner (a task delivered twice)
-    try:
+    def build(job: Any, progress: Any) -> tuple[bytes, str]:
         program = db.session.get(Program, job.program_id)
         year = FiscalYear(int(job.params["fiscal_year"]))
         language = job.params.get("language", "fr")
-        jobs.advance(job, 0, STEPS)
-        data = render(program, year, language=language, progress=lambda done: jobs.advance(job, done))
-        stored = store(
-            data,
-            original_name=file_name(program, year, language),
-            media_type="application/pdf",
-            organization_id=None,
-        )
-        jobs.finish(job, result_file_id=stored.id)
-        db.session.commit()
-        return stored.id
-    except Exception as error:
-        jobs.fail_with(job_id, error)
-        raise
+        return render(program, year, language=language, progress=progress), file_name(program, year, language)
+
+    return run_pdf_job(job_id, build, steps=STEPS)
 
 
 def program_by_code(code: str) -> Program | None:

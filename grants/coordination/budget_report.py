@@ -73,28 +73,14 @@ def period_of_job(job: jobs.BackgroundJob) -> budget.Period:
 def build_for_job(job_id: int) -> int | None:
     """What the Celery task runs: build the job's PDF, store it, mark the job done (the file and the
     job commit together); on any error the job says it failed. Answers the file's id."""
-    from grants.files.storage import store
+    from grants.files.pdf_jobs import run_pdf_job
 
-    job = jobs.job_for(job_id)
-    if job is None or job.kind != JOB_KIND or not jobs.claim(job):
-        return None  # deleted, another kind, ended, or held by another runner
-    try:
+    def build(job: jobs.BackgroundJob, progress: Any) -> tuple[bytes, str]:
         period = period_of_job(job)
         language = job.params.get("language", "fr")
-        jobs.advance(job, 0, STEPS)
-        data = render(period, language=language, progress=lambda done: jobs.advance(job, done))
-        stored = store(
-            data,
-            original_name=file_name(period, language),
-            media_type="application/pdf",
-            organization_id=None,
-        )
-        jobs.finish(job, result_file_id=stored.id)
-        db.session.commit()
-        return stored.id
-    except Exception as error:
-        jobs.fail_with(job_id, error)
-        raise
+        return render(period, language=language, progress=progress), file_name(period, language)
+
+    return run_pdf_job(job_id, build, steps=STEPS, kind=JOB_KIND)
 
 
 def latest(limit: int = 5) -> list[jobs.BackgroundJob]:
