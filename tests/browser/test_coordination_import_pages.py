@@ -48,7 +48,8 @@ def test_the_cell_uploads_a_file_and_reads_its_bad_lines(page, celery_worker, tm
     expect(page.get_by_text("Cochez la case pour confirmer le retrait.").first).to_be_visible()
     page.get_by_label("Je confirme le retrait").check()
     page.get_by_role("button", name="Retirer l'importation").click()
-    expect(page.locator("#withdrawal-counts")).to_contain_text("3 lignes supprimées")
-    expect(page.locator("#withdrawal-counts")).to_contain_text("0 lignes remises dans leur version précédente")
+    counts = page.locator("#withdrawal-counts")
+    expect(counts).to_contain_text("3 lignes supprimées")
+    expect(counts).to_contain_text("0 lignes remises dans leur version précédente")
     assert db.session.scalar(select(func.count()).select_from(ExternalFunding)) == 0
     assert_accessible(page)
